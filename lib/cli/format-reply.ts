@@ -1,0 +1,89 @@
+import { bulkBytes, type Reply } from "@/lib/resp/reply";
+
+/**
+ * Renders a reply exactly as redis-cli 7 prints it on a terminal
+ * (cliFormatReplyTTY in redis-cli.c), or as `redis-cli --raw` does.
+ * Every line ends with "\n", as redis-cli writes it.
+ */
+export function formatReply(r: Reply, mode: "cli" | "raw" = "cli"): string {
+  return mode === "raw" ? formatRaw(r) + "\n" : formatTTY(r, "");
+}
+
+/** sdscatrepr: quote and escape bytes the way redis-cli shows bulk strings. */
+export function quoteBytes(bytes: Uint8Array): string {
+  let s = '"';
+  for (const b of bytes) {
+    switch (b) {
+      case 0x5c: s += "\\\\"; break;
+      case 0x22: s += '\\"'; break;
+      case 0x0a: s += "\\n"; break;
+      case 0x0d: s += "\\r"; break;
+      case 0x09: s += "\\t"; break;
+      case 0x07: s += "\\a"; break;
+      case 0x08: s += "\\b"; break;
+      default:
+        s += b >= 0x20 && b <= 0x7e ? String.fromCharCode(b) : "\\x" + b.toString(16).padStart(2, "0");
+    }
+  }
+  return s + '"';
+}
+
+function formatTTY(r: Reply, prefix: string): string {
+  switch (r.t) {
+    case "error": return `(error) ${r.v}\n`;
+    case "status": return `${r.v}\n`;
+    case "integer": return `(integer) ${r.v}\n`;
+    case "double": return `(double) ${r.v}\n`;
+    case "bulk": return quoteBytes(bulkBytes(r)) + "\n";
+    case "verbatim": return `${r.v}\n`;
+    case "nil": return "(nil)\n";
+    case "bool": return r.v ? "(true)\n" : "(false)\n";
+    case "array":
+    case "set":
+    case "push":
+    case "map": {
+      const items = r.v;
+      if (items.length === 0) {
+        return { array: "(empty array)\n", map: "(empty hash)\n", set: "(empty set)\n", push: "(empty push)\n" }[r.t];
+      }
+      const count = r.t === "map" ? items.length / 2 : items.length;
+      const idxlen = String(count).length;
+      const childPrefix = prefix + " ".repeat(idxlen + 2);
+      const sep = r.t === "set" ? "~" : r.t === "map" ? "#" : ")";
+      let out = "";
+      for (let i = 0; i < items.length; i++) {
+        const human = (r.t === "map" ? i / 2 : i) + 1;
+        out += `${i === 0 ? "" : prefix}${String(human).padStart(idxlen, " ")}${sep} `;
+        out += formatTTY(items[i], childPrefix);
+        if (r.t === "map") {
+          i++;
+          out = out.slice(0, -1) + " => " + formatTTY(items[i], childPrefix);
+        }
+      }
+      return out;
+    }
+  }
+}
+
+const rawDecoder = new TextDecoder("utf-8");
+
+function formatRaw(r: Reply): string {
+  switch (r.t) {
+    case "nil": return "";
+    case "error": return `${r.v}\n`;
+    case "status":
+    case "verbatim": return r.v;
+    case "bulk": return r.b64 ? rawDecoder.decode(bulkBytes(r)) : r.v;
+    case "bool": return r.v ? "(true)" : "(false)";
+    case "integer":
+    case "double": return String(r.v);
+    case "array":
+    case "set":
+    case "push": return r.v.map(formatRaw).join("\n");
+    case "map": {
+      const lines: string[] = [];
+      for (let i = 0; i < r.v.length; i += 2) lines.push(formatRaw(r.v[i]) + " " + formatRaw(r.v[i + 1]));
+      return lines.join("\n");
+    }
+  }
+}

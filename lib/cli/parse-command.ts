@@ -1,0 +1,101 @@
+/**
+ * Splits a command line exactly as redis-cli does (sdssplitargs in sds.c):
+ * double quotes with \n \r \t \b \a \" \\ and \xHH escapes, single quotes with \',
+ * a closing quote must be followed by a space or the end of the line.
+ * Works on UTF-8 bytes, because \xHH may produce any byte.
+ */
+export type ParseResult =
+  | { ok: true; argv: Uint8Array[] }
+  | { ok: false; error: string };
+
+const SPACE = new Set([0x20, 0x0a, 0x0d, 0x09, 0x0b, 0x0c]); // C isspace()
+
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  return -1;
+}
+
+const ESCAPES: Record<number, number> = { 0x6e: 0x0a, 0x72: 0x0d, 0x74: 0x09, 0x62: 0x08, 0x61: 0x07 };
+
+export function parseCommandLine(line: string): ParseResult {
+  const p = new TextEncoder().encode(line);
+  const argv: Uint8Array[] = [];
+  let i = 0;
+  const at = (k: number) => (k < p.length ? p[k] : 0);
+  for (;;) {
+    while (i < p.length && SPACE.has(p[i])) i++;
+    if (i >= p.length) return { ok: true, argv };
+    const cur: number[] = [];
+    let inq = false;
+    let insq = false;
+    let done = false;
+    const tokenStart = i;
+    while (!done) {
+      const c = at(i);
+      if (inq) {
+        if (c === 0x5c && at(i + 1) === 0x78 && hexValue(at(i + 2)) >= 0 && hexValue(at(i + 3)) >= 0) {
+          cur.push(hexValue(at(i + 2)) * 16 + hexValue(at(i + 3)));
+          i += 3;
+        } else if (c === 0x5c && i + 1 < p.length) {
+          i++;
+          cur.push(ESCAPES[p[i]] ?? p[i]);
+        } else if (c === 0x22) {
+          if (i + 1 < p.length && !SPACE.has(p[i + 1])) return closingQuoteError('"', tokenStart, line);
+          done = true;
+        } else if (i >= p.length) {
+          return unbalancedError('"', tokenStart, line);
+        } else {
+          cur.push(c);
+        }
+      } else if (insq) {
+        if (c === 0x5c && at(i + 1) === 0x27) {
+          i++;
+          cur.push(0x27);
+        } else if (c === 0x27) {
+          if (i + 1 < p.length && !SPACE.has(p[i + 1])) return closingQuoteError("'", tokenStart, line);
+          done = true;
+        } else if (i >= p.length) {
+          return unbalancedError("'", tokenStart, line);
+        } else {
+          cur.push(c);
+        }
+      } else if (i >= p.length || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) {
+        done = true;
+      } else if (c === 0x22) {
+        inq = true;
+      } else if (c === 0x27) {
+        insq = true;
+      } else {
+        cur.push(c);
+      }
+      if (i < p.length) i++;
+    }
+    argv.push(Uint8Array.from(cur));
+  }
+}
+
+function charOffset(line: string, byteOffset: number): number {
+  return new TextDecoder().decode(new TextEncoder().encode(line).subarray(0, byteOffset)).length + 1;
+}
+
+function unbalancedError(q: string, byteOffset: number, line: string): ParseResult {
+  const kind = q === '"' ? "double" : "single";
+  return {
+    ok: false,
+    error: `Invalid argument(s): unbalanced ${kind} quote — the ${q} opened at column ${charOffset(line, byteOffset)} is never closed`,
+  };
+}
+
+function closingQuoteError(q: string, byteOffset: number, line: string): ParseResult {
+  return {
+    ok: false,
+    error: `Invalid argument(s): a closing ${q} must be followed by a space or the end of the line (argument at column ${charOffset(line, byteOffset)})`,
+  };
+}
+
+/** The first word of a line, upper-cased, for hints and completion (no parse errors). */
+export function firstWord(line: string): string {
+  return (line.trimStart().split(/\s+/, 1)[0] ?? "").toUpperCase();
+}

@@ -1,0 +1,38 @@
+/**
+ * Every error the sandbox can raise, mapped once (STYLE §7): the text the
+ * console shows as `(error) …`, the HTTP status of the JSON API, and whether it
+ * is worth logging. Replies that redis-cli would print as `(error)` are 200s in
+ * the API with `reply.t = "error"`; only the kinds with another status here
+ * leave the reply model.
+ */
+export const ERROR_KINDS = {
+  redis_unavailable: { status: 503, log: "warn", message: "Redis is unavailable right now; retrying. Your data is safe — try again in a moment." },
+  bad_request: { status: 400, log: "none", message: "Bad request." },
+  unauthorized: { status: 401, log: "none", message: "Missing or invalid session. Create one with POST /api/v1/sessions." },
+  rate_limited: { status: 429, log: "info", message: "Too many commands; slow down." },
+  too_large: { status: 413, log: "none", message: "Request body too large." },
+  denied: { status: 200, log: "none", message: "This command is not available in the playground." },
+  parse: { status: 200, log: "none", message: "Invalid argument(s)" },
+  internal: { status: 500, log: "error", message: "Internal error." },
+} as const;
+
+export type ErrorKind = keyof typeof ERROR_KINDS;
+
+export class SandboxError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    message?: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message ?? ERROR_KINDS[kind].message);
+    this.name = "SandboxError";
+  }
+  get status(): number {
+    return ERROR_KINDS[this.kind].status;
+  }
+}
+
+/** Recognises a SandboxError across module copies (Next bundles lib/ separately). */
+export function isSandboxError(e: unknown): e is SandboxError {
+  return typeof e === "object" && e !== null && (e as Error).name === "SandboxError" && "kind" in e;
+}

@@ -1,0 +1,85 @@
+import { parseCommandLine } from "@/lib/cli/parse-command";
+import { formatReply } from "@/lib/cli/format-reply";
+import { error as errorReply, status, utf8, type Reply } from "@/lib/resp/reply";
+import { runtime } from "@/lib/runtime";
+import { plan, emulate, unrewrite, deleteNamespace } from "@/lib/sandbox/sandbox";
+import { findDoc, GENERAL_HELP, helpText } from "@/lib/command-docs";
+import type { Session } from "@/lib/session";
+import { SandboxError } from "@/lib/errors";
+
+export type ExecInput = { command: string } | { argv: string[] };
+
+export interface ExecResult {
+  reply: Reply;
+  /** Exactly what redis-cli prints, without the final newline. */
+  text: string;
+  /** Round trip between this server and Redis, in milliseconds. */
+  ms: number;
+}
+
+const dec = new TextDecoder();
+
+/**
+ * The one path every command takes (DESIGN §1): parse → authorize → rewrite →
+ * execute → un-rewrite → type. The console's server action and POST
+ * /api/v1/exec both call this. Throws SandboxError only for what is not a
+ * Redis reply (Redis unavailable); everything redis-cli would print as
+ * `(error)` comes back as an error reply.
+ */
+export async function execCommand(session: Session, input: ExecInput): Promise<ExecResult> {
+  const rt = runtime();
+  const { maxArgs, maxArgBytes, maxCommandBytes } = rt.config;
+  let argv: Uint8Array[];
+  if ("command" in input) {
+    if (Buffer.byteLength(input.command) > maxCommandBytes) {
+      return done(errorReply(`ERR The command line is longer than the playground's limit of ${maxCommandBytes} bytes.`), 0);
+    }
+    const parsed = parseCommandLine(input.command);
+    if (!parsed.ok) return done(errorReply(parsed.error), 0);
+    argv = parsed.argv;
+  } else {
+    argv = input.argv.map(utf8);
+  }
+  if (argv.length === 0) return done(errorReply("ERR Empty command: type a Redis command, e.g. SET greeting hello, or HELP."), 0);
+  if (argv.length > maxArgs) {
+    return done(errorReply(`ERR Too many arguments (${argv.length}); the playground's limit is ${maxArgs}.`), 0);
+  }
+  const big = argv.findIndex((a) => a.length > maxArgBytes);
+  if (big >= 0) {
+    return done(errorReply(`ERR Argument ${big} is ${argv[big].length} bytes; the playground's limit is ${maxArgBytes} bytes.`), 0);
+  }
+
+  const name = dec.decode(argv[0]).toLowerCase();
+  if (name === "help") return done(await help(argv), 0);
+
+  if (!rt.conn.isReady) throw new SandboxError("redis_unavailable");
+  const table = await rt.commandTable();
+  const ctx = { conn: rt.conn, table, ns: session.ns };
+  const t0 = performance.now();
+  const p = await plan(ctx, argv);
+  let reply: Reply;
+  if (p.kind === "reply") reply = p.reply;
+  else if (p.kind === "emulate") reply = await emulate(ctx, p.emulation, p.argv);
+  else reply = unrewrite(p.cmd, await rt.conn.send(p.argv), session.ns);
+  return done(reply, performance.now() - t0);
+}
+
+function done(reply: Reply, ms: number): ExecResult {
+  return { reply, text: formatReply(reply).replace(/\n$/, ""), ms: Math.round(ms * 1000) / 1000 };
+}
+
+async function help(argv: Uint8Array[]): Promise<Reply> {
+  if (argv.length === 1) return status(GENERAL_HELP);
+  const docs = await runtime().commandDocs();
+  const words = argv.slice(1).map((a) => dec.decode(a));
+  const doc = findDoc(docs, words);
+  if (!doc) return errorReply(`ERR No help for '${words.join(" ")}': not a command this Redis knows. Tab completes command names.`);
+  return status(helpText(doc));
+}
+
+/** "Reset my data": deletes every key in the session's namespace. */
+export async function resetNamespace(session: Session): Promise<number> {
+  const rt = runtime();
+  if (!rt.conn.isReady) throw new SandboxError("redis_unavailable");
+  return deleteNamespace(rt.conn, session.ns);
+}

@@ -1,0 +1,172 @@
+import type { Reply } from "@/lib/resp/reply";
+import { array, integer, nil, status, utf8 } from "@/lib/resp/reply";
+import type { RespConnection } from "@/lib/redis/resp-connection";
+import { lookupCommand, type CommandInfo, type CommandTable } from "./command-table";
+import { keyPositions } from "./key-specs";
+import { decide, type Emulation } from "./policy";
+import type { Namespace } from "./namespace";
+
+const dec = new TextDecoder();
+const lower = (a: Uint8Array) => dec.decode(a).toLowerCase();
+
+/** Channel arguments by command: not covered by key specs. */
+const CHANNEL_ARGS: Record<string, (argc: number) => number[]> = {
+  publish: () => [1],
+};
+
+export interface SandboxContext {
+  conn: RespConnection;
+  table: CommandTable;
+  ns: Namespace;
+}
+
+export type Plan =
+  | { kind: "reply"; reply: Reply }
+  | { kind: "run"; argv: Uint8Array[]; cmd?: CommandInfo }
+  | { kind: "emulate"; emulation: Emulation; argv: Uint8Array[] };
+
+/** Authorizes and rewrites one argv. Never touches Redis except COMMAND GETKEYS. */
+export async function plan(ctx: SandboxContext, argv: Uint8Array[]): Promise<Plan> {
+  const name = lower(argv[0]);
+  const top = ctx.table.get(name);
+  // Unknown to this server (or an unknown subcommand, or a container without
+  // one): nothing can run, so Redis itself words the error, exactly.
+  if (!top) return { kind: "run", argv };
+  const cmd = lookupCommand(ctx.table, name, argv[1] ? dec.decode(argv[1]) : undefined);
+  if (!cmd || cmd === top && top.subcommands.size > 0) return { kind: "run", argv };
+  const decision = decide(cmd, argv);
+  if (decision.action === "deny") return { kind: "reply", reply: { t: "error", v: `ERR ${decision.reason}` } };
+  if (decision.action === "emulate") return { kind: "emulate", emulation: decision.emulation, argv };
+
+  const positions = keyPositions(cmd, argv);
+  if (positions === null) {
+    return { kind: "reply", reply: { t: "error", v: `ERR ${cmd.name.replace("|", " ").toUpperCase()} names its keys in a way the playground cannot check, so it is not available here.` } };
+  }
+  if (cmd.flags.has("movablekeys")) {
+    // Second opinion from the server: the keys it would touch must be exactly ours.
+    const check = await ctx.conn.send(["COMMAND", "GETKEYS", ...argv]);
+    if (check.t === "array") {
+      const theirs = check.v.map((r) => (r.t === "bulk" ? r.v + (r.b64 ? "\0b64" : "") : "")).sort();
+      const ours = positions.map((i) => keyText(argv[i])).sort();
+      if (theirs.length !== ours.length || theirs.some((k, i) => k !== ours[i])) {
+        return { kind: "reply", reply: { t: "error", v: `ERR The playground could not match this command's keys with the server's; it was not run.` } };
+      }
+    }
+  }
+  const out = argv.slice();
+  for (const i of positions) out[i] = ctx.ns.add(argv[i]);
+  for (const i of CHANNEL_ARGS[cmd.name]?.(argv.length) ?? []) if (i < out.length) out[i] = ctx.ns.add(argv[i]);
+  return { kind: "run", argv: out, cmd };
+}
+
+function keyText(a: Uint8Array): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(a);
+  } catch {
+    return Buffer.from(a).toString("base64") + "\0b64";
+  }
+}
+
+/** Removes the namespace from everything in a reply that names a key or channel. */
+export function unrewrite(cmd: CommandInfo | undefined, reply: Reply, ns: Namespace): Reply {
+  if (reply.t === "error") return { t: "error", v: ns.scrubText(reply.v) };
+  switch (cmd?.name) {
+    case "lmpop":
+    case "zmpop":
+      return reply.t === "array" && reply.v.length === 2 ? array([ns.strip(reply.v[0]), reply.v[1]]) : reply;
+    case "xread":
+    case "xreadgroup":
+      if (reply.t !== "array") return reply;
+      return array(reply.v.map((s) => (s.t === "array" && s.v.length === 2 ? array([ns.strip(s.v[0]), s.v[1]]) : s)));
+    default:
+      return reply;
+  }
+}
+
+/** Commands answered inside the namespace instead of server-wide. */
+export async function emulate(ctx: SandboxContext, emulation: Emulation, argv: Uint8Array[]): Promise<Reply> {
+  const { conn, ns } = ctx;
+  const upper = dec.decode(argv[0]).toUpperCase();
+  switch (emulation) {
+    case "flushdb": {
+      const extra = argv.slice(1).map(lower);
+      if (extra.length > 1 || (extra.length === 1 && extra[0] !== "async" && extra[0] !== "sync")) {
+        return { t: "error", v: "ERR syntax error" };
+      }
+      await deleteNamespace(conn, ns);
+      return status("OK");
+    }
+    case "dbsize": {
+      if (argv.length !== 1) return wrongArgs(argv);
+      let n = 0;
+      await scanNamespace(conn, ns.pattern(), (keys) => void (n += keys.length));
+      return integer(n);
+    }
+    case "keys": {
+      if (argv.length !== 2) return wrongArgs(argv);
+      const found: Reply[] = [];
+      await scanNamespace(conn, ns.pattern(argv[1]), (keys) => void found.push(...keys.map((k) => ns.strip(k))));
+      return array(found);
+    }
+    case "randomkey": {
+      if (argv.length !== 1) return wrongArgs(argv);
+      const found: Reply[] = [];
+      await scanNamespace(conn, ns.pattern(), (keys) => void found.push(...keys));
+      return found.length ? ns.strip(found[Math.floor(Math.random() * found.length)]) : nil;
+    }
+    case "scan": {
+      if (argv.length < 2) return wrongArgs(argv);
+      const out: Uint8Array[] = [utf8("SCAN"), argv[1]];
+      let matched = false;
+      for (let i = 2; i < argv.length; i++) {
+        const opt = lower(argv[i]);
+        if (opt === "match" && i + 1 < argv.length) {
+          out.push(argv[i], ns.pattern(argv[++i]));
+          matched = true;
+        } else if ((opt === "count" || opt === "type") && i + 1 < argv.length) {
+          out.push(argv[i], argv[++i]);
+        } else {
+          return { t: "error", v: "ERR syntax error" };
+        }
+      }
+      if (!matched) out.push(utf8("MATCH"), ns.pattern());
+      const reply = await conn.send(out);
+      if (reply.t === "array" && reply.v.length === 2 && reply.v[1].t === "array") {
+        return array([reply.v[0], array(reply.v[1].v.map((k) => ns.strip(k)))]);
+      }
+      return reply.t === "error" ? { t: "error", v: ns.scrubText(reply.v) } : reply;
+    }
+    case "help":
+      return { t: "error", v: `ERR ${upper} is answered by the console` };
+  }
+}
+
+function wrongArgs(argv: Uint8Array[]): Reply {
+  return { t: "error", v: `ERR wrong number of arguments for '${lower(argv[0])}' command` };
+}
+
+/** Walks every key of a namespace with SCAN (never KEYS: it would stall the server). */
+export async function scanNamespace(conn: RespConnection, pattern: Uint8Array, onKeys: (keys: Reply[]) => void): Promise<void> {
+  let cursor = "0";
+  do {
+    const r = await conn.send([utf8("SCAN"), utf8(cursor), utf8("MATCH"), pattern, utf8("COUNT"), utf8("1000")]);
+    if (r.t !== "array" || r.v.length !== 2 || r.v[1].t !== "array") throw new Error("unexpected SCAN reply");
+    cursor = r.v[0].t === "bulk" ? r.v[0].v : "0";
+    onKeys(r.v[1].v);
+  } while (cursor !== "0");
+}
+
+export async function deleteNamespace(conn: RespConnection, ns: Namespace): Promise<number> {
+  const pending: Promise<Reply>[] = [];
+  let n = 0;
+  await scanNamespace(conn, ns.pattern(), (keys) => {
+    if (keys.length === 0) return;
+    n += keys.length;
+    pending.push(conn.send([utf8("UNLINK"), ...keys.map((k) => (k.t === "bulk" ? bytesOf(k) : new Uint8Array()))]));
+  });
+  await Promise.all(pending);
+  return n;
+}
+
+import { bulkBytes } from "@/lib/resp/reply";
+const bytesOf = (k: Reply) => (k.t === "bulk" ? bulkBytes(k) : new Uint8Array());
