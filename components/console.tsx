@@ -1,0 +1,264 @@
+"use client";
+
+import { useCallback, useEffect, useId, useRef, useState } from "react";
+import { formatReply } from "@/lib/cli/format-reply";
+import { completions, hint } from "@/lib/cli/completion";
+import type { CommandDoc } from "@/lib/command-docs";
+import type { Reply } from "@/lib/resp/reply";
+import { loadCommandDocs, redisStatus, resetMyData, runCommand } from "@/app/playground/actions";
+import { useHistory } from "./use-history";
+import { usePersistentFlag } from "./use-persistent-flag";
+
+type Entry =
+  | { id: number; kind: "command"; input: string; reply?: Reply; ms?: number; pending: boolean; failure?: string }
+  | { id: number; kind: "note"; text: string; tone: "info" | "error" };
+
+const PROMPT = "redis>";
+
+/**
+ * The free console: a redis-cli in the browser. Keyboard first — Enter runs,
+ * ↑/↓ walk the history, Tab completes, Ctrl+L clears, Esc empties the prompt.
+ */
+export function Console() {
+  const [entries, setEntries] = useState<Entry[]>([]);
+  const [value, setValue] = useState("");
+  const [docs, setDocs] = useState<CommandDoc[]>([]);
+  const [raw, setRaw] = usePersistentFlag("pg:raw", false);
+  const [down, setDown] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [confirmReset, setConfirmReset] = useState(false);
+  const history = useHistory("pg:history");
+  const inputRef = useRef<HTMLInputElement>(null);
+  const logRef = useRef<HTMLDivElement>(null);
+  const nextId = useRef(1);
+  const tabState = useRef<{ base: string; options: string[]; index: number } | null>(null);
+  const inputId = useId();
+  const hintId = useId();
+
+  const loadDocs = useCallback(async () => {
+    const r = await loadCommandDocs();
+    if (r.ok) setDocs(r.value);
+    else if (r.unavailable) setDown(true);
+  }, []);
+
+  useEffect(() => {
+    void loadDocs();
+  }, [loadDocs]);
+
+  // While Redis is down, poll until it is back, then say so.
+  useEffect(() => {
+    if (!down) return;
+    const timer = setInterval(async () => {
+      if (await redisStatus().catch(() => false)) {
+        setDown(false);
+        note("Redis is back. Commands sent during the outage did not run; run them again if you need them.", "info");
+        if (docs.length === 0) void loadDocs();
+      }
+    }, 2000);
+    return () => clearInterval(timer);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [down]);
+
+  useEffect(() => {
+    const el = logRef.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  }, [entries]);
+
+  function note(text: string, tone: "info" | "error") {
+    setEntries((e) => [...e, { id: nextId.current++, kind: "note", text, tone }]);
+  }
+
+  async function run(line: string) {
+    const id = nextId.current++;
+    setEntries((e) => [...e, { id, kind: "command", input: line, pending: true }]);
+    history.push(line);
+    setBusy(true);
+    try {
+      const r = await runCommand(line);
+      setEntries((e) =>
+        e.map((x) =>
+          x.id === id && x.kind === "command"
+            ? r.ok
+              ? { ...x, pending: false, reply: r.value.reply, ms: r.value.ms }
+              : { ...x, pending: false, failure: r.message }
+            : x,
+        ),
+      );
+      if (!r.ok && r.unavailable) setDown(true);
+    } catch {
+      setEntries((e) => e.map((x) => (x.id === id && x.kind === "command" ? { ...x, pending: false, failure: "The app server did not answer. Check your connection and try again." } : x)));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function onKeyDown(e: React.KeyboardEvent<HTMLInputElement>) {
+    if (e.key !== "Tab") tabState.current = null;
+    if (e.key === "Enter") {
+      e.preventDefault();
+      const line = value;
+      setValue("");
+      history.reset();
+      if (line.trim() === "") return;
+      if (/^\s*clear\s*$/i.test(line)) return setEntries([]);
+      void run(line);
+    } else if (e.key === "ArrowUp") {
+      e.preventDefault();
+      const v = history.older(value);
+      if (v !== null) setValue(v);
+    } else if (e.key === "ArrowDown") {
+      e.preventDefault();
+      const v = history.newer();
+      if (v !== null) setValue(v);
+    } else if (e.key === "Tab" && !e.shiftKey && value.trim() !== "") {
+      const state = tabState.current ?? { base: value, options: completions(value, docs), index: -1 };
+      if (state.options.length === 0) return; // let Tab move focus on
+      e.preventDefault();
+      state.index = (state.index + 1) % state.options.length;
+      tabState.current = state;
+      setValue(state.options[state.index]);
+    } else if (e.key === "l" && e.ctrlKey) {
+      e.preventDefault();
+      setEntries([]);
+    } else if (e.key === "Escape") {
+      setValue("");
+      history.reset();
+    }
+  }
+
+  async function onReset() {
+    if (!confirmReset) return setConfirmReset(true);
+    setConfirmReset(false);
+    const r = await resetMyData();
+    if (r.ok) note(`Your data was reset: ${r.value} key${r.value === 1 ? "" : "s"} deleted.`, "info");
+    else {
+      note(r.message, "error");
+      if (r.unavailable) setDown(true);
+    }
+    inputRef.current?.focus();
+  }
+
+  const transcript = () =>
+    entries
+      .map((x) => (x.kind === "note" ? x.text : `${PROMPT} ${x.input}\n${x.reply ? formatReply(x.reply, raw ? "raw" : "cli").replace(/\n$/, "") : x.failure ?? ""}`))
+      .join("\n");
+
+  const hintText = hint(value, docs);
+  const button =
+    "rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-50 dark:border-slate-700 dark:hover:bg-slate-800 aria-pressed:bg-slate-900 aria-pressed:text-white dark:aria-pressed:bg-slate-100 dark:aria-pressed:text-slate-900";
+
+  return (
+    <section aria-label="Redis console" className="space-y-2">
+      {down && (
+        <div role="alert" className="rounded-md border border-amber-400 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-600 dark:bg-amber-950 dark:text-amber-100">
+          <strong>Redis is unavailable.</strong> Retrying every few seconds — this message goes away by itself when Redis is back.
+        </div>
+      )}
+      <div className="flex flex-wrap items-center gap-2" role="toolbar" aria-label="Console options">
+        <button type="button" className={button} aria-pressed={raw} onClick={() => setRaw(!raw)} title="Show bulk strings decoded as UTF-8, like redis-cli --raw">
+          Raw output
+        </button>
+        <button type="button" className={button} onClick={() => setEntries([])} title="Clear the screen (Ctrl+L)">
+          Clear <kbd className="font-mono text-xs opacity-70">Ctrl+L</kbd>
+        </button>
+        <button type="button" className={button} onClick={() => void navigator.clipboard?.writeText(transcript())}>
+          Copy all
+        </button>
+        <button
+          type="button"
+          className={`${button} ${confirmReset ? "border-red-500 text-red-700 dark:text-red-300" : ""}`}
+          onClick={() => void onReset()}
+          onBlur={() => setConfirmReset(false)}
+        >
+          {confirmReset ? "Confirm: delete all my keys" : "Reset my data"}
+        </button>
+      </div>
+      <div className="overflow-hidden rounded-lg border border-slate-300 bg-slate-50 font-mono text-sm dark:border-slate-700 dark:bg-slate-950">
+        <div ref={logRef} role="log" aria-label="Console output" aria-live="polite" className="max-h-[60vh] min-h-48 overflow-y-auto p-3" data-testid="console-log">
+          {entries.length === 0 && <p className="text-slate-500 dark:text-slate-400">Connected to a live Redis. Type HELP for help.</p>}
+          {entries.map((x) =>
+            x.kind === "note" ? (
+              <p key={x.id} className={x.tone === "error" ? "text-red-700 dark:text-red-400" : "text-sky-800 dark:text-sky-300"}>
+                {x.text}
+              </p>
+            ) : (
+              <EntryView key={x.id} entry={x} raw={raw} />
+            ),
+          )}
+        </div>
+        <div className="relative flex items-center gap-2 border-t border-slate-300 px-3 py-2 dark:border-slate-700">
+          <label htmlFor={inputId} className="shrink-0 text-brand-700 dark:text-red-400">
+            {PROMPT}
+            <span className="sr-only"> Redis command</span>
+          </label>
+          <div className="relative min-w-0 flex-1">
+            <div aria-hidden className="pointer-events-none absolute inset-0 overflow-hidden whitespace-pre">
+              <span className="invisible">{value}</span>
+              <span className="text-slate-400 dark:text-slate-500" data-testid="hint">{hintText}</span>
+            </div>
+            <input
+              ref={inputRef}
+              id={inputId}
+              value={value}
+              onChange={(e) => {
+                setValue(e.target.value);
+                tabState.current = null;
+              }}
+              onKeyDown={onKeyDown}
+              autoFocus
+              autoComplete="off"
+              autoCapitalize="off"
+              autoCorrect="off"
+              spellCheck={false}
+              enterKeyHint="send"
+              aria-describedby={hintId}
+              className="relative w-full bg-transparent outline-none"
+            />
+          </div>
+          {busy && <span className="text-xs text-slate-500" aria-hidden>…</span>}
+        </div>
+      </div>
+      <p id={hintId} className="text-xs text-slate-500 dark:text-slate-400">
+        Enter runs · ↑/↓ history · Tab completes · Ctrl+L clears · Esc empties the prompt
+        {hintText ? <span className="sr-only">. Arguments: {hintText}</span> : null}
+      </p>
+    </section>
+  );
+}
+
+function EntryView({ entry, raw }: { entry: Extract<Entry, { kind: "command" }>; raw: boolean }) {
+  const text = entry.reply ? formatReply(entry.reply, raw ? "raw" : "cli").replace(/\n$/, "") : "";
+  const isError = entry.reply?.t === "error" || !!entry.failure;
+  return (
+    <div className="group mb-2" data-testid="entry">
+      <div className="flex items-baseline gap-2">
+        <span className="text-brand-700 dark:text-red-400" aria-hidden>
+          {PROMPT}
+        </span>
+        <span className="min-w-0 flex-1 break-all whitespace-pre-wrap">{entry.input}</span>
+        {entry.ms !== undefined && (
+          <span className="shrink-0 text-xs text-slate-500 dark:text-slate-400" title="Round trip from the app server to Redis">
+            {entry.ms.toFixed(2)} ms
+          </span>
+        )}
+        {entry.reply && (
+          <button
+            type="button"
+            className="shrink-0 rounded px-1 text-xs text-slate-500 underline-offset-2 opacity-70 hover:underline focus:opacity-100 group-hover:opacity-100 dark:text-slate-400"
+            onClick={() => void navigator.clipboard?.writeText(text)}
+            aria-label={`Copy output of ${entry.input}`}
+          >
+            Copy
+          </button>
+        )}
+      </div>
+      {entry.pending ? (
+        <p className="text-slate-500">…</p>
+      ) : (
+        <pre data-testid="output" className={`break-all whitespace-pre-wrap ${isError ? "text-red-700 dark:text-red-400" : ""}`}>
+          {entry.failure ?? text}
+        </pre>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,154 @@
+import fs from "node:fs";
+import AxeBuilder from "@axe-core/playwright";
+import { startRedisServer } from "@/lib/redis/embedded";
+import { ConsolePage, expect, test } from "./fixtures";
+import { readState, writeState } from "./state";
+
+test.describe("the console", () => {
+  test("runs commands and prints replies as redis-cli does", async ({ console: c }) => {
+    await c.goto();
+    expect(await c.run("SET A apple")).toBe("OK");
+    expect(await c.run("GET A")).toBe('"apple"');
+    expect(await c.run("INCR visits")).toBe("(integer) 1");
+    expect(await c.run("GET nothing-here")).toBe("(nil)");
+    expect(await c.run("RPUSH l a b")).toBe("(integer) 2");
+    expect(await c.run("LRANGE l 0 -1")).toBe('1) "a"\n2) "b"');
+    await expect(c.entries.first().getByText(/\d+\.\d\d ms/)).toBeVisible();
+  });
+
+  test("shows error replies, including a parse error", async ({ console: c }) => {
+    await c.goto();
+    await c.run("SET A apple");
+    expect(await c.run("LPUSH A x")).toBe("(error) WRONGTYPE Operation against a key holding the wrong kind of value");
+    expect(await c.run('SET A "oops')).toMatch(/^\(error\) Invalid argument\(s\): unbalanced double quote/);
+    expect(await c.run("CONFIG GET *")).toMatch(/^\(error\) ERR CONFIG GET administers the whole server/);
+    await expect(c.entries.nth(1).getByTestId("output")).toHaveClass(/text-red/);
+  });
+
+  test("keeps history across reloads, on ↑ and ↓", async ({ console: c, page }) => {
+    await c.goto();
+    await c.run("SET first 1");
+    await c.run("GET first");
+    await page.reload();
+    await expect(c.prompt).toBeFocused();
+    await c.prompt.press("ArrowUp");
+    await expect(c.prompt).toHaveValue("GET first");
+    await c.prompt.press("ArrowUp");
+    await expect(c.prompt).toHaveValue("SET first 1");
+    await c.prompt.press("ArrowDown");
+    await expect(c.prompt).toHaveValue("GET first");
+    await c.prompt.press("ArrowDown");
+    await expect(c.prompt).toHaveValue("");
+  });
+
+  test("completes command names with Tab and hints their arguments", async ({ console: c, page }) => {
+    await c.goto();
+    await c.prompt.pressSequentially("hgeta");
+    await c.prompt.press("Tab");
+    await expect(c.prompt).toHaveValue("HGETALL ");
+    await expect(page.getByTestId("hint")).toHaveText("key");
+    await c.prompt.fill("");
+    await c.prompt.pressSequentially("SETE");
+    await c.prompt.press("Tab");
+    await expect(c.prompt).toHaveValue("SETEX ");
+    await expect(page.getByTestId("hint")).toHaveText("key seconds value");
+    await c.prompt.pressSequentially("k 10 ");
+    await expect(page.getByTestId("hint")).toHaveText("value");
+  });
+
+  test("HELP shows a command's summary, arguments, complexity and version", async ({ console: c }) => {
+    await c.goto();
+    const out = await c.run("HELP SETEX");
+    expect(out).toContain("SETEX key seconds value");
+    expect(out).toContain("summary: Set the value and expiration of a key");
+    expect(out).toContain("since: 2.0.0");
+    expect(out).toContain("complexity: O(1)");
+  });
+
+  test("raw output decodes UTF-8, like redis-cli --raw", async ({ console: c, page }) => {
+    await c.goto();
+    await c.run("SET zh 中文");
+    expect(await c.run("GET zh")).toBe('"\\xe4\\xb8\\xad\\xe6\\x96\\x87"');
+    await page.getByRole("button", { name: "Raw output" }).click();
+    await expect(c.output(1)).toHaveText("中文");
+    await page.getByRole("button", { name: "Raw output" }).click();
+    await expect(c.output(1)).toHaveText('"\\xe4\\xb8\\xad\\xe6\\x96\\x87"');
+  });
+
+  test("Ctrl+L clears the screen", async ({ console: c }) => {
+    await c.goto();
+    await c.run("PING");
+    await expect(c.entries).toHaveCount(1);
+    await c.prompt.press("Control+l");
+    await expect(c.entries).toHaveCount(0);
+  });
+
+  test("Reset my data deletes only my keys, after a confirmation", async ({ console: c, page }) => {
+    await c.goto();
+    await c.run("MSET a 1 b 2 c 3");
+    const reset = page.getByRole("button", { name: "Reset my data" });
+    await reset.click();
+    await page.getByRole("button", { name: "Confirm: delete all my keys" }).click();
+    await expect(c.log).toContainText("Your data was reset: 3 keys deleted.");
+    expect(await c.run("DBSIZE")).toBe("(integer) 0");
+  });
+
+  test("two browsers cannot see each other's keys", async ({ browser }) => {
+    const a = new ConsolePage(await (await browser.newContext()).newPage());
+    const b = new ConsolePage(await (await browser.newContext()).newPage());
+    await a.goto();
+    await b.goto();
+    expect(await a.run("SET secret alice-only")).toBe("OK");
+    expect(await b.run("GET secret")).toBe("(nil)");
+    expect(await b.run("KEYS *")).toBe("(empty array)");
+    expect(await b.run("SET secret bob")).toBe("OK");
+    expect(await a.run("GET secret")).toBe('"alice-only"');
+    expect(await a.run("DBSIZE")).toBe("(integer) 1");
+  });
+
+  test("shows a banner while Redis is down and recovers by itself", async ({ console: c }) => {
+    await c.goto();
+    expect(await c.run("PING")).toBe("PONG");
+    const s = readState();
+    process.kill(s.redisPid, "SIGTERM");
+    await expect.poll(() => isAlive(s.redisPid), { timeout: 10_000 }).toBe(false);
+    const out = await c.run("PING");
+    expect(out).toMatch(/Redis is unavailable/);
+    const banner = c.page.getByRole("alert").filter({ hasText: "Redis is unavailable" });
+    await expect(banner).toBeVisible();
+    const redis = await startRedisServer({ dir: s.redisDir, port: s.redisPort, password: s.redisPassword });
+    writeState({ ...s, redisPid: redis.pid });
+    await expect(banner).toHaveCount(0, { timeout: 15_000 });
+    await expect(c.log).toContainText("Redis is back.");
+    expect(await c.run("PING")).toBe("PONG");
+  });
+
+  test("the console is usable with the keyboard alone, at phone width", async ({ console: c, page }) => {
+    await page.setViewportSize({ width: 375, height: 740 });
+    await c.goto();
+    await page.keyboard.type("SET phone yes");
+    await page.keyboard.press("Enter");
+    await expect(c.output(0)).toHaveText("OK");
+    const box = await c.prompt.boundingBox();
+    expect(box && box.x + box.width).toBeLessThanOrEqual(375);
+  });
+});
+
+test.describe("accessibility", () => {
+  for (const path of ["/", "/playground", "/lessons"]) {
+    test(`${path} has no axe violations`, async ({ page }) => {
+      await page.goto(path);
+      const results = await new AxeBuilder({ page }).analyze();
+      expect(results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`)).toEqual([]);
+    });
+  }
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return fs.existsSync(`/proc/${pid}`) && !fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(" ")[2].startsWith("Z");
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,113 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { z } from "zod";
+import { execCommand } from "@/lib/exec";
+import { runtime } from "@/lib/runtime";
+import { issueSession, sessionCookie, tokenFromHeaders, verifySession } from "@/lib/session";
+import { ERROR_KINDS, isSandboxError, SandboxError } from "@/lib/errors";
+import { checkHealth } from "@/lib/health";
+
+/**
+ * JSON API v1 (DESIGN §7) as a plain node:http handler, mounted in front of
+ * Next's request handler by server.ts: the hot path skips Next's router.
+ * Returns false when the URL is not ours, so Next handles it.
+ */
+const MAX_BODY = 2 * 1024 * 1024;
+
+export const ExecBody = z.union([
+  z.object({ command: z.string({ error: '"command" must be a string' }) }).strict(),
+  z.object({ argv: z.array(z.string(), { error: '"argv" must be an array of strings' }).min(1, '"argv" must not be empty') }).strict(),
+], { error: 'Body must be {"command": "<redis command line>"} or {"argv": ["CMD", "arg", …]}' });
+
+export const SessionBody = z.object({}).strict().or(z.undefined());
+
+export async function handleApi(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  const url = req.url ?? "/";
+  const path = url.split("?", 1)[0];
+  try {
+    if (path === "/api/health") {
+      if (req.method !== "GET" && req.method !== "HEAD") return methodNotAllowed(res, "GET"), true;
+      const h = await checkHealth();
+      send(res, h.redis === "ok" ? 200 : 503, h);
+      return true;
+    }
+    if (!path.startsWith("/api/v1/")) return false;
+    if (path === "/api/v1/sessions") {
+      if (req.method !== "POST") return methodNotAllowed(res, "POST"), true;
+      const body = await readJson(req, true);
+      const parsed = SessionBody.safeParse(body);
+      if (!parsed.success) throw new SandboxError("bad_request", "POST /api/v1/sessions takes an empty JSON object {} (or no body).");
+      const { token } = issueSession(runtime().config.sessionSecret);
+      res.setHeader("set-cookie", sessionCookie(token));
+      send(res, 201, { session: token });
+      return true;
+    }
+    if (path === "/api/v1/exec") {
+      if (req.method !== "POST") return methodNotAllowed(res, "POST"), true;
+      const session = verifySession(runtime().config.sessionSecret, tokenFromHeaders(req.headers.authorization, req.headers.cookie));
+      const body = await readJson(req, false);
+      const parsed = ExecBody.safeParse(body);
+      if (!parsed.success) throw new SandboxError("bad_request", describeZod(parsed.error));
+      if (!session) throw new SandboxError("unauthorized");
+      send(res, 200, await execCommand(session, parsed.data));
+      return true;
+    }
+    send(res, 404, { error: { code: "not_found", message: `No API route ${req.method} ${path}. See the README for /api/v1.` } });
+    return true;
+  } catch (e) {
+    const err = isSandboxError(e) ? e : new SandboxError("internal");
+    if (!isSandboxError(e)) console.error("[api]", e);
+    if (err.retryAfterSeconds) res.setHeader("retry-after", String(err.retryAfterSeconds));
+    if (err.kind === "redis_unavailable") res.setHeader("retry-after", "1");
+    send(res, err.status, { error: { code: err.kind, message: err.message } });
+    return true;
+  }
+}
+
+function describeZod(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return ERROR_KINDS.bad_request.message;
+  if (issue.code === "invalid_union") {
+    return 'Body must be {"command": "<redis command line>"} or {"argv": ["CMD", "arg", …]}, and nothing else.';
+  }
+  const where = issue.path.length ? ` (at ${issue.path.join(".")})` : "";
+  return `${issue.message}${where}`;
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const data = JSON.stringify(body);
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(data),
+    "cache-control": "no-store",
+  });
+  res.end(data);
+}
+
+function methodNotAllowed(res: ServerResponse, allow: string): void {
+  res.setHeader("allow", allow);
+  send(res, 405, { error: { code: "method_not_allowed", message: `Use ${allow}.` } });
+}
+
+async function readJson(req: IncomingMessage, optional: boolean): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new SandboxError("too_large", `Request body is larger than ${MAX_BODY} bytes.`);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  if (text.trim() === "") {
+    if (optional) return undefined;
+    throw new SandboxError("bad_request", 'Empty body: send JSON such as {"command": "PING"} with content-type: application/json.');
+  }
+  const type = req.headers["content-type"] ?? "";
+  if (!/^application\/json\b/i.test(type)) {
+    throw new SandboxError("bad_request", `Content-Type must be application/json (got "${type || "none"}").`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new SandboxError("bad_request", `Body is not valid JSON: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,17 @@
+import { cookies } from "next/headers";
+import { runtime } from "@/lib/runtime";
+import { issueSession, SESSION_COOKIE, verifySession, type Session } from "@/lib/session";
+
+/**
+ * The visitor's session inside a server action: the signed cookie, or a new
+ * session issued now (server actions may set cookies).
+ */
+export async function actionSession(): Promise<Session> {
+  const jar = await cookies();
+  const secret = runtime().config.sessionSecret;
+  const existing = verifySession(secret, jar.get(SESSION_COOKIE)?.value);
+  if (existing) return existing;
+  const { token, session } = issueSession(secret);
+  jar.set(SESSION_COOKIE, token, { httpOnly: true, sameSite: "lax", path: "/", maxAge: 31536000 });
+  return session;
+}

@@ -1,0 +1,51 @@
+/**
+ * The app's one process: the JSON API on a plain node:http handler (the hot
+ * path, see README "Architecture"), and every other URL through Next.
+ * Started by scripts/start.ts, which resolves Redis and the session secret first.
+ */
+import http from "node:http";
+import next from "next";
+import { handleApi } from "@/lib/http/api";
+import { runtime } from "@/lib/runtime";
+
+export interface RunningServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startServer(opts: { port: number; host?: string; dev?: boolean; dir: string }): Promise<RunningServer> {
+  const app = next({ dev: !!opts.dev, dir: opts.dir, hostname: opts.host ?? "localhost", port: opts.port });
+  const handle = app.getRequestHandler();
+  await app.prepare();
+  const rt = runtime();
+  rt.conn.on("down", () => console.warn("[redis] connection lost; retrying"));
+  rt.conn.on("ready", () => console.log("[redis] connected"));
+  rt.conn.on("handshake-error", (e: Error) => console.error(`[redis] ${e.message}`));
+
+  const server = http.createServer((req, res) => {
+    handleApi(req, res)
+      .then((handled) => {
+        if (!handled) return handle(req, res);
+      })
+      .catch((e) => {
+        console.error("[server]", e);
+        if (!res.headersSent) res.writeHead(500).end("Internal error");
+      });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const port = (server.address() as import("node:net").AddressInfo).port;
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+        rt.close();
+        void app.close?.();
+      }),
+  };
+}
