@@ -11,6 +11,7 @@ const executablePath = chromiumPath();
 
 export default defineConfig({
   testDir: "e2e",
+  globalTeardown: "./e2e/teardown.ts",
   fullyParallel: false,
   workers: 1,
   retries: 0,

@@ -7,6 +7,7 @@ import http from "node:http";
 import next from "next";
 import { handleApi } from "@/lib/http/api";
 import { runtime } from "@/lib/runtime";
+import { clientIp, CLIENT_IP_HEADER } from "@/lib/rate-limit";
 
 export interface RunningServer {
   port: number;
@@ -23,6 +24,9 @@ export async function startServer(opts: { port: number; host?: string; dev?: boo
   rt.conn.on("handshake-error", (e: Error) => console.error(`[redis] ${e.message}`));
 
   const server = http.createServer((req, res) => {
+    // Server actions cannot see the socket: hand them the client address in a
+    // header of our own, always overwritten so a client cannot choose it.
+    req.headers[CLIENT_IP_HEADER] = clientIp(req.socket.remoteAddress, req.headers["x-forwarded-for"], rt.config.trustProxy) ?? "";
     handleApi(req, res)
       .then((handled) => {
         if (!handled) return handle(req, res);

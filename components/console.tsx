@@ -235,7 +235,7 @@ function EntryView({ entry, raw }: { entry: Extract<Entry, { kind: "command" }>;
         <span className="text-brand-700 dark:text-red-400" aria-hidden>
           {PROMPT}
         </span>
-        <span className="min-w-0 flex-1 break-all whitespace-pre-wrap">{entry.input}</span>
+        <span className="min-w-0 flex-1 whitespace-pre-wrap [overflow-wrap:anywhere]">{entry.input}</span>
         {entry.ms !== undefined && (
           <span className="shrink-0 text-xs text-slate-500 dark:text-slate-400" title="Round trip from the app server to Redis">
             {entry.ms.toFixed(2)} ms
@@ -255,7 +255,7 @@ function EntryView({ entry, raw }: { entry: Extract<Entry, { kind: "command" }>;
       {entry.pending ? (
         <p className="text-slate-500">…</p>
       ) : (
-        <pre data-testid="output" className={`break-all whitespace-pre-wrap ${isError ? "text-red-700 dark:text-red-400" : ""}`}>
+        <pre data-testid="output" className={`whitespace-pre-wrap [overflow-wrap:anywhere] ${isError ? "text-red-700 dark:text-red-400" : ""}`}>
           {entry.failure ?? text}
         </pre>
       )}

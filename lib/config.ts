@@ -12,6 +12,8 @@ export interface Config {
   maxArgs: number;
   maxArgBytes: number;
   maxCommandBytes: number;
+  rate: { perSession: number; perIp: number };
+  trustProxy: boolean;
 }
 
 function int(name: string, fallback: number): number {
@@ -36,5 +38,7 @@ export function loadConfig(): Config {
     maxArgs: int("PLAYGROUND_MAX_ARGS", 1024),
     maxArgBytes: int("PLAYGROUND_MAX_ARG_BYTES", 512 * 1024),
     maxCommandBytes: int("PLAYGROUND_MAX_COMMAND_BYTES", 1024 * 1024),
+    rate: { perSession: int("PLAYGROUND_RATE_PER_SESSION", 200), perIp: int("PLAYGROUND_RATE_PER_IP", 2000) },
+    trustProxy: /^(1|true|yes)$/i.test(process.env.TRUST_PROXY ?? ""),
   };
 }

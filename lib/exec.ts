@@ -6,6 +6,7 @@ import { plan, emulate, unrewrite, deleteNamespace } from "@/lib/sandbox/sandbox
 import { findDoc, GENERAL_HELP, helpText } from "@/lib/command-docs";
 import type { Session } from "@/lib/session";
 import { SandboxError } from "@/lib/errors";
+import { checkRate } from "@/lib/rate-limit";
 
 export type ExecInput = { command: string } | { argv: string[] };
 
@@ -26,7 +27,7 @@ const dec = new TextDecoder();
  * Redis reply (Redis unavailable); everything redis-cli would print as
  * `(error)` comes back as an error reply.
  */
-export async function execCommand(session: Session, input: ExecInput): Promise<ExecResult> {
+export async function execCommand(session: Session, input: ExecInput, client: { ip?: string } = {}): Promise<ExecResult> {
   const rt = runtime();
   const { maxArgs, maxArgBytes, maxCommandBytes } = rt.config;
   let argv: Uint8Array[];
@@ -53,6 +54,7 @@ export async function execCommand(session: Session, input: ExecInput): Promise<E
   if (name === "help") return done(await help(argv), 0);
 
   if (!rt.conn.isReady) throw new SandboxError("redis_unavailable");
+  await checkRate(rt.conn, rt.config.rate, session.id, client.ip);
   const table = await rt.commandTable();
   const ctx = { conn: rt.conn, table, ns: session.ns };
   const t0 = performance.now();

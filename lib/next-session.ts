@@ -1,5 +1,6 @@
-import { cookies } from "next/headers";
+import { cookies, headers } from "next/headers";
 import { runtime } from "@/lib/runtime";
+import { CLIENT_IP_HEADER } from "@/lib/rate-limit";
 import { issueSession, SESSION_COOKIE, verifySession, type Session } from "@/lib/session";
 
 /**
@@ -14,4 +15,9 @@ export async function actionSession(): Promise<Session> {
   const { token, session } = issueSession(secret);
   jar.set(SESSION_COOKIE, token, { httpOnly: true, sameSite: "lax", path: "/", maxAge: 31536000 });
   return session;
+}
+
+export async function actionClient(): Promise<{ ip?: string }> {
+  const ip = (await headers()).get(CLIENT_IP_HEADER);
+  return ip ? { ip } : {};
 }

@@ -2,7 +2,7 @@
 
 import { z } from "zod";
 import { execCommand, resetNamespace, type ExecResult } from "@/lib/exec";
-import { actionSession } from "@/lib/next-session";
+import { actionClient, actionSession } from "@/lib/next-session";
 import { runtime } from "@/lib/runtime";
 import { checkHealth } from "@/lib/health";
 import { isSandboxError } from "@/lib/errors";
@@ -25,7 +25,7 @@ const Line = z.string().max(1024 * 1024, "The command line is longer than 1 MiB.
 export async function runCommand(line: unknown): Promise<ActionResult<ExecResult>> {
   const parsed = Line.safeParse(line);
   if (!parsed.success) return { ok: false, unavailable: false, message: parsed.error.issues[0].message };
-  return guard(async () => execCommand(await actionSession(), { command: parsed.data }));
+  return guard(async () => execCommand(await actionSession(), { command: parsed.data }, await actionClient()));
 }
 
 export async function resetMyData(): Promise<ActionResult<number>> {

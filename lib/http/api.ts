@@ -5,6 +5,7 @@ import { runtime } from "@/lib/runtime";
 import { issueSession, sessionCookie, tokenFromHeaders, verifySession } from "@/lib/session";
 import { ERROR_KINDS, isSandboxError, SandboxError } from "@/lib/errors";
 import { checkHealth } from "@/lib/health";
+import { clientIp } from "@/lib/rate-limit";
 
 /**
  * JSON API v1 (DESIGN §7) as a plain node:http handler, mounted in front of
@@ -48,7 +49,8 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse): Prom
       const parsed = ExecBody.safeParse(body);
       if (!parsed.success) throw new SandboxError("bad_request", describeZod(parsed.error));
       if (!session) throw new SandboxError("unauthorized");
-      send(res, 200, await execCommand(session, parsed.data));
+      const ip = clientIp(req.socket.remoteAddress, req.headers["x-forwarded-for"], runtime().config.trustProxy);
+      send(res, 200, await execCommand(session, parsed.data, { ip }));
       return true;
     }
     send(res, 404, { error: { code: "not_found", message: `No API route ${req.method} ${path}. See the README for /api/v1.` } });

@@ -1,0 +1,37 @@
+/**
+ * Screenshots of every page at desktop and phone widths, light and dark, for a
+ * look before shipping: BASE_URL=http://localhost:3000 node --import tsx scripts/screenshots.ts [outdir]
+ */
+import { chromium } from "@playwright/test";
+import { chromiumPath } from "./chromium";
+
+const base = process.env.BASE_URL ?? "http://localhost:3000";
+const out = process.argv[2] ?? "screenshots";
+const pages = ["/", "/playground", "/lessons"];
+const sizes = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
+
+const browser = await chromium.launch({ executablePath: chromiumPath(), args: ["--disable-background-networking", "--disable-component-update"] });
+for (const scheme of ["light", "dark"] as const) {
+  for (const [label, viewport] of Object.entries(sizes)) {
+    const ctx = await browser.newContext({ viewport, colorScheme: scheme });
+    const page = await ctx.newPage();
+    for (const p of pages) {
+      await page.goto(base + p);
+      if (p === "/playground") {
+        const prompt = page.getByRole("textbox", { name: "Redis command" });
+        for (const cmd of ["SET A apple", "GET A", "HSET user:1 name Ann city 北京", "HGETALL user:1", "LPUSH A x", "SET"]) {
+          await prompt.fill(cmd);
+          await prompt.press("Enter");
+          await page.waitForTimeout(150);
+        }
+        await prompt.pressSequentially("SETE");
+        await prompt.press("Tab");
+      }
+      const name = `${out}/${(p === "/" ? "home" : p.slice(1))}-${label}-${scheme}.png`;
+      await page.screenshot({ path: name, fullPage: true });
+      console.log(name);
+    }
+    await ctx.close();
+  }
+}
+await browser.close();
