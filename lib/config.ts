@@ -16,6 +16,21 @@ export interface Config {
   trustProxy: boolean;
 }
 
+/** Every numeric limit, its environment variable and default: the one list README and bench print. */
+export const LIMITS = [
+  { env: "PLAYGROUND_MAX_ARGS", def: 1024, doc: "most arguments in one command" },
+  { env: "PLAYGROUND_MAX_ARG_BYTES", def: 512 * 1024, doc: "largest single argument, in bytes" },
+  { env: "PLAYGROUND_MAX_COMMAND_BYTES", def: 1024 * 1024, doc: "longest command line, in bytes" },
+  { env: "PLAYGROUND_RATE_PER_SESSION", def: 200, doc: "commands per second per session" },
+  { env: "PLAYGROUND_RATE_PER_IP", def: 2000, doc: "commands per second per client IP" },
+] as const;
+
+type LimitEnv = (typeof LIMITS)[number]["env"];
+
+function limit(name: LimitEnv): number {
+  return int(name, LIMITS.find((l) => l.env === name)!.def);
+}
+
 function int(name: string, fallback: number): number {
   const v = process.env[name];
   if (v === undefined || v === "") return fallback;
@@ -35,10 +50,10 @@ export function loadConfig(): Config {
     redis: parseRedisUrl(redisUrl),
     redisUrl,
     sessionSecret,
-    maxArgs: int("PLAYGROUND_MAX_ARGS", 1024),
-    maxArgBytes: int("PLAYGROUND_MAX_ARG_BYTES", 512 * 1024),
-    maxCommandBytes: int("PLAYGROUND_MAX_COMMAND_BYTES", 1024 * 1024),
-    rate: { perSession: int("PLAYGROUND_RATE_PER_SESSION", 200), perIp: int("PLAYGROUND_RATE_PER_IP", 2000) },
+    maxArgs: limit("PLAYGROUND_MAX_ARGS"),
+    maxArgBytes: limit("PLAYGROUND_MAX_ARG_BYTES"),
+    maxCommandBytes: limit("PLAYGROUND_MAX_COMMAND_BYTES"),
+    rate: { perSession: limit("PLAYGROUND_RATE_PER_SESSION"), perIp: limit("PLAYGROUND_RATE_PER_IP") },
     trustProxy: /^(1|true|yes)$/i.test(process.env.TRUST_PROXY ?? ""),
   };
 }
