@@ -4,15 +4,21 @@ const dec = new TextDecoder();
 
 /**
  * Key positions in argv for one command, read from the server's key specs the
- * way Redis itself reads them (getKeysUsingKeySpecs in db.c). Returns `null`
- * when a spec cannot be followed (type "unknown", an INCOMPLETE spec, or a bad
- * key count): such a command cannot be sandboxed safely.
+ * way Redis itself reads them (getKeysUsingKeySpecs in db.c). Refuses, with
+ * the reason a learner sees, when a spec cannot be followed (type "unknown",
+ * an INCOMPLETE spec, a keyword given twice): such a line cannot be sandboxed.
  */
-export function keyPositions(cmd: CommandInfo, argv: readonly Uint8Array[]): number[] | null {
+export type KeyPositions = { ok: true; positions: number[] } | { ok: false; reason: string };
+
+const refuse = (reason: string): KeyPositions => ({ ok: false, reason });
+
+export function keyPositions(cmd: CommandInfo, argv: readonly Uint8Array[]): KeyPositions {
+  const upper = cmd.name.replace("|", " ").toUpperCase();
+  const cannot = refuse(`${upper} names its keys in a way the playground cannot check, so it is not available here.`);
   const argc = argv.length;
   const out = new Set<number>();
   for (const spec of cmd.keySpecs) {
-    if (spec.flags.includes("INCOMPLETE")) return null;
+    if (spec.flags.includes("INCOMPLETE")) return cannot;
     let first = 0;
     const bs = spec.beginSearch;
     if (bs.type === "index") {
@@ -28,8 +34,17 @@ export function keyPositions(cmd: CommandInfo, argv: readonly Uint8Array[]): num
         }
       }
       if (!first) continue; // keyword absent: this spec names no keys
+      // The keyword given twice (GEORADIUS … STORE a STORE b): the command may
+      // honour another occurrence than the spec names, whose key would then
+      // go unprefixed. Such a line cannot be checked.
+      for (let i = 1; i < argc; i++) {
+        if (i !== first - 1 && dec.decode(argv[i]).toLowerCase() === bs.keyword.toLowerCase()) {
+          const kw = bs.keyword.toUpperCase();
+          return refuse(`${kw} appears more than once in this ${upper}; the playground runs it only when ${kw} appears once (a key may not be named ${kw} here).`);
+        }
+      }
     } else {
-      return null;
+      return cannot;
     }
     let last: number;
     let step: number;
@@ -40,7 +55,7 @@ export function keyPositions(cmd: CommandInfo, argv: readonly Uint8Array[]): num
       else last = first + (Math.floor((argc - first) / fk.limit) + fk.lastkey);
       step = fk.keystep;
     } else if (fk.type === "keynum") {
-      if (first + fk.keynumidx >= argc) return null;
+      if (first + fk.keynumidx >= argc) continue; // no count given: Redis reports the arity error
       const text = dec.decode(argv[first + fk.keynumidx]);
       if (!/^-?\d+$/.test(text)) continue; // Redis rejects the count itself
       const numkeys = Number(text);
@@ -49,13 +64,12 @@ export function keyPositions(cmd: CommandInfo, argv: readonly Uint8Array[]): num
       last = first + numkeys - 1;
       step = fk.keystep;
     } else {
-      return null;
+      return cannot;
     }
-    if (step <= 0) return null;
-    for (let i = first; i <= last; i += step) {
-      if (i >= argc || i < first) continue; // too few args: Redis reports the arity error
-      out.add(i);
-    }
+    if (step <= 0) return cannot;
+    // Past the end of the line there are no keys: Redis reports the arity error.
+    // (Breaking, not continuing: a key count of 10^18 must not spin the loop.)
+    for (let i = first; i <= last && i < argc; i += step) out.add(i);
   }
-  return [...out].sort((a, b) => a - b);
+  return { ok: true, positions: [...out].sort((a, b) => a - b) };
 }

@@ -38,19 +38,22 @@ export async function plan(ctx: SandboxContext, argv: Uint8Array[]): Promise<Pla
   if (decision.action === "deny") return { kind: "reply", reply: { t: "error", v: `ERR ${decision.reason}` } };
   if (decision.action === "emulate") return { kind: "emulate", emulation: decision.emulation, argv };
 
-  const positions = keyPositions(cmd, argv);
-  if (positions === null) {
-    return { kind: "reply", reply: { t: "error", v: `ERR ${cmd.name.replace("|", " ").toUpperCase()} names its keys in a way the playground cannot check, so it is not available here.` } };
-  }
+  const found = keyPositions(cmd, argv);
+  if (!found.ok) return { kind: "reply", reply: { t: "error", v: `ERR ${found.reason}` } };
+  const positions = found.positions;
   if (cmd.flags.has("movablekeys")) {
-    // Second opinion from the server: the keys it would touch must be exactly ours.
+    // Second opinion from the server: the keys it would touch must be exactly
+    // ours. When it finds none (bad arguments), the line is not run at all.
     const check = await ctx.conn.send(["COMMAND", "GETKEYS", ...argv]);
-    if (check.t === "array") {
-      const theirs = check.v.map((r) => (r.t === "bulk" ? r.v + (r.b64 ? "\0b64" : "") : "")).sort();
-      const ours = positions.map((i) => keyText(argv[i])).sort();
-      if (theirs.length !== ours.length || theirs.some((k, i) => k !== ours[i])) {
-        return { kind: "reply", reply: { t: "error", v: `ERR The playground could not match this command's keys with the server's; it was not run.` } };
-      }
+    const upper = cmd.name.replace("|", " ").toUpperCase();
+    if (check.t !== "array") {
+      const why = check.t === "error" ? check.v.replace(/^ERR /, "") : "no answer";
+      return { kind: "reply", reply: { t: "error", v: `ERR The server found no keys in this ${upper} (${why}); check its arguments with HELP ${upper}.` } };
+    }
+    const theirs = check.v.map((r) => (r.t === "bulk" ? r.v + (r.b64 ? "\0b64" : "") : "")).sort();
+    const ours = positions.map((i) => keyText(argv[i])).sort();
+    if (theirs.length !== ours.length || theirs.some((k, i) => k !== ours[i])) {
+      return { kind: "reply", reply: { t: "error", v: `ERR The playground could not match this ${upper}'s keys with the server's; it was not run.` } };
     }
   }
   const out = argv.slice();
