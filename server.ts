@@ -8,6 +8,7 @@ import next from "next";
 import { handleApi } from "@/lib/http/api";
 import { runtime } from "@/lib/runtime";
 import { clientIp, CLIENT_IP_HEADER } from "@/lib/rate-limit";
+import { checkWall, wallWarning } from "@/lib/wall-check";
 
 export interface RunningServer {
   port: number;
@@ -20,7 +21,14 @@ export async function startServer(opts: { port: number; host?: string; dev?: boo
   await app.prepare();
   const rt = runtime();
   rt.conn.on("down", () => console.warn("[redis] connection lost; retrying"));
-  rt.conn.on("ready", () => console.log("[redis] connected"));
+  rt.conn.on("ready", () => {
+    console.log("[redis] connected");
+    checkWall(rt.conn)
+      .then((report) => {
+        if (!report.ok) console.warn(wallWarning(report));
+      })
+      .catch(() => {});
+  });
   rt.conn.on("handshake-error", (e: Error) => console.error(`[redis] ${e.message}`));
 
   const server = http.createServer((req, res) => {

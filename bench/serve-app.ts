@@ -46,7 +46,8 @@ try {
   const redis = await startRedisServer({ dir });
   stopRedis = () => redis.stop();
   redisPid = redis.pid;
-  process.env.REDIS_URL = redis.url;
+  process.env.REDIS_URL = redis.urls.playground;
+  process.env.REDIS_APP_URL = redis.urls.app;
   const { startServer } = await import("../server");
   const { runtime } = await import("@/lib/runtime");
   const server = await startServer({ port: await freePort(), host: "127.0.0.1", dir: root });
@@ -55,7 +56,7 @@ try {
   process.send?.({
     ready: true,
     port: server.port,
-    redisUrl: redis.url,
+    redisUrl: redis.urls.admin,
     redisPort: redis.port,
     redisPid: redis.pid,
     config: flattenConfig(runtime().config as unknown as Record<string, unknown>),

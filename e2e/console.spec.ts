@@ -116,7 +116,7 @@ test.describe("the console", () => {
     expect(out).toMatch(/Redis is unavailable/);
     const banner = c.page.getByRole("alert").filter({ hasText: "Redis is unavailable" });
     await expect(banner).toBeVisible();
-    const redis = await startRedisServer({ dir: s.redisDir, port: s.redisPort, password: s.redisPassword });
+    const redis = await startRedisServer({ dir: s.redisDir, port: s.redisPort, passwords: s.redisPasswords });
     writeState({ ...s, redisPid: redis.pid });
     await expect(banner).toHaveCount(0, { timeout: 15_000 });
     await expect(c.log).toContainText("Redis is back.");

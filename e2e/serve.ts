@@ -12,8 +12,9 @@ import { statePath } from "./state";
 process.env.NEXT_TELEMETRY_DISABLED = "1";
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-e2e-redis-"));
 const redis = await startRedisServer({ dir });
-fs.writeFileSync(statePath, JSON.stringify({ redisPort: redis.port, redisPassword: redis.password, redisDir: dir, redisPid: redis.pid }));
-process.env.REDIS_URL = redis.url;
+fs.writeFileSync(statePath, JSON.stringify({ redisPort: redis.port, redisPasswords: redis.passwords, redisDir: dir, redisPid: redis.pid }));
+process.env.REDIS_URL = redis.urls.playground;
+process.env.REDIS_APP_URL = redis.urls.app;
 process.env.SESSION_SECRET ||= "e2e-secret-e2e-secret-e2e-secret";
 
 const { startServer } = await import("../server");

@@ -5,7 +5,7 @@ export const statePath = path.join(import.meta.dirname, ".state.json");
 
 export interface E2EState {
   redisPort: number;
-  redisPassword: string;
+  redisPasswords: import("@/lib/redis/embedded").RedisPasswords;
   redisDir: string;
   redisPid: number;
 }

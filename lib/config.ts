@@ -6,8 +6,11 @@ import { parseRedisUrl, type RedisTarget } from "@/lib/redis/resp-connection";
  * before anything here runs, so every module copy sees the same values.
  */
 export interface Config {
+  /** The sandbox connection: a user that reaches only pg:* and room:* (DESIGN §2). */
   redis: RedisTarget;
   redisUrl: string;
+  /** The app's own data (rate counters, sessions, rooms): a user that reaches only app:*. */
+  appRedis: RedisTarget;
   sessionSecret: string;
   maxArgs: number;
   maxArgBytes: number;
@@ -46,9 +49,11 @@ export function loadConfig(): Config {
   if (!sessionSecret || sessionSecret.length < 16) {
     throw new Error("SESSION_SECRET must be set to at least 16 characters (npm start generates one into .data/).");
   }
+  const appUrl = process.env.PLAYGROUND_APP_REDIS_URL || process.env.REDIS_APP_URL || redisUrl;
   return {
     redis: parseRedisUrl(redisUrl),
     redisUrl,
+    appRedis: parseRedisUrl(appUrl),
     sessionSecret,
     maxArgs: limit("PLAYGROUND_MAX_ARGS"),
     maxArgBytes: limit("PLAYGROUND_MAX_ARG_BYTES"),

@@ -54,7 +54,7 @@ export async function execCommand(session: Session, input: ExecInput, client: { 
   if (name === "help") return done(await help(argv), 0);
 
   if (!rt.conn.isReady) throw new SandboxError("redis_unavailable");
-  await checkRate(rt.conn, rt.config.rate, session.id, client.ip);
+  await checkRate(rt.appConn, rt.config.rate, session.id, client.ip);
   const table = await rt.commandTable();
   const ctx = { conn: rt.conn, table, ns: session.ns };
   const t0 = performance.now();

@@ -21,6 +21,7 @@ async function hit(conn: RespConnection, key: string, limit: number): Promise<bo
 
 export async function checkRate(conn: RespConnection, limits: RateLimits, sessionId: string, ip: string | undefined): Promise<void> {
   const second = Math.floor(Date.now() / 1000);
+  if (!conn.isReady) throw new SandboxError("redis_unavailable");
   const [sessionOk, ipOk] = await Promise.all([
     hit(conn, `app:rl:s:${sessionId}:${second}`, limits.perSession),
     ip ? hit(conn, `app:rl:ip:${ip}:${second}`, limits.perIp) : Promise.resolve(true),

@@ -11,7 +11,10 @@ import { SandboxError } from "@/lib/errors";
  */
 export interface Runtime {
   config: Config;
+  /** Shared sandbox connection: every session's plain commands. */
   conn: RespConnection;
+  /** The app's own data (app:*), under another ACL user. */
+  appConn: RespConnection;
   commandTable(): Promise<CommandTable>;
   commandDocs(): Promise<CommandDoc[]>;
   close(): void;
@@ -34,6 +37,7 @@ export function resetRuntime(): void {
 
 function createRuntime(config: Config): Runtime {
   const conn = new RespConnection(config.redis, "playground");
+  const appConn = new RespConnection(config.appRedis, "playground-app");
   let table: Promise<CommandTable> | null = null;
   let docs: Promise<CommandDoc[]> | null = null;
   // The server may be upgraded or restarted: re-read its commands when it comes back.
@@ -50,6 +54,7 @@ function createRuntime(config: Config): Runtime {
   return {
     config,
     conn,
+    appConn,
     commandTable() {
       return (table ??= load(["COMMAND"], parseCommandTable).catch((e) => {
         table = null;
@@ -64,6 +69,7 @@ function createRuntime(config: Config): Runtime {
     },
     close() {
       conn.close();
+      appConn.close();
     },
   };
 }

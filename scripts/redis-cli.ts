@@ -1,6 +1,7 @@
 /**
  * `npm run redis-cli [-- args]`: admin access to the app's own Redis — the
- * embedded one (while `npm start` runs) or the one at REDIS_URL.
+ * embedded one (while `npm start` runs, as its admin ACL user), or the one at
+ * REDIS_ADMIN_URL, else REDIS_URL.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -11,8 +12,9 @@ const root = path.resolve(import.meta.dirname, "..");
 const data = path.resolve(root, process.env.PLAYGROUND_DATA_DIR || ".data");
 let host: string, port: number, user: string | undefined, pass: string | undefined;
 
-if (process.env.REDIS_URL) {
-  ({ host, port, username: user, password: pass } = parseRedisUrl(process.env.REDIS_URL));
+const adminUrl = process.env.REDIS_ADMIN_URL || process.env.REDIS_URL;
+if (adminUrl) {
+  ({ host, port, username: user, password: pass } = parseRedisUrl(adminUrl));
 } else {
   let rt: { host: string; port: number };
   try {
@@ -22,7 +24,8 @@ if (process.env.REDIS_URL) {
     process.exit(1);
   }
   ({ host, port } = rt);
-  pass = fs.readFileSync(path.join(data, "redis-password"), "utf8").trim();
+  user = "admin";
+  pass = JSON.parse(fs.readFileSync(path.join(data, "redis-passwords.json"), "utf8")).admin;
 }
 
 const args = ["-h", host, "-p", String(port)];

@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { spawnSync } from "node:child_process";
-import { hasRedisServer, REDIS_MISSING, startRedisServer, type EmbeddedRedis } from "@/lib/redis/embedded";
+import { hasRedisServer, newPasswords, REDIS_MISSING, startRedisServer, type EmbeddedRedis } from "@/lib/redis/embedded";
 import { buildIsCurrent, writeBuildStamp } from "./build-stamp";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -40,9 +40,10 @@ async function main() {
   if (process.env.REDIS_URL) {
     console.log(`▸ Using Redis at ${redactUrl(process.env.REDIS_URL)} (REDIS_URL)`);
   } else {
-    const password = readOrCreate(path.join(dataDir, "redis-password"), () => randomBytes(24).toString("base64url"));
-    redis = await startRedisServer({ dir: path.join(dataDir, "redis"), password, persist: true });
-    process.env.PLAYGROUND_REDIS_URL = redis.url;
+    const passwords = JSON.parse(readOrCreate(path.join(dataDir, "redis-passwords.json"), () => JSON.stringify(newPasswords())));
+    redis = await startRedisServer({ dir: path.join(dataDir, "redis"), passwords, persist: true });
+    process.env.PLAYGROUND_REDIS_URL = redis.urls.playground;
+    process.env.PLAYGROUND_APP_REDIS_URL = redis.urls.app;
     fs.writeFileSync(path.join(dataDir, "runtime.json"), JSON.stringify({ host: "127.0.0.1", port: redis.port, pid: redis.pid }), { mode: 0o600 });
     console.log(`▸ Started an embedded redis-server on 127.0.0.1:${redis.port} (data in .data/redis; npm run redis-cli opens it)`);
   }

@@ -6,15 +6,17 @@ import { startRedisServer } from "../lib/redis/embedded";
 
 /**
  * One private redis-server for the whole unit/integration run, on a free port
- * (never the machine's 6379). Namespaces keep the tests apart.
+ * (never the machine's 6379), with the same ACL users as the embedded Redis.
+ * Namespaces keep the tests apart.
  */
 export default async function setup(project: TestProject) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-test-redis-"));
   const redis = await startRedisServer({ dir });
-  project.provide("redisUrl", redis.url);
+  project.provide("redisUrl", redis.urls.admin);
+  project.provide("sandboxUrl", redis.urls.playground);
+  project.provide("appUrl", redis.urls.app);
   project.provide("redisPort", redis.port);
-  project.provide("redisPassword", redis.password);
-  process.env.PLAYGROUND_REDIS_URL = redis.url;
+  project.provide("adminPassword", redis.passwords.admin);
   return async () => {
     await redis.stop();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -23,8 +25,13 @@ export default async function setup(project: TestProject) {
 
 declare module "vitest" {
   export interface ProvidedContext {
+    /** The admin user: raw checks that must see the whole server. */
     redisUrl: string;
+    /** The sandbox user the app's shared connection uses. */
+    sandboxUrl: string;
+    /** The app-data user (app:* only). */
+    appUrl: string;
     redisPort: number;
-    redisPassword: string;
+    adminPassword: string;
   }
 }

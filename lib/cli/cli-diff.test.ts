@@ -13,7 +13,7 @@ import type { Reply } from "@/lib/resp/reply";
 function redisCli(lines: string[], db: number): string {
   const r = spawnSync(
     "redis-cli",
-    ["-p", String(inject("redisPort")), "-a", inject("redisPassword"), "--no-auth-warning", "-n", String(db), "--no-raw"],
+    ["-p", String(inject("redisPort")), "--user", "admin", "--pass", inject("adminPassword"), "--no-auth-warning", "-n", String(db), "--no-raw"],
     { input: lines.join("\n") + "\n", encoding: "utf8" },
   );
   if (r.status !== 0) throw new Error(`redis-cli failed: ${r.stderr}`);

@@ -10,7 +10,7 @@ let base = "";
 let server: http.Server;
 
 function useRuntime(env: Record<string, string | undefined>) {
-  Object.assign(process.env, { SESSION_SECRET: "api-test-secret-api-test-secret", PLAYGROUND_REDIS_URL: inject("redisUrl") }, env);
+  Object.assign(process.env, { SESSION_SECRET: "api-test-secret-api-test-secret", PLAYGROUND_REDIS_URL: inject("sandboxUrl"), PLAYGROUND_APP_REDIS_URL: inject("appUrl") }, env);
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
   resetRuntime();
   return runtime();
@@ -130,12 +130,13 @@ describe("limits and outages", () => {
 
   it("answers 503 while Redis is unreachable, and health says so", async () => {
     const t = await newSession();
-    useRuntime({ PLAYGROUND_REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+    const dead = `redis://127.0.0.1:${await freePort()}`;
+    useRuntime({ PLAYGROUND_REDIS_URL: dead, PLAYGROUND_APP_REDIS_URL: dead });
     const r = await exec(t, { command: "PING" });
     expect(r.status).toBe(503);
     expect(r.headers.get("retry-after")).toBe("1");
     expect((await fetch(base + "/api/health")).status).toBe(503);
-    useRuntime({});
+    useRuntime({ PLAYGROUND_REDIS_URL: inject("sandboxUrl"), PLAYGROUND_APP_REDIS_URL: inject("appUrl") });
     await runtime().conn.waitReady();
     const h = await fetch(base + "/api/health");
     expect(h.status).toBe(200);

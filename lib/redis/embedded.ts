@@ -6,15 +6,49 @@ import { randomBytes } from "node:crypto";
 
 /**
  * Starts a private redis-server from PATH on a free loopback port — never
- * 6379 — with a password, and stops it with the process. Used by `npm start`
- * (data under .data/redis, AOF on) and by the tests (a throwaway directory).
+ * 6379 — and stops it with the process. Used by `npm start` (data under
+ * .data/redis, AOF on) and by the tests (a throwaway directory).
+ *
+ * It is configured with the second wall (DESIGN §2): the default user is off,
+ * and three ACL users each reach only what they need:
+ *   playground — the sandbox connection: pg:* and room:* keys and channels only,
+ *                no admin, dangerous or scripting commands;
+ *   app        — the app's own data under app:*, nothing else;
+ *   admin      — the operator (npm run redis-cli) and the tests' raw checks.
  */
+export interface RedisPasswords {
+  admin: string;
+  playground: string;
+  app: string;
+}
+
 export interface EmbeddedRedis {
   port: number;
-  password: string;
-  url: string;
+  passwords: RedisPasswords;
+  /** URLs per user: redis://user:password@127.0.0.1:port */
+  urls: Record<keyof RedisPasswords, string>;
   pid: number;
   stop(): Promise<void>;
+}
+
+/** The sandbox user's rules, also given in the README for REDIS_URL setups. */
+export const SANDBOX_ACL =
+  "resetkeys ~pg:* ~room:* resetchannels &pg:* &room:* +@all -@admin -@dangerous -@scripting -select -move -wait -client|reply -client|tracking -client|caching";
+export const APP_ACL = "resetkeys ~app:* resetchannels &app:* +@all -@admin -@dangerous -@scripting";
+
+export function newPasswords(): RedisPasswords {
+  const p = () => randomBytes(24).toString("base64url");
+  return { admin: p(), playground: p(), app: p() };
+}
+
+function aclFile(pw: RedisPasswords): string {
+  return [
+    "user default off",
+    `user admin on >${pw.admin} ~* &* +@all`,
+    `user playground on >${pw.playground} ${SANDBOX_ACL}`,
+    `user app on >${pw.app} ${APP_ACL}`,
+    "",
+  ].join("\n");
 }
 
 export const REDIS_MISSING =
@@ -40,14 +74,16 @@ export function freePort(): Promise<number> {
 export interface StartOptions {
   dir: string;
   port?: number;
-  password?: string;
+  passwords?: RedisPasswords;
   persist?: boolean;
 }
 
 export async function startRedisServer(opts: StartOptions): Promise<EmbeddedRedis> {
   if (!hasRedisServer()) throw new Error(REDIS_MISSING);
   fs.mkdirSync(opts.dir, { recursive: true });
-  const password = opts.password ?? randomBytes(24).toString("base64url");
+  const passwords = opts.passwords ?? newPasswords();
+  const acl = path.resolve(opts.dir, "users.acl");
+  fs.writeFileSync(acl, aclFile(passwords), { mode: 0o600 });
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = opts.port ?? (await freePort());
     const args = [
@@ -57,23 +93,24 @@ export async function startRedisServer(opts: StartOptions): Promise<EmbeddedRedi
       "--daemonize", "no",
       "--save", "",
       "--appendonly", opts.persist ? "yes" : "no",
-      "--requirepass", password,
+      "--aclfile", acl,
       "--logfile", "redis.log",
       "--protected-mode", "yes",
     ];
     const child = spawn("redis-server", args, { stdio: ["ignore", "ignore", "pipe"] });
-    const ok = await waitForPort(child, port, password);
-    if (ok) return handle(child, port, password);
+    const ok = await waitForPort(child, port, passwords.admin);
+    if (ok) return handle(child, port, passwords);
     if (opts.port !== undefined) break; // a fixed port that failed will fail again
   }
   throw new Error(`redis-server did not start; see ${path.join(opts.dir, "redis.log")}`);
 }
 
-function handle(child: ChildProcess, port: number, password: string): EmbeddedRedis {
+function handle(child: ChildProcess, port: number, passwords: RedisPasswords): EmbeddedRedis {
+  const url = (user: keyof RedisPasswords) => `redis://${user}:${encodeURIComponent(passwords[user])}@127.0.0.1:${port}`;
   return {
     port,
-    password,
-    url: `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}`,
+    passwords,
+    urls: { admin: url("admin"), playground: url("playground"), app: url("app") },
     pid: child.pid!,
     stop: () =>
       new Promise<void>((resolve) => {
@@ -105,7 +142,7 @@ function ping(port: number, password: string): Promise<boolean> {
     let buf = "";
     s.setTimeout(500, () => (s.destroy(), resolve(false)));
     s.on("error", () => resolve(false));
-    s.on("connect", () => s.write(`AUTH ${password}\r\nPING\r\n`));
+    s.on("connect", () => s.write(`AUTH admin ${password}\r\nPING\r\n`));
     s.on("data", (d) => {
       buf += d.toString();
       if (buf.includes("+PONG")) {

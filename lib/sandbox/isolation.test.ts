@@ -145,14 +145,14 @@ async function snapshot(): Promise<Record<string, string>> {
 
 /** A bare RESP connection that subscribes to channels and collects what arrives. */
 async function subscriber(channels: string[]) {
-  const { host, port, password } = parseRedisUrl(inject("redisUrl"));
+  const { host, port, username, password } = parseRedisUrl(inject("redisUrl"));
   const sock = net.createConnection({ host, port });
   const replies: Reply[] = [];
   const decoder = new RespDecoder((r) => void replies.push(r));
   sock.on("data", (chunk) => decoder.write(chunk));
   await once(sock, "connect");
   const send = (...argv: string[]) => sock.write(encodeCommand(argv.map((a) => Buffer.from(a))));
-  if (password !== undefined) send("AUTH", password);
+  if (password !== undefined) send("AUTH", ...(username ? [username] : []), password);
   send("SUBSCRIBE", ...channels);
   const handshake = (password !== undefined ? 1 : 0) + channels.length;
   await waitFor(() => replies.length >= handshake);
