@@ -10,10 +10,21 @@ import { useHistory } from "./use-history";
 import { usePersistentFlag } from "./use-persistent-flag";
 
 type Entry =
-  | { id: number; kind: "command"; input: string; reply?: Reply; ms?: number; pending: boolean; failure?: string }
+  | { id: number; kind: "command"; input: string; reply?: Reply; ms?: number; notice?: string; pending: boolean; failure?: string }
   | { id: number; kind: "note"; text: string; tone: "info" | "error" };
 
 const PROMPT = "redis>";
+
+/** This tab's id: each console tab is its own client, with its own MULTI/WATCH (like two redis-cli windows). */
+function tabId(): string {
+  try {
+    let id = sessionStorage.getItem("pg:tab");
+    if (!id) sessionStorage.setItem("pg:tab", (id = crypto.randomUUID().replace(/-/g, "").slice(0, 16)));
+    return id;
+  } catch {
+    return "default";
+  }
+}
 
 /**
  * The free console: a redis-cli in the browser. Keyboard first — Enter runs,
@@ -74,12 +85,12 @@ export function Console() {
     history.push(line);
     setBusy(true);
     try {
-      const r = await runCommand(line);
+      const r = await runCommand(line, tabId());
       setEntries((e) =>
         e.map((x) =>
           x.id === id && x.kind === "command"
             ? r.ok
-              ? { ...x, pending: false, reply: r.value.reply, ms: r.value.ms }
+              ? { ...x, pending: false, reply: r.value.reply, ms: r.value.ms, notice: r.value.notice }
               : { ...x, pending: false, failure: r.message }
             : x,
         ),
@@ -258,6 +269,11 @@ function EntryView({ entry, raw }: { entry: Extract<Entry, { kind: "command" }>;
         <pre data-testid="output" className={`whitespace-pre-wrap [overflow-wrap:anywhere] ${isError ? "text-red-700 dark:text-red-400" : ""}`}>
           {entry.failure ?? text}
         </pre>
+      )}
+      {entry.notice && (
+        <p data-testid="notice" className="font-sans text-xs text-sky-800 dark:text-sky-300">
+          {entry.notice}
+        </p>
       )}
     </div>
   );

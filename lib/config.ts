@@ -16,6 +16,8 @@ export interface Config {
   maxArgBytes: number;
   maxCommandBytes: number;
   rate: { perSession: number; perIp: number };
+  leases: { max: number; perSession: number; idleMs: number };
+  maxBlockSeconds: number;
   trustProxy: boolean;
 }
 
@@ -26,6 +28,10 @@ export const LIMITS = [
   { env: "PLAYGROUND_MAX_COMMAND_BYTES", def: 1024 * 1024, doc: "longest command line, in bytes" },
   { env: "PLAYGROUND_RATE_PER_SESSION", def: 200, doc: "commands per second per session" },
   { env: "PLAYGROUND_RATE_PER_IP", def: 2000, doc: "commands per second per client IP" },
+  { env: "PLAYGROUND_MAX_LEASES", def: 50, doc: "dedicated connections for MULTI/WATCH and blocking commands, in all" },
+  { env: "PLAYGROUND_LEASES_PER_SESSION", def: 4, doc: "open transactions per session (one per console tab)" },
+  { env: "PLAYGROUND_LEASE_IDLE_SECONDS", def: 120, doc: "an open MULTI/WATCH is discarded after this long without a command" },
+  { env: "PLAYGROUND_MAX_BLOCK_SECONDS", def: 10, doc: "cap on a blocking command's timeout (0, forever, is capped too)" },
 ] as const;
 
 type LimitEnv = (typeof LIMITS)[number]["env"];
@@ -59,6 +65,12 @@ export function loadConfig(): Config {
     maxArgBytes: limit("PLAYGROUND_MAX_ARG_BYTES"),
     maxCommandBytes: limit("PLAYGROUND_MAX_COMMAND_BYTES"),
     rate: { perSession: limit("PLAYGROUND_RATE_PER_SESSION"), perIp: limit("PLAYGROUND_RATE_PER_IP") },
+    leases: {
+      max: limit("PLAYGROUND_MAX_LEASES"),
+      perSession: limit("PLAYGROUND_LEASES_PER_SESSION"),
+      idleMs: limit("PLAYGROUND_LEASE_IDLE_SECONDS") * 1000,
+    },
+    maxBlockSeconds: limit("PLAYGROUND_MAX_BLOCK_SECONDS"),
     trustProxy: /^(1|true|yes)$/i.test(process.env.TRUST_PROXY ?? ""),
   };
 }

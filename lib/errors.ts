@@ -9,6 +9,7 @@ export const ERROR_KINDS = {
   redis_unavailable: { status: 503, log: "warn", message: "Redis is unavailable right now; retrying. Your data is safe — try again in a moment." },
   bad_request: { status: 400, log: "none", message: "Bad request." },
   unauthorized: { status: 401, log: "none", message: "Missing or invalid session. Create one with POST /api/v1/sessions." },
+  busy: { status: 503, log: "info", message: "The playground is busy; try again in a few seconds." },
   rate_limited: { status: 429, log: "info", message: "Too many commands; slow down." },
   too_large: { status: 413, log: "none", message: "Request body too large." },
   denied: { status: 200, log: "none", message: "This command is not available in the playground." },

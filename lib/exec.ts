@@ -2,7 +2,8 @@ import { parseCommandLine } from "@/lib/cli/parse-command";
 import { formatReply } from "@/lib/cli/format-reply";
 import { error as errorReply, status, utf8, type Reply } from "@/lib/resp/reply";
 import { runtime } from "@/lib/runtime";
-import { plan, emulate, unrewrite, deleteNamespace } from "@/lib/sandbox/sandbox";
+import { deleteNamespace } from "@/lib/sandbox/sandbox";
+import { execute } from "@/lib/sandbox/route";
 import { findDoc, GENERAL_HELP, helpText } from "@/lib/command-docs";
 import type { Session } from "@/lib/session";
 import { SandboxError } from "@/lib/errors";
@@ -10,12 +11,21 @@ import { checkRate } from "@/lib/rate-limit";
 
 export type ExecInput = { command: string } | { argv: string[] };
 
+/** Who sent a command: the client's IP (rate limits) and its console tab (transactions). */
+export interface ExecClient {
+  ip?: string;
+  /** A console tab or API client of this session; each is its own redis-cli, with its own MULTI. */
+  id?: string;
+}
+
 export interface ExecResult {
   reply: Reply;
   /** Exactly what redis-cli prints, without the final newline. */
   text: string;
   /** Round trip between this server and Redis, in milliseconds. */
   ms: number;
+  /** Something the learner should know that redis-cli would not print (a capped timeout, a discarded transaction). */
+  notice?: string;
 }
 
 const dec = new TextDecoder();
@@ -27,7 +37,7 @@ const dec = new TextDecoder();
  * Redis reply (Redis unavailable); everything redis-cli would print as
  * `(error)` comes back as an error reply.
  */
-export async function execCommand(session: Session, input: ExecInput, client: { ip?: string } = {}): Promise<ExecResult> {
+export async function execCommand(session: Session, input: ExecInput, client: ExecClient = {}): Promise<ExecResult> {
   const rt = runtime();
   const { maxArgs, maxArgBytes, maxCommandBytes } = rt.config;
   let argv: Uint8Array[];
@@ -53,21 +63,27 @@ export async function execCommand(session: Session, input: ExecInput, client: { 
   const name = dec.decode(argv[0]).toLowerCase();
   if (name === "help") return done(await help(argv), 0);
 
-  if (!rt.conn.isReady) throw new SandboxError("redis_unavailable");
+  await Promise.all([rt.conn.ensureReady(), rt.appConn.ensureReady()]);
   await checkRate(rt.appConn, rt.config.rate, session.id, client.ip);
   const table = await rt.commandTable();
-  const ctx = { conn: rt.conn, table, ns: session.ns };
+  const ctx = {
+    conn: rt.conn,
+    table,
+    ns: session.ns,
+    leases: rt.leases,
+    clientKey: `${session.id}/${client.id ?? "default"}`,
+    sessionId: session.id,
+    blockCapSeconds: rt.config.maxBlockSeconds,
+  };
   const t0 = performance.now();
-  const p = await plan(ctx, argv);
-  let reply: Reply;
-  if (p.kind === "reply") reply = p.reply;
-  else if (p.kind === "emulate") reply = await emulate(ctx, p.emulation, p.argv);
-  else reply = unrewrite(p.cmd, await rt.conn.send(p.argv), session.ns);
-  return done(reply, performance.now() - t0);
+  const { reply, notice } = await execute(ctx, argv);
+  return done(reply, performance.now() - t0, notice);
 }
 
-function done(reply: Reply, ms: number): ExecResult {
-  return { reply, text: formatReply(reply).replace(/\n$/, ""), ms: Math.round(ms * 1000) / 1000 };
+function done(reply: Reply, ms: number, notice?: string): ExecResult {
+  const result: ExecResult = { reply, text: formatReply(reply).replace(/\n$/, ""), ms: Math.round(ms * 1000) / 1000 };
+  if (notice) result.notice = notice;
+  return result;
 }
 
 async function help(argv: Uint8Array[]): Promise<Reply> {
@@ -82,6 +98,6 @@ async function help(argv: Uint8Array[]): Promise<Reply> {
 /** "Reset my data": deletes every key in the session's namespace. */
 export async function resetNamespace(session: Session): Promise<number> {
   const rt = runtime();
-  if (!rt.conn.isReady) throw new SandboxError("redis_unavailable");
+  await rt.conn.ensureReady();
   return deleteNamespace(rt.conn, session.ns);
 }

@@ -3,6 +3,7 @@ import { RespConnection } from "@/lib/redis/resp-connection";
 import { parseCommandTable, type CommandTable } from "@/lib/sandbox/command-table";
 import { parseCommandDocs, type CommandDoc } from "@/lib/command-docs";
 import { SandboxError } from "@/lib/errors";
+import { LeasePool } from "@/lib/sandbox/leases";
 
 /**
  * The process-wide state: one shared connection and the live server's command
@@ -15,6 +16,8 @@ export interface Runtime {
   conn: RespConnection;
   /** The app's own data (app:*), under another ACL user. */
   appConn: RespConnection;
+  /** Dedicated connections for transactions and blocking commands. */
+  leases: LeasePool;
   commandTable(): Promise<CommandTable>;
   commandDocs(): Promise<CommandDoc[]>;
   close(): void;
@@ -38,6 +41,7 @@ export function resetRuntime(): void {
 function createRuntime(config: Config): Runtime {
   const conn = new RespConnection(config.redis, "playground");
   const appConn = new RespConnection(config.appRedis, "playground-app");
+  const leases = new LeasePool(config.redis, config.leases);
   let table: Promise<CommandTable> | null = null;
   let docs: Promise<CommandDoc[]> | null = null;
   // The server may be upgraded or restarted: re-read its commands when it comes back.
@@ -55,6 +59,7 @@ function createRuntime(config: Config): Runtime {
     config,
     conn,
     appConn,
+    leases,
     commandTable() {
       return (table ??= load(["COMMAND"], parseCommandTable).catch((e) => {
         table = null;
@@ -70,6 +75,7 @@ function createRuntime(config: Config): Runtime {
     close() {
       conn.close();
       appConn.close();
+      leases.close();
     },
   };
 }

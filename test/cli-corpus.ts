@@ -1,12 +1,12 @@
 /**
  * Command lines run through both the real redis-cli and the app; the printed
- * text must be identical. A string runs through the sandbox (a session's
- * namespace); `{ raw: [...] }` runs as one redis-cli session and, on the app
- * side, on a dedicated connection (transactions are not sandboxed yet).
+ * text must be identical. Every line runs through the sandbox (a session's
+ * namespace); `{ group: [...] }` runs as one redis-cli session and, on the app
+ * side, from one console tab (its transaction state lasts across the lines).
  * Avoids replies whose order depends on key names (KEYS, SCAN): the app's keys
  * carry a namespace prefix, which changes hash-table order, not content.
  */
-export type CorpusEntry = string | { raw: string[] };
+export type CorpusEntry = string | { group: string[] };
 
 export const CORPUS: CorpusEntry[] = [
   // status, bulk, nil
@@ -144,7 +144,10 @@ export const CORPUS: CorpusEntry[] = [
   "FLUSHDB",
   "DBSIZE",
   // transactions, run as one redis-cli session
-  { raw: ["MULTI", "SET t 1", "INCR t", "LPUSH t x", "GET t", "EXEC"] },
-  { raw: ["MULTI", "SET t 1", "NOSUCH", "EXEC"] },
-  { raw: ["DISCARD"] },
+  { group: ["MULTI", "SET t 1", "INCR t", "LPUSH t x", "GET t", "EXEC"] },
+  { group: ["MULTI", "SET t 1", "NOSUCH", "EXEC"] },
+  { group: ["MULTI", "RPUSH q a b c", "LMPOP 1 q RIGHT COUNT 2", "ZADD z 1 m", "ZMPOP 1 z MIN", "EXEC"] },
+  { group: ["DISCARD"] },
+  { group: ["EXEC"] },
+  { group: ["RPUSH bq x", "BLPOP bq 1", "BRPOP nothing-here 0.1", "BZPOPMIN z 0.1"] },
 ];

@@ -21,11 +21,15 @@ async function guard<T>(fn: () => Promise<T>): Promise<ActionResult<T>> {
 }
 
 const Line = z.string().max(1024 * 1024, "The command line is longer than 1 MiB.");
+const Tab = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, "Invalid console tab id.");
 
-export async function runCommand(line: unknown): Promise<ActionResult<ExecResult>> {
+/** Runs one command line; `tab` identifies the console tab, which has its own MULTI/WATCH. */
+export async function runCommand(line: unknown, tab: unknown): Promise<ActionResult<ExecResult>> {
   const parsed = Line.safeParse(line);
   if (!parsed.success) return { ok: false, unavailable: false, message: parsed.error.issues[0].message };
-  return guard(async () => execCommand(await actionSession(), { command: parsed.data }, await actionClient()));
+  const tabId = Tab.safeParse(tab);
+  if (!tabId.success) return { ok: false, unavailable: false, message: tabId.error.issues[0].message };
+  return guard(async () => execCommand(await actionSession(), { command: parsed.data }, { ...(await actionClient()), id: tabId.data }));
 }
 
 export async function resetMyData(): Promise<ActionResult<number>> {

@@ -19,6 +19,9 @@ export const ExecBody = z.union([
   z.object({ argv: z.array(z.string(), { error: '"argv" must be an array of strings' }).min(1, '"argv" must not be empty') }).strict(),
 ], { error: 'Body must be {"command": "<redis command line>"} or {"argv": ["CMD", "arg", …]}' });
 
+/** A client of a session (a console tab, a script): each has its own MULTI/WATCH. */
+export const ClientId = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, "X-Playground-Client must be 1–40 letters, digits, - or _");
+
 export const SessionBody = z.object({}).strict().or(z.undefined());
 
 export async function handleApi(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
@@ -50,7 +53,14 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse): Prom
       if (!parsed.success) throw new SandboxError("bad_request", describeZod(parsed.error));
       if (!session) throw new SandboxError("unauthorized");
       const ip = clientIp(req.socket.remoteAddress, req.headers["x-forwarded-for"], runtime().config.trustProxy);
-      send(res, 200, await execCommand(session, parsed.data, { ip }));
+      const clientHeader = req.headers["x-playground-client"];
+      let id: string | undefined;
+      if (clientHeader !== undefined) {
+        const c = ClientId.safeParse(clientHeader);
+        if (!c.success) throw new SandboxError("bad_request", c.error.issues[0].message);
+        id = c.data;
+      }
+      send(res, 200, await execCommand(session, parsed.data, { ip, id }));
       return true;
     }
     send(res, 404, { error: { code: "not_found", message: `No API route ${req.method} ${path}. See the README for /api/v1.` } });
@@ -59,7 +69,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse): Prom
     const err = isSandboxError(e) ? e : new SandboxError("internal");
     if (!isSandboxError(e)) console.error("[api]", e);
     if (err.retryAfterSeconds) res.setHeader("retry-after", String(err.retryAfterSeconds));
-    if (err.kind === "redis_unavailable") res.setHeader("retry-after", "1");
+    if (err.kind === "redis_unavailable" && !err.retryAfterSeconds) res.setHeader("retry-after", "1");
     send(res, err.status, { error: { code: err.kind, message: err.message } });
     return true;
   }

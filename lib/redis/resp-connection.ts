@@ -40,6 +40,7 @@ export class RespConnection extends EventEmitter {
   private outbox: Buffer[] = [];
   private flushScheduled = false;
   private ready = false;
+  private everReady = false;
   private closed = false;
   private retryMs = 100;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -52,6 +53,13 @@ export class RespConnection extends EventEmitter {
 
   get isReady(): boolean {
     return this.ready;
+  }
+
+  /** Ready now; or, while the very first connect is still under way, ready soon. */
+  async ensureReady(): Promise<void> {
+    if (this.ready) return;
+    if (this.everReady || this.closed) throw new SandboxError("redis_unavailable");
+    await this.waitReady(3000);
   }
 
   /** Resolves once connected, or rejects after `ms`. */
@@ -143,6 +151,7 @@ export class RespConnection extends EventEmitter {
       }
       await raw(["CLIENT", "SETNAME", this.name]);
       this.ready = true;
+      this.everReady = true;
       this.retryMs = 100;
       this.emit("ready");
       for (const w of this.readyWaiters.splice(0)) w();

@@ -18,6 +18,7 @@ import type { Reply } from "@/lib/resp/reply";
 // These tests run a few thousand commands per session in quick succession.
 process.env.PLAYGROUND_RATE_PER_SESSION = "1000000";
 process.env.PLAYGROUND_RATE_PER_IP = "1000000";
+process.env.PLAYGROUND_MAX_BLOCK_SECONDS = "1";
 const rt = useTestRuntime();
 const alice = issueSession(rt.config.sessionSecret).session;
 const bob = issueSession(rt.config.sessionSecret).session;
@@ -688,18 +689,10 @@ describe("escape attempts are refused and change nothing", () => {
     ["FUNCTION LIST", B, "FUNCTION LIST", /^\(error\) ERR FUNCTION LIST /],
     ["FUNCTION FLUSH", B, "FUNCTION FLUSH", /^\(error\) ERR FUNCTION FLUSH /],
     ["FCALL", B, "FCALL f 0", /^\(error\) ERR FCALL /],
-    ["MULTI", B, "MULTI", /^\(error\) ERR MULTI needs a connection of your own/],
-    ["EXEC", B, "EXEC", /^\(error\) ERR EXEC /],
-    ["WATCH", B, "WATCH esc:bobkey", /^\(error\) ERR WATCH /],
     ["SUBSCRIBE", B, "SUBSCRIBE c", /^\(error\) ERR SUBSCRIBE needs a live stream/],
     ["PSUBSCRIBE", B, "PSUBSCRIBE *", /^\(error\) ERR PSUBSCRIBE /],
     ["PUBSUB CHANNELS", B, "PUBSUB CHANNELS", /^\(error\) ERR PUBSUB CHANNELS /],
     ["SPUBLISH", B, "SPUBLISH c m", /^\(error\) ERR SPUBLISH /],
-    ["BLPOP", B, "BLPOP esc:list 0", /^\(error\) ERR BLPOP would block the shared connection/],
-    ["BRPOPLPUSH", B, "BRPOPLPUSH esc:list x 0", /^\(error\) ERR BRPOPLPUSH /],
-    ["BLMPOP", B, "BLMPOP 0 1 esc:list LEFT", /^\(error\) ERR BLMPOP /],
-    ["BZPOPMIN", B, "BZPOPMIN esc:z 0", /^\(error\) ERR BZPOPMIN /],
-    ["XREAD BLOCK", B, "XREAD BLOCK 0 STREAMS esc:events $", /^\(error\) ERR XREAD with BLOCK /],
     ["WAIT", B, "WAIT 0 0", /^\(error\) ERR WAIT /],
     ["SORT … BY", B, "SORT esc:list BY x*", /^\(error\) ERR SORT can read other keys/],
     ["SORT … GET", A, `SORT esc:list GET ${OUTSIDE.str}`, /^\(error\) ERR SORT /],
@@ -859,4 +852,44 @@ describe("key counts cannot stall the server", () => {
       expect(performance.now() - t0).toBeLessThan(1000);
     },
   );
+});
+
+describe("transactions and blocking commands stay inside the namespace", () => {
+  it("MULTI/EXEC from bob reads and writes only bob's keys, even with alice's full names", async () => {
+    await run(alice, "SET tx:k alice-secret");
+    await run(alice, "RPUSH tx:list a b");
+    const theirs = alice.ns.prefix;
+    await expectAll(bob, [
+      ["MULTI", "OK"],
+      [`GET ${theirs}tx:k`, "QUEUED"],
+      [`LPOP ${theirs}tx:list`, "QUEUED"],
+      [`SET ${theirs}tx:k hijack`, "QUEUED"],
+      ["EXEC", "1) (nil)\n2) (nil)\n3) OK"],
+    ]);
+    await expectText(alice, "GET tx:k", '"alice-secret"');
+    await expectText(alice, "LRANGE tx:list 0 -1", '1) "a"\n2) "b"');
+  });
+
+  it("bob's WATCH cannot watch alice's key", async () => {
+    await expectAll(bob, [
+      [`WATCH ${alice.ns.prefix}tx:k`, "OK"],
+      ["MULTI", "OK"],
+      ["SET tx:mine 1", "QUEUED"],
+    ]);
+    await expectText(alice, "SET tx:k changed", "OK");
+    await expectText(bob, "EXEC", "1) OK");
+  });
+
+  it.each([
+    ["BLPOP", (p: string) => `BLPOP ${p}tx:list 0.2`],
+    ["BRPOPLPUSH", (p: string) => `BRPOPLPUSH ${p}tx:list mine 0.2`],
+    ["BLMOVE", (p: string) => `BLMOVE ${p}tx:list mine LEFT RIGHT 0.2`],
+    ["BLMPOP", (p: string) => `BLMPOP 0.2 1 ${p}tx:list LEFT`],
+    ["BZPOPMIN", (p: string) => `BZPOPMIN ${p}esc:z 0.2`],
+    ["XREAD BLOCK", (p: string) => `XREAD BLOCK 200 STREAMS ${p}esc:events 0`],
+  ])("bob's %s on alice's key times out empty-handed", async (_label, line) => {
+    const r = await run(bob, line(alice.ns.prefix));
+    expect(r.text).toBe("(nil)");
+    await expectText(alice, "LRANGE tx:list 0 -1", '1) "a"\n2) "b"');
+  });
 });

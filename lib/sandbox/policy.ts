@@ -5,9 +5,12 @@ import type { CommandInfo } from "./command-table";
  * to try instead), or emulates inside the visitor's namespace.
  */
 export type Decision =
-  | { action: "allow" }
+  | { action: "allow"; mode?: RunMode }
   | { action: "emulate"; emulation: Emulation }
   | { action: "deny"; reason: string };
+
+/** How an allowed command runs: on the shared connection, or on a leased one. */
+export type RunMode = "transaction" | "blocking";
 
 export type Emulation = "flushdb" | "dbsize" | "keys" | "scan" | "randomkey" | "help";
 
@@ -66,22 +69,23 @@ export function decide(cmd: CommandInfo, argv: readonly Uint8Array[]): Decision 
   if (cats.has("admin") || cats.has("dangerous")) {
     return { action: "deny", reason: `${upper} administers the whole server, which is shared with other visitors.` };
   }
-  if (cats.has("transaction")) {
-    return { action: "deny", reason: `${upper} needs a connection of your own; transactions are not available in the playground yet. A pipeline of single commands works meanwhile.` };
-  }
+  // MULTI/EXEC/DISCARD/WATCH/UNWATCH run for real, on a connection leased to the console tab.
+  if (cats.has("transaction")) return { action: "allow", mode: "transaction" };
   if (cats.has("pubsub")) {
     return { action: "deny", reason: `${upper} needs a live stream; subscriptions are not available in the console yet. PUBLISH works.` };
   }
-  if (cmd.flags.has("blocking") && !(name === "xread" || name === "xreadgroup") ) {
-    return { action: "deny", reason: `${upper} would block the shared connection. Use its non-blocking form (LPOP, RPOP, LMOVE, ZPOPMIN, ZPOPMAX, LMPOP, ZMPOP) for now.` };
-  }
-  if ((name === "xread" || name === "xreadgroup") && hasToken(argv, "block")) {
-    return { action: "deny", reason: `${upper} with BLOCK would block the shared connection. Leave out BLOCK to read what is there now.` };
+  // Blocking commands run on a leased connection with a capped timeout, so they never stall the shared one.
+  if (name === "xread" || name === "xreadgroup") {
+    const streams = argv.findIndex((a, i) => i > 0 && dec.decode(a).toLowerCase() === "streams");
+    const options = streams > 0 ? argv.slice(0, streams) : argv;
+    if (hasToken(options, "block")) return { action: "allow", mode: "blocking" };
+  } else if (cmd.flags.has("blocking") && cats.has("blocking")) {
+    return { action: "allow", mode: "blocking" };
   }
   if (cats.has("connection")) {
     return { action: "deny", reason: `${upper} changes or inspects the shared connection, which every visitor uses.` };
   }
-  if (name === "copy" && hasToken(argv, "db")) {
+  if (name === "copy" && hasToken(argv.slice(2), "db")) {
     return { action: "deny", reason: "COPY … DB copies into another database, outside your sandbox. Leave out DB to copy within your keys." };
   }
   if (DATA_CATEGORIES.some((c) => cats.has(c))) return { action: "allow" };

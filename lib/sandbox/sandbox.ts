@@ -3,7 +3,7 @@ import { array, integer, nil, status, utf8 } from "@/lib/resp/reply";
 import type { RespConnection } from "@/lib/redis/resp-connection";
 import { lookupCommand, type CommandInfo, type CommandTable } from "./command-table";
 import { keyPositions } from "./key-specs";
-import { decide, type Emulation } from "./policy";
+import { decide, type Emulation, type RunMode } from "./policy";
 import type { Namespace } from "./namespace";
 
 const dec = new TextDecoder();
@@ -22,7 +22,7 @@ export interface SandboxContext {
 
 export type Plan =
   | { kind: "reply"; reply: Reply }
-  | { kind: "run"; argv: Uint8Array[]; cmd?: CommandInfo }
+  | { kind: "run"; argv: Uint8Array[]; cmd?: CommandInfo; mode?: RunMode }
   | { kind: "emulate"; emulation: Emulation; argv: Uint8Array[] };
 
 /** Authorizes and rewrites one argv. Never touches Redis except COMMAND GETKEYS. */
@@ -59,7 +59,7 @@ export async function plan(ctx: SandboxContext, argv: Uint8Array[]): Promise<Pla
   const out = argv.slice();
   for (const i of positions) out[i] = ctx.ns.add(argv[i]);
   for (const i of CHANNEL_ARGS[cmd.name]?.(argv.length) ?? []) if (i < out.length) out[i] = ctx.ns.add(argv[i]);
-  return { kind: "run", argv: out, cmd };
+  return { kind: "run", argv: out, cmd, mode: decision.mode };
 }
 
 function keyText(a: Uint8Array): string {
@@ -76,7 +76,14 @@ export function unrewrite(cmd: CommandInfo | undefined, reply: Reply, ns: Namesp
   switch (cmd?.name) {
     case "lmpop":
     case "zmpop":
-      return reply.t === "array" && reply.v.length === 2 ? array([ns.strip(reply.v[0]), reply.v[1]]) : reply;
+    case "blmpop":
+    case "bzmpop":
+    case "blpop":
+    case "brpop":
+    case "bzpopmin":
+    case "bzpopmax":
+      // The first item names the key the element came from.
+      return reply.t === "array" && reply.v.length >= 2 ? array([ns.strip(reply.v[0]), ...reply.v.slice(1)]) : reply;
     case "xread":
     case "xreadgroup":
       if (reply.t !== "array") return reply;

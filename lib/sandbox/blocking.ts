@@ -1,0 +1,48 @@
+import type { CommandInfo } from "./command-table";
+
+const dec = new TextDecoder();
+const enc = new TextEncoder();
+
+/** Where each blocking command keeps its timeout, and in which unit. */
+function timeoutArg(cmd: CommandInfo, argv: readonly Uint8Array[]): { index: number; unit: "s" | "ms" } | null {
+  switch (cmd.name) {
+    case "blpop":
+    case "brpop":
+    case "bzpopmin":
+    case "bzpopmax":
+    case "blmove":
+    case "brpoplpush":
+      return { index: argv.length - 1, unit: "s" };
+    case "blmpop":
+    case "bzmpop":
+      return { index: 1, unit: "s" };
+    case "xread":
+    case "xreadgroup": {
+      const i = argv.findIndex((a, j) => j > 0 && dec.decode(a).toLowerCase() === "block");
+      return i > 0 && i + 1 < argv.length ? { index: i + 1, unit: "ms" } : null;
+    }
+    default:
+      return null;
+  }
+}
+
+/**
+ * Caps a blocking command's timeout — including 0, "forever" — so one visitor
+ * cannot hold a connection for long. Returns the new argv, the cap used (ms)
+ * and, when it changed anything, a notice for the learner.
+ */
+export function capTimeout(cmd: CommandInfo, argv: Uint8Array[], capSeconds: number): { argv: Uint8Array[]; waitMs: number; notice?: string } {
+  const where = timeoutArg(cmd, argv);
+  const capMs = capSeconds * 1000;
+  if (!where || where.index <= 0 || where.index >= argv.length) return { argv, waitMs: capMs };
+  const text = dec.decode(argv[where.index]);
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || n < 0) return { argv, waitMs: capMs }; // Redis words the error
+  const ms = where.unit === "s" ? n * 1000 : n;
+  if (ms !== 0 && ms <= capMs) return { argv, waitMs: ms };
+  const out = argv.slice();
+  out[where.index] = enc.encode(where.unit === "s" ? String(capSeconds) : String(capMs));
+  const upper = cmd.name.toUpperCase();
+  const asked = ms === 0 ? "0 (forever)" : where.unit === "s" ? `${text} s` : `${text} ms`;
+  return { argv: out, waitMs: capMs, notice: `${upper}'s timeout ${asked} was capped at ${capSeconds} s in the playground.` };
+}

@@ -1,0 +1,136 @@
+import { array, type Reply } from "@/lib/resp/reply";
+import { SandboxError } from "@/lib/errors";
+import { emulate, plan, unrewrite, type SandboxContext } from "./sandbox";
+import { capTimeout } from "./blocking";
+import type { Lease, LeasePool } from "./leases";
+import type { CommandInfo } from "./command-table";
+
+/**
+ * Runs one authorized command on the right connection (DESIGN §3): the shared
+ * one, the console tab's leased one while it is in MULTI or WATCH, or a
+ * borrowed one for a blocking command.
+ */
+export interface RouteContext extends SandboxContext {
+  leases: LeasePool;
+  /** Session and console tab: `<session id>/<client id>`. */
+  clientKey: string;
+  sessionId: string;
+  blockCapSeconds: number;
+}
+
+export interface Outcome {
+  reply: Reply;
+  /** Something the learner should know that redis-cli would not print. */
+  notice?: string;
+}
+
+const dec = new TextDecoder();
+const err = (v: string): Reply => ({ t: "error", v });
+
+export async function execute(ctx: RouteContext, argv: Uint8Array[]): Promise<Outcome> {
+  const lease = ctx.leases.get(ctx.clientKey);
+  const ended = lease ? undefined : ctx.leases.takeEnded(ctx.clientKey);
+  if (lease) ctx.leases.touch(lease);
+  const p = await plan(ctx, argv);
+  const upper = dec.decode(argv[0]).toUpperCase();
+
+  if (p.kind === "reply") {
+    if (lease?.multi && p.reply.t === "error") lease.aborted = true;
+    return { reply: p.reply, notice: ended };
+  }
+  if (p.kind === "emulate") {
+    if (lease?.multi) {
+      lease.aborted = true;
+      return { reply: err(`ERR ${upper} is answered by the playground itself, so it cannot be queued inside MULTI. This transaction will be discarded at EXEC.`) };
+    }
+    return { reply: await emulate(ctx, p.emulation, p.argv), notice: ended };
+  }
+  if (p.mode === "transaction") return transaction(ctx, p.cmd!, p.argv, lease, ended);
+
+  let run = p.argv;
+  let notice = ended;
+  let waitMs = 0;
+  if (p.mode === "blocking" && p.cmd && !lease?.multi) {
+    const capped = capTimeout(p.cmd, p.argv, ctx.blockCapSeconds);
+    run = capped.argv;
+    waitMs = capped.waitMs;
+    notice = capped.notice ?? notice;
+  }
+  if (lease) {
+    const reply = await lease.conn.send(run);
+    ctx.leases.touch(lease);
+    if (lease.multi) {
+      if (reply.t === "status" && reply.v === "QUEUED") lease.queued.push(p.cmd);
+      return { reply: reply.t === "error" ? unrewrite(p.cmd, reply, ctx.ns) : reply, notice };
+    }
+    return { reply: unrewrite(p.cmd, reply, ctx.ns), notice };
+  }
+  if (p.mode === "blocking") {
+    const conn = await ctx.leases.acquire();
+    let clean = false;
+    try {
+      const reply = await withDeadline(conn.send(run), waitMs + 5000);
+      clean = true;
+      return { reply: unrewrite(p.cmd, reply, ctx.ns), notice };
+    } finally {
+      ctx.leases.give(conn, clean);
+    }
+  }
+  return { reply: unrewrite(p.cmd, await ctx.conn.send(run), ctx.ns), notice };
+}
+
+async function transaction(ctx: RouteContext, cmd: CommandInfo, argv: Uint8Array[], lease: Lease | undefined, ended: string | undefined): Promise<Outcome> {
+  const { leases } = ctx;
+  switch (cmd.name) {
+    case "multi": {
+      const l = lease ?? (await leases.open(ctx.clientKey, ctx.sessionId));
+      const reply = await l.conn.send(argv);
+      if (reply.t === "status" && !l.multi) Object.assign(l, { multi: true, queued: [], aborted: false });
+      return { reply, notice: ended };
+    }
+    case "watch": {
+      const l = lease ?? (await leases.open(ctx.clientKey, ctx.sessionId));
+      const reply = await l.conn.send(argv);
+      if (reply.t === "status") l.watching = true;
+      else if (!l.multi && !l.watching) leases.release(l);
+      return { reply: unrewrite(cmd, reply, ctx.ns), notice: ended };
+    }
+    case "exec": {
+      if (!lease?.multi) return { reply: err(ended ? `ERR EXEC without MULTI. ${ended}` : "ERR EXEC without MULTI") };
+      if (lease.aborted) {
+        await lease.conn.send(["DISCARD"]);
+        leases.release(lease);
+        return { reply: err("EXECABORT Transaction discarded because of previous errors.") };
+      }
+      const reply = await lease.conn.send(argv);
+      leases.release(lease); // EXEC ends MULTI and every WATCH: the connection is clean again
+      if (reply.t !== "array") return { reply: unrewrite(cmd, reply, ctx.ns) };
+      return { reply: array(reply.v.map((r, i) => unrewrite(lease.queued[i], r, ctx.ns))) };
+    }
+    case "discard": {
+      if (!lease?.multi) return { reply: err(ended ? `ERR DISCARD without MULTI. ${ended}` : "ERR DISCARD without MULTI") };
+      const reply = await lease.conn.send(argv);
+      leases.release(lease);
+      return { reply };
+    }
+    case "unwatch": {
+      if (!lease) return { reply: { t: "status", v: "OK" }, notice: ended };
+      const reply = await lease.conn.send(argv);
+      lease.watching = false;
+      if (!lease.multi) leases.release(lease);
+      return { reply };
+    }
+    default:
+      return { reply: err(`ERR ${cmd.name.toUpperCase()} is not available in the playground.`) };
+  }
+}
+
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new SandboxError("internal", "A blocking command did not return in time.")), ms);
+    p.then(
+      (v) => (clearTimeout(timer), resolve(v)),
+      (e) => (clearTimeout(timer), reject(e)),
+    );
+  });
+}
