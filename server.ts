@@ -9,6 +9,7 @@ import { handleApi } from "@/lib/http/api";
 import { runtime } from "@/lib/runtime";
 import { clientIp, CLIENT_IP_HEADER } from "@/lib/rate-limit";
 import { checkWall, wallWarning } from "@/lib/wall-check";
+import { pageSessionCookie, SESSION_COOKIE } from "@/lib/session";
 
 export interface RunningServer {
   port: number;
@@ -35,6 +36,11 @@ export async function startServer(opts: { port: number; host?: string; dev?: boo
     // Server actions cannot see the socket: hand them the client address in a
     // header of our own, always overwritten so a client cannot choose it.
     req.headers[CLIENT_IP_HEADER] = clientIp(req.socket.remoteAddress, req.headers["x-forwarded-for"], rt.config.trustProxy) ?? "";
+    const fresh = pageSessionCookie(rt.config.sessionSecret, req.method, req.url, req.headers.cookie);
+    if (fresh) {
+      res.appendHeader("set-cookie", fresh.setCookie);
+      req.headers.cookie = [req.headers.cookie, `${SESSION_COOKIE}=${fresh.token}`].filter(Boolean).join("; ");
+    }
     handleApi(req, res)
       .then((handled) => {
         if (!handled) return handle(req, res);

@@ -38,6 +38,8 @@ export function Console() {
   const [down, setDown] = useState(false);
   const [busy, setBusy] = useState(false);
   const [confirmReset, setConfirmReset] = useState(false);
+  // In MULTI the prompt says so, as redis-cli's "127.0.0.1:6379(TX)>" does.
+  const [inTx, setInTx] = useState(false);
   const history = useHistory("pg:history");
   const inputRef = useRef<HTMLInputElement>(null);
   const logRef = useRef<HTMLDivElement>(null);
@@ -96,6 +98,11 @@ export function Console() {
         ),
       );
       if (!r.ok && r.unavailable) setDown(true);
+      if (r.ok) {
+        const word = line.trim().split(/\s+/, 1)[0].toUpperCase();
+        if (word === "MULTI" && r.value.reply.t === "status") setInTx(true);
+        if ((word === "EXEC" || word === "DISCARD") || /discarded/.test(r.value.notice ?? "") || /discarded/.test(r.value.text)) setInTx(false);
+      }
     } catch {
       setEntries((e) => e.map((x) => (x.id === id && x.kind === "command" ? { ...x, pending: false, failure: "The app server did not answer. Check your connection and try again." } : x)));
     } finally {
@@ -198,8 +205,8 @@ export function Console() {
           )}
         </div>
         <div className="relative flex items-center gap-2 border-t border-slate-300 px-3 py-2 dark:border-slate-700">
-          <label htmlFor={inputId} className="shrink-0 text-brand-700 dark:text-red-400">
-            {PROMPT}
+          <label htmlFor={inputId} className="shrink-0 text-brand-700 dark:text-red-400" data-testid="prompt">
+            {inTx ? PROMPT.replace(">", "(TX)>") : PROMPT}
             <span className="sr-only"> Redis command</span>
           </label>
           <div className="relative min-w-0 flex-1">

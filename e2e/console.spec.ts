@@ -152,3 +152,32 @@ function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+test.describe("transactions", () => {
+  test("WATCH/MULTI/EXEC returns (nil) when another tab changes the watched key", async ({ context }) => {
+    const tab1 = new ConsolePage(await context.newPage());
+    const tab2 = new ConsolePage(await context.newPage());
+    await tab1.goto();
+    await tab2.goto();
+    expect(await tab1.run("SET stock 10")).toBe("OK");
+    expect(await tab1.run("WATCH stock")).toBe("OK");
+    expect(await tab1.run("MULTI")).toBe("OK");
+    await expect(tab1.page.getByTestId("prompt")).toHaveText(/redis\(TX\)>/);
+    expect(await tab1.run("DECR stock")).toBe("QUEUED");
+    expect(await tab2.run("SET stock 0")).toBe("OK");
+    expect(await tab1.run("EXEC")).toBe("(nil)");
+    await expect(tab1.page.getByTestId("prompt")).toHaveText(/^redis>/);
+    expect(await tab1.run("GET stock")).toBe('"0"');
+  });
+
+  test("a blocking command waits for another tab's push", async ({ context }) => {
+    const worker = new ConsolePage(await context.newPage());
+    const master = new ConsolePage(await context.newPage());
+    await worker.goto();
+    await master.goto();
+    await worker.prompt.fill("BRPOP jobs 5");
+    await worker.prompt.press("Enter");
+    await master.run("LPUSH jobs job-42");
+    await expect(worker.output(0)).toHaveText('1) "jobs"\n2) "job-42"');
+  });
+});

@@ -50,6 +50,18 @@ export function tokenFromHeaders(authorization: string | undefined | null, cooki
   return null;
 }
 
+/**
+ * Gives a page request a session before the page renders, so every tab opened
+ * later shares it (otherwise two tabs' first commands could race and each
+ * create a session). Returns the cookie header to set, or null.
+ */
+export function pageSessionCookie(secret: string, method: string | undefined, url: string | undefined, cookieHeader: string | undefined): { token: string; setCookie: string } | null {
+  if (method !== "GET" || !url || url.startsWith("/_next/") || url.startsWith("/api/") || /\.[a-z0-9]+$/i.test(url.split("?")[0])) return null;
+  if (verifySession(secret, tokenFromHeaders(null, cookieHeader))) return null;
+  const { token } = issueSession(secret);
+  return { token, setCookie: sessionCookie(token) };
+}
+
 export function sessionCookie(token: string): string {
   return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000`;
 }
