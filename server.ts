@@ -10,6 +10,7 @@ import { runtime } from "@/lib/runtime";
 import { clientIp, CLIENT_IP_HEADER } from "@/lib/rate-limit";
 import { checkWall, wallWarning } from "@/lib/wall-check";
 import { pageSessionCookie, SESSION_COOKIE } from "@/lib/session";
+import { startReaper } from "@/lib/reaper";
 
 export interface RunningServer {
   port: number;
@@ -32,6 +33,7 @@ export async function startServer(opts: { port: number; host?: string; dev?: boo
   });
   rt.conn.on("handshake-error", (e: Error) => console.error(`[redis] ${e.message}`));
 
+  const stopReaper = startReaper(rt);
   const server = http.createServer((req, res) => {
     // Server actions cannot see the socket: hand them the client address in a
     // header of our own, always overwritten so a client cannot choose it.
@@ -60,6 +62,7 @@ export async function startServer(opts: { port: number; host?: string; dev?: boo
     port,
     close: () =>
       new Promise<void>((resolve) => {
+        stopReaper();
         server.close(() => resolve());
         server.closeAllConnections();
         rt.close();

@@ -18,6 +18,9 @@ export interface Config {
   rate: { perSession: number; perIp: number };
   leases: { max: number; perSession: number; idleMs: number };
   maxBlockSeconds: number;
+  quota: { maxKeys: number; maxBytes: number; maxStringBytes: number };
+  reply: { items: number; bytes: number };
+  namespaceIdleMs: number;
   trustProxy: boolean;
 }
 
@@ -32,6 +35,12 @@ export const LIMITS = [
   { env: "PLAYGROUND_LEASES_PER_SESSION", def: 4, doc: "open transactions per session (one per console tab)" },
   { env: "PLAYGROUND_LEASE_IDLE_SECONDS", def: 120, doc: "an open MULTI/WATCH is discarded after this long without a command" },
   { env: "PLAYGROUND_MAX_BLOCK_SECONDS", def: 10, doc: "cap on a blocking command's timeout (0, forever, is capped too)" },
+  { env: "PLAYGROUND_MAX_KEYS", def: 1000, doc: "keys per visitor's namespace" },
+  { env: "PLAYGROUND_MAX_NAMESPACE_BYTES", def: 8 * 1024 * 1024, doc: "memory per visitor's namespace (MEMORY USAGE), in bytes" },
+  { env: "PLAYGROUND_MAX_STRING_BYTES", def: 1024 * 1024, doc: "largest string SETRANGE/SETBIT/BITFIELD offsets may create, in bytes" },
+  { env: "PLAYGROUND_MAX_REPLY_ITEMS", def: 1000, doc: "elements shown of one reply; the rest is counted as … N more" },
+  { env: "PLAYGROUND_MAX_REPLY_BYTES", def: 1024 * 1024, doc: "bytes of strings shown of one reply" },
+  { env: "PLAYGROUND_NAMESPACE_IDLE_SECONDS", def: 24 * 3600, doc: "a namespace unused this long is deleted by the reaper" },
 ] as const;
 
 type LimitEnv = (typeof LIMITS)[number]["env"];
@@ -71,6 +80,13 @@ export function loadConfig(): Config {
       idleMs: limit("PLAYGROUND_LEASE_IDLE_SECONDS") * 1000,
     },
     maxBlockSeconds: limit("PLAYGROUND_MAX_BLOCK_SECONDS"),
+    quota: {
+      maxKeys: limit("PLAYGROUND_MAX_KEYS"),
+      maxBytes: limit("PLAYGROUND_MAX_NAMESPACE_BYTES"),
+      maxStringBytes: limit("PLAYGROUND_MAX_STRING_BYTES"),
+    },
+    reply: { items: limit("PLAYGROUND_MAX_REPLY_ITEMS"), bytes: limit("PLAYGROUND_MAX_REPLY_BYTES") },
+    namespaceIdleMs: limit("PLAYGROUND_NAMESPACE_IDLE_SECONDS") * 1000,
     trustProxy: /^(1|true|yes)$/i.test(process.env.TRUST_PROXY ?? ""),
   };
 }

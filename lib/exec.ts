@@ -4,10 +4,12 @@ import { error as errorReply, status, utf8, type Reply } from "@/lib/resp/reply"
 import { runtime } from "@/lib/runtime";
 import { deleteNamespace } from "@/lib/sandbox/sandbox";
 import { execute } from "@/lib/sandbox/route";
+import { truncateReply } from "@/lib/resp/truncate";
 import { findDoc, GENERAL_HELP, helpText } from "@/lib/command-docs";
 import type { Session } from "@/lib/session";
 import { SandboxError } from "@/lib/errors";
 import { checkRate } from "@/lib/rate-limit";
+import { touchNamespace } from "@/lib/reaper";
 
 export type ExecInput = { command: string } | { argv: string[] };
 
@@ -55,6 +57,10 @@ export async function execCommand(session: Session, input: ExecInput, client: Ex
   if (argv.length > maxArgs) {
     return done(errorReply(`ERR Too many arguments (${argv.length}); the playground's limit is ${maxArgs}.`), 0);
   }
+  const total = argv.reduce((n, a) => n + a.length, 0);
+  if (total > maxCommandBytes) {
+    return done(errorReply(`ERR The command's arguments add up to ${total} bytes; the playground's limit is ${maxCommandBytes} bytes.`), 0);
+  }
   const big = argv.findIndex((a) => a.length > maxArgBytes);
   if (big >= 0) {
     return done(errorReply(`ERR Argument ${big} is ${argv[big].length} bytes; the playground's limit is ${maxArgBytes} bytes.`), 0);
@@ -65,6 +71,7 @@ export async function execCommand(session: Session, input: ExecInput, client: Ex
 
   await Promise.all([rt.conn.ensureReady(), rt.appConn.ensureReady()]);
   await checkRate(rt.appConn, rt.config.rate, session.id, client.ip);
+  touchNamespace(rt, session.id);
   const table = await rt.commandTable();
   const ctx = {
     conn: rt.conn,
@@ -74,10 +81,14 @@ export async function execCommand(session: Session, input: ExecInput, client: Ex
     clientKey: `${session.id}/${client.id ?? "default"}`,
     sessionId: session.id,
     blockCapSeconds: rt.config.maxBlockSeconds,
+    limits: { maxStringBytes: rt.config.quota.maxStringBytes, maxReplyItems: rt.config.reply.items, quotas: rt.quotas },
   };
   const t0 = performance.now();
-  const { reply, notice } = await execute(ctx, argv);
-  return done(reply, performance.now() - t0, notice);
+  const outcome = await execute(ctx, argv);
+  const ms = performance.now() - t0;
+  const { reply, truncated } = truncateReply(outcome.reply, rt.config.reply);
+  const cut = truncated ? `The reply was cut to ${rt.config.reply.items} elements and ${rt.config.reply.bytes} bytes for the browser.` : undefined;
+  return done(reply, ms, [outcome.notice, cut].filter(Boolean).join(" ") || undefined);
 }
 
 function done(reply: Reply, ms: number, notice?: string): ExecResult {
@@ -99,5 +110,6 @@ async function help(argv: Uint8Array[]): Promise<Reply> {
 export async function resetNamespace(session: Session): Promise<number> {
   const rt = runtime();
   await rt.conn.ensureReady();
+  rt.quotas.forget(session.ns);
   return deleteNamespace(rt.conn, session.ns);
 }

@@ -4,6 +4,7 @@ import { parseCommandTable, type CommandTable } from "@/lib/sandbox/command-tabl
 import { parseCommandDocs, type CommandDoc } from "@/lib/command-docs";
 import { SandboxError } from "@/lib/errors";
 import { LeasePool } from "@/lib/sandbox/leases";
+import { QuotaKeeper } from "@/lib/sandbox/limits";
 
 /**
  * The process-wide state: one shared connection and the live server's command
@@ -18,6 +19,7 @@ export interface Runtime {
   appConn: RespConnection;
   /** Dedicated connections for transactions and blocking commands. */
   leases: LeasePool;
+  quotas: QuotaKeeper;
   commandTable(): Promise<CommandTable>;
   commandDocs(): Promise<CommandDoc[]>;
   close(): void;
@@ -42,6 +44,7 @@ function createRuntime(config: Config): Runtime {
   const conn = new RespConnection(config.redis, "playground");
   const appConn = new RespConnection(config.appRedis, "playground-app");
   const leases = new LeasePool(config.redis, config.leases);
+  const quotas = new QuotaKeeper({ maxKeys: config.quota.maxKeys, maxBytes: config.quota.maxBytes, staleMs: 2000 });
   let table: Promise<CommandTable> | null = null;
   let docs: Promise<CommandDoc[]> | null = null;
   // The server may be upgraded or restarted: re-read its commands when it comes back.
@@ -60,6 +63,7 @@ function createRuntime(config: Config): Runtime {
     conn,
     appConn,
     leases,
+    quotas,
     commandTable() {
       return (table ??= load(["COMMAND"], parseCommandTable).catch((e) => {
         table = null;

@@ -34,7 +34,7 @@ function formatTTY(r: Reply, prefix: string): string {
     case "status": return `${r.v}\n`;
     case "integer": return `(integer) ${r.v}\n`;
     case "double": return `(double) ${r.v}\n`;
-    case "bulk": return quoteBytes(bulkBytes(r)) + "\n";
+    case "bulk": return quoteBytes(bulkBytes(r)) + (r.more ? ` … ${r.more} more bytes` : "") + "\n";
     case "verbatim": return `${r.v}\n`;
     case "nil": return "(nil)\n";
     case "bool": return r.v ? "(true)\n" : "(false)\n";
@@ -43,6 +43,8 @@ function formatTTY(r: Reply, prefix: string): string {
     case "push":
     case "map": {
       const items = r.v;
+      const more = r.more ? `${prefix}… ${r.more} more\n` : "";
+      if (items.length === 0 && more) return `… ${r.more} more\n`;
       if (items.length === 0) {
         return { array: "(empty array)\n", map: "(empty hash)\n", set: "(empty set)\n", push: "(empty push)\n" }[r.t];
       }
@@ -60,7 +62,7 @@ function formatTTY(r: Reply, prefix: string): string {
           out = out.slice(0, -1) + " => " + formatTTY(items[i], childPrefix);
         }
       }
-      return out;
+      return out + more;
     }
   }
 }
@@ -73,13 +75,13 @@ function formatRaw(r: Reply): string {
     case "error": return `${r.v}\n`;
     case "status":
     case "verbatim": return r.v;
-    case "bulk": return r.b64 ? rawDecoder.decode(bulkBytes(r)) : r.v;
+    case "bulk": return (r.b64 ? rawDecoder.decode(bulkBytes(r)) : r.v) + (r.more ? ` … ${r.more} more bytes` : "");
     case "bool": return r.v ? "(true)" : "(false)";
     case "integer":
     case "double": return String(r.v);
     case "array":
     case "set":
-    case "push": return r.v.map(formatRaw).join("\n");
+    case "push": return [...r.v.map(formatRaw), ...(r.more ? [`… ${r.more} more`] : [])].join("\n");
     case "map": {
       const lines: string[] = [];
       for (let i = 0; i < r.v.length; i += 2) lines.push(formatRaw(r.v[i]) + " " + formatRaw(r.v[i + 1]));

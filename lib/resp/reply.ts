@@ -10,14 +10,16 @@ export type Reply =
   | { t: "error"; v: string }
   | { t: "integer"; v: number | string } // string when beyond 2^53
   | { t: "double"; v: string }
-  | { t: "bulk"; v: string; b64?: true }
+  | { t: "bulk"; v: string; b64?: true; more?: number }
   | { t: "verbatim"; v: string; format: string }
   | { t: "nil" }
   | { t: "bool"; v: boolean }
-  | { t: "array"; v: Reply[] }
-  | { t: "set"; v: Reply[] }
-  | { t: "push"; v: Reply[] }
-  | { t: "map"; v: Reply[] }; // flat [k1, v1, k2, v2, …]
+  | { t: "array"; v: Reply[]; more?: number }
+  | { t: "set"; v: Reply[]; more?: number }
+  | { t: "push"; v: Reply[]; more?: number }
+  | { t: "map"; v: Reply[]; more?: number }; // flat [k1, v1, k2, v2, …]
+// `more`: the playground cut this reply for the browser; that many elements
+// (or bytes, for a bulk string) were left out. redis-cli never sees it.
 
 export type ReplyType = Reply["t"];
 

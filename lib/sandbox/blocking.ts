@@ -31,13 +31,23 @@ function timeoutArg(cmd: CommandInfo, argv: readonly Uint8Array[]): { index: num
  * cannot hold a connection for long. Returns the new argv, the cap used (ms)
  * and, when it changed anything, a notice for the learner.
  */
-export function capTimeout(cmd: CommandInfo, argv: Uint8Array[], capSeconds: number): { argv: Uint8Array[]; waitMs: number; notice?: string } {
+export function capTimeout(
+  cmd: CommandInfo,
+  argv: Uint8Array[],
+  capSeconds: number,
+): { argv: Uint8Array[]; waitMs: number; notice?: string } | { refuse: string } {
   const where = timeoutArg(cmd, argv);
   const capMs = capSeconds * 1000;
   if (!where || where.index <= 0 || where.index >= argv.length) return { argv, waitMs: capMs };
   const text = dec.decode(argv[where.index]);
+  // Only plain decimals: Redis also reads "inf" and hex floats such as 0x0p0
+  // (strtold) as a timeout, which would slip past the cap.
+  const plain = where.unit === "s" ? /^\d+(\.\d+)?$/ : /^\d+$/;
+  if (!plain.test(text)) {
+    const unit = where.unit === "s" ? "seconds, e.g. 5 or 0.5" : "milliseconds, e.g. 5000";
+    return { refuse: `The playground needs ${cmd.name.toUpperCase()}'s timeout as a plain number of ${unit} (got "${text}").` };
+  }
   const n = Number(text);
-  if (text.trim() === "" || !Number.isFinite(n) || n < 0) return { argv, waitMs: capMs }; // Redis words the error
   const ms = where.unit === "s" ? n * 1000 : n;
   if (ms !== 0 && ms <= capMs) return { argv, waitMs: ms };
   const out = argv.slice();

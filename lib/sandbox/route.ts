@@ -52,6 +52,10 @@ export async function execute(ctx: RouteContext, argv: Uint8Array[]): Promise<Ou
   let waitMs = 0;
   if (p.mode === "blocking" && p.cmd && !lease?.multi) {
     const capped = capTimeout(p.cmd, p.argv, ctx.blockCapSeconds);
+    if ("refuse" in capped) {
+      if (lease?.multi) lease.aborted = true;
+      return { reply: err(`ERR ${capped.refuse}`), notice };
+    }
     run = capped.argv;
     waitMs = capped.waitMs;
     notice = capped.notice ?? notice;

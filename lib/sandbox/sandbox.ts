@@ -5,6 +5,7 @@ import { lookupCommand, type CommandInfo, type CommandTable } from "./command-ta
 import { keyPositions } from "./key-specs";
 import { decide, type Emulation, type RunMode } from "./policy";
 import type { Namespace } from "./namespace";
+import { sizeLimit, type QuotaKeeper } from "./limits";
 
 const dec = new TextDecoder();
 const lower = (a: Uint8Array) => dec.decode(a).toLowerCase();
@@ -18,6 +19,8 @@ export interface SandboxContext {
   conn: RespConnection;
   table: CommandTable;
   ns: Namespace;
+  /** Per-namespace limits; absent in tests that only check rewriting. */
+  limits?: { maxStringBytes: number; maxReplyItems: number; quotas: QuotaKeeper };
 }
 
 export type Plan =
@@ -55,6 +58,11 @@ export async function plan(ctx: SandboxContext, argv: Uint8Array[]): Promise<Pla
     if (theirs.length !== ours.length || theirs.some((k, i) => k !== ours[i])) {
       return { kind: "reply", reply: { t: "error", v: `ERR The playground could not match this ${upper}'s keys with the server's; it was not run.` } };
     }
+  }
+  if (ctx.limits) {
+    const refusal =
+      sizeLimit(cmd, argv, ctx.limits.maxStringBytes, ctx.limits.maxReplyItems) ?? (await ctx.limits.quotas.check(ctx.conn, cmd, argv, ctx.ns));
+    if (refusal) return { kind: "reply", reply: { t: "error", v: `ERR ${refusal}` } };
   }
   const out = argv.slice();
   for (const i of positions) out[i] = ctx.ns.add(argv[i]);
