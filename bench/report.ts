@@ -1,6 +1,7 @@
 /** The printed summary: machine facts, the app's limits, the three figures side by side, ratios, target. */
 import type { Figure } from "./load";
 import { formatLimits, type Limit } from "./limits";
+import { formatSandboxCost, type SandboxCost } from "./sandbox-cost";
 
 export interface Report {
   machine: { cpus: number; model: string; node: string; platform: string; mem: number; load: number[] };
@@ -10,6 +11,7 @@ export interface Report {
   seconds: number;
   warmup: number;
   figures: Figure[]; // exec, health, bare
+  sandbox?: SandboxCost;
   leftover: string[];
   elapsed: number;
 }
@@ -50,6 +52,7 @@ export function report(r: Report): void {
     `target          exec ≥ ${TARGET} × bare throughput: ${met ? "MET" : "NOT MET"} (${ratio(exec).toFixed(2)}×${clean ? "" : "; some requests failed, see errors / non-2xx"})`,
   );
   out.push("");
+  if (r.sandbox) out.push(...formatSandboxCost(r.sandbox), "");
   out.push(r.leftover.length ? `✖ redis-server left behind:\n  ${r.leftover.join("\n  ")}` : "cleanup         the app, the bare server and the bench's redis-server are stopped");
   out.push(`total time      ${r.elapsed.toFixed(1)} s`);
   console.log(out.join("\n"));

@@ -4,6 +4,8 @@
  *   1. POST /api/v1/exec  GET bench:key   (the app's hot path)
  *   2. GET  /api/health                  (same server: HTTP + one PING)
  *   3. a bare node:http + ioredis server doing GET bench:key (Node's floor)
+ * then the sandbox layer's CPU cost per command beside raw ioredis round
+ * trips (bench/sandbox-cost.ts; BENCH_SANDBOX_* env there).
  * The app and the bare server each run in a child process, against a private
  * redis-server on a free port. Env: BENCH_SECONDS (10), BENCH_WARMUP (2),
  * BENCH_CONNECTIONS (50), BENCH_VERBOSE=1 to show the children's output.
@@ -17,6 +19,7 @@ import { installCleanup, startChild, stopAll } from "./children";
 import { measure, perConnection, stopLoad, type Figure } from "./load";
 import { report } from "./report";
 import { appLimits } from "./limits";
+import { sandboxCost } from "./sandbox-cost";
 
 const root = path.resolve(import.meta.dirname, "..");
 const num = (name: string, fallback: number) => {
@@ -30,7 +33,7 @@ const CONNECTIONS = Math.max(1, Math.round(num("BENCH_CONNECTIONS", 50)));
 const VALUE = "hello from the bench";
 const t0 = performance.now();
 
-interface AppReady { port: number; redisUrl: string; redisPort: number; redisPid: number; config: string[] }
+interface AppReady { port: number; redisUrl: string; playgroundUrl: string; redisPort: number; redisPid: number; config: string[] }
 interface BareReady { port: number }
 
 /** Our redis-server, if it is still running (others' redis-servers are not ours to judge). */
@@ -135,6 +138,9 @@ async function main(): Promise<void> {
   figures.push(await measure("health GET /api/health", { url: `${base}/api/health`, connections: CONNECTIONS, method: "GET", setupClient: perConnection(headers.map((h) => ({ authorization: h.authorization }))) }, WARMUP, SECONDS));
   figures.push(await measure("bare   node:http + ioredis GET", { url: bareBase, connections: CONNECTIONS, method: "POST", body, setupClient: perConnection(headers) }, WARMUP, SECONDS));
 
+  console.log("▸ Sandbox layer cost per command, in this process, on the app's redis-server as the playground user (bench/sandbox-cost.ts)…");
+  const sandbox = await sandboxCost(app.msg.playgroundUrl);
+
   await stopAll();
   const leftover = stillRunning(app.msg.redisPid, app.msg.redisPort);
   report({
@@ -145,6 +151,7 @@ async function main(): Promise<void> {
     seconds: SECONDS,
     warmup: WARMUP,
     figures,
+    sandbox,
     leftover,
     elapsed: (performance.now() - t0) / 1000,
   });

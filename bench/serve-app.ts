@@ -57,6 +57,7 @@ try {
     ready: true,
     port: server.port,
     redisUrl: redis.urls.admin,
+    playgroundUrl: redis.urls.playground,
     redisPort: redis.port,
     redisPid: redis.pid,
     config: flattenConfig(runtime().config as unknown as Record<string, unknown>),

@@ -92,7 +92,7 @@ export async function execCommand(session: Session, input: ExecInput, client: Ex
 }
 
 function done(reply: Reply, ms: number, notice?: string): ExecResult {
-  const result: ExecResult = { reply, text: formatReply(reply).replace(/\n$/, ""), ms: Math.round(ms * 1000) / 1000 };
+  const result: ExecResult = { reply, text: formatReply(reply).replace(/\r?\n$/, ""), ms: Math.round(ms * 1000) / 1000 };
   if (notice) result.notice = notice;
   return result;
 }

@@ -35,7 +35,8 @@ function formatTTY(r: Reply, prefix: string): string {
     case "integer": return `(integer) ${r.v}\n`;
     case "double": return `(double) ${r.v}\n`;
     case "bulk": return quoteBytes(bulkBytes(r)) + (r.more ? ` … ${r.more} more bytes` : "") + "\n";
-    case "verbatim": return `${r.v}\n`;
+    // "raw": what redis-cli prints as-is (INFO, LOLWUT): no quoting, no added newline.
+    case "verbatim": return r.format === "raw" ? r.v : `${r.v}\n`;
     case "nil": return "(nil)\n";
     case "bool": return r.v ? "(true)\n" : "(false)\n";
     case "array":

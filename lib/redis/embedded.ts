@@ -33,7 +33,7 @@ export interface EmbeddedRedis {
 
 /** The sandbox user's rules, also given in the README for REDIS_URL setups. */
 export const SANDBOX_ACL =
-  "resetkeys ~pg:* ~room:* resetchannels &pg:* &room:* +@all -@admin -@dangerous -@scripting -select -move -wait -client|reply -client|tracking -client|caching";
+  "resetkeys ~pg:* ~room:* resetchannels &pg:* &room:* +@all -@admin -@dangerous -@scripting +sort +sort_ro -select -move -wait -client|reply -client|tracking -client|caching";
 export const APP_ACL = "resetkeys ~app:* resetchannels &app:* +@all -@admin -@dangerous -@scripting";
 
 export function newPasswords(): RedisPasswords {

@@ -12,7 +12,7 @@ export type Decision =
 /** How an allowed command runs: on the shared connection, or on a leased one. */
 export type RunMode = "transaction" | "blocking";
 
-export type Emulation = "flushdb" | "dbsize" | "keys" | "scan" | "randomkey" | "help";
+export type Emulation = "flushdb" | "dbsize" | "keys" | "scan" | "randomkey" | "info" | "help";
 
 const EMULATED: Record<string, Emulation> = {
   flushdb: "flushdb",
@@ -21,6 +21,7 @@ const EMULATED: Record<string, Emulation> = {
   keys: "keys",
   scan: "scan",
   randomkey: "randomkey",
+  info: "info",
 };
 
 /** Allowed by name, outside the data categories (keys are still rewritten by their specs). */
@@ -28,7 +29,10 @@ const ALLOWED_BY_NAME = new Set([
   "ping", "echo", "time", "lolwut",
   "command|docs", "command|info", "command|count", "command|list", "command|getkeys", "command|getkeysandflags", "command|help",
   "object|help", "memory|usage", "memory|help", "xinfo|help", "xgroup|help",
-  "publish",
+  "publish", "spublish",
+  "pubsub|channels", "pubsub|numsub", "pubsub|shardchannels", "pubsub|shardnumsub", "pubsub|help",
+  // SORT reads other keys only through BY/GET patterns, which the sandbox checks (sort-args.ts).
+  "sort", "sort_ro",
 ]);
 
 const DATA_CATEGORIES = ["string", "bitmap", "hash", "list", "set", "sortedset", "hyperloglog", "geo", "stream", "keyspace"];
@@ -46,9 +50,7 @@ const DENIED: Record<string, string> = {
   quit: "QUIT would close the shared connection. Just close the tab when you are done.",
   restore: "RESTORE loads raw serialized payloads; it is not available in the playground.",
   "restore-asking": "RESTORE-ASKING is a cluster-internal command.",
-  sort: "SORT can read other keys through BY and GET patterns, so the playground cannot keep it inside your sandbox yet. Try ZRANGE on a sorted set, or LRANGE/SMEMBERS and sort on the client.",
-  sort_ro: "SORT_RO can read other keys through BY and GET patterns, so the playground cannot keep it inside your sandbox yet. Try ZRANGE on a sorted set.",
-  info: "INFO shows server-wide details about other visitors; a curated subset is planned. Try DBSIZE or MEMORY USAGE <key>.",
+  "pubsub|numpat": "PUBSUB NUMPAT counts every visitor's pattern subscriptions, not yours.",
   "memory|doctor": "MEMORY DOCTOR reports on the whole server. Try MEMORY USAGE <key>.",
   "memory|stats": "MEMORY STATS reports on the whole server. Try MEMORY USAGE <key>.",
   "memory|malloc-stats": "MEMORY MALLOC-STATS reports on the whole server. Try MEMORY USAGE <key>.",

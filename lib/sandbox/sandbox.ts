@@ -3,6 +3,7 @@ import { array, integer, nil, status, utf8 } from "@/lib/resp/reply";
 import type { RespConnection } from "@/lib/redis/resp-connection";
 import { lookupCommand, type CommandInfo, type CommandTable } from "./command-table";
 import { keyPositions } from "./key-specs";
+import { sortKeyPositions } from "./sort-args";
 import { decide, type Emulation, type RunMode } from "./policy";
 import type { Namespace } from "./namespace";
 import { sizeLimit, type QuotaKeeper } from "./limits";
@@ -13,7 +14,13 @@ const lower = (a: Uint8Array) => dec.decode(a).toLowerCase();
 /** Channel arguments by command: not covered by key specs. */
 const CHANNEL_ARGS: Record<string, (argc: number) => number[]> = {
   publish: () => [1],
+  spublish: () => [1],
+  "pubsub|numsub": (argc) => range(2, argc),
+  "pubsub|shardnumsub": (argc) => range(2, argc),
 };
+/** Channel patterns: scoped to the namespace, like KEYS and SCAN MATCH. */
+const PATTERN_ARGS = new Set(["pubsub|channels", "pubsub|shardchannels"]);
+const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
 
 export interface SandboxContext {
   conn: RespConnection;
@@ -41,10 +48,10 @@ export async function plan(ctx: SandboxContext, argv: Uint8Array[]): Promise<Pla
   if (decision.action === "deny") return { kind: "reply", reply: { t: "error", v: `ERR ${decision.reason}` } };
   if (decision.action === "emulate") return { kind: "emulate", emulation: decision.emulation, argv };
 
-  const found = keyPositions(cmd, argv);
+  const found = cmd.name === "sort" || cmd.name === "sort_ro" ? sortKeyPositions(argv, cmd.name.toUpperCase()) : keyPositions(cmd, argv);
   if (!found.ok) return { kind: "reply", reply: { t: "error", v: `ERR ${found.reason}` } };
   const positions = found.positions;
-  if (cmd.flags.has("movablekeys")) {
+  if (cmd.flags.has("movablekeys") && cmd.name !== "sort" && cmd.name !== "sort_ro") {
     // Second opinion from the server: the keys it would touch must be exactly
     // ours. When it finds none (bad arguments), the line is not run at all.
     const check = await ctx.conn.send(["COMMAND", "GETKEYS", ...argv]);
@@ -67,6 +74,10 @@ export async function plan(ctx: SandboxContext, argv: Uint8Array[]): Promise<Pla
   const out = argv.slice();
   for (const i of positions) out[i] = ctx.ns.add(argv[i]);
   for (const i of CHANNEL_ARGS[cmd.name]?.(argv.length) ?? []) if (i < out.length) out[i] = ctx.ns.add(argv[i]);
+  if (PATTERN_ARGS.has(cmd.name)) {
+    if (out.length > 3) return { kind: "run", argv }; // Redis words the arity error
+    out[2] = ctx.ns.pattern(argv[2]);
+  }
   return { kind: "run", argv: out, cmd, mode: decision.mode };
 }
 
@@ -92,6 +103,14 @@ export function unrewrite(cmd: CommandInfo | undefined, reply: Reply, ns: Namesp
     case "bzpopmax":
       // The first item names the key the element came from.
       return reply.t === "array" && reply.v.length >= 2 ? array([ns.strip(reply.v[0]), ...reply.v.slice(1)]) : reply;
+    case "lolwut":
+      return reply.t === "bulk" ? { t: "verbatim", format: "raw", v: reply.v } : reply;
+    case "pubsub|channels":
+    case "pubsub|shardchannels":
+      return reply.t === "array" ? array(reply.v.map((c) => ns.strip(c))) : reply;
+    case "pubsub|numsub":
+    case "pubsub|shardnumsub":
+      return reply.t === "array" ? array(reply.v.map((c, i) => (i % 2 === 0 ? ns.strip(c) : c))) : reply;
     case "xread":
     case "xreadgroup":
       if (reply.t !== "array") return reply;
@@ -154,6 +173,8 @@ export async function emulate(ctx: SandboxContext, emulation: Emulation, argv: U
       }
       return reply.t === "error" ? { t: "error", v: ns.scrubText(reply.v) } : reply;
     }
+    case "info":
+      return info(ctx, argv.slice(1).map(lower));
     case "help":
       return { t: "error", v: `ERR ${upper} is answered by the console` };
   }
@@ -188,3 +209,34 @@ export async function deleteNamespace(conn: RespConnection, ns: Namespace): Prom
 
 import { bulkBytes } from "@/lib/resp/reply";
 const bytesOf = (k: Reply) => (k.t === "bulk" ? bulkBytes(k) : new Uint8Array());
+
+let serverVersion: string | undefined;
+
+/**
+ * INFO, emulated: a harmless subset — the server's version and mode, and the
+ * keyspace of the visitor's own namespace. Printed raw, as redis-cli prints INFO.
+ */
+async function info(ctx: SandboxContext, sections: string[]): Promise<Reply> {
+  if (!serverVersion) {
+    const hello = await ctx.conn.send(["HELLO"]); // no protocol argument: changes nothing
+    const v = hello.t === "array" || hello.t === "map" ? hello.v : [];
+    const i = v.findIndex((r) => r.t === "bulk" && r.v === "version");
+    serverVersion = i >= 0 && v[i + 1]?.t === "bulk" ? (v[i + 1] as { v: string }).v : "unknown";
+  }
+  const all = sections.length === 0 || sections.some((s) => ["all", "default", "everything"].includes(s));
+  const want = (s: string) => all || sections.includes(s);
+  const out: string[] = [];
+  if (want("server")) {
+    out.push("# Server", `redis_version:${serverVersion}`, "redis_mode:standalone", "playground:true", "");
+  }
+  if (want("keyspace")) {
+    const keys: Reply[] = [];
+    await scanNamespace(ctx.conn, ctx.ns.pattern(), (batch) => void keys.push(...batch));
+    const ttls = await Promise.all(keys.map((k) => ctx.conn.send([utf8("PTTL"), bytesOf(k)])));
+    const expires = ttls.filter((r) => r.t === "integer" && Number(r.v) >= 0).length;
+    out.push("# Keyspace");
+    if (keys.length > 0) out.push(`db0:keys=${keys.length},expires=${expires},avg_ttl=0`);
+    out.push("");
+  }
+  return { t: "verbatim", format: "raw", v: out.join("\r\n").replace(/\r\n\r\n$/, "\r\n") };
+}
