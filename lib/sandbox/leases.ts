@@ -108,6 +108,39 @@ export class LeasePool {
     this.give(lease.conn, false);
   }
 
+  private blocking = new Map<string, number>();
+
+  /**
+   * Borrows a connection for one blocking command of a session: at most
+   * `perSession` at once per session, so one visitor cannot take the pool.
+   */
+  async borrowForBlocking(sessionId: string): Promise<{ conn: RespConnection; done: (clean: boolean) => void }> {
+    const n = this.blocking.get(sessionId) ?? 0;
+    if (n >= this.opts.perSession) {
+      throw new SandboxError("busy", `You already have ${n} blocking commands waiting (at most ${this.opts.perSession} at once). Wait for one to return.`, 1);
+    }
+    this.blocking.set(sessionId, n + 1); // counted before the await, so concurrent calls see it
+    const release = () => {
+      const left = (this.blocking.get(sessionId) ?? 1) - 1;
+      if (left > 0) this.blocking.set(sessionId, left);
+      else this.blocking.delete(sessionId);
+    };
+    let conn: RespConnection;
+    try {
+      conn = await this.acquire();
+    } catch (e) {
+      release();
+      throw e;
+    }
+    return {
+      conn,
+      done: (clean) => {
+        release();
+        this.give(conn, clean);
+      },
+    };
+  }
+
   /** Borrows a clean connection (for one blocking command, or a new lease). */
   async acquire(): Promise<RespConnection> {
     let conn = this.idle.pop();

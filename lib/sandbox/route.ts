@@ -70,14 +70,14 @@ export async function execute(ctx: RouteContext, argv: Uint8Array[]): Promise<Ou
     return { reply: unrewrite(p.cmd, reply, ctx.ns), notice };
   }
   if (p.mode === "blocking") {
-    const conn = await ctx.leases.acquire();
+    const { conn, done } = await ctx.leases.borrowForBlocking(ctx.sessionId);
     let clean = false;
     try {
       const reply = await withDeadline(conn.send(run), waitMs + 5000);
       clean = true;
       return { reply: unrewrite(p.cmd, reply, ctx.ns), notice };
     } finally {
-      ctx.leases.give(conn, clean);
+      done(clean);
     }
   }
   return { reply: unrewrite(p.cmd, await ctx.conn.send(run), ctx.ns), notice };
