@@ -38,7 +38,7 @@ export function formatLimits(limits: Limit[]): string[] {
 export function flattenConfig(o: Record<string, unknown>, prefix = ""): string[] {
   const out: string[] = [];
   for (const [k, v] of Object.entries(o)) {
-    if (["redis", "redisUrl", "sessionSecret"].includes(k)) continue;
+    if (["redis", "redisUrl", "appRedis", "sessionSecret"].includes(k) || /password|secret/i.test(k)) continue;
     if (v && typeof v === "object") out.push(...flattenConfig(v as Record<string, unknown>, `${prefix}${k}.`));
     else out.push(`${prefix}${k}=${v}`);
   }
