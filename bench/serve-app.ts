@@ -48,6 +48,7 @@ try {
   redisPid = redis.pid;
   process.env.REDIS_URL = redis.urls.playground;
   process.env.REDIS_APP_URL = redis.urls.app;
+  process.env.REDIS_HUB_URL = redis.urls.hub;
   const { startServer } = await import("../server");
   const { runtime } = await import("@/lib/runtime");
   const server = await startServer({ port: await freePort(), host: "127.0.0.1", dir: root });

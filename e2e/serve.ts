@@ -15,6 +15,7 @@ const redis = await startRedisServer({ dir });
 fs.writeFileSync(statePath, JSON.stringify({ redisPort: redis.port, redisPasswords: redis.passwords, redisDir: dir, redisPid: redis.pid }));
 process.env.REDIS_URL = redis.urls.playground;
 process.env.REDIS_APP_URL = redis.urls.app;
+process.env.REDIS_HUB_URL = redis.urls.hub;
 process.env.SESSION_SECRET ||= "e2e-secret-e2e-secret-e2e-secret";
 
 const { startServer } = await import("../server");

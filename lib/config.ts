@@ -11,6 +11,8 @@ export interface Config {
   redisUrl: string;
   /** The app's own data (rate counters, sessions, rooms): a user that reaches only app:*. */
   appRedis: RedisTarget;
+  /** The subscriber hub: a user that may only subscribe (PSUBSCRIBE needs &*). */
+  hubRedis: RedisTarget;
   sessionSecret: string;
   maxArgs: number;
   maxArgBytes: number;
@@ -69,6 +71,7 @@ export function loadConfig(): Config {
     redis: parseRedisUrl(redisUrl),
     redisUrl,
     appRedis: parseRedisUrl(appUrl),
+    hubRedis: parseRedisUrl(process.env.PLAYGROUND_HUB_REDIS_URL || process.env.REDIS_HUB_URL || redisUrl),
     sessionSecret,
     maxArgs: limit("PLAYGROUND_MAX_ARGS"),
     maxArgBytes: limit("PLAYGROUND_MAX_ARG_BYTES"),

@@ -5,6 +5,7 @@ import { parseCommandDocs, type CommandDoc } from "@/lib/command-docs";
 import { SandboxError } from "@/lib/errors";
 import { LeasePool } from "@/lib/sandbox/leases";
 import { QuotaKeeper } from "@/lib/sandbox/limits";
+import { SubscriberHub } from "@/lib/streaming/subscriber-hub";
 
 /**
  * The process-wide state: one shared connection and the live server's command
@@ -20,6 +21,8 @@ export interface Runtime {
   /** Dedicated connections for transactions and blocking commands. */
   leases: LeasePool;
   quotas: QuotaKeeper;
+  /** The process's one subscriber connection, created on first use. */
+  hub(): SubscriberHub;
   commandTable(): Promise<CommandTable>;
   commandDocs(): Promise<CommandDoc[]>;
   close(): void;
@@ -44,6 +47,7 @@ function createRuntime(config: Config): Runtime {
   const conn = new RespConnection(config.redis, "playground");
   const appConn = new RespConnection(config.appRedis, "playground-app");
   const leases = new LeasePool(config.redis, config.leases);
+  let hub: SubscriberHub | null = null;
   const quotas = new QuotaKeeper({ maxKeys: config.quota.maxKeys, maxBytes: config.quota.maxBytes, staleMs: 2000 });
   let table: Promise<CommandTable> | null = null;
   let docs: Promise<CommandDoc[]> | null = null;
@@ -64,6 +68,9 @@ function createRuntime(config: Config): Runtime {
     appConn,
     leases,
     quotas,
+    hub() {
+      return (hub ??= new SubscriberHub(config.hubRedis));
+    },
     commandTable() {
       return (table ??= load(["COMMAND"], parseCommandTable).catch((e) => {
         table = null;
@@ -80,6 +87,7 @@ function createRuntime(config: Config): Runtime {
       conn.close();
       appConn.close();
       leases.close();
+      hub?.close();
     },
   };
 }

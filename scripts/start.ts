@@ -40,10 +40,13 @@ async function main() {
   if (process.env.REDIS_URL) {
     console.log(`▸ Using Redis at ${redactUrl(process.env.REDIS_URL)} (REDIS_URL)`);
   } else {
-    const passwords = JSON.parse(readOrCreate(path.join(dataDir, "redis-passwords.json"), () => JSON.stringify(newPasswords())));
+    // Users added in later versions get a password too (older .data/ files lack them).
+    const passwords = { ...newPasswords(), ...JSON.parse(readOrCreate(path.join(dataDir, "redis-passwords.json"), () => JSON.stringify(newPasswords()))) };
+    fs.writeFileSync(path.join(dataDir, "redis-passwords.json"), JSON.stringify(passwords), { mode: 0o600 });
     redis = await startRedisServer({ dir: path.join(dataDir, "redis"), passwords, persist: true });
     process.env.PLAYGROUND_REDIS_URL = redis.urls.playground;
     process.env.PLAYGROUND_APP_REDIS_URL = redis.urls.app;
+    process.env.PLAYGROUND_HUB_REDIS_URL = redis.urls.hub;
     fs.writeFileSync(path.join(dataDir, "runtime.json"), JSON.stringify({ host: "127.0.0.1", port: redis.port, pid: redis.pid }), { mode: 0o600 });
     console.log(`▸ Started an embedded redis-server on 127.0.0.1:${redis.port} (data in .data/redis; npm run redis-cli opens it)`);
   }

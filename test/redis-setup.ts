@@ -15,6 +15,7 @@ export default async function setup(project: TestProject) {
   project.provide("redisUrl", redis.urls.admin);
   project.provide("sandboxUrl", redis.urls.playground);
   project.provide("appUrl", redis.urls.app);
+  project.provide("hubUrl", redis.urls.hub);
   project.provide("redisPort", redis.port);
   project.provide("adminPassword", redis.passwords.admin);
   return async () => {
@@ -31,6 +32,8 @@ declare module "vitest" {
     sandboxUrl: string;
     /** The app-data user (app:* only). */
     appUrl: string;
+    /** The subscriber hub's user (subscribe only). */
+    hubUrl: string;
     redisPort: number;
     adminPassword: string;
   }

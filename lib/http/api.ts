@@ -6,6 +6,7 @@ import { issueSession, sessionCookie, tokenFromHeaders, verifySession } from "@/
 import { ERROR_KINDS, isSandboxError, SandboxError } from "@/lib/errors";
 import { checkHealth } from "@/lib/health";
 import { clientIp } from "@/lib/rate-limit";
+import { handleStream } from "@/lib/http/stream";
 
 /**
  * JSON API v1 (DESIGN §7) as a plain node:http handler, mounted in front of
@@ -45,6 +46,12 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse): Prom
       send(res, 201, { session: token });
       return true;
     }
+    if (path === "/api/v1/stream") {
+      if (req.method !== "GET") return methodNotAllowed(res, "GET"), true;
+      const session = verifySession(runtime().config.sessionSecret, tokenFromHeaders(req.headers.authorization, req.headers.cookie));
+      await handleStream(req, res, session);
+      return true;
+    }
     if (path === "/api/v1/exec") {
       if (req.method !== "POST") return methodNotAllowed(res, "POST"), true;
       const session = verifySession(runtime().config.sessionSecret, tokenFromHeaders(req.headers.authorization, req.headers.cookie));
@@ -67,6 +74,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse): Prom
     return true;
   } catch (e) {
     const err = isSandboxError(e) ? e : new SandboxError("internal");
+    if (res.headersSent) return res.end(), true;
     if (!isSandboxError(e)) console.error("[api]", e);
     if (err.retryAfterSeconds) res.setHeader("retry-after", String(err.retryAfterSeconds));
     if (err.kind === "redis_unavailable" && !err.retryAfterSeconds) res.setHeader("retry-after", "1");

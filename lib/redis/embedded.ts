@@ -20,6 +20,7 @@ export interface RedisPasswords {
   admin: string;
   playground: string;
   app: string;
+  hub: string;
 }
 
 export interface EmbeddedRedis {
@@ -35,10 +36,16 @@ export interface EmbeddedRedis {
 export const SANDBOX_ACL =
   "resetkeys ~pg:* ~room:* resetchannels &pg:* &room:* +@all -@admin -@dangerous -@scripting +sort +sort_ro -select -move -wait -client|reply -client|tracking -client|caching";
 export const APP_ACL = "resetkeys ~app:* resetchannels &app:* +@all -@admin -@dangerous -@scripting";
+/**
+ * The subscriber hub: Redis allows PSUBSCRIBE only for patterns the user's
+ * channel rules name literally, so the hub may listen to any channel — and do
+ * nothing else (no keys, no writes). Wall 1 scopes every pattern it is given.
+ */
+export const HUB_ACL = "resetkeys resetchannels &* -@all +subscribe +psubscribe +unsubscribe +punsubscribe +ping +info +client|setname";
 
 export function newPasswords(): RedisPasswords {
   const p = () => randomBytes(24).toString("base64url");
-  return { admin: p(), playground: p(), app: p() };
+  return { admin: p(), playground: p(), app: p(), hub: p() };
 }
 
 function aclFile(pw: RedisPasswords): string {
@@ -47,6 +54,7 @@ function aclFile(pw: RedisPasswords): string {
     `user admin on >${pw.admin} ~* &* +@all`,
     `user playground on >${pw.playground} ${SANDBOX_ACL}`,
     `user app on >${pw.app} ${APP_ACL}`,
+    `user hub on >${pw.hub} ${HUB_ACL}`,
     "",
   ].join("\n");
 }
@@ -110,7 +118,7 @@ function handle(child: ChildProcess, port: number, passwords: RedisPasswords): E
   return {
     port,
     passwords,
-    urls: { admin: url("admin"), playground: url("playground"), app: url("app") },
+    urls: { admin: url("admin"), playground: url("playground"), app: url("app"), hub: url("hub") },
     pid: child.pid!,
     stop: () =>
       new Promise<void>((resolve) => {

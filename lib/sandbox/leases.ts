@@ -92,6 +92,7 @@ export class LeasePool {
 
   /** Returns a lease whose transaction finished cleanly (EXEC, DISCARD, UNWATCH). */
   release(lease: Lease): void {
+    if (this.leases.get(lease.key) !== lease) return; // released already (two EXECs at once): giving it back twice would hand one connection to two visitors
     if (lease.timer) clearTimeout(lease.timer);
     lease.conn.off("down", lease.onDown);
     this.leases.delete(lease.key);

@@ -74,7 +74,10 @@ export function decide(cmd: CommandInfo, argv: readonly Uint8Array[]): Decision 
   // MULTI/EXEC/DISCARD/WATCH/UNWATCH run for real, on a connection leased to the console tab.
   if (cats.has("transaction")) return { action: "allow", mode: "transaction" };
   if (cats.has("pubsub")) {
-    return { action: "deny", reason: `${upper} needs a live stream; subscriptions are not available in the console yet. PUBLISH works.` };
+    return {
+      action: "deny",
+      reason: `${upper} needs a live stream: in the console it opens one by itself; over the API, use GET /api/v1/stream?channels=a,b&patterns=p*.`,
+    };
   }
   // Blocking commands run on a leased connection with a capped timeout, so they never stall the shared one.
   if (name === "xread" || name === "xreadgroup") {

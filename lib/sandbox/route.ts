@@ -32,6 +32,7 @@ export async function execute(ctx: RouteContext, argv: Uint8Array[]): Promise<Ou
   const ended = lease ? undefined : ctx.leases.takeEnded(ctx.clientKey);
   if (lease) ctx.leases.touch(lease);
   const p = await plan(ctx, argv);
+  if (lease && ctx.leases.get(ctx.clientKey) !== lease) return { reply: err("ERR This command arrived after its transaction ended (an EXEC, DISCARD or UNWATCH sent at the same time came first); it was not run.") };
   const upper = dec.decode(argv[0]).toUpperCase();
 
   if (p.kind === "reply") {

@@ -1,0 +1,92 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { z } from "zod";
+import { runtime } from "@/lib/runtime";
+import { tokenFromHeaders, verifySession, type Session } from "@/lib/session";
+import { SandboxError } from "@/lib/errors";
+import { bulk, type Reply } from "@/lib/resp/reply";
+import { formatReply } from "@/lib/cli/format-reply";
+import type { HubListener, HubMessage } from "@/lib/streaming/subscriber-hub";
+
+/**
+ * GET /api/v1/stream?channels=a,b&patterns=p* — the session's pub/sub
+ * messages as Server-Sent Events (DESIGN §5, §7), un-prefixed, each with the
+ * text redis-cli would print. The channels are reference-counted in the
+ * process's one subscriber hub and released when the client goes away.
+ */
+const Name = z.string().min(1, "a channel name must not be empty").max(256, "a channel name is at most 256 characters");
+const Query = z
+  .object({ channels: z.array(Name).max(50), patterns: z.array(Name).max(50) })
+  .refine((q) => q.channels.length + q.patterns.length > 0, "Give at least one channel (?channels=a,b) or pattern (?patterns=news.*)");
+
+export function parseStreamQuery(url: URL): { channels: string[]; patterns: string[] } {
+  const list = (k: string) => url.searchParams.getAll(k).flatMap((v) => v.split(",")).filter((v) => v !== "");
+  const parsed = Query.safeParse({ channels: list("channels"), patterns: list("patterns") });
+  if (!parsed.success) throw new SandboxError("bad_request", parsed.error.issues[0].message);
+  return parsed.data;
+}
+
+const enc = (s: string) => Buffer.from(s, "utf8");
+
+export async function handleStream(req: IncomingMessage, res: ServerResponse, session: Session | null): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://x");
+  const q = parseStreamQuery(url);
+  if (!session) throw new SandboxError("unauthorized");
+  const rt = runtime();
+  const hub = rt.hub();
+  const ns = session.ns;
+
+  res.writeHead(200, {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-store",
+    connection: "keep-alive",
+    "x-accel-buffering": "no",
+  });
+  const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  const sendReply = (event: string, reply: Reply) => send(event, { reply, text: formatReply(reply).replace(/\n$/, "") });
+
+  const strip = (b: Buffer): Reply => {
+    const name = b.subarray(0, ns.bytes.length).equals(Buffer.from(ns.bytes)) ? b.subarray(ns.bytes.length) : b;
+    return bulk(new Uint8Array(name));
+  };
+  const listener: HubListener = {
+    onMessage(m: HubMessage) {
+      const payload = bulk(new Uint8Array(m.payload));
+      const reply: Reply =
+        m.kind === "message"
+          ? { t: "array", v: [{ t: "bulk", v: "message" }, strip(m.channel), payload] }
+          : { t: "array", v: [{ t: "bulk", v: "pmessage" }, strip(m.pattern!), strip(m.channel), payload] };
+      sendReply("message", reply);
+    },
+    onGap() {
+      send("gap", { message: "The connection to Redis was lost. Messages published until it is back are lost: pub/sub delivers each message at most once, to whoever is subscribed at that moment." });
+    },
+    onResumed() {
+      send("resumed", { message: "Reconnected to Redis; subscriptions restored." });
+    },
+  };
+
+  let closed = false;
+  const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
+  const cleanup = () => {
+    if (closed) return;
+    closed = true;
+    clearInterval(heartbeat);
+    void hub.remove(listener);
+  };
+  req.on("close", cleanup);
+  res.on("close", cleanup);
+
+  try {
+    const channels = q.channels.map((c) => Buffer.from(ns.add(enc(c))));
+    const patterns = q.patterns.map((p) => Buffer.from(ns.pattern(enc(p))));
+    if (channels.length) await hub.add(listener, "channel", channels);
+    if (patterns.length) await hub.add(listener, "pattern", patterns);
+  } catch {
+    send("error", { message: "Redis is unavailable right now; retrying." });
+  }
+  if (closed) return cleanup();
+  // The confirmations redis-cli prints after SUBSCRIBE / PSUBSCRIBE.
+  let count = 0;
+  for (const c of q.channels) sendReply("subscribe", { t: "array", v: [{ t: "bulk", v: "subscribe" }, { t: "bulk", v: c }, { t: "integer", v: ++count }] });
+  for (const p of q.patterns) sendReply("subscribe", { t: "array", v: [{ t: "bulk", v: "psubscribe" }, { t: "bulk", v: p }, { t: "integer", v: ++count }] });
+}

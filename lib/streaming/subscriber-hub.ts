@@ -1,0 +1,133 @@
+import Redis from "ioredis";
+import type { RedisTarget } from "@/lib/redis/resp-connection";
+
+/**
+ * One Redis subscriber connection per app process (DESIGN §3): channels and
+ * patterns are reference-counted and fanned out to every listener (an SSE
+ * stream). Never one Redis connection per browser tab. ioredis resubscribes
+ * by itself after a reconnect; listeners hear "gap" when the connection drops
+ * and "resumed" when it is back, because pub/sub delivers at most once and
+ * whatever was published in between is lost.
+ */
+export interface HubMessage {
+  kind: "message" | "pmessage";
+  pattern?: Buffer;
+  channel: Buffer;
+  payload: Buffer;
+}
+
+export interface HubListener {
+  onMessage(m: HubMessage): void;
+  onGap?(): void;
+  onResumed?(): void;
+}
+
+type Kind = "channel" | "pattern";
+
+export class SubscriberHub {
+  private redis: Redis;
+  private refs: Record<Kind, Map<string, Set<HubListener>>> = { channel: new Map(), pattern: new Map() };
+  private listeners = new Set<HubListener>();
+  private wasReady = false;
+  private everReady = false;
+
+  constructor(target: RedisTarget) {
+    this.redis = new Redis({
+      host: target.host,
+      port: target.port,
+      username: target.username,
+      password: target.password,
+      connectionName: "playground-hub",
+      autoResubscribe: true,
+      maxRetriesPerRequest: null,
+      retryStrategy: (times) => Math.min(times * 100, 2000),
+      lazyConnect: false,
+      enableReadyCheck: false,
+    });
+    this.redis.on("error", () => {
+      /* reconnects by itself; listeners hear "gap" */
+    });
+    this.redis.on("close", () => {
+      if (!this.wasReady) return;
+      this.wasReady = false;
+      for (const l of this.listeners) l.onGap?.();
+    });
+    this.redis.on("ready", () => {
+      const resumed = this.everReady && !this.wasReady;
+      this.wasReady = this.everReady = true;
+      if (resumed) for (const l of this.listeners) l.onResumed?.();
+    });
+    // ioredis hands some of these over as strings (the pattern of a pmessage): make them all bytes.
+    const buf = (x: Buffer | string) => (Buffer.isBuffer(x) ? x : Buffer.from(x));
+    this.redis.on("messageBuffer", (channel: Buffer, payload: Buffer) =>
+      this.fan("channel", buf(channel).toString("latin1"), { kind: "message", channel: buf(channel), payload: buf(payload) }),
+    );
+    this.redis.on("pmessageBuffer", (pattern: Buffer, channel: Buffer, payload: Buffer) =>
+      this.fan("pattern", buf(pattern).toString("latin1"), { kind: "pmessage", pattern: buf(pattern), channel: buf(channel), payload: buf(payload) }),
+    );
+  }
+
+  /** Subscribes a listener; resolves with how many channels/patterns it holds. */
+  async add(listener: HubListener, kind: Kind, names: Buffer[]): Promise<void> {
+    this.listeners.add(listener);
+    const fresh: Buffer[] = [];
+    for (const n of names) {
+      const key = n.toString("latin1");
+      let set = this.refs[kind].get(key);
+      if (!set) {
+        set = new Set();
+        this.refs[kind].set(key, set);
+        fresh.push(n);
+      }
+      set.add(listener);
+    }
+    if (fresh.length === 0) return;
+    if (kind === "channel") await this.redis.subscribe(...fresh);
+    else await (this.redis.psubscribe as unknown as (...p: Buffer[]) => Promise<unknown>).apply(this.redis, fresh);
+  }
+
+  /** Drops a listener from some (or all, when `names` is omitted) of its subscriptions. */
+  async remove(listener: HubListener, kind?: Kind, names?: Buffer[]): Promise<void> {
+    const kinds: Kind[] = kind ? [kind] : ["channel", "pattern"];
+    for (const k of kinds) {
+      const gone: Buffer[] = [];
+      const keys = names ? names.map((n) => n.toString("latin1")) : [...this.refs[k].keys()];
+      for (const key of keys) {
+        const set = this.refs[k].get(key);
+        if (!set?.delete(listener)) continue;
+        if (set.size === 0) {
+          this.refs[k].delete(key);
+          gone.push(Buffer.from(key, "latin1"));
+        }
+      }
+      if (gone.length > 0) {
+        if (k === "channel") await this.redis.unsubscribe(...gone).catch(() => {});
+        else await (this.redis.punsubscribe as unknown as (...p: Buffer[]) => Promise<unknown>).apply(this.redis, gone).catch(() => {});
+      }
+    }
+    if (!names && !kind) this.listeners.delete(listener);
+  }
+
+  /** Reference counts, for tests and the benchmark. */
+  counts(): { channels: number; patterns: number; listeners: number } {
+    return { channels: this.refs.channel.size, patterns: this.refs.pattern.size, listeners: this.listeners.size };
+  }
+
+  get ready(): boolean {
+    return this.redis.status === "ready";
+  }
+
+  close(): void {
+    this.redis.disconnect();
+  }
+
+  private fan(kind: Kind, key: string, m: HubMessage): void {
+    for (const l of this.refs[kind].get(key) ?? []) {
+      try {
+        l.onMessage(m);
+      } catch (e) {
+        console.error("[hub] listener failed:", e);
+      }
+    }
+  }
+}
