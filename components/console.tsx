@@ -7,10 +7,12 @@ import type { CommandDoc } from "@/lib/command-docs";
 import type { Reply } from "@/lib/resp/reply";
 import { loadCommandDocs, redisStatus, resetMyData, runCommand } from "@/app/playground/actions";
 import { useHistory } from "./use-history";
+import { useSubscription } from "./use-subscription";
 import { usePersistentFlag } from "./use-persistent-flag";
 
 type Entry =
   | { id: number; kind: "command"; input: string; reply?: Reply; ms?: number; notice?: string; pending: boolean; failure?: string }
+  | { id: number; kind: "stream"; reply: Reply }
   | { id: number; kind: "note"; text: string; tone: "info" | "error" };
 
 const PROMPT = "redis>";
@@ -40,6 +42,10 @@ export function Console() {
   const [confirmReset, setConfirmReset] = useState(false);
   // In MULTI the prompt says so, as redis-cli's "127.0.0.1:6379(TX)>" does.
   const [inTx, setInTx] = useState(false);
+  const sub = useSubscription((e) => {
+    if (e.type === "reply") setEntries((x) => [...x, { id: nextId.current++, kind: "stream", reply: e.reply }]);
+    else note(e.text, e.type === "error" ? "error" : "info");
+  });
   const history = useHistory("pg:history");
   const inputRef = useRef<HTMLInputElement>(null);
   const logRef = useRef<HTMLDivElement>(null);
@@ -119,6 +125,11 @@ export function Console() {
       history.reset();
       if (line.trim() === "") return;
       if (/^\s*clear\s*$/i.test(line)) return setEntries([]);
+      if (sub.handles(line)) {
+        history.push(line);
+        setEntries((x) => [...x, { id: nextId.current++, kind: "command", input: line, pending: false }]);
+        return sub.run(line);
+      }
       void run(line);
     } else if (e.key === "ArrowUp") {
       e.preventDefault();
@@ -135,6 +146,9 @@ export function Console() {
       state.index = (state.index + 1) % state.options.length;
       tabState.current = state;
       setValue(state.options[state.index]);
+    } else if (e.key === "c" && e.ctrlKey && sub.active && window.getSelection()?.toString() === "") {
+      e.preventDefault();
+      sub.stop();
     } else if (e.key === "l" && e.ctrlKey) {
       e.preventDefault();
       setEntries([]);
@@ -158,7 +172,13 @@ export function Console() {
 
   const transcript = () =>
     entries
-      .map((x) => (x.kind === "note" ? x.text : `${PROMPT} ${x.input}\n${x.reply ? formatReply(x.reply, raw ? "raw" : "cli").replace(/\n$/, "") : x.failure ?? ""}`))
+      .map((x) =>
+        x.kind === "note"
+          ? x.text
+          : x.kind === "stream"
+            ? formatReply(x.reply, raw ? "raw" : "cli").replace(/\n$/, "")
+            : `${PROMPT} ${x.input}\n${x.reply ? formatReply(x.reply, raw ? "raw" : "cli").replace(/\n$/, "") : x.failure ?? ""}`,
+      )
       .join("\n");
 
   const hintText = hint(value, docs);
@@ -170,6 +190,16 @@ export function Console() {
       {down && (
         <div role="alert" className="rounded-md border border-amber-400 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-600 dark:bg-amber-950 dark:text-amber-100">
           <strong>Redis is unavailable.</strong> Retrying every few seconds — this message goes away by itself when Redis is back.
+        </div>
+      )}
+      {sub.active && (
+        <div role="status" className="flex flex-wrap items-center gap-2 rounded-md border border-sky-400 bg-sky-50 px-3 py-2 text-sm text-sky-900 dark:border-sky-700 dark:bg-sky-950 dark:text-sky-100">
+          <span>
+            Subscribed to <strong>{sub.names.join(", ")}</strong> — messages appear as they arrive.
+          </span>
+          <button type="button" className="rounded border border-sky-600 px-2 py-0.5" onClick={() => sub.stop()}>
+            Stop <kbd className="font-mono text-xs">Ctrl+C</kbd>
+          </button>
         </div>
       )}
       <div className="flex flex-wrap items-center gap-2" role="toolbar" aria-label="Console options">
@@ -195,7 +225,11 @@ export function Console() {
         <div ref={logRef} role="log" aria-label="Console output" aria-live="polite" className="max-h-[60vh] min-h-48 overflow-y-auto p-3" data-testid="console-log">
           {entries.length === 0 && <p className="text-slate-500 dark:text-slate-400">Connected to a live Redis. Type HELP for help.</p>}
           {entries.map((x) =>
-            x.kind === "note" ? (
+            x.kind === "stream" ? (
+              <pre key={x.id} data-testid="stream-message" className="mb-1 whitespace-pre-wrap [overflow-wrap:anywhere]">
+                {formatReply(x.reply, raw ? "raw" : "cli").replace(/\n$/, "")}
+              </pre>
+            ) : x.kind === "note" ? (
               <p key={x.id} className={x.tone === "error" ? "text-red-700 dark:text-red-400" : "text-sky-800 dark:text-sky-300"}>
                 {x.text}
               </p>

@@ -181,3 +181,27 @@ test.describe("transactions", () => {
     await expect(worker.output(0)).toHaveText('1) "jobs"\n2) "job-42"');
   });
 });
+
+test.describe("pub/sub", () => {
+  test("SUBSCRIBE in one tab receives what another tab PUBLISHes, and not another visitor's", async ({ context, browser }) => {
+    const listener = new ConsolePage(await context.newPage());
+    const publisher = new ConsolePage(await context.newPage());
+    const stranger = new ConsolePage(await (await browser.newContext()).newPage());
+    await listener.goto();
+    await publisher.goto();
+    await stranger.goto();
+    await listener.prompt.fill("SUBSCRIBE news");
+    await listener.prompt.press("Enter");
+    const messages = listener.page.getByTestId("stream-message");
+    await expect(messages.first()).toHaveText('1) "subscribe"\n2) "news"\n3) (integer) 1');
+    await expect(listener.page.getByRole("status")).toContainText("Subscribed to news");
+    expect(await publisher.run("PUBLISH news hello")).toBe("(integer) 1");
+    await expect(messages.nth(1)).toHaveText('1) "message"\n2) "news"\n3) "hello"');
+    expect(await stranger.run("PUBLISH news from-a-stranger")).toBe("(integer) 0");
+    await listener.prompt.press("Control+c");
+    await expect(listener.log).toContainText("Left subscribed mode.");
+    await expect(listener.page.getByRole("status")).toHaveCount(0);
+    await expect.poll(() => publisher.run("PUBLISH news again")).toBe("(integer) 0");
+    await expect(messages).toHaveCount(2);
+  });
+});

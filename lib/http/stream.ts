@@ -19,8 +19,12 @@ const Query = z
   .refine((q) => q.channels.length + q.patterns.length > 0, "Give at least one channel (?channels=a,b) or pattern (?patterns=news.*)");
 
 export function parseStreamQuery(url: URL): { channels: string[]; patterns: string[] } {
-  const list = (k: string) => url.searchParams.getAll(k).flatMap((v) => v.split(",")).filter((v) => v !== "");
-  const parsed = Query.safeParse({ channels: list("channels"), patterns: list("patterns") });
+  // channels=a,b (DESIGN §7), or channel=a&channel=b for names that contain a comma.
+  const list = (plural: string, single: string) => [
+    ...url.searchParams.getAll(plural).flatMap((v) => v.split(",")).filter((v) => v !== ""),
+    ...url.searchParams.getAll(single),
+  ];
+  const parsed = Query.safeParse({ channels: list("channels", "channel"), patterns: list("patterns", "pattern") });
   if (!parsed.success) throw new SandboxError("bad_request", parsed.error.issues[0].message);
   return parsed.data;
 }

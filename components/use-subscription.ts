@@ -1,0 +1,78 @@
+"use client";
+
+import { useCallback, useEffect, useRef, useState } from "react";
+import { parseCommandLine } from "@/lib/cli/parse-command";
+import type { Reply } from "@/lib/resp/reply";
+
+export type StreamEvent = { type: "reply"; reply: Reply } | { type: "note" | "error"; text: string };
+
+const dec = new TextDecoder();
+const SUB = new Set(["SUBSCRIBE", "PSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE"]);
+
+/**
+ * Subscribed mode for the console: SUBSCRIBE/PSUBSCRIBE open a live stream
+ * (GET /api/v1/stream, Server-Sent Events), UNSUBSCRIBE/PUNSUBSCRIBE and
+ * Ctrl+C leave it. The browser's EventSource reconnects by itself.
+ */
+export function useSubscription(onEvent: (e: StreamEvent) => void) {
+  const [channels, setChannels] = useState<string[]>([]);
+  const [patterns, setPatterns] = useState<string[]>([]);
+  const source = useRef<EventSource | null>(null);
+  const emit = useRef(onEvent);
+  emit.current = onEvent;
+
+  const open = useCallback((chs: string[], pats: string[]) => {
+    source.current?.close();
+    source.current = null;
+    if (chs.length + pats.length === 0) return;
+    const q = new URLSearchParams();
+    for (const c of chs) q.append("channel", c);
+    for (const p of pats) q.append("pattern", p);
+    const es = new EventSource(`/api/v1/stream?${q}`);
+    source.current = es;
+    const reply = (e: MessageEvent) => emit.current({ type: "reply", reply: JSON.parse(e.data).reply });
+    es.addEventListener("subscribe", reply);
+    es.addEventListener("message", reply);
+    es.addEventListener("gap", (e) => emit.current({ type: "error", text: JSON.parse((e as MessageEvent).data).message }));
+    es.addEventListener("resumed", (e) => emit.current({ type: "note", text: JSON.parse((e as MessageEvent).data).message }));
+    es.onerror = () => {
+      if (es.readyState === EventSource.CLOSED) emit.current({ type: "error", text: "The live stream was closed by the server." });
+    };
+  }, []);
+
+  useEffect(() => () => source.current?.close(), []);
+
+  const handles = (line: string) => SUB.has(line.trim().split(/\s+/, 1)[0].toUpperCase());
+
+  const run = (line: string) => {
+    const parsed = parseCommandLine(line);
+    if (!parsed.ok) return emit.current({ type: "error", text: `(error) ${parsed.error}` });
+    const [cmd, ...args] = parsed.argv.map((a) => dec.decode(a));
+    const word = cmd.toUpperCase();
+    let chs = channels;
+    let pats = patterns;
+    if (word === "SUBSCRIBE" || word === "PSUBSCRIBE") {
+      if (args.length === 0) return emit.current({ type: "error", text: `(error) ERR wrong number of arguments for '${cmd.toLowerCase()}' command` });
+      if (word === "SUBSCRIBE") chs = [...new Set([...chs, ...args])];
+      else pats = [...new Set([...pats, ...args])];
+      emit.current({ type: "note", text: "Reading messages... (press Ctrl-C to quit)" });
+    } else if (word === "UNSUBSCRIBE") {
+      chs = args.length ? chs.filter((c) => !args.includes(c)) : [];
+    } else {
+      pats = args.length ? pats.filter((p) => !args.includes(p)) : [];
+    }
+    setChannels(chs);
+    setPatterns(pats);
+    open(chs, pats);
+    if (chs.length + pats.length === 0) emit.current({ type: "note", text: "Left subscribed mode." });
+  };
+
+  const stop = () => {
+    setChannels([]);
+    setPatterns([]);
+    open([], []);
+    emit.current({ type: "note", text: "Left subscribed mode." });
+  };
+
+  return { active: channels.length + patterns.length > 0, names: [...channels, ...patterns], handles, run, stop };
+}
