@@ -7,7 +7,6 @@ import { issueSession, type Session } from "@/lib/session";
 import { parseRedisUrl } from "@/lib/redis/resp-connection";
 import { encodeCommand } from "@/lib/resp/decoder";
 
-process.env.PLAYGROUND_RATE_PER_SESSION = "1000000";
 const rt = useTestRuntime();
 const newSession = () => issueSession(rt.config.sessionSecret).session;
 const text = async (s: Session, command: string) => (await execCommand(s, { command })).text;

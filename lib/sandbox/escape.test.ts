@@ -11,9 +11,7 @@ import type { Reply } from "@/lib/resp/reply";
  * it was (outside the attacker's own namespace) and the shared connection
  * healthy. One group assumes the attacker knows the victim's full namespace.
  */
-process.env.PLAYGROUND_RATE_PER_SESSION = "1000000";
-process.env.PLAYGROUND_MAX_BLOCK_SECONDS = "1";
-const rt = useTestRuntime();
+const rt = useTestRuntime({ PLAYGROUND_MAX_BLOCK_SECONDS: "1" });
 const victim = issueSession(rt.config.sessionSecret).session;
 const attacker = issueSession(rt.config.sessionSecret).session;
 /** A second attacker with only its own plain keys, for listing commands. */

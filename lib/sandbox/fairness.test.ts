@@ -7,10 +7,7 @@ import { issueSession, type Session } from "@/lib/session";
  * One visitor blocking, flooding or filling its quota must not slow another
  * visitor's PING beyond 50 ms: the shared connection never waits on anyone.
  */
-process.env.PLAYGROUND_MAX_BLOCK_SECONDS = "2";
-process.env.PLAYGROUND_MAX_KEYS = "50";
-process.env.PLAYGROUND_RATE_PER_IP = "1000000";
-const rt = useTestRuntime();
+const rt = useTestRuntime({ PLAYGROUND_MAX_BLOCK_SECONDS: "2", PLAYGROUND_MAX_KEYS: "50", PLAYGROUND_RATE_PER_SESSION: "200" });
 const newSession = () => issueSession(rt.config.sessionSecret).session;
 
 /** Another visitor's PINGs, one after another, while `during` runs; returns their latencies. */

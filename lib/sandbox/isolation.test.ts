@@ -16,10 +16,7 @@ import type { Reply } from "@/lib/resp/reply";
  */
 
 // These tests run a few thousand commands per session in quick succession.
-process.env.PLAYGROUND_RATE_PER_SESSION = "1000000";
-process.env.PLAYGROUND_RATE_PER_IP = "1000000";
-process.env.PLAYGROUND_MAX_BLOCK_SECONDS = "1";
-const rt = useTestRuntime();
+const rt = useTestRuntime({ PLAYGROUND_MAX_BLOCK_SECONDS: "1" });
 const alice = issueSession(rt.config.sessionSecret).session;
 const bob = issueSession(rt.config.sessionSecret).session;
 const who = (s: Session) => (s === alice ? "alice" : "bob");

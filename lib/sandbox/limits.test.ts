@@ -4,14 +4,7 @@ import { execCommand } from "@/lib/exec";
 import { issueSession, type Session } from "@/lib/session";
 import { reapIdleNamespaces, touchNamespace } from "@/lib/reaper";
 
-process.env.PLAYGROUND_RATE_PER_SESSION = "1000000";
-process.env.PLAYGROUND_RATE_PER_IP = "1000000";
-process.env.PLAYGROUND_MAX_KEYS = "20";
-process.env.PLAYGROUND_MAX_NAMESPACE_BYTES = "200000";
-process.env.PLAYGROUND_MAX_STRING_BYTES = "65536";
-process.env.PLAYGROUND_MAX_REPLY_ITEMS = "100";
-process.env.PLAYGROUND_NAMESPACE_IDLE_SECONDS = "1";
-const rt = useTestRuntime();
+const rt = useTestRuntime({ PLAYGROUND_MAX_KEYS: "20", PLAYGROUND_MAX_NAMESPACE_BYTES: "200000", PLAYGROUND_MAX_STRING_BYTES: "65536", PLAYGROUND_MAX_REPLY_ITEMS: "100", PLAYGROUND_NAMESPACE_IDLE_SECONDS: "1" });
 const newSession = () => issueSession(rt.config.sessionSecret).session;
 const run = (s: Session, command: string) => execCommand(s, { command });
 const text = async (s: Session, command: string) => (await run(s, command)).text;

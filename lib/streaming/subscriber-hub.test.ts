@@ -6,7 +6,6 @@ import { handleApi } from "@/lib/http/api";
 import { execCommand } from "@/lib/exec";
 import { issueSession } from "@/lib/session";
 
-process.env.PLAYGROUND_RATE_PER_SESSION = "1000000";
 const rt = useTestRuntime();
 let base = "";
 let server: http.Server;
