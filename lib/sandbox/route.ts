@@ -27,7 +27,20 @@ export interface Outcome {
 const dec = new TextDecoder();
 const err = (v: string): Reply => ({ t: "error", v });
 
+/** One console tab (client) is one redis-cli: its commands run one after another, never interleaved. */
+const inFlight = new Map<string, Promise<unknown>>();
+
 export async function execute(ctx: RouteContext, argv: Uint8Array[]): Promise<Outcome> {
+  const mine = (inFlight.get(ctx.clientKey) ?? Promise.resolve()).catch(() => {}).then(() => executeInOrder(ctx, argv));
+  inFlight.set(ctx.clientKey, mine);
+  try {
+    return await mine;
+  } finally {
+    if (inFlight.get(ctx.clientKey) === mine) inFlight.delete(ctx.clientKey);
+  }
+}
+
+async function executeInOrder(ctx: RouteContext, argv: Uint8Array[]): Promise<Outcome> {
   const lease = ctx.leases.get(ctx.clientKey);
   const ended = lease ? undefined : ctx.leases.takeEnded(ctx.clientKey);
   if (lease) ctx.leases.touch(lease);
@@ -108,19 +121,23 @@ async function transaction(ctx: RouteContext, cmd: CommandInfo, argv: Uint8Array
         return { reply: err("EXECABORT Transaction discarded because of previous errors.") };
       }
       const reply = await lease.conn.send(argv);
-      leases.release(lease); // EXEC ends MULTI and every WATCH: the connection is clean again
+      // EXEC with extra arguments is refused and leaves MULTI open; otherwise (even EXECABORT)
+      // the transaction is over and every WATCH is gone: the connection is clean again.
+      if (reply.t === "error" && !reply.v.startsWith("EXECABORT")) return { reply };
+      leases.release(lease);
       if (reply.t !== "array") return { reply: unrewrite(cmd, reply, ctx.ns) };
       return { reply: array(reply.v.map((r, i) => unrewrite(lease.queued[i], r, ctx.ns))) };
     }
     case "discard": {
       if (!lease?.multi) return { reply: err(ended ? `ERR DISCARD without MULTI. ${ended}` : "ERR DISCARD without MULTI") };
       const reply = await lease.conn.send(argv);
-      leases.release(lease);
+      if (reply.t !== "error") leases.release(lease); // DISCARD with arguments is refused and leaves MULTI open
       return { reply };
     }
     case "unwatch": {
       if (!lease) return { reply: { t: "status", v: "OK" }, notice: ended };
       const reply = await lease.conn.send(argv);
+      if (reply.t === "error") return { reply }; // UNWATCH with arguments is refused and leaves WATCH on
       lease.watching = false;
       if (!lease.multi) leases.release(lease);
       return { reply };
