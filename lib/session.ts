@@ -23,8 +23,24 @@ export function issueSession(secret: string): { token: string; session: Session 
   return { token: `${id}.${mac(secret, id)}`, session: { id, ns: Namespace.forSession(id) } };
 }
 
+/** Tokens verified lately (per secret): an HMAC per API request is most of a cheap command's CPU. */
+const verified = new Map<string, Session>();
+const VERIFIED_MAX = 10_000;
+
 export function verifySession(secret: string, token: string | undefined | null): Session | null {
   if (!token || token.length > 128) return null;
+  const cacheKey = `${secret}\0${token}`;
+  const hit = verified.get(cacheKey);
+  if (hit) return hit;
+  const session = verifyUncached(secret, token);
+  if (session) {
+    if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
+    verified.set(cacheKey, session);
+  }
+  return session;
+}
+
+function verifyUncached(secret: string, token: string): Session | null {
   const dot = token.indexOf(".");
   if (dot < 0) return null;
   const id = token.slice(0, dot);

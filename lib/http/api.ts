@@ -108,15 +108,26 @@ function methodNotAllowed(res: ServerResponse, allow: string): void {
   send(res, 405, { error: { code: "method_not_allowed", message: `Use ${allow}.` } });
 }
 
+function readBody(req: IncomingMessage): Promise<string> {
+  // Plain events: a for-await over the request costs a promise per chunk on the hot path.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        req.removeAllListeners("data");
+        req.resume();
+        reject(new SandboxError("too_large", `Request body is larger than ${MAX_BODY} bytes.`));
+      } else chunks.push(chunk);
+    });
+    req.on("end", () => resolve(chunks.length === 1 ? chunks[0].toString("utf8") : Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
 async function readJson(req: IncomingMessage, optional: boolean): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new SandboxError("too_large", `Request body is larger than ${MAX_BODY} bytes.`);
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString("utf8");
+  const text = await readBody(req);
   if (text.trim() === "") {
     if (optional) return undefined;
     throw new SandboxError("bad_request", 'Empty body: send JSON such as {"command": "PING"} with content-type: application/json.');
