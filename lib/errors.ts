@@ -10,6 +10,8 @@ export const ERROR_KINDS = {
   bad_request: { status: 400, log: "none", message: "Bad request." },
   unauthorized: { status: 401, log: "none", message: "Missing or invalid session. Create one with POST /api/v1/sessions." },
   busy: { status: 503, log: "info", message: "The playground is busy; try again in a few seconds." },
+  conflict: { status: 409, log: "none", message: "That is already going." },
+  not_found: { status: 404, log: "none", message: "Not found." },
   rate_limited: { status: 429, log: "info", message: "Too many commands; slow down." },
   too_large: { status: 413, log: "none", message: "Request body too large." },
   denied: { status: 200, log: "none", message: "This command is not available in the playground." },

@@ -6,6 +6,7 @@ import { issueSession, sessionCookie, tokenFromHeaders, verifySession } from "@/
 import { ERROR_KINDS, isSandboxError, SandboxError } from "@/lib/errors";
 import { checkHealth } from "@/lib/health";
 import { clientIp } from "@/lib/rate-limit";
+import { handleScenarios } from "./scenarios";
 import { handleStream } from "@/lib/http/stream";
 
 /**
@@ -50,6 +51,13 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse): Prom
       if (req.method !== "GET") return methodNotAllowed(res, "GET"), true;
       const session = verifySession(runtime().config.sessionSecret, tokenFromHeaders(req.headers.authorization, req.headers.cookie));
       await handleStream(req, res, session);
+      return true;
+    }
+    if (path.startsWith("/api/v1/scenarios/")) {
+      if (req.method !== "POST") return methodNotAllowed(res, "POST"), true;
+      const session = verifySession(runtime().config.sessionSecret, tokenFromHeaders(req.headers.authorization, req.headers.cookie));
+      const body = await readJson(req, true);
+      await handleScenarios(req, res, path, session, body, (status, b) => send(res, status, b));
       return true;
     }
     if (path === "/api/v1/exec") {

@@ -5,6 +5,7 @@ import { tokenFromHeaders, verifySession, type Session } from "@/lib/session";
 import { SandboxError } from "@/lib/errors";
 import { bulk, type Reply } from "@/lib/resp/reply";
 import { formatReply } from "@/lib/cli/format-reply";
+import { startSse } from "./sse";
 import type { HubListener, HubMessage } from "@/lib/streaming/subscriber-hub";
 
 /**
@@ -39,13 +40,8 @@ export async function handleStream(req: IncomingMessage, res: ServerResponse, se
   const hub = rt.hub();
   const ns = session.ns;
 
-  res.writeHead(200, {
-    "content-type": "text/event-stream; charset=utf-8",
-    "cache-control": "no-store",
-    connection: "keep-alive",
-    "x-accel-buffering": "no",
-  });
-  const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  const sse = startSse(res);
+  const send = sse.send;
   const sendReply = (event: string, reply: Reply) => send(event, { reply, text: formatReply(reply).replace(/\n$/, "") });
 
   const strip = (b: Buffer): Reply => {
@@ -70,11 +66,10 @@ export async function handleStream(req: IncomingMessage, res: ServerResponse, se
   };
 
   let closed = false;
-  const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
   const cleanup = () => {
     if (closed) return;
     closed = true;
-    clearInterval(heartbeat);
+    sse.close();
     void hub.remove(listener);
   };
   req.on("close", cleanup);

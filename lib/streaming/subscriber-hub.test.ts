@@ -5,6 +5,7 @@ import { useTestRuntime } from "@/test/env";
 import { handleApi } from "@/lib/http/api";
 import { execCommand } from "@/lib/exec";
 import { issueSession } from "@/lib/session";
+import { readSse } from "@/lib/streaming/sse-parse";
 
 const rt = useTestRuntime();
 let base = "";
@@ -27,27 +28,9 @@ function openStream(token: string, query: string) {
   const events: Array<{ event: string; data: { text?: string } }> = [];
   const ready = fetch(`${base}/api/v1/stream?${query}`, { headers: { authorization: `Bearer ${token}` }, signal: ac.signal }).then(async (res) => {
     expect(res.status).toBe(200);
-    const reader = res.body!.getReader();
-    let buf = "";
-    void (async () => {
-      try {
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) return;
-          buf += new TextDecoder().decode(value);
-          let i;
-          while ((i = buf.indexOf("\n\n")) >= 0) {
-            const block = buf.slice(0, i);
-            buf = buf.slice(i + 2);
-            const event = /^event: (.*)$/m.exec(block)?.[1];
-            const data = /^data: (.*)$/m.exec(block)?.[1];
-            if (event && data) events.push({ event, data: JSON.parse(data) });
-          }
-        }
-      } catch {
-        /* aborted */
-      }
-    })();
+    void readSse(res.body!, ({ event, data }) => events.push({ event, data: JSON.parse(data) })).catch(() => {
+      /* aborted */
+    });
   });
   return { events, ready, close: () => ac.abort() };
 }

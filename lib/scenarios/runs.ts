@@ -1,0 +1,99 @@
+import { randomBytes } from "node:crypto";
+import { SandboxError } from "@/lib/errors";
+import { RespConnection } from "@/lib/redis/resp-connection";
+import type { Runtime } from "@/lib/runtime";
+
+/**
+ * The scenarios running in this process, and their bounds: a visitor runs at
+ * most `perSession` at once (the four job-queue variants side by side), one of
+ * each kind; workers that block (BRPOP, BLMOVE, XREADGROUP BLOCK) hold a
+ * dedicated connection each, at most `maxConnections` in the whole process.
+ * A run's id lets its owner send it live controls ("crash worker 3").
+ */
+export interface RunControls {
+  crash?(worker: number): boolean;
+}
+
+export interface RunHandle {
+  id: string;
+  sessionId: string;
+  kind: string;
+  controls: RunControls;
+  abort: AbortController;
+  conns: number;
+}
+
+const KEY = Symbol.for("redis-playground.scenario-runs");
+type G = typeof globalThis & { [KEY]?: ScenarioRuns };
+
+export function scenarioRuns(): ScenarioRuns {
+  const g = globalThis as G;
+  return (g[KEY] ??= new ScenarioRuns({ perSession: 4, maxConnections: Number(process.env.PLAYGROUND_MAX_SCENARIO_CONNECTIONS) || 60 }));
+}
+
+export class ScenarioRuns {
+  private runs = new Map<string, RunHandle>();
+  private conns = 0;
+
+  constructor(readonly opts: { perSession: number; maxConnections: number }) {}
+
+  /** Registers a run; throws "busy" (HTTP 503/409-like) when a bound would be passed. */
+  begin(sessionId: string, kind: string, connections: number): RunHandle {
+    const mine = [...this.runs.values()].filter((r) => r.sessionId === sessionId);
+    if (mine.some((r) => r.kind === kind)) {
+      throw new SandboxError("conflict", `A ${kind} run of yours is already going (in this or another tab). Cancel it or wait for it to end.`);
+    }
+    if (mine.length >= this.opts.perSession) {
+      throw new SandboxError("busy", `You already have ${mine.length} scenarios running (at most ${this.opts.perSession}). Wait for one to end.`, 5);
+    }
+    if (this.conns + connections > this.opts.maxConnections) {
+      throw new SandboxError("busy", "The playground is running many scenarios right now; try again in a minute.", 30);
+    }
+    this.conns += connections;
+    const run: RunHandle = { id: randomBytes(9).toString("base64url"), sessionId, kind, controls: {}, abort: new AbortController(), conns: connections };
+    this.runs.set(run.id, run);
+    return run;
+  }
+
+  end(run: RunHandle): void {
+    if (!this.runs.delete(run.id)) return;
+    this.conns -= run.conns;
+    run.abort.abort();
+  }
+
+  /** A run of this session, or undefined: another visitor's run id finds nothing. */
+  get(id: string, sessionId: string): RunHandle | undefined {
+    const r = this.runs.get(id);
+    return r && r.sessionId === sessionId ? r : undefined;
+  }
+
+  stats(): { runs: number; connections: number } {
+    return { runs: this.runs.size, connections: this.conns };
+  }
+}
+
+/** A dedicated connection as the sandbox user, for a worker that blocks. */
+export async function dedicatedConnection(rt: Runtime, name: string): Promise<RespConnection> {
+  const conn = new RespConnection(rt.config.redis, name);
+  try {
+    await conn.waitReady(3000);
+  } catch (e) {
+    conn.close();
+    throw e;
+  }
+  return conn;
+}
+
+/** Waits `ms`, or less when any of the signals fires. Never rejects. */
+export function pause(ms: number, ...signals: AbortSignal[]): Promise<void> {
+  return new Promise((resolve) => {
+    if (signals.some((s) => s.aborted)) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      for (const s of signals) s.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    for (const s of signals) s.addEventListener("abort", done, { once: true });
+  });
+}

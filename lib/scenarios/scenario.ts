@@ -1,0 +1,116 @@
+import { setMaxListeners } from "node:events";
+import type { RespConnection } from "@/lib/redis/resp-connection";
+import { runtime } from "@/lib/runtime";
+import type { SandboxContext } from "@/lib/sandbox/sandbox";
+import type { Session } from "@/lib/session";
+import type { SubscriberHub } from "@/lib/streaming/subscriber-hub";
+import { SandboxError } from "@/lib/errors";
+import type { ScenarioEvent } from "./events";
+import { dedicatedConnection, scenarioRuns, type RunControls } from "./runs";
+import { JobQueueOptions, runJobQueue } from "./job-queue";
+import { PipelineOptions, VisitorsOptions, runPipelineRace, runVisitors } from "./races";
+import { touchNamespace } from "@/lib/reaper";
+
+/** What a running scenario may use: the visitor's sandbox, the hub, dedicated connections, the stream. */
+export interface ScenarioEnv {
+  ctx: SandboxContext;
+  hub: SubscriberHub;
+  emit: (e: ScenarioEvent) => void;
+  signal: AbortSignal;
+  openConn(name: string): Promise<RespConnection>;
+  controls: RunControls;
+}
+
+/** Every scenario the API can start: its options (zod), its bound on dedicated connections, its run. */
+const SCENARIOS = {
+  "job-queue": {
+    options: JobQueueOptions,
+    kind: (o: JobQueueOptions) => `job-queue:${o.variant}`,
+    connections: (o: JobQueueOptions) => (o.variant === "pubsub" ? 0 : o.workers),
+    run: runJobQueue,
+  },
+  pipeline: { options: PipelineOptions, kind: () => "pipeline", connections: () => 1, run: runPipelineRace },
+  visitors: { options: VisitorsOptions, kind: () => "visitors", connections: () => 0, run: runVisitors },
+} as const;
+
+export type ScenarioName = keyof typeof SCENARIOS;
+export const SCENARIO_NAMES = Object.keys(SCENARIOS) as ScenarioName[];
+
+/** Checks a scenario's options; throws bad_request naming what is wrong. */
+export function parseScenario(name: string, body: unknown): { name: ScenarioName; options: Record<string, unknown> } {
+  if (!(name in SCENARIOS)) throw new SandboxError("not_found", `No scenario "${name}". There are: ${SCENARIO_NAMES.join(", ")}.`);
+  const parsed = SCENARIOS[name as ScenarioName].options.safeParse(body ?? {});
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new SandboxError("bad_request", `${i.message}${i.path.length ? ` (at ${i.path.join(".")})` : ""}`);
+  }
+  return { name: name as ScenarioName, options: parsed.data as Record<string, unknown> };
+}
+
+/**
+ * Runs a scenario for a session, streaming its events to `emit`; resolves
+ * when it ends (done, stalled, cancelled through `signal`, or failed). Bounded:
+ * see ScenarioRuns. Throws before the first event when it cannot start.
+ */
+export async function runScenario(
+  session: Session,
+  name: ScenarioName,
+  options: Record<string, unknown>,
+  emit: (e: ScenarioEvent) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  const rt = runtime();
+  await rt.conn.ensureReady();
+  const spec = SCENARIOS[name] as unknown as {
+    kind(o: unknown): string;
+    connections(o: unknown): number;
+    run(env: ScenarioEnv, o: unknown): Promise<void>;
+  };
+  const runs = scenarioRuns();
+  const handle = runs.begin(session.id, spec.kind(options), spec.connections(options));
+  // Every worker and pause listens to the run's signal: more than Node's default of 10.
+  setMaxListeners(200, handle.abort.signal);
+  const onAbort = () => handle.abort.abort();
+  signal.addEventListener("abort", onAbort, { once: true });
+  const conns: RespConnection[] = [];
+  touchNamespace(rt, session.id);
+  try {
+    const env: ScenarioEnv = {
+      ctx: {
+        conn: rt.conn,
+        table: await rt.commandTable(),
+        ns: session.ns,
+        limits: { maxStringBytes: rt.config.quota.maxStringBytes, maxReplyItems: rt.config.reply.items, quotas: rt.quotas },
+      },
+      hub: rt.hub(),
+      emit,
+      signal: handle.abort.signal,
+      controls: handle.controls,
+      async openConn(connName) {
+        const c = await dedicatedConnection(rt, connName);
+        conns.push(c);
+        return c;
+      },
+    };
+    emit({ type: "start", run: handle.id, scenario: name, options });
+    try {
+      await spec.run(env, options);
+    } catch (e) {
+      if (!handle.abort.signal.aborted) {
+        console.error(`[scenario ${name}]`, e);
+        emit({ type: "end", reason: "error", summary: {}, message: e instanceof Error && !(e as SandboxError).kind ? "The scenario failed on the server." : (e as Error).message });
+      } else emit({ type: "end", reason: "cancelled", summary: {} });
+    }
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+    for (const c of conns) c.close();
+    runs.end(handle);
+  }
+}
+
+/** Live control of a running scenario: crash one of its workers. */
+export function crashWorker(session: Session, runId: string, worker: number): boolean {
+  const run = scenarioRuns().get(runId, session.id);
+  if (!run) throw new SandboxError("not_found", "No such run of yours is going (it may have ended).");
+  return run.controls.crash?.(worker) ?? false;
+}
