@@ -4,6 +4,9 @@ import { PLANNED_LESSONS } from "@/lessons/catalog";
 
 export const metadata: Metadata = { title: "Lessons" };
 
+/** Lessons whose live part runs already; their prose comes with the lesson engine. */
+const LIVE = new Set(["pipelines", "page-counter", "message-queue"]);
+
 export default function Lessons() {
   return (
     <div className="space-y-4">
@@ -14,7 +17,15 @@ export default function Lessons() {
       <ol className="list-decimal space-y-1 pl-6">
         {PLANNED_LESSONS.map((l) => (
           <li key={l.slug}>
-            {l.title} <span lang="zh-CN" className="text-slate-500 dark:text-slate-400">· {l.titleZh}</span>
+            {LIVE.has(l.slug) ? (
+              <Link className="underline" href={`/lessons/${l.slug}`}>
+                {l.title}
+              </Link>
+            ) : (
+              l.title
+            )}{" "}
+            <span lang="zh-CN" className="text-slate-600 dark:text-slate-400">· {l.titleZh}</span>
+            {LIVE.has(l.slug) && <span className="text-sm text-slate-600 dark:text-slate-400"> — live preview</span>}
           </li>
         ))}
       </ol>

@@ -50,6 +50,7 @@ export function names(variant: Variant) {
 }
 
 const STALL_MIN_MS = 5000;
+const MANUAL_STALL_MS = 120_000;
 const MAX_RUN_MS = 240_000;
 
 export async function runJobQueue(env: ScenarioEnv, o: JobQueueOptions): Promise<void> {
@@ -124,7 +125,8 @@ export async function runJobQueue(env: ScenarioEnv, o: JobQueueOptions): Promise
 
     const janitor = o.variant === "reliable-list" ? runJanitor(master, queue, workers, signal) : Promise.resolve();
     const watchdog = setInterval(() => {
-      const stallMs = Math.max(STALL_MIN_MS, 2 * o.workMs + 4000);
+      // With no server-side worker the learner is the worker, typing PUBLISH by hand: give them time.
+      const stallMs = o.workers === 0 ? MANUAL_STALL_MS : Math.max(STALL_MIN_MS, 2 * o.workMs + 4000);
       if (dispatched === o.jobs && Date.now() - lastActivity > stallMs) settle("stalled");
       if (Date.now() - t0 > MAX_RUN_MS) settle("timeout");
     }, 250);

@@ -1,0 +1,366 @@
+"use client";
+
+import { useEffect, useId, useReducer, useState } from "react";
+import { useScenario } from "./use-scenario";
+import { emptyView, reduce, waiting, type JobQueueView } from "./job-queue-state";
+import { ProgressBar } from "./progress-bar";
+import { CommandLog } from "./command-log";
+
+const VARIANTS = [
+  { id: "pubsub", label: "Pub/sub (the notes)", short: "Pub/sub", what: "PUBLISH to CHANNEL_DISPATCH_n; each worker SUBSCRIBEs to its channel." },
+  { id: "list", label: "List (LPUSH / BRPOP)", short: "List", what: "LPUSH onto list:jobs; workers BRPOP it." },
+  { id: "reliable-list", label: "Reliable list (BLMOVE)", short: "Reliable list", what: "Workers BLMOVE each job into a processing list of their own and LREM it when done." },
+  { id: "stream", label: "Stream consumer group", short: "Stream", what: "XADD to stream:jobs; workers XREADGROUP, XACK when done, XAUTOCLAIM a dead worker's entries." },
+] as const;
+type Variant = (typeof VARIANTS)[number]["id"];
+
+interface Options {
+  jobs: number;
+  channels: number;
+  workers: number;
+  workMs: number;
+  intervalMs: number;
+  crashWorker: number;
+}
+
+const DEFAULTS: Options = { jobs: 100, channels: 5, workers: 5, workMs: 2000, intervalMs: 100, crashWorker: 0 };
+
+/**
+ * The job-queue lab: pick a variant and run it, or run all four side by side
+ * with the same jobs and the same crashing worker.
+ */
+export function JobQueueLab({ aside }: { aside?: React.ReactNode }) {
+  const [variant, setVariant] = useState<Variant>("pubsub");
+  const [opts, setOpts] = useState<Options>(DEFAULTS);
+  const [mode, setMode] = useState<"one" | "compare">("one");
+  const [trigger, setTrigger] = useState(0);
+  const [running, setRunning] = useState(0);
+  const [cancelTick, setCancelTick] = useState(0);
+  const ids = useId();
+
+  const field = (key: keyof Options, label: string, min: number, max: number, help?: string) => (
+    <label className="flex flex-col gap-1 text-sm" htmlFor={`${ids}-${key}`}>
+      <span>{label}</span>
+      <input
+        id={`${ids}-${key}`}
+        type="number"
+        min={min}
+        max={max}
+        value={opts[key]}
+        disabled={running > 0}
+        onChange={(e) => setOpts({ ...opts, [key]: Math.max(min, Math.min(max, Math.round(Number(e.target.value) || 0))) })}
+        className="w-28 rounded border border-slate-300 bg-white px-2 py-1 font-mono dark:border-slate-600 dark:bg-slate-900"
+        aria-describedby={help ? `${ids}-${key}-help` : undefined}
+      />
+      {help && (
+        <span id={`${ids}-${key}-help`} className="text-xs text-slate-600 dark:text-slate-400">
+          {help}
+        </span>
+      )}
+    </label>
+  );
+
+  const workers = variant === "pubsub" && mode === "one" ? Math.min(opts.workers, opts.channels) : opts.workers;
+  const effective: Options = { ...opts, workers, crashWorker: Math.min(opts.crashWorker, workers) };
+  const go = (m: "one" | "compare") => {
+    setMode(m);
+    if (m === "compare") setOpts(effectiveForAll(effective));
+    setTrigger((t) => t + 1);
+  };
+  const shown = mode === "one" ? [variant] : VARIANTS.map((v) => v.id);
+
+  return (
+    <section aria-labelledby={`${ids}-h`} className="space-y-4">
+      <div className="grid gap-6 xl:grid-cols-2">
+      <div className="space-y-4">
+      <h2 id={`${ids}-h`} className="text-xl font-semibold">
+        Run the job queue
+      </h2>
+      <fieldset className="space-y-2" disabled={running > 0}>
+        <legend className="text-sm font-medium">Queue built on</legend>
+        <div className="flex flex-wrap gap-x-5 gap-y-2">
+          {VARIANTS.map((v) => (
+            <label key={v.id} className="flex items-center gap-2 text-sm">
+              <input type="radio" name={`${ids}-variant`} value={v.id} checked={variant === v.id} onChange={() => setVariant(v.id)} />
+              {v.label}
+            </label>
+          ))}
+        </div>
+        <p className="text-sm text-slate-600 dark:text-slate-400">{VARIANTS.find((v) => v.id === variant)!.what}</p>
+      </fieldset>
+      <div className="flex flex-wrap items-end gap-4">
+        {field("jobs", "Jobs", 1, 200)}
+        {field("channels", "Channels", 1, 10, "pub/sub only")}
+        {field("workers", "Workers", 0, 10)}
+        {field("workMs", "Work time (ms)", 0, 5000, "the notes: 2000")}
+        {field("intervalMs", "Pause between jobs (ms)", 0, 2000)}
+        <label className="flex flex-col gap-1 text-sm" htmlFor={`${ids}-crash`}>
+          <span>Crash a worker mid-job</span>
+          <select
+            id={`${ids}-crash`}
+            value={opts.crashWorker}
+            disabled={running > 0}
+            onChange={(e) => setOpts({ ...opts, crashWorker: Number(e.target.value) })}
+            className="rounded border border-slate-300 bg-white px-2 py-1 dark:border-slate-600 dark:bg-slate-900"
+          >
+            <option value={0}>none</option>
+            {Array.from({ length: opts.workers }, (_, i) => (
+              <option key={i} value={i + 1}>
+                w{i + 1}, in its first job
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <div className="flex flex-wrap gap-2">
+        <button type="button" className="btn-primary" disabled={running > 0} onClick={() => go("one")}>
+          Run {VARIANTS.find((v) => v.id === variant)!.short.toLowerCase()}
+        </button>
+        <button type="button" className="btn" disabled={running > 0} onClick={() => go("compare")}>
+          Compare all four side by side
+        </button>
+        <button type="button" className="btn" disabled={running === 0} onClick={() => setCancelTick((t) => t + 1)}>
+          Cancel
+        </button>
+      </div>
+      </div>
+      {aside}
+      </div>
+      <div className={mode === "compare" ? "grid gap-4 lg:grid-cols-2" : ""}>
+        {shown.map((v) => (
+          <JobQueueRun
+            key={`${mode}-${v}`}
+            variant={v}
+            options={mode === "compare" ? effectiveForAll(effective) : effective}
+            trigger={trigger}
+            cancelTick={cancelTick}
+            compact={mode === "compare"}
+            onRunning={(r) => setRunning((n) => Math.max(0, n + (r ? 1 : -1)))}
+          />
+        ))}
+      </div>
+    </section>
+  );
+}
+
+/** Side by side, every variant runs the same jobs: pub/sub needs a channel per worker. */
+function effectiveForAll(o: Options): Options {
+  return { ...o, channels: Math.max(o.channels, o.workers) };
+}
+
+function JobQueueRun(props: {
+  variant: Variant;
+  options: Options;
+  trigger: number;
+  cancelTick: number;
+  compact: boolean;
+  onRunning(r: boolean): void;
+}) {
+  const { variant, options, trigger, cancelTick, compact, onRunning } = props;
+  const [view, dispatch] = useReducer(reduce, emptyView());
+  const sc = useScenario("job-queue", dispatch);
+  const [startedAt, setStartedAt] = useState(0);
+  const meta = VARIANTS.find((v) => v.id === variant)!;
+
+  useEffect(() => {
+    if (trigger === 0) return;
+    setStartedAt(trigger);
+    void sc.start({ variant, ...options });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [trigger]);
+  useEffect(() => {
+    if (cancelTick > 0 && sc.running) sc.cancel();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [cancelTick]);
+  useEffect(() => {
+    if (!sc.running) return;
+    onRunning(true);
+    return () => onRunning(false);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [sc.running]);
+
+  if (startedAt === 0 && !sc.error) return null;
+  const total = view.total || options.jobs;
+  const headingId = `jq-${variant}`;
+  return (
+    <article aria-labelledby={headingId} className="space-y-3 rounded-lg border border-slate-300 p-3 dark:border-slate-700" data-testid={`run-${variant}`}>
+      <header className="flex flex-wrap items-baseline justify-between gap-2">
+        <h3 id={headingId} className="font-semibold">
+          {meta.label}
+        </h3>
+        <RunState view={view} running={sc.running} />
+      </header>
+      {sc.error && (
+        <p role="alert" className="text-sm text-red-700 dark:text-red-400">
+          {sc.error}
+        </p>
+      )}
+      <ProgressBar
+        label={`${meta.short}: jobs accounted for`}
+        total={total}
+        parts={[
+          { n: view.counts.done, label: "done", className: "bg-emerald-600" },
+          { n: view.counts.failed, label: "dispatch failed", className: "bg-amber-500" },
+          { n: view.counts.lost, label: "lost", className: "bg-red-600" },
+        ]}
+      />
+      <Stats view={view} />
+      <Lanes view={view} variant={variant} options={options} running={sc.running} compact={compact} onCrash={(w) => void sc.crash(w)} />
+      <Results view={view} variant={variant} />
+      <CommandLog entries={view.log} label={`${meta.short} commands`} />
+    </article>
+  );
+}
+
+function RunState({ view, running }: { view: JobQueueView; running: boolean }) {
+  const end = view.end;
+  const text = running
+    ? "running…"
+    : !end
+      ? ""
+      : end.reason === "done"
+        ? `finished in ${((end.summary.ms ?? 0) / 1000).toFixed(1)} s`
+        : end.reason === "stalled"
+          ? `stopped: ${end.summary.missing ?? 0} jobs never came back`
+          : end.reason === "cancelled"
+            ? "cancelled"
+            : end.reason === "timeout"
+              ? "stopped after the time limit"
+              : end.message ?? "failed";
+  return (
+    <p role="status" className="text-sm text-slate-600 dark:text-slate-300">
+      {text}
+    </p>
+  );
+}
+
+function Stats({ view }: { view: JobQueueView }) {
+  const c = view.counts;
+  const items: Array<[string, number, string]> = [
+    ["dispatched", c.dispatched, ""],
+    ["done", c.done, "text-emerald-700 dark:text-emerald-400"],
+    ["dispatch failed", c.failed, "text-amber-700 dark:text-amber-400"],
+    ["lost", c.lost, "text-red-700 dark:text-red-400"],
+    ["recovered", c.recovered, "text-sky-700 dark:text-sky-400"],
+  ];
+  if (view.end?.summary.pending !== undefined) items.push(["pending (XPENDING)", view.end.summary.pending, ""]);
+  return (
+    <dl className="flex flex-wrap gap-x-5 gap-y-1 text-sm" data-testid="stats">
+      {items.map(([k, n, cls]) => (
+        <div key={k} className="flex gap-1">
+          <dt className="text-slate-600 dark:text-slate-400">{k}</dt>
+          <dd className={`font-mono font-semibold ${cls}`} data-testid={`stat-${k.replace(/\W+/g, "-")}`}>
+            {n}
+          </dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+function Chips({ jobs, tone = "slate", max = 24 }: { jobs: number[]; tone?: "slate" | "red" | "amber" | "emerald"; max?: number }) {
+  const cls = {
+    slate: "bg-slate-200 text-slate-900 dark:bg-slate-700 dark:text-slate-50",
+    red: "bg-red-100 text-red-900 dark:bg-red-950 dark:text-red-100",
+    amber: "bg-amber-100 text-amber-900 dark:bg-amber-950 dark:text-amber-100",
+    emerald: "bg-emerald-100 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-100",
+  }[tone];
+  const shown = jobs.slice(-max);
+  return (
+    <span className="flex flex-wrap gap-1">
+      {jobs.length > max && <span className="text-xs text-slate-600 dark:text-slate-400">+{jobs.length - max}</span>}
+      {shown.map((j) => (
+        <span key={j} className={`rounded px-1 font-mono text-xs ${cls}`}>
+          {j}
+        </span>
+      ))}
+    </span>
+  );
+}
+
+function Lanes(props: { view: JobQueueView; variant: Variant; options: Options; running: boolean; compact: boolean; onCrash(w: number): void }) {
+  const { view, variant, options, running, onCrash } = props;
+  const lost = (w: string) => view.jobs.flatMap((j, i) => (j?.state === "lost" && j.worker === w ? [i] : []));
+  const workerCell = (i: number) => {
+    const name = `w${i}`;
+    const w = view.workers[name];
+    if (!w) return <span className="text-slate-600 dark:text-slate-400">no worker subscribed</span>;
+    return (
+      <span className="flex flex-wrap items-center gap-2">
+        <span className="font-mono">{name}</span>
+        <span
+          className={
+            w.state === "crashed"
+              ? "font-semibold text-red-700 dark:text-red-400"
+              : w.state === "working"
+                ? "text-sky-800 dark:text-sky-300"
+                : "text-slate-600 dark:text-slate-400"
+          }
+        >
+          {w.state === "crashed" ? "crashed" : w.state === "working" ? `working on ${w.job}` : w.state}
+        </span>
+        <span className="text-xs text-slate-600 dark:text-slate-400">{w.done} done</span>
+        {lost(name).length > 0 && (
+          <span className="flex items-center gap-1 text-xs text-red-700 dark:text-red-400">
+            lost <Chips jobs={lost(name)} tone="red" max={8} />
+          </span>
+        )}
+        {running && w.state !== "crashed" && w.state !== "stopped" && (
+          <button type="button" className="rounded border border-red-600 px-1.5 text-xs text-red-700 dark:text-red-300" onClick={() => onCrash(i)} aria-label={`Crash worker ${name}`}>
+            Crash
+          </button>
+        )}
+      </span>
+    );
+  };
+  if (variant === "pubsub") {
+    return (
+      <ul className="space-y-1 text-sm" aria-label="Channels and their workers">
+        {Array.from({ length: options.channels }, (_, k) => {
+          const lane = `CHANNEL_DISPATCH_${k + 1}`;
+          const failed = view.jobs.flatMap((j, i) => (j?.state === "failed" && j.lane === lane ? [i] : []));
+          return (
+            <li key={lane} className="grid gap-1 rounded border border-slate-200 p-2 sm:grid-cols-[12rem_1fr] dark:border-slate-800" data-testid="lane">
+              <span className="font-mono text-xs">{lane}</span>
+              <span className="space-y-1">
+                {workerCell(k + 1)}
+                <Chips jobs={waiting(view, lane)} />
+                {failed.length > 0 && (
+                  <span className="flex items-center gap-1 text-xs text-amber-800 dark:text-amber-300">
+                    PUBLISH returned 0, dispatch failed: <Chips jobs={failed} tone="amber" max={10} />
+                  </span>
+                )}
+              </span>
+            </li>
+          );
+        })}
+      </ul>
+    );
+  }
+  const jobsKey = variant === "reliable-list" ? "rlist:jobs" : `${variant}:jobs`;
+  return (
+    <ul className="space-y-1 text-sm" aria-label="The queue and its workers">
+      <li className="grid gap-1 rounded border border-slate-200 p-2 sm:grid-cols-[12rem_1fr] dark:border-slate-800" data-testid="lane">
+        <span className="font-mono text-xs">{jobsKey}</span>
+        <Chips jobs={waiting(view, jobsKey)} />
+      </li>
+      {Array.from({ length: options.workers }, (_, k) => (
+        <li key={k} className="grid gap-1 rounded border border-slate-200 p-2 sm:grid-cols-[12rem_1fr] dark:border-slate-800">
+          <span className="font-mono text-xs">{variant === "reliable-list" ? `rlist:processing:w${k + 1}` : `consumer w${k + 1}`}</span>
+          {workerCell(k + 1)}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function Results({ view, variant }: { view: JobQueueView; variant: Variant }) {
+  const channel = variant === "pubsub" ? "CHANNEL_RESULT" : variant === "reliable-list" ? "rlist:results" : `${variant}:results`;
+  return (
+    <div className="flex flex-wrap items-center gap-2 text-sm">
+      <span className="font-mono text-xs">{channel}</span>
+      <span className="text-slate-600 dark:text-slate-400">← {view.results.length} results</span>
+      <Chips jobs={view.results} tone="emerald" max={20} />
+    </div>
+  );
+}

@@ -1,0 +1,87 @@
+"use client";
+
+import { useCallback, useEffect, useRef, useState } from "react";
+import type { ScenarioEvent } from "@/lib/scenarios/events";
+import { readSse } from "@/lib/streaming/sse-parse";
+
+export type RunStatus = "idle" | "starting" | "running" | "ended";
+
+/**
+ * Runs a server-side scenario (POST /api/v1/scenarios/<name>) and hands its
+ * events to `onEvent` as they stream in. Cancel aborts the request, which
+ * cancels the run on the server; so does leaving the page.
+ */
+export function useScenario(name: string, onEvent: (e: ScenarioEvent) => void) {
+  const [status, setStatus] = useState<RunStatus>("idle");
+  const [error, setError] = useState<string | null>(null);
+  const [runId, setRunId] = useState<string | null>(null);
+  const abort = useRef<AbortController | null>(null);
+  const emit = useRef(onEvent);
+  emit.current = onEvent;
+
+  useEffect(() => () => abort.current?.abort(), []);
+
+  const start = useCallback(
+    async (options: Record<string, unknown>) => {
+      abort.current?.abort();
+      const ac = new AbortController();
+      abort.current = ac;
+      setStatus("starting");
+      setError(null);
+      setRunId(null);
+      try {
+        const res = await fetch(`/api/v1/scenarios/${name}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(options),
+          signal: ac.signal,
+        });
+        if (!res.ok || !res.body) {
+          const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
+          setError(body?.error?.message ?? `The server answered ${res.status}.`);
+          setStatus("idle");
+          return;
+        }
+        setStatus("running");
+        let ended = false;
+        await readSse(res.body, ({ data }) => {
+          const e = JSON.parse(data) as ScenarioEvent;
+          if (e.type === "start") setRunId(e.run);
+          if (e.type === "end") ended = true;
+          emit.current(e);
+        });
+        if (!ended) setError("The stream ended early: the server may have restarted. Run it again.");
+      } catch (e) {
+        if (!ac.signal.aborted) setError("Lost the connection to the server. Run it again.");
+      } finally {
+        if (abort.current === ac) {
+          abort.current = null;
+          setStatus("ended");
+        }
+      }
+    },
+    [name],
+  );
+
+  const cancel = useCallback(() => {
+    abort.current?.abort();
+    abort.current = null;
+    setStatus("ended");
+    emit.current({ type: "end", reason: "cancelled", summary: {} });
+  }, []);
+
+  const crash = useCallback(
+    async (worker: number) => {
+      if (!runId) return false;
+      const res = await fetch(`/api/v1/scenarios/runs/${runId}/crash`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ worker }),
+      }).catch(() => null);
+      return !!res?.ok && ((await res.json()) as { crashed: boolean }).crashed;
+    },
+    [runId],
+  );
+
+  return { status, error, running: status === "starting" || status === "running", start, cancel, crash };
+}
