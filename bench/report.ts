@@ -2,6 +2,7 @@
 import type { Figure } from "./load";
 import { formatLimits, type Limit } from "./limits";
 import { formatSandboxCost, type SandboxCost } from "./sandbox-cost";
+import { formatSse, type SseResult } from "./sse";
 
 export interface Report {
   machine: { cpus: number; model: string; node: string; platform: string; mem: number; load: number[] };
@@ -12,6 +13,7 @@ export interface Report {
   warmup: number;
   figures: Figure[]; // exec, health, bare
   sandbox?: SandboxCost;
+  sse?: SseResult;
   leftover: string[];
   elapsed: number;
 }
@@ -53,6 +55,7 @@ export function report(r: Report): void {
   );
   out.push("");
   if (r.sandbox) out.push(...formatSandboxCost(r.sandbox), "");
+  if (r.sse) out.push(...formatSse(r.sse), "");
   out.push(r.leftover.length ? `✖ redis-server left behind:\n  ${r.leftover.join("\n  ")}` : "cleanup         the app, the bare server and the bench's redis-server are stopped");
   out.push(`total time      ${r.elapsed.toFixed(1)} s`);
   console.log(out.join("\n"));

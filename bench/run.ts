@@ -5,7 +5,9 @@
  *   2. GET  /api/health                  (same server: HTTP + one PING)
  *   3. a bare node:http + ioredis server doing GET bench:key (Node's floor)
  * then the sandbox layer's CPU cost per command beside raw ioredis round
- * trips (bench/sandbox-cost.ts; BENCH_SANDBOX_* env there).
+ * trips (bench/sandbox-cost.ts; BENCH_SANDBOX_* env there), then SSE fan-out:
+ * 1,000 subscribers on one app process at a steady publish rate (bench/sse.ts;
+ * BENCH_SSE_* env there, BENCH_SSE=0 skips it).
  * The app and the bare server each run in a child process, against a private
  * redis-server on a free port. Env: BENCH_SECONDS (10), BENCH_WARMUP (2),
  * BENCH_CONNECTIONS (50), BENCH_VERBOSE=1 to show the children's output.
@@ -20,6 +22,7 @@ import { measure, perConnection, stopLoad, type Figure } from "./load";
 import { report } from "./report";
 import { appLimits } from "./limits";
 import { sandboxCost } from "./sandbox-cost";
+import { sseFanout, type SseResult } from "./sse";
 
 const root = path.resolve(import.meta.dirname, "..");
 const num = (name: string, fallback: number) => {
@@ -141,6 +144,12 @@ async function main(): Promise<void> {
   console.log("▸ Sandbox layer cost per command, in this process, on the app's redis-server as the playground user (bench/sandbox-cost.ts)…");
   const sandbox = await sandboxCost(app.msg.playgroundUrl);
 
+  let sse: SseResult | undefined;
+  if (process.env.BENCH_SSE !== "0") {
+    console.log("▸ SSE fan-out: subscribers on GET /api/v1/stream, steady PUBLISH rate (bench/sse.ts)…");
+    sse = await sseFanout(base, app.msg.redisUrl);
+  }
+
   await stopAll();
   const leftover = stillRunning(app.msg.redisPid, app.msg.redisPort);
   report({
@@ -152,6 +161,7 @@ async function main(): Promise<void> {
     warmup: WARMUP,
     figures,
     sandbox,
+    sse,
     leftover,
     elapsed: (performance.now() - t0) / 1000,
   });
