@@ -57,7 +57,8 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse): Prom
       if (req.method !== "POST") return methodNotAllowed(res, "POST"), true;
       const session = verifySession(runtime().config.sessionSecret, tokenFromHeaders(req.headers.authorization, req.headers.cookie));
       const body = await readJson(req, true);
-      await handleScenarios(req, res, path, session, body, (status, b) => send(res, status, b));
+      const ip = clientIp(req.socket.remoteAddress, req.headers["x-forwarded-for"], runtime().config.trustProxy);
+      await handleScenarios(req, res, path, session, body, ip, (status, b) => send(res, status, b));
       return true;
     }
     if (path === "/api/v1/exec") {

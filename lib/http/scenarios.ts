@@ -20,6 +20,7 @@ export async function handleScenarios(
   path: string,
   session: Session | null,
   body: unknown,
+  ip: string | undefined,
   sendJson: (status: number, body: unknown) => void,
 ): Promise<void> {
   if (!session) throw new SandboxError("unauthorized");
@@ -48,6 +49,7 @@ export async function handleScenarios(
         sse.send(e.type, e);
       },
       abort.signal,
+      ip,
     );
   } catch (e) {
     if (!sse) throw e; // nothing streamed yet: a plain JSON error with its status

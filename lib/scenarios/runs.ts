@@ -8,7 +8,7 @@ import type { Runtime } from "@/lib/runtime";
  * most `perSession` at once (the four job-queue variants side by side), one of
  * each kind; workers that block (BRPOP, BLMOVE, XREADGROUP BLOCK) hold a
  * dedicated connection each, at most `maxConnections` in the whole process.
- * A run's id lets its owner send it live controls ("crash worker 3").
+ * A client address runs at most `perIp`. A run's id lets its owner send it live controls ("crash worker 3").
  */
 export interface RunControls {
   crash?(worker: number): boolean;
@@ -17,6 +17,7 @@ export interface RunControls {
 export interface RunHandle {
   id: string;
   sessionId: string;
+  ip: string;
   kind: string;
   controls: RunControls;
   abort: AbortController;
@@ -28,17 +29,17 @@ type G = typeof globalThis & { [KEY]?: ScenarioRuns };
 
 export function scenarioRuns(): ScenarioRuns {
   const g = globalThis as G;
-  return (g[KEY] ??= new ScenarioRuns({ perSession: 4, maxConnections: Number(process.env.PLAYGROUND_MAX_SCENARIO_CONNECTIONS) || 60 }));
+  return (g[KEY] ??= new ScenarioRuns({ perSession: 4, perIp: 12, maxConnections: Number(process.env.PLAYGROUND_MAX_SCENARIO_CONNECTIONS) || 60 }));
 }
 
 export class ScenarioRuns {
   private runs = new Map<string, RunHandle>();
   private conns = 0;
 
-  constructor(readonly opts: { perSession: number; maxConnections: number }) {}
+  constructor(readonly opts: { perSession: number; perIp: number; maxConnections: number }) {}
 
   /** Registers a run; throws "busy" (HTTP 503/409-like) when a bound would be passed. */
-  begin(sessionId: string, kind: string, connections: number): RunHandle {
+  begin(sessionId: string, ip: string, kind: string, connections: number): RunHandle {
     const mine = [...this.runs.values()].filter((r) => r.sessionId === sessionId);
     if (mine.some((r) => r.kind === kind)) {
       throw new SandboxError("conflict", `A ${kind} run of yours is already going (in this or another tab). Cancel it or wait for it to end.`);
@@ -46,11 +47,15 @@ export class ScenarioRuns {
     if (mine.length >= this.opts.perSession) {
       throw new SandboxError("busy", `You already have ${mine.length} scenarios running (at most ${this.opts.perSession}). Wait for one to end.`, 5);
     }
+    // Sessions are free to create: the client's address bounds them too.
+    if ([...this.runs.values()].filter((r) => r.ip === ip).length >= this.opts.perIp) {
+      throw new SandboxError("busy", `Your network already has ${this.opts.perIp} scenarios running. Wait for one to end.`, 10);
+    }
     if (this.conns + connections > this.opts.maxConnections) {
       throw new SandboxError("busy", "The playground is running many scenarios right now; try again in a minute.", 30);
     }
     this.conns += connections;
-    const run: RunHandle = { id: randomBytes(9).toString("base64url"), sessionId, kind, controls: {}, abort: new AbortController(), conns: connections };
+    const run: RunHandle = { id: randomBytes(9).toString("base64url"), sessionId, ip, kind, controls: {}, abort: new AbortController(), conns: connections };
     this.runs.set(run.id, run);
     return run;
   }

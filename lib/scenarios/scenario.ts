@@ -10,6 +10,7 @@ import { dedicatedConnection, scenarioRuns, type RunControls } from "./runs";
 import { JobQueueOptions, runJobQueue } from "./job-queue";
 import { PipelineOptions, VisitorsOptions, runPipelineRace, runVisitors } from "./races";
 import { touchNamespace } from "@/lib/reaper";
+import { checkRate } from "@/lib/rate-limit";
 
 /** What a running scenario may use: the visitor's sandbox, the hub, dedicated connections, the stream. */
 export interface ScenarioEnv {
@@ -58,16 +59,19 @@ export async function runScenario(
   options: Record<string, unknown>,
   emit: (e: ScenarioEvent) => void,
   signal: AbortSignal,
+  ip = "",
 ): Promise<void> {
   const rt = runtime();
-  await rt.conn.ensureReady();
+  await Promise.all([rt.conn.ensureReady(), rt.appConn.ensureReady()]);
+  // Starting a run counts as a command against the rate limits.
+  await checkRate(rt.appConn, rt.config.rate, session.id, ip || undefined);
   const spec = SCENARIOS[name] as unknown as {
     kind(o: unknown): string;
     connections(o: unknown): number;
     run(env: ScenarioEnv, o: unknown): Promise<void>;
   };
   const runs = scenarioRuns();
-  const handle = runs.begin(session.id, spec.kind(options), spec.connections(options));
+  const handle = runs.begin(session.id, ip, spec.kind(options), spec.connections(options));
   // Every worker and pause listens to the run's signal: more than Node's default of 10.
   setMaxListeners(200, handle.abort.signal);
   const onAbort = () => handle.abort.abort();

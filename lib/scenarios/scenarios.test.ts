@@ -7,7 +7,7 @@ import { execCommand } from "@/lib/exec";
 import { issueSession, type Session } from "@/lib/session";
 import { readSse } from "@/lib/streaming/sse-parse";
 import { runScenario, parseScenario, type ScenarioName } from "./scenario";
-import { scenarioRuns } from "./runs";
+import { ScenarioRuns, scenarioRuns } from "./runs";
 import type { ScenarioEvent } from "./events";
 
 const rt = useTestRuntime();
@@ -147,6 +147,23 @@ describe("bounds and cancelling", () => {
     expect(() => parseScenario("job-queue", { workers: 6, channels: 5 })).toThrow(/at most as many workers as channels/);
     expect(() => parseScenario("job-queue", { color: "red" })).toThrow(/color/);
     expect(() => parseScenario("nope", {})).toThrow(/No scenario "nope"/);
+  });
+});
+
+describe("ScenarioRuns bounds", () => {
+  it("caps runs per session, per client address and worker connections in all; another session cannot find a run", () => {
+    const runs = new ScenarioRuns({ perSession: 2, perIp: 3, maxConnections: 10 });
+    const a = runs.begin("s1", "ip1", "job-queue:list", 5);
+    runs.begin("s1", "ip1", "job-queue:stream", 5);
+    expect(() => runs.begin("s1", "ip1", "pipeline", 0)).toThrow(/already have 2 scenarios/);
+    expect(() => runs.begin("s2", "ip2", "job-queue:list", 1)).toThrow(/many scenarios right now/);
+    runs.begin("s2", "ip1", "visitors", 0);
+    expect(() => runs.begin("s3", "ip1", "visitors", 0)).toThrow(/Your network already has 3/);
+    expect(runs.get(a.id, "s2")).toBeUndefined();
+    expect(runs.get(a.id, "s1")).toBe(a);
+    runs.end(a);
+    expect(a.abort.signal.aborted).toBe(true);
+    expect(runs.stats()).toEqual({ runs: 2, connections: 5 });
   });
 });
 
