@@ -42,6 +42,7 @@ test.describe("the job queue, live", () => {
     await expect(lab.stat("pubsub", "done")).toHaveText("12");
     await expect(lab.stat("pubsub", "lost")).toHaveText("0");
     await expect(run.getByText("← 12 results")).toBeVisible();
+    await expect(run.getByTestId("receivers").first()).toHaveText("last PUBLISH → (integer) 1");
     await expect(run.getByRole("progressbar")).toHaveAttribute("aria-valuenow", "12");
     await expect(run.getByRole("list", { name: "Pub/sub commands" })).toContainText("PUBLISH CHANNEL_DISPATCH_");
     const axe = await new AxeBuilder({ page }).analyze();
@@ -95,6 +96,10 @@ test.describe("the job queue, live", () => {
     await page.getByRole("button", { name: "Cancel" }).click();
     await expect(lab.run("reliable-list").getByRole("status")).toHaveText("cancelled");
     await expect(page.getByRole("button", { name: "Run reliable list" })).toBeEnabled();
+    // Picking another variant afterwards starts nothing by itself.
+    await page.getByRole("radio", { name: /Pub\/sub/ }).check();
+    await page.waitForTimeout(300);
+    await expect(lab.run("pubsub")).toHaveCount(0);
   });
 });
 

@@ -7,7 +7,7 @@ import { chromiumPath } from "./chromium";
 
 const base = process.env.BASE_URL ?? "http://localhost:3000";
 const out = process.argv[2] ?? "screenshots";
-const pages = ["/", "/playground", "/lessons"];
+const pages = ["/", "/playground", "/lessons", "/lessons/message-queue", "/lessons/pipelines", "/lessons/page-counter"];
 const sizes = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
 
 const browser = await chromium.launch({ executablePath: chromiumPath(), args: ["--disable-background-networking", "--disable-component-update"] });
@@ -27,7 +27,17 @@ for (const scheme of ["light", "dark"] as const) {
         await prompt.pressSequentially("SETE");
         await prompt.press("Tab");
       }
-      const name = `${out}/${(p === "/" ? "home" : p.slice(1))}-${label}-${scheme}.png`;
+      if (p === "/lessons/message-queue") {
+        await page.getByLabel("Jobs", { exact: true }).fill("20");
+        await page.getByLabel("Work time (ms)").fill("200");
+        await page.getByLabel("Crash a worker mid-job").selectOption("2");
+        await page.getByRole("button", { name: /Compare all four/ }).click();
+        await page.waitForTimeout(6000);
+      }
+      if (p === "/lessons/pipelines") await page.getByRole("button", { name: "Run the race" }).click();
+      if (p === "/lessons/page-counter") await page.getByRole("button", { name: "Send the visitors" }).click();
+      if (p !== "/lessons/message-queue") await page.waitForTimeout(1500);
+      const name = `${out}/${(p === "/" ? "home" : p.slice(1).replaceAll("/", "-"))}-${label}-${scheme}.png`;
       await page.screenshot({ path: name, fullPage: true });
       console.log(name);
     }

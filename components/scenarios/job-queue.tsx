@@ -32,8 +32,8 @@ const DEFAULTS: Options = { jobs: 100, channels: 5, workers: 5, workMs: 2000, in
 export function JobQueueLab({ aside }: { aside?: React.ReactNode }) {
   const [variant, setVariant] = useState<Variant>("pubsub");
   const [opts, setOpts] = useState<Options>(DEFAULTS);
-  const [mode, setMode] = useState<"one" | "compare">("one");
-  const [trigger, setTrigger] = useState(0);
+  // What was launched last: its panels stay on screen, whatever is picked afterwards, until the next launch.
+  const [launch, setLaunch] = useState<{ id: number; variants: Variant[]; options: Options; compare: boolean } | null>(null);
   const [running, setRunning] = useState(0);
   const [cancelTick, setCancelTick] = useState(0);
   const ids = useId();
@@ -60,116 +60,102 @@ export function JobQueueLab({ aside }: { aside?: React.ReactNode }) {
     </label>
   );
 
-  const workers = variant === "pubsub" && mode === "one" ? Math.min(opts.workers, opts.channels) : opts.workers;
-  const effective: Options = { ...opts, workers, crashWorker: Math.min(opts.crashWorker, workers) };
-  const go = (m: "one" | "compare") => {
-    setMode(m);
-    if (m === "compare") setOpts(effectiveForAll(effective));
-    setTrigger((t) => t + 1);
+  const go = (compare: boolean) => {
+    // Pub/sub gives each worker a channel of its own: side by side it gets as many channels as workers.
+    const channels = compare ? Math.max(opts.channels, opts.workers) : opts.channels;
+    const workers = variant === "pubsub" && !compare ? Math.min(opts.workers, channels) : opts.workers;
+    const options = { ...opts, channels, workers, crashWorker: Math.min(opts.crashWorker, workers) };
+    setLaunch({ id: Date.now(), variants: compare ? VARIANTS.map((v) => v.id) : [variant], options, compare });
   };
-  const shown = mode === "one" ? [variant] : VARIANTS.map((v) => v.id);
 
   return (
     <section aria-labelledby={`${ids}-h`} className="space-y-4">
       <div className="grid gap-6 xl:grid-cols-2">
-      <div className="space-y-4">
-      <h2 id={`${ids}-h`} className="text-xl font-semibold">
-        Run the job queue
-      </h2>
-      <fieldset className="space-y-2" disabled={running > 0}>
-        <legend className="text-sm font-medium">Queue built on</legend>
-        <div className="flex flex-wrap gap-x-5 gap-y-2">
-          {VARIANTS.map((v) => (
-            <label key={v.id} className="flex items-center gap-2 text-sm">
-              <input type="radio" name={`${ids}-variant`} value={v.id} checked={variant === v.id} onChange={() => setVariant(v.id)} />
-              {v.label}
+        <div className="space-y-4">
+          <h2 id={`${ids}-h`} className="text-xl font-semibold">
+            Run the job queue
+          </h2>
+          <fieldset className="space-y-2" disabled={running > 0}>
+            <legend className="text-sm font-medium">Queue built on</legend>
+            <div className="flex flex-wrap gap-x-5 gap-y-2">
+              {VARIANTS.map((v) => (
+                <label key={v.id} className="flex items-center gap-2 text-sm">
+                  <input type="radio" name={`${ids}-variant`} value={v.id} checked={variant === v.id} onChange={() => setVariant(v.id)} />
+                  {v.label}
+                </label>
+              ))}
+            </div>
+            <p className="text-sm text-slate-600 dark:text-slate-400">{VARIANTS.find((v) => v.id === variant)!.what}</p>
+          </fieldset>
+          <div className="flex flex-wrap items-end gap-4">
+            {field("jobs", "Jobs", 1, 200)}
+            {field("channels", "Channels", 1, 10, "pub/sub only")}
+            {field("workers", "Workers", 0, 10)}
+            {field("workMs", "Work time (ms)", 0, 5000, "the notes: 2000")}
+            {field("intervalMs", "Pause between jobs (ms)", 0, 2000)}
+            <label className="flex flex-col gap-1 text-sm" htmlFor={`${ids}-crash`}>
+              <span>Crash a worker mid-job</span>
+              <select
+                id={`${ids}-crash`}
+                value={opts.crashWorker}
+                disabled={running > 0}
+                onChange={(e) => setOpts({ ...opts, crashWorker: Number(e.target.value) })}
+                className="rounded border border-slate-300 bg-white px-2 py-1 dark:border-slate-600 dark:bg-slate-900"
+              >
+                <option value={0}>none</option>
+                {Array.from({ length: opts.workers }, (_, i) => (
+                  <option key={i} value={i + 1}>
+                    w{i + 1}, in its first job
+                  </option>
+                ))}
+              </select>
             </label>
+          </div>
+          <div className="flex flex-wrap gap-2">
+            <button type="button" className="btn-primary" disabled={running > 0} onClick={() => go(false)}>
+              Run {VARIANTS.find((v) => v.id === variant)!.short.toLowerCase()}
+            </button>
+            <button type="button" className="btn" disabled={running > 0} onClick={() => go(true)}>
+              Compare all four side by side
+            </button>
+            <button type="button" className="btn" disabled={running === 0} onClick={() => setCancelTick((t) => t + 1)}>
+              Cancel
+            </button>
+          </div>
+        </div>
+        {aside}
+      </div>
+      {launch && (
+        <div className={launch.compare ? "grid gap-4 lg:grid-cols-2" : ""}>
+          {launch.variants.map((v) => (
+            <JobQueueRun
+              key={`${launch.id}-${v}`}
+              variant={v}
+              options={launch.options}
+              cancelTick={cancelTick}
+              onRunning={(r) => setRunning((n) => Math.max(0, n + (r ? 1 : -1)))}
+            />
           ))}
         </div>
-        <p className="text-sm text-slate-600 dark:text-slate-400">{VARIANTS.find((v) => v.id === variant)!.what}</p>
-      </fieldset>
-      <div className="flex flex-wrap items-end gap-4">
-        {field("jobs", "Jobs", 1, 200)}
-        {field("channels", "Channels", 1, 10, "pub/sub only")}
-        {field("workers", "Workers", 0, 10)}
-        {field("workMs", "Work time (ms)", 0, 5000, "the notes: 2000")}
-        {field("intervalMs", "Pause between jobs (ms)", 0, 2000)}
-        <label className="flex flex-col gap-1 text-sm" htmlFor={`${ids}-crash`}>
-          <span>Crash a worker mid-job</span>
-          <select
-            id={`${ids}-crash`}
-            value={opts.crashWorker}
-            disabled={running > 0}
-            onChange={(e) => setOpts({ ...opts, crashWorker: Number(e.target.value) })}
-            className="rounded border border-slate-300 bg-white px-2 py-1 dark:border-slate-600 dark:bg-slate-900"
-          >
-            <option value={0}>none</option>
-            {Array.from({ length: opts.workers }, (_, i) => (
-              <option key={i} value={i + 1}>
-                w{i + 1}, in its first job
-              </option>
-            ))}
-          </select>
-        </label>
-      </div>
-      <div className="flex flex-wrap gap-2">
-        <button type="button" className="btn-primary" disabled={running > 0} onClick={() => go("one")}>
-          Run {VARIANTS.find((v) => v.id === variant)!.short.toLowerCase()}
-        </button>
-        <button type="button" className="btn" disabled={running > 0} onClick={() => go("compare")}>
-          Compare all four side by side
-        </button>
-        <button type="button" className="btn" disabled={running === 0} onClick={() => setCancelTick((t) => t + 1)}>
-          Cancel
-        </button>
-      </div>
-      </div>
-      {aside}
-      </div>
-      <div className={mode === "compare" ? "grid gap-4 lg:grid-cols-2" : ""}>
-        {shown.map((v) => (
-          <JobQueueRun
-            key={`${mode}-${v}`}
-            variant={v}
-            options={mode === "compare" ? effectiveForAll(effective) : effective}
-            trigger={trigger}
-            cancelTick={cancelTick}
-            compact={mode === "compare"}
-            onRunning={(r) => setRunning((n) => Math.max(0, n + (r ? 1 : -1)))}
-          />
-        ))}
-      </div>
+      )}
     </section>
   );
 }
 
-/** Side by side, every variant runs the same jobs: pub/sub needs a channel per worker. */
-function effectiveForAll(o: Options): Options {
-  return { ...o, channels: Math.max(o.channels, o.workers) };
-}
-
-function JobQueueRun(props: {
-  variant: Variant;
-  options: Options;
-  trigger: number;
-  cancelTick: number;
-  compact: boolean;
-  onRunning(r: boolean): void;
-}) {
-  const { variant, options, trigger, cancelTick, compact, onRunning } = props;
+/** One run: starts when it mounts (a launch mounts new ones), shows its lanes, results and commands. */
+function JobQueueRun(props: { variant: Variant; options: Options; cancelTick: number; onRunning(r: boolean): void }) {
+  const { variant, options, cancelTick, onRunning } = props;
   const [view, dispatch] = useReducer(reduce, emptyView());
   const sc = useScenario("job-queue", dispatch);
-  const [startedAt, setStartedAt] = useState(0);
   const meta = VARIANTS.find((v) => v.id === variant)!;
+  const [cancelAtMount] = useState(cancelTick);
 
   useEffect(() => {
-    if (trigger === 0) return;
-    setStartedAt(trigger);
     void sc.start({ variant, ...options });
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [trigger]);
+  }, []);
   useEffect(() => {
-    if (cancelTick > 0 && sc.running) sc.cancel();
+    if (cancelTick !== cancelAtMount && sc.running) sc.cancel();
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [cancelTick]);
   useEffect(() => {
@@ -179,7 +165,6 @@ function JobQueueRun(props: {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [sc.running]);
 
-  if (startedAt === 0 && !sc.error) return null;
   const total = view.total || options.jobs;
   const headingId = `jq-${variant}`;
   return (
@@ -205,7 +190,7 @@ function JobQueueRun(props: {
         ]}
       />
       <Stats view={view} />
-      <Lanes view={view} variant={variant} options={options} running={sc.running} compact={compact} onCrash={(w) => void sc.crash(w)} />
+      <Lanes view={view} variant={variant} options={options} running={sc.running} onCrash={(w) => void sc.crash(w)} />
       <Results view={view} variant={variant} />
       <CommandLog entries={view.log} label={`${meta.short} commands`} />
     </article>
@@ -278,7 +263,7 @@ function Chips({ jobs, tone = "slate", max = 24 }: { jobs: number[]; tone?: "sla
   );
 }
 
-function Lanes(props: { view: JobQueueView; variant: Variant; options: Options; running: boolean; compact: boolean; onCrash(w: number): void }) {
+function Lanes(props: { view: JobQueueView; variant: Variant; options: Options; running: boolean; onCrash(w: number): void }) {
   const { view, variant, options, running, onCrash } = props;
   const lost = (w: string) => view.jobs.flatMap((j, i) => (j?.state === "lost" && j.worker === w ? [i] : []));
   const workerCell = (i: number) => {
@@ -319,9 +304,17 @@ function Lanes(props: { view: JobQueueView; variant: Variant; options: Options; 
         {Array.from({ length: options.channels }, (_, k) => {
           const lane = `CHANNEL_DISPATCH_${k + 1}`;
           const failed = view.jobs.flatMap((j, i) => (j?.state === "failed" && j.lane === lane ? [i] : []));
+          const last = view.jobs.findLast((j) => j?.lane === lane && j.receivers !== undefined);
           return (
             <li key={lane} className="grid gap-1 rounded border border-slate-200 p-2 sm:grid-cols-[12rem_1fr] dark:border-slate-800" data-testid="lane">
-              <span className="font-mono text-xs">{lane}</span>
+              <span className="font-mono text-xs">
+                {lane}
+                {last && (
+                  <span className="block font-sans text-slate-600 dark:text-slate-400" data-testid="receivers">
+                    last PUBLISH → (integer) {last.receivers}
+                  </span>
+                )}
+              </span>
               <span className="space-y-1">
                 {workerCell(k + 1)}
                 <Chips jobs={waiting(view, lane)} />

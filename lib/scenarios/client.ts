@@ -16,11 +16,11 @@ const enc = new TextEncoder();
  */
 export class SandboxedClient {
   constructor(
-    private readonly ctx: SandboxContext,
+    readonly ctx: SandboxContext,
     readonly actor: string,
     private readonly emit: (e: ScenarioEvent) => void,
     /** Where the command runs: the shared connection, or a dedicated one (blocking commands). */
-    private readonly conn: RespConnection = ctx.conn,
+    readonly conn: RespConnection = ctx.conn,
     private readonly quiet = false,
   ) {}
 
@@ -31,11 +31,25 @@ export class SandboxedClient {
     if (p.kind === "reply") reply = p.reply;
     else if (p.kind === "emulate") reply = { t: "error", v: `ERR ${argv[0]} is emulated; scenarios do not use it.` };
     else reply = unrewrite(p.cmd, await this.conn.send(p.argv), this.ctx.ns);
-    if (!this.quiet && (opts.show?.(reply) ?? true)) {
-      this.emit({ type: "cmd", actor: this.actor, line: showArgv(argv), text: formatReply(reply).replace(/\n$/, ""), ...(reply.t === "error" ? { error: true } : {}) });
-    }
+    if (opts.show?.(reply) ?? true) this.show(argv, reply);
     return reply;
   }
+
+  /** Streams a command and its reply as redis-cli prints them (unless this client is quiet). */
+  show(argv: string[], reply: Reply): void {
+    if (this.quiet) return;
+    this.emit({ type: "cmd", actor: this.actor, line: showArgv(argv), text: formatReply(reply).replace(/\n$/, ""), ...(reply.t === "error" ? { error: true } : {}) });
+  }
+}
+
+/**
+ * Authorizes and rewrites one command once, for a loop that sends it many
+ * times (the pipeline race times Redis round trips, not the sandbox).
+ */
+export async function prepare(client: { ctx: SandboxContext; conn: RespConnection }, argv: string[]): Promise<() => Promise<Reply>> {
+  const p = await plan(client.ctx, argv.map((a) => enc.encode(a)));
+  if (p.kind !== "run") throw new Error(`${argv[0]} cannot be prepared: ${p.kind === "reply" && p.reply.t === "error" ? p.reply.v : p.kind}`);
+  return async () => unrewrite(p.cmd, await client.conn.send(p.argv), client.ctx.ns);
 }
 
 export const asInt = (r: Reply): number => (r.t === "integer" ? Number(r.v) : NaN);
