@@ -34,6 +34,7 @@ export function reduce(v: JobQueueView, e: ScenarioEvent): JobQueueView {
       return { ...v, log: log.length > LOG_MAX ? log.slice(-LOG_MAX) : log };
     }
     case "job": {
+      if (!Number.isInteger(e.job) || e.job < 0 || e.job >= v.total) return v;
       const jobs = v.jobs.slice();
       const prev = jobs[e.job];
       jobs[e.job] = { ...prev, state: e.state, worker: e.worker ?? prev?.worker, lane: e.lane ?? prev?.lane, receivers: e.receivers ?? prev?.receivers };

@@ -30,12 +30,16 @@ export function useScenario(name: string, onEvent: (e: ScenarioEvent) => void) {
       setError(null);
       setRunId(null);
       try {
-        const res = await fetch(`/api/v1/scenarios/${name}`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify(options),
-          signal: ac.signal,
-        });
+        const send = () =>
+          fetch(`/api/v1/scenarios/${name}`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify(options),
+            signal: ac.signal,
+          });
+        let res = await send();
+        // Run right after Cancel: the server may still be ending the last run.
+        if (res.status === 409) res = await new Promise((r) => setTimeout(r, 600)).then(send);
         if (!res.ok || !res.body) {
           const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
           setError(body?.error?.message ?? `The server answered ${res.status}.`);
@@ -78,7 +82,8 @@ export function useScenario(name: string, onEvent: (e: ScenarioEvent) => void) {
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ worker }),
       }).catch(() => null);
-      return !!res?.ok && ((await res.json()) as { crashed: boolean }).crashed;
+      const body = res?.ok ? ((await res.json().catch(() => null)) as { crashed?: boolean } | null) : null;
+      return !!body?.crashed;
     },
     [runId],
   );

@@ -57,7 +57,10 @@ export async function handleScenarios(
     (sse as ReturnType<typeof startSse>).send("end", { type: "end", reason: "error", summary: {}, message });
   } finally {
     res.off("close", onClose);
-    (sse as ReturnType<typeof startSse> | null)?.close();
-    if (!res.writableEnded) res.end();
+    // Nothing streamed: the error above goes back to api.ts, which answers it with its status.
+    if (sse) {
+      (sse as ReturnType<typeof startSse>).close();
+      if (!res.writableEnded) res.end();
+    }
   }
 }

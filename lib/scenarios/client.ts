@@ -1,3 +1,4 @@
+import { SandboxError } from "@/lib/errors";
 import { formatReply } from "@/lib/cli/format-reply";
 import { RespConnection } from "@/lib/redis/resp-connection";
 import type { Reply } from "@/lib/resp/reply";
@@ -30,7 +31,10 @@ export class SandboxedClient {
     let reply: Reply;
     if (p.kind === "reply") reply = p.reply;
     else if (p.kind === "emulate") reply = { t: "error", v: `ERR ${argv[0]} is emulated; scenarios do not use it.` };
-    else reply = unrewrite(p.cmd, await this.conn.send(p.argv), this.ctx.ns);
+    // A blocking command would stall every visitor on the shared connection; a transaction needs one of its own.
+    else if (p.mode === "transaction" || (p.mode === "blocking" && this.conn === this.ctx.conn)) {
+      throw new Error(`${argv[0]} needs a dedicated connection in a scenario`);
+    } else reply = unrewrite(p.cmd, await this.conn.send(p.argv), this.ctx.ns);
     if (opts.show?.(reply) ?? true) this.show(argv, reply);
     return reply;
   }
@@ -48,7 +52,9 @@ export class SandboxedClient {
  */
 export async function prepare(client: { ctx: SandboxContext; conn: RespConnection }, argv: string[]): Promise<() => Promise<Reply>> {
   const p = await plan(client.ctx, argv.map((a) => enc.encode(a)));
-  if (p.kind !== "run") throw new Error(`${argv[0]} cannot be prepared: ${p.kind === "reply" && p.reply.t === "error" ? p.reply.v : p.kind}`);
+  if (p.kind !== "run" || p.mode) {
+    throw new SandboxError("bad_request", p.kind === "reply" && p.reply.t === "error" ? p.reply.v : `${argv[0]} cannot run in a loop here.`);
+  }
   return async () => unrewrite(p.cmd, await client.conn.send(p.argv), client.ctx.ns);
 }
 

@@ -4,7 +4,7 @@ import type { SandboxContext } from "@/lib/sandbox/sandbox";
 import type { SubscriberHub } from "@/lib/streaming/subscriber-hub";
 import type { ScenarioEvent } from "./events";
 import { SandboxedClient } from "./client";
-import { pause } from "./runs";
+import { onAbort, pause, withSignal } from "./runs";
 import type { Variant, names } from "./job-queue";
 
 /** What a worker needs from its run: where the jobs are, and whom to tell. */
@@ -17,6 +17,8 @@ export interface Queue {
   ctx: SandboxContext;
   hub: SubscriberHub;
   openConn(name: string): Promise<RespConnection>;
+  /** A job id this run dispatched (the learner can push anything onto the same keys). */
+  isJob(job: number): boolean;
   working(job: number, worker: string): void;
   lost(jobs: number[], worker: string): void;
   recovered(job: number, worker: string): void;
@@ -42,8 +44,7 @@ export async function startWorker(q: Queue, i: number, crashFirst: boolean): Pro
   const name = `w${i}`;
   const crashed = new AbortController();
   const stopped = new AbortController();
-  const onRunAbort = () => stopped.abort();
-  q.signal.addEventListener("abort", onRunAbort, { once: true });
+  const offRunAbort = onAbort(q.signal, () => stopped.abort());
   const w: Worker = {
     name,
     started: false,
@@ -56,7 +57,9 @@ export async function startWorker(q: Queue, i: number, crashFirst: boolean): Pro
     stop: () => stopped.abort(),
     finished: Promise.resolve(),
   };
-  const over = () => crashed.signal.aborted || stopped.signal.aborted;
+  const over = () => crashed.signal.aborted || stopped.signal.aborted || q.signal.aborted;
+  /** A job id from Redis: only the run's own (a learner may LPUSH "banana" or "1e9"). */
+  const jobOf = (raw: string): number | null => (/^\d{1,3}$/.test(raw) && q.isJob(Number(raw)) ? Number(raw) : null);
   let first = true;
   /** Does one job; false when the worker crashed or stopped before finishing it. */
   const work = async (job: number): Promise<boolean> => {
@@ -65,14 +68,14 @@ export async function startWorker(q: Queue, i: number, crashFirst: boolean): Pro
     if (crashFirst && first) {
       first = false;
       await pause(q.workMs / 2, stopped.signal);
-      w.crash();
+      if (!stopped.signal.aborted) w.crash();
     } else await pause(q.workMs, crashed.signal, stopped.signal);
     return !over();
   };
   const finish = (conn?: RespConnection) => {
     conn?.close();
     w.stopped = true;
-    q.signal.removeEventListener("abort", onRunAbort);
+    offRunAbort();
     q.emit({ type: "worker", worker: name, state: crashed.signal.aborted ? "crashed" : "stopped" });
   };
 
@@ -83,14 +86,22 @@ export async function startWorker(q: Queue, i: number, crashFirst: boolean): Pro
     let wake = () => {};
     const listener = {
       onMessage(m: { payload: Buffer }) {
-        backlog.push(Number(m.payload.toString("utf8")));
+        const job = jobOf(m.payload.toString("utf8"));
+        if (job === null) return; // not one of the master's jobs (a learner's PUBLISH): ignored, as a worker would
+        backlog.push(job);
         wake();
       },
     };
     const kick = () => wake();
     crashed.signal.addEventListener("abort", kick, { once: true });
     stopped.signal.addEventListener("abort", kick, { once: true });
-    await q.hub.add(listener, "channel", [Buffer.from(q.ctx.ns.add(Buffer.from(channel)))]);
+    try {
+      await withSignal(q.hub.add(listener, "channel", [Buffer.from(q.ctx.ns.add(Buffer.from(channel)))]), q.signal);
+    } catch (e) {
+      void q.hub.remove(listener);
+      offRunAbort();
+      throw e;
+    }
     w.started = true;
     q.emit({ type: "cmd", actor: name, line: `SUBSCRIBE ${channel}`, text: `1) "subscribe"\n2) "${channel}"\n3) (integer) 1` });
     q.emit({ type: "worker", worker: name, state: "idle" });
@@ -114,11 +125,13 @@ export async function startWorker(q: Queue, i: number, crashFirst: boolean): Pro
           if (backlog.length === 0) q.emit({ type: "worker", worker: name, state: "idle" });
         }
       } finally {
-        await q.hub.remove(listener);
+        void q.hub.remove(listener); // a dead subscriber's connection is gone at once; Redis may be down: do not wait
         if (crashed.signal.aborted && backlog.length) q.lost(backlog.splice(0), name);
         finish();
       }
-    })();
+    })().catch((e) => {
+      if (!over()) console.error(`[job-queue ${name}]`, e);
+    });
     return w;
   }
 
@@ -137,7 +150,9 @@ export async function startWorker(q: Queue, i: number, crashFirst: boolean): Pro
       while (!over()) {
         const r = await c.call(["BRPOP", n.jobs, "1"], { show: (x) => x.t !== "nil" });
         if (r.t !== "array" || r.v[1]?.t !== "bulk") continue;
-        const job = Number(r.v[1].v);
+        // A manual crash while BRPOP's reply is on its way loses that job unseen, as a real one would.
+        const job = jobOf(r.v[1].v);
+        if (job === null) continue;
         if (!(await work(job))) {
           if (crashed.signal.aborted) q.lost([job], name);
           break;
@@ -154,9 +169,13 @@ export async function startWorker(q: Queue, i: number, crashFirst: boolean): Pro
         w.started = true;
         const r = await c.call(["BLMOVE", n.jobs, n.processing(name), "RIGHT", "LEFT", "1"], { show: (x) => x.t !== "nil" });
         if (r.t !== "bulk") continue;
-        const job = Number(r.v);
+        const job = jobOf(r.v);
+        if (job === null) {
+          await c.call(["LREM", n.processing(name), "1", r.v]); // not ours: out of the way
+          continue;
+        }
         if (!(await work(job))) break; // crashed: the job waits in the processing list for the janitor
-        await c.call(["LREM", n.processing(name), "1", String(job)]);
+        await c.call(["LREM", n.processing(name), "1", r.v]);
         await c.call(["PUBLISH", n.results, String(job)]);
         q.emit({ type: "worker", worker: name, state: "idle" });
       }
@@ -174,6 +193,10 @@ export async function startWorker(q: Queue, i: number, crashFirst: boolean): Pro
           entry = r.t === "array" && r.v[0]?.t === "array" ? entries(r.v[0], 1)[0] : undefined;
         }
         if (!entry) continue;
+        if (!q.isJob(entry.job)) {
+          await c.call(["XACK", n.jobs, n.group, entry.id]); // not one of the master's jobs: acknowledged, skipped
+          continue;
+        }
         if (wasClaimed) q.recovered(entry.job, name);
         if (!(await work(entry.job))) break; // crashed: the entry stays pending, unacknowledged
         await c.call(["XACK", n.jobs, n.group, entry.id]);
@@ -183,14 +206,15 @@ export async function startWorker(q: Queue, i: number, crashFirst: boolean): Pro
     },
   };
   w.finished = loops[q.variant]()
-    .catch(() => {
-      /* the connection was dropped: a crash, or the end of the run */
+    .catch((e) => {
+      // A dropped connection is how a crash or the end of the run stops a worker; anything else is a fault.
+      if (!over()) console.error(`[job-queue ${name}]`, e);
     })
     .finally(() => finish(conn));
   return w;
 }
 
-/** Stream entries `[id, [field, value]]` found at `at` in XAUTOCLAIM's or XREADGROUP's reply. */
+/** Stream entries `[id, [field, value]]` found at `at` in XAUTOCLAIM's or XREADGROUP's reply; job -1 when the value is no job id. */
 function entries(r: Reply, at: number): Array<{ id: string; job: number }> {
   if (r.t !== "array" || r.v[at]?.t !== "array") return [];
   const out: Array<{ id: string; job: number }> = [];
@@ -198,7 +222,7 @@ function entries(r: Reply, at: number): Array<{ id: string; job: number }> {
     if (e.t !== "array" || e.v[0]?.t !== "bulk" || e.v[1]?.t !== "array") continue;
     const fields = e.v[1].v;
     const value = fields[1];
-    if (value?.t === "bulk") out.push({ id: e.v[0].v, job: Number(value.v) });
+    out.push({ id: e.v[0].v, job: value?.t === "bulk" && /^\d{1,3}$/.test(value.v) ? Number(value.v) : -1 });
   }
   return out;
 }

@@ -2,7 +2,9 @@ import { z } from "zod";
 import type { Reply } from "@/lib/resp/reply";
 import type { ScenarioEnv } from "./scenario";
 import { SandboxedClient, asInt } from "./client";
-import { pause } from "./runs";
+import { setMaxListeners } from "node:events";
+import { SandboxError, isSandboxError } from "@/lib/errors";
+import { onAbort, pause, withSignal } from "./runs";
 import { startWorker, type Worker, type Queue } from "./job-queue-workers";
 
 /**
@@ -54,7 +56,7 @@ const MANUAL_STALL_MS = 120_000;
 const MAX_RUN_MS = 240_000;
 
 export async function runJobQueue(env: ScenarioEnv, o: JobQueueOptions): Promise<void> {
-  const { emit, signal } = env;
+  const { emit } = env;
   const n = names(o.variant);
   const master = new SandboxedClient(env.ctx, "master", emit);
   const t0 = Date.now();
@@ -65,15 +67,29 @@ export async function runJobQueue(env: ScenarioEnv, o: JobQueueOptions): Promise
   const byWorker = new Map<number, string>();
   let dispatched = 0;
   let lastActivity = Date.now();
-  let settle: (reason: "done" | "stalled" | "timeout") => void = () => {};
-  const settled = new Promise<"done" | "stalled" | "timeout">((r) => (settle = r));
+  // Everything of this run (dispatcher, workers, janitor, pauses) stops on this: cancelled, or settled.
+  const run = new AbortController();
+  setMaxListeners(200, run.signal);
+  const signal = run.signal;
+  type Outcome = { reason: "done" | "stalled" | "timeout" | "cancelled" | "error"; message?: string };
+  let outcome: Outcome | null = null;
+  let settle: () => void = () => {};
+  const settled = new Promise<void>((r) => (settle = r));
+  const end = (reason: Outcome["reason"], message?: string) => {
+    if (outcome) return;
+    outcome = { reason, message };
+    run.abort();
+    settle();
+  };
+  onAbort(env.signal, () => end("cancelled"));
 
   const progress = () => {
     lastActivity = Date.now();
     const accounted = done.size + failed.size + lost.size;
     emit({ type: "progress", done: accounted, total: o.jobs });
-    if (accounted >= o.jobs) settle("done");
+    if (accounted >= o.jobs) end("done");
   };
+  const isJob = (job: number) => Number.isInteger(job) && job >= 0 && job < o.jobs;
   const queue: Queue = {
     variant: o.variant,
     names: n,
@@ -83,6 +99,7 @@ export async function runJobQueue(env: ScenarioEnv, o: JobQueueOptions): Promise
     ctx: env.ctx,
     hub: env.hub,
     openConn: env.openConn,
+    isJob,
     working(job, worker) {
       byWorker.set(job, worker);
       lastActivity = Date.now();
@@ -108,67 +125,80 @@ export async function runJobQueue(env: ScenarioEnv, o: JobQueueOptions): Promise
   const resultListener = {
     onMessage(m: { payload: Buffer }) {
       const job = Number(m.payload.toString("utf8"));
-      if (!Number.isInteger(job) || job < 0 || job >= o.jobs || done.has(job)) return;
+      if (!isJob(job) || done.has(job)) return;
       done.add(job);
+      // Answered after all (from the console, say): no longer failed or lost.
+      failed.delete(job);
       lost.delete(job);
       emit({ type: "job", job, state: "done", worker: byWorker.get(job) ?? "console" });
       progress();
     },
   };
   const workers: Worker[] = [];
+  let watchdog: NodeJS.Timeout | undefined;
+  const tasks: Promise<unknown>[] = [];
   try {
-    await env.hub.add(resultListener, "channel", [resultChannel]);
+    await withSignal(env.hub.add(resultListener, "channel", [resultChannel]), signal);
     emit({ type: "cmd", actor: "master", line: `SUBSCRIBE ${n.results}`, text: `1) "subscribe"\n2) "${n.results}"\n3) (integer) 1` });
     await setup(master, o);
-    for (let i = 1; i <= o.workers; i++) workers.push(await startWorker(queue, i, o.crashWorker === i));
+    for (let i = 1; i <= o.workers && !signal.aborted; i++) workers.push(await startWorker(queue, i, o.crashWorker === i));
     env.controls.crash = (w) => workers[w - 1]?.crash() ?? false;
 
-    const janitor = o.variant === "reliable-list" ? runJanitor(master, queue, workers, signal) : Promise.resolve();
-    const watchdog = setInterval(() => {
+    if (o.variant === "reliable-list") tasks.push(runJanitor(master, queue, workers, signal));
+    watchdog = setInterval(() => {
       // With no server-side worker the learner is the worker, typing PUBLISH by hand: give them time.
       const stallMs = o.workers === 0 ? MANUAL_STALL_MS : Math.max(STALL_MIN_MS, 2 * o.workMs + 4000);
-      if (dispatched === o.jobs && Date.now() - lastActivity > stallMs) settle("stalled");
-      if (Date.now() - t0 > MAX_RUN_MS) settle("timeout");
+      if (dispatched === o.jobs && Date.now() - lastActivity > stallMs) end("stalled");
+      if (Date.now() - t0 > MAX_RUN_MS) end("timeout");
     }, 250);
 
-    const dispatching = (async () => {
-      for (let job = 0; job < o.jobs && !signal.aborted; job++) {
-        await dispatch(master, o, job, (state, extra) => {
-          if (state === "failed") failed.add(job);
-          emit({ type: "job", job, state, ...extra });
-          if (state === "failed") progress();
-        });
-        dispatched++;
-        lastActivity = Date.now();
-        if (failed.has(job)) await pause(Math.max(200, Math.round(o.workMs * 1.5)), signal); // the notes: time.sleep(3)
-        else if (o.intervalMs) await pause(o.intervalMs, signal);
-      }
-    })();
-
-    const aborted = new Promise<"cancelled">((r) => signal.addEventListener("abort", () => r("cancelled"), { once: true }));
-    const reason = await Promise.race([settled, aborted]);
-    clearInterval(watchdog);
-    for (const w of workers) w.stop();
-    await Promise.allSettled([dispatching, janitor, ...workers.map((w) => w.finished)]);
-    const summary: Record<string, number> = {
-      jobs: o.jobs,
-      dispatched,
-      done: done.size,
-      failed: failed.size,
-      lost: lost.size,
-      recovered: recovered.size,
-      missing: o.jobs - done.size - failed.size - lost.size,
-      ms: Date.now() - t0,
-    };
-    if (o.variant === "stream" && reason !== "cancelled") {
-      const p = await master.call(["XPENDING", n.jobs, n.group]).catch(() => null);
-      if (p?.t === "array" && p.v[0]) summary.pending = asInt(p.v[0]);
-    }
-    emit({ type: "end", reason, summary });
+    tasks.push(
+      (async () => {
+        for (let job = 0; job < o.jobs && !signal.aborted; job++) {
+          await dispatch(master, o, job, (state, extra) => {
+            if (state === "failed") failed.add(job);
+            emit({ type: "job", job, state, ...extra });
+            if (state === "failed") progress();
+          });
+          dispatched++;
+          lastActivity = Date.now();
+          if (failed.has(job)) await pause(Math.max(200, Math.round(o.workMs * 1.5)), signal); // the notes: time.sleep(3)
+          else if (o.intervalMs) await pause(o.intervalMs, signal);
+        }
+      })().catch((e) => end("error", messageOf(e, "The master could not dispatch a job."))),
+    );
+    await settled;
+  } catch (e) {
+    end("error", messageOf(e, "The job queue could not start."));
   } finally {
+    clearInterval(watchdog);
+    run.abort();
     for (const w of workers) w.stop();
-    await env.hub.remove(resultListener);
+    await Promise.allSettled([...tasks, ...workers.map((w) => w.finished)]);
+    void env.hub.remove(resultListener);
   }
+  const { reason, message } = (outcome as Outcome | null) ?? { reason: "error" };
+  const summary: Record<string, number> = {
+    jobs: o.jobs,
+    dispatched,
+    done: done.size,
+    failed: failed.size,
+    lost: lost.size,
+    recovered: recovered.size,
+    missing: Math.max(0, o.jobs - done.size - failed.size - lost.size),
+    ms: Date.now() - t0,
+  };
+  if (o.variant === "stream" && reason !== "cancelled") {
+    const p = await master.call(["XPENDING", n.jobs, n.group]).catch(() => null);
+    if (p?.t === "array" && p.v[0]) summary.pending = asInt(p.v[0]);
+  }
+  emit({ type: "end", reason, summary, ...(message ? { message } : {}) });
+}
+
+function messageOf(e: unknown, fallback: string): string {
+  if (isSandboxError(e)) return e.message;
+  console.error("[job-queue]", e);
+  return fallback;
 }
 
 async function setup(master: SandboxedClient, o: JobQueueOptions): Promise<void> {
@@ -196,7 +226,7 @@ async function dispatch(
   }
   const r: Reply =
     o.variant === "stream" ? await master.call(["XADD", n.jobs, "*", "job", String(job)]) : await master.call(["LPUSH", n.jobs, String(job)]);
-  if (r.t === "error") throw new Error(`dispatch failed: ${r.v}`);
+  if (r.t === "error") throw new SandboxError("bad_request", `The master's ${o.variant === "stream" ? "XADD" : "LPUSH"} failed: ${r.v}`);
   report("dispatched", { lane: n.jobs });
 }
 
@@ -208,7 +238,8 @@ async function dispatch(
 async function runJanitor(master: SandboxedClient, q: Queue, workers: Worker[], signal: AbortSignal): Promise<void> {
   const quiet = new SandboxedClient(q.ctx, "master", q.emit, undefined, true);
   const every = Math.max(300, Math.round(q.workMs / 2));
-  while (!signal.aborted && workers.some((w) => !w.stopped)) {
+  // Until the run ends: a job left by the last live worker waits here for the next one (or the learner).
+  while (!signal.aborted) {
     await pause(every, signal);
     if (signal.aborted || workers.length === 0) break;
     const alive = await quiet.call(["MGET", ...workers.map((w) => q.names.alive(w.name))]).catch(() => null);

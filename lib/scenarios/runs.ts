@@ -29,14 +29,21 @@ type G = typeof globalThis & { [KEY]?: ScenarioRuns };
 
 export function scenarioRuns(): ScenarioRuns {
   const g = globalThis as G;
-  return (g[KEY] ??= new ScenarioRuns({ perSession: 4, perIp: 12, maxConnections: Number(process.env.PLAYGROUND_MAX_SCENARIO_CONNECTIONS) || 60 }));
+  return (g[KEY] ??= new ScenarioRuns({
+    perSession: 4,
+    perIp: 12,
+    maxRuns: 200,
+    // One visitor's four variants side by side at 10 workers each hold 30.
+    connectionsPerIp: 30,
+    maxConnections: Number(process.env.PLAYGROUND_MAX_SCENARIO_CONNECTIONS) || 120,
+  }));
 }
 
 export class ScenarioRuns {
   private runs = new Map<string, RunHandle>();
   private conns = 0;
 
-  constructor(readonly opts: { perSession: number; perIp: number; maxConnections: number }) {}
+  constructor(readonly opts: { perSession: number; perIp: number; maxRuns: number; connectionsPerIp: number; maxConnections: number }) {}
 
   /** Registers a run; throws "busy" (HTTP 503/409-like) when a bound would be passed. */
   begin(sessionId: string, ip: string, kind: string, connections: number): RunHandle {
@@ -48,8 +55,16 @@ export class ScenarioRuns {
       throw new SandboxError("busy", `You already have ${mine.length} scenarios running (at most ${this.opts.perSession}). Wait for one to end.`, 5);
     }
     // Sessions are free to create: the client's address bounds them too.
-    if ([...this.runs.values()].filter((r) => r.ip === ip).length >= this.opts.perIp) {
+    const fromIp = [...this.runs.values()].filter((r) => r.ip === ip);
+    if (fromIp.length >= this.opts.perIp) {
       throw new SandboxError("busy", `Your network already has ${this.opts.perIp} scenarios running. Wait for one to end.`, 10);
+    }
+    const ipConns = fromIp.reduce((n, r) => n + r.conns, 0);
+    if (ipConns + connections > this.opts.connectionsPerIp) {
+      throw new SandboxError("busy", `Your running scenarios' workers already hold ${ipConns} connections (at most ${this.opts.connectionsPerIp}). Use fewer workers, or wait for a run to end.`, 10);
+    }
+    if (this.runs.size >= this.opts.maxRuns) {
+      throw new SandboxError("busy", "The playground is running many scenarios right now; try again in a minute.", 30);
     }
     if (this.conns + connections > this.opts.maxConnections) {
       throw new SandboxError("busy", "The playground is running many scenarios right now; try again in a minute.", 30);
@@ -100,5 +115,34 @@ export function pause(ms: number, ...signals: AbortSignal[]): Promise<void> {
     };
     const timer = setTimeout(done, ms);
     for (const s of signals) s.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** Calls `fn` once the signal fires — at once when it already has (a listener added late never fires). */
+export function onAbort(signal: AbortSignal, fn: () => void): () => void {
+  if (signal.aborted) {
+    fn();
+    return () => {};
+  }
+  signal.addEventListener("abort", fn, { once: true });
+  return () => signal.removeEventListener("abort", fn);
+}
+
+/** Rejects when the signal fires first, or after `ms` (a hub call waits for Redis while it is down). */
+export function withSignal<T>(p: Promise<T>, signal: AbortSignal, ms = 5000): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let off = () => {};
+    let timer: NodeJS.Timeout | undefined;
+    const done = (f: () => void) => {
+      clearTimeout(timer);
+      off();
+      f();
+    };
+    timer = setTimeout(() => done(() => reject(new SandboxError("redis_unavailable"))), ms);
+    off = onAbort(signal, () => done(() => reject(new SandboxError("bad_request", "Cancelled."))));
+    p.then(
+      (v) => done(() => resolve(v)),
+      (e) => done(() => reject(e)),
+    );
   });
 }

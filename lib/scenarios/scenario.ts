@@ -6,7 +6,7 @@ import type { Session } from "@/lib/session";
 import type { SubscriberHub } from "@/lib/streaming/subscriber-hub";
 import { SandboxError } from "@/lib/errors";
 import type { ScenarioEvent } from "./events";
-import { dedicatedConnection, scenarioRuns, type RunControls } from "./runs";
+import { dedicatedConnection, onAbort, scenarioRuns, type RunControls } from "./runs";
 import { JobQueueOptions, runJobQueue } from "./job-queue";
 import { PipelineOptions, VisitorsOptions, runPipelineRace, runVisitors } from "./races";
 import { touchNamespace } from "@/lib/reaper";
@@ -39,7 +39,7 @@ export const SCENARIO_NAMES = Object.keys(SCENARIOS) as ScenarioName[];
 
 /** Checks a scenario's options; throws bad_request naming what is wrong. */
 export function parseScenario(name: string, body: unknown): { name: ScenarioName; options: Record<string, unknown> } {
-  if (!(name in SCENARIOS)) throw new SandboxError("not_found", `No scenario "${name}". There are: ${SCENARIO_NAMES.join(", ")}.`);
+  if (!Object.hasOwn(SCENARIOS, name)) throw new SandboxError("not_found", `No scenario "${name}". There are: ${SCENARIO_NAMES.join(", ")}.`);
   const parsed = SCENARIOS[name as ScenarioName].options.safeParse(body ?? {});
   if (!parsed.success) {
     const i = parsed.error.issues[0];
@@ -74,8 +74,7 @@ export async function runScenario(
   const handle = runs.begin(session.id, ip, spec.kind(options), spec.connections(options));
   // Every worker and pause listens to the run's signal: more than Node's default of 10.
   setMaxListeners(200, handle.abort.signal);
-  const onAbort = () => handle.abort.abort();
-  signal.addEventListener("abort", onAbort, { once: true });
+  const offAbort = onAbort(signal, () => handle.abort.abort()); // the client may be gone already
   const conns: RespConnection[] = [];
   touchNamespace(rt, session.id);
   try {
@@ -106,7 +105,7 @@ export async function runScenario(
       } else emit({ type: "end", reason: "cancelled", summary: {} });
     }
   } finally {
-    signal.removeEventListener("abort", onAbort);
+    offAbort();
     for (const c of conns) c.close();
     runs.end(handle);
   }

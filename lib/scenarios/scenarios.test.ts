@@ -135,6 +135,34 @@ describe("bounds and cancelling", () => {
     expect(rt.hub().counts()).toEqual(before);
   });
 
+  it("a run cancelled before it started ends at once and holds nothing", async () => {
+    const ac = new AbortController();
+    ac.abort();
+    const t0 = Date.now();
+    const { end } = await run(fresh().session, "job-queue", { variant: "reliable-list", jobs: 50, workers: 5, workMs: 1000 }, ac.signal);
+    expect(end.reason).toBe("cancelled");
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(scenarioRuns().stats()).toEqual({ runs: 0, connections: 0 });
+  });
+
+  it("ends with the reason when the master cannot dispatch (the learner made list:jobs a string)", async () => {
+    const { session } = fresh();
+    const events: ScenarioEvent[] = [];
+    const { options } = parseScenario("job-queue", { variant: "list", jobs: 5, workers: 2, workMs: 10, intervalMs: 0 });
+    await runScenario(
+      session,
+      "job-queue",
+      options,
+      (e) => {
+        events.push(e);
+        if (e.type === "cmd" && e.line === "DEL list:jobs") void execCommand(session, { command: "SET list:jobs oops" });
+      },
+      new AbortController().signal,
+    );
+    expect(events.at(-1)).toMatchObject({ type: "end", reason: "error", message: expect.stringMatching(/LPUSH failed: WRONGTYPE/) });
+    expect(scenarioRuns().stats()).toEqual({ runs: 0, connections: 0 });
+  });
+
   it("refuses a second run of the same kind, and bad options with what is wrong", async () => {
     const { session } = fresh();
     const ac = new AbortController();
@@ -147,12 +175,13 @@ describe("bounds and cancelling", () => {
     expect(() => parseScenario("job-queue", { workers: 6, channels: 5 })).toThrow(/at most as many workers as channels/);
     expect(() => parseScenario("job-queue", { color: "red" })).toThrow(/color/);
     expect(() => parseScenario("nope", {})).toThrow(/No scenario "nope"/);
+    expect(() => parseScenario("constructor", {})).toThrow(/No scenario "constructor"/);
   });
 });
 
 describe("ScenarioRuns bounds", () => {
   it("caps runs per session, per client address and worker connections in all; another session cannot find a run", () => {
-    const runs = new ScenarioRuns({ perSession: 2, perIp: 3, maxConnections: 10 });
+    const runs = new ScenarioRuns({ perSession: 2, perIp: 3, maxRuns: 100, connectionsPerIp: 100, maxConnections: 10 });
     const a = runs.begin("s1", "ip1", "job-queue:list", 5);
     runs.begin("s1", "ip1", "job-queue:stream", 5);
     expect(() => runs.begin("s1", "ip1", "pipeline", 0)).toThrow(/already have 2 scenarios/);
@@ -164,6 +193,12 @@ describe("ScenarioRuns bounds", () => {
     runs.end(a);
     expect(a.abort.signal.aborted).toBe(true);
     expect(runs.stats()).toEqual({ runs: 2, connections: 5 });
+    const perIp = new ScenarioRuns({ perSession: 4, perIp: 10, maxRuns: 3, connectionsPerIp: 8, maxConnections: 100 });
+    perIp.begin("a", "ip", "job-queue:list", 5);
+    expect(() => perIp.begin("b", "ip", "job-queue:stream", 5)).toThrow(/already hold 5 connections \(at most 8\)/);
+    perIp.begin("c", "ip2", "visitors", 0);
+    perIp.begin("d", "ip3", "visitors", 0);
+    expect(() => perIp.begin("e", "ip4", "visitors", 0)).toThrow(/many scenarios right now/);
   });
 });
 
@@ -220,6 +255,25 @@ describe("POST /api/v1/scenarios/<name> (SSE)", () => {
     expect((await post("/api/v1/scenarios/job-queue", {})).status).toBe(401);
     expect((await post("/api/v1/scenarios/nope", {}, token)).status).toBe(404);
     expect((await post("/api/v1/scenarios/runs/abcdef/crash", { worker: 1 }, token)).status).toBe(404);
+    expect((await post("/api/v1/scenarios/constructor", {}, token)).status).toBe(404);
+  });
+
+  it("answers 409 with a message when the same kind of run is already going", async () => {
+    const { token } = fresh();
+    const ac = new AbortController();
+    const first = await fetch(`${base}/api/v1/scenarios/job-queue`, {
+      method: "POST",
+      body: JSON.stringify({ jobs: 5, workers: 1, channels: 1, workMs: 3000, intervalMs: 0 }),
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      signal: ac.signal,
+    });
+    expect(first.status).toBe(200);
+    const second = await post("/api/v1/scenarios/job-queue", { jobs: 5 }, token);
+    expect(second.status).toBe(409);
+    expect(((await second.json()) as { error: { message: string } }).error.message).toMatch(/already going/);
+    ac.abort();
+    for (let i = 0; i < 100 && scenarioRuns().stats().runs > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(scenarioRuns().stats().runs).toBe(0);
   });
 
   it("crashes a worker of a running queue on request, and closing the request cancels the run", async () => {
