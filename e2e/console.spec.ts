@@ -1,7 +1,6 @@
 import fs from "node:fs";
-import AxeBuilder from "@axe-core/playwright";
 import { startRedisServer } from "@/lib/redis/embedded";
-import { ConsolePage, expect, test } from "./fixtures";
+import { ConsolePage, expect, expectNoAxeViolations, test } from "./fixtures";
 import { readState, writeState } from "./state";
 
 test.describe("the console", () => {
@@ -138,8 +137,7 @@ test.describe("accessibility", () => {
   for (const path of ["/", "/playground", "/lessons"]) {
     test(`${path} has no axe violations`, async ({ page }) => {
       await page.goto(path);
-      const results = await new AxeBuilder({ page }).analyze();
-      expect(results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`)).toEqual([]);
+      await expectNoAxeViolations(page);
     });
   }
 });

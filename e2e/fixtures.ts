@@ -1,3 +1,4 @@
+import AxeBuilder from "@axe-core/playwright";
 import { test as base, expect, type Locator, type Page } from "@playwright/test";
 
 /** The console, driven as a learner would: keyboard into the prompt. */
@@ -40,3 +41,9 @@ export const test = base.extend<{ console: ConsolePage }>({
 });
 
 export { expect };
+
+/** Checks the page as it is now with axe; the list of violations must be empty. */
+export async function expectNoAxeViolations(page: Page, when?: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze();
+  expect(results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`), when).toEqual([]);
+}

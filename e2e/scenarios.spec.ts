@@ -1,6 +1,5 @@
-import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "@playwright/test";
-import { test, expect, ConsolePage } from "./fixtures";
+import { test, expect, expectNoAxeViolations, ConsolePage } from "./fixtures";
 
 /** The job-queue lab on the message-queue lesson, driven through its labelled controls. */
 class JobQueueLab {
@@ -45,8 +44,7 @@ test.describe("the job queue, live", () => {
     await expect(run.getByTestId("receivers").first()).toHaveText("last PUBLISH → (integer) 1");
     await expect(run.getByRole("progressbar")).toHaveAttribute("aria-valuenow", "12");
     await expect(run.getByRole("list", { name: "Pub/sub commands" })).toContainText("PUBLISH CHANNEL_DISPATCH_");
-    const axe = await new AxeBuilder({ page }).analyze();
-    expect(axe.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`), "after a run").toEqual([]);
+    await expectNoAxeViolations(page, "after a run");
   });
 
   test("a crashed worker's job is lost on pub/sub and recovered on the stream", async ({ page }) => {
@@ -127,8 +125,7 @@ test.describe("accessibility of the live lessons", () => {
   for (const path of ["/lessons/message-queue", "/lessons/pipelines", "/lessons/page-counter"]) {
     test(`${path} has no axe violations`, async ({ page }) => {
       await page.goto(path);
-      const results = await new AxeBuilder({ page }).analyze();
-      expect(results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`)).toEqual([]);
+      await expectNoAxeViolations(page);
     });
   }
 });

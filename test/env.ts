@@ -1,4 +1,4 @@
-import { inject } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
 import { resetRuntime, runtime } from "@/lib/runtime";
 
 /**
@@ -15,4 +15,26 @@ export function useTestRuntime(env: Record<string, string> = {}) {
   resetRuntime();
   const rt = runtime();
   return rt;
+}
+
+/**
+ * The JSON API (lib/http/api.ts) on a real HTTP server on a free port for the
+ * file's tests, closed after them. `api.base` is set once the server listens.
+ */
+export function useApiServer(rt: { conn: { waitReady(): Promise<void> } }): { base: string } {
+  const api = { base: "" };
+  let server: import("node:http").Server;
+  beforeAll(async () => {
+    const http = await import("node:http");
+    const { handleApi } = await import("@/lib/http/api");
+    await rt.conn.waitReady();
+    server = http.createServer((req, res) => void handleApi(req, res));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    api.base = `http://127.0.0.1:${(server.address() as import("node:net").AddressInfo).port}`;
+  });
+  afterAll(() => {
+    server.closeAllConnections();
+    return new Promise<void>((r) => server.close(() => r()));
+  });
+  return api;
 }

@@ -1,8 +1,5 @@
-import http from "node:http";
-import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { useTestRuntime } from "@/test/env";
-import { handleApi } from "@/lib/http/api";
+import { describe, expect, it } from "vitest";
+import { useApiServer, useTestRuntime } from "@/test/env";
 import { execCommand } from "@/lib/exec";
 import { issueSession, type Session } from "@/lib/session";
 import { readSse } from "@/lib/streaming/sse-parse";
@@ -11,19 +8,7 @@ import { ScenarioRuns, scenarioRuns } from "./runs";
 import type { ScenarioEvent } from "./events";
 
 const rt = useTestRuntime();
-let base = "";
-let server: http.Server;
-
-beforeAll(async () => {
-  await rt.conn.waitReady();
-  server = http.createServer((req, res) => void handleApi(req, res));
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(() => {
-  server.closeAllConnections();
-  return new Promise<void>((r) => server.close(() => r()));
-});
+const api = useApiServer(rt);
 
 const fresh = () => issueSession(rt.config.sessionSecret);
 
@@ -226,7 +211,7 @@ describe("finite streams for long lesson steps", () => {
 
 describe("POST /api/v1/scenarios/<name> (SSE)", () => {
   const post = (path: string, body: unknown, token?: string) =>
-    fetch(base + path, {
+    fetch(api.base + path, {
       method: "POST",
       body: JSON.stringify(body),
       headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -261,7 +246,7 @@ describe("POST /api/v1/scenarios/<name> (SSE)", () => {
   it("answers 409 with a message when the same kind of run is already going", async () => {
     const { token } = fresh();
     const ac = new AbortController();
-    const first = await fetch(`${base}/api/v1/scenarios/job-queue`, {
+    const first = await fetch(`${api.base}/api/v1/scenarios/job-queue`, {
       method: "POST",
       body: JSON.stringify({ jobs: 5, workers: 1, channels: 1, workMs: 3000, intervalMs: 0 }),
       headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
@@ -279,7 +264,7 @@ describe("POST /api/v1/scenarios/<name> (SSE)", () => {
   it("crashes a worker of a running queue on request, and closing the request cancels the run", async () => {
     const { token } = fresh();
     const ac = new AbortController();
-    const res = await fetch(`${base}/api/v1/scenarios/job-queue`, {
+    const res = await fetch(`${api.base}/api/v1/scenarios/job-queue`, {
       method: "POST",
       body: JSON.stringify({ variant: "reliable-list", jobs: 30, workers: 2, workMs: 500, intervalMs: 0 }),
       headers: { "content-type": "application/json", authorization: `Bearer ${token}` },

@@ -1,32 +1,17 @@
-import http from "node:http";
-import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { useTestRuntime } from "@/test/env";
-import { handleApi } from "@/lib/http/api";
+import { describe, expect, it } from "vitest";
+import { useApiServer, useTestRuntime } from "@/test/env";
 import { execCommand } from "@/lib/exec";
 import { issueSession } from "@/lib/session";
 import { readSse } from "@/lib/streaming/sse-parse";
 
 const rt = useTestRuntime();
-let base = "";
-let server: http.Server;
-
-beforeAll(async () => {
-  await rt.conn.waitReady();
-  server = http.createServer((req, res) => void handleApi(req, res));
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(() => {
-  server.closeAllConnections();
-  return new Promise<void>((r) => server.close(() => r()));
-});
+const api = useApiServer(rt);
 
 /** Opens an SSE stream and collects its events until aborted. */
 function openStream(token: string, query: string) {
   const ac = new AbortController();
   const events: Array<{ event: string; data: { text?: string } }> = [];
-  const ready = fetch(`${base}/api/v1/stream?${query}`, { headers: { authorization: `Bearer ${token}` }, signal: ac.signal }).then(async (res) => {
+  const ready = fetch(`${api.base}/api/v1/stream?${query}`, { headers: { authorization: `Bearer ${token}` }, signal: ac.signal }).then(async (res) => {
     expect(res.status).toBe(200);
     void readSse(res.body!, ({ event, data }) => events.push({ event, data: JSON.parse(data) })).catch(() => {
       /* aborted */
@@ -81,9 +66,9 @@ describe("GET /api/v1/stream and the subscriber hub", () => {
 
   it("answers 400 without channels and 401 without a session", async () => {
     const a = issueSession(rt.config.sessionSecret);
-    const r = await fetch(`${base}/api/v1/stream`, { headers: { authorization: `Bearer ${a.token}` } });
+    const r = await fetch(`${api.base}/api/v1/stream`, { headers: { authorization: `Bearer ${a.token}` } });
     expect(r.status).toBe(400);
     expect((await r.json()).error.message).toMatch(/at least one channel/);
-    expect((await fetch(`${base}/api/v1/stream?channels=x`)).status).toBe(401);
+    expect((await fetch(`${api.base}/api/v1/stream?channels=x`)).status).toBe(401);
   });
 });
