@@ -1,16 +1,17 @@
 import type { Metadata } from "next";
 import { Console } from "@/components/console";
 import { JobQueueLab } from "@/components/scenarios/job-queue";
+import { LessonPreview, lessonTitle } from "@/components/lesson-preview";
 
-export const metadata: Metadata = { title: "A pub/sub job queue" };
+export const metadata: Metadata = { title: lessonTitle("message-queue") };
 
 export default function MessageQueue() {
   return (
-    <div className="space-y-6">
-      <header className="space-y-2">
-        <p className="text-sm text-slate-600 dark:text-slate-400">Lesson 6 · live preview</p>
-        <h1 className="text-2xl font-bold">A pub/sub job queue</h1>
-        <p className="max-w-3xl text-slate-700 dark:text-slate-300">
+    <LessonPreview
+      slug="message-queue"
+      intro={
+        <>
+          <p className="max-w-3xl text-slate-700 dark:text-slate-300">
           The notes&apos; master dispatches jobs to <code className="font-mono">CHANNEL_DISPATCH_1</code>…<code className="font-mono">_5</code>; five
           workers each subscribe to one channel, work for two seconds and publish the result on <code className="font-mono">CHANNEL_RESULT</code>. Here
           it runs for real, in your sandbox. Join in from the console: <code className="font-mono">SUBSCRIBE CHANNEL_DISPATCH_3</code> shows one
@@ -21,7 +22,9 @@ export default function MessageQueue() {
           undefined <code className="font-mono">r</code> is its own <code className="font-mono">conn</code>, and <code className="font-mono">print</code> is
           a function. Pub/sub delivers each message at most once, to whoever is subscribed at that moment: crash a worker and compare.
         </p>
-      </header>
+        </>
+      }
+    >
       <JobQueueLab
         aside={
           <div className="space-y-2">
@@ -30,6 +33,6 @@ export default function MessageQueue() {
           </div>
         }
       />
-    </div>
+    </LessonPreview>
   );
 }
