@@ -11,6 +11,7 @@ import { clientIp, CLIENT_IP_HEADER } from "@/lib/rate-limit";
 import { checkWall, wallWarning } from "@/lib/wall-check";
 import { pageSessionCookie, SESSION_COOKIE } from "@/lib/session";
 import { startReaper } from "@/lib/reaper";
+import { localeRedirect } from "@/lib/i18n/locales";
 
 export interface RunningServer {
   port: number;
@@ -38,6 +39,12 @@ export async function startServer(opts: { port: number; host?: string; dev?: boo
     // Server actions cannot see the socket: hand them the client address in a
     // header of our own, always overwritten so a client cannot choose it.
     req.headers[CLIENT_IP_HEADER] = clientIp(req.socket.remoteAddress, req.headers["x-forwarded-for"], rt.config.trustProxy) ?? "";
+    // Pages live under /en/… and /zh/…: an unprefixed URL goes to the visitor's language.
+    const localized = localeRedirect(req.method, req.url, req.headers.cookie, req.headers["accept-language"]);
+    if (localized) {
+      res.writeHead(307, { location: localized, vary: "Cookie, Accept-Language", "cache-control": "no-store" }).end();
+      return;
+    }
     const fresh = pageSessionCookie(rt.config.sessionSecret, req.method, req.url, req.headers.cookie);
     if (fresh) {
       res.appendHeader("set-cookie", fresh.setCookie);

@@ -1,17 +1,24 @@
 "use client";
 
-import { useCallback, useEffect, useId, useRef, useState } from "react";
+import { useCallback, useEffect, useId, useImperativeHandle, useRef, useState } from "react";
 import { formatReply } from "@/lib/cli/format-reply";
 import { completions, hint } from "@/lib/cli/completion";
 import type { CommandDoc } from "@/lib/command-docs";
 import type { Reply } from "@/lib/resp/reply";
-import { loadCommandDocs, redisStatus, resetMyData, runCommand } from "@/app/playground/actions";
+import { loadCommandDocs, redisStatus, resetMyData, runCommand } from "@/app/actions";
 import { useHistory } from "./use-history";
 import { useSubscription } from "./use-subscription";
 import { usePersistentFlag } from "./use-persistent-flag";
+import { useT } from "./i18n";
+
+/** What a lesson page can do with the console: run a block's commands in it, as if typed. */
+export interface ConsoleHandle {
+  run(line: string, client?: string): Promise<{ reply?: Reply; text: string; failure?: string }>;
+  note(text: string): void;
+}
 
 type Entry =
-  | { id: number; kind: "command"; input: string; reply?: Reply; ms?: number; notice?: string; pending: boolean; failure?: string }
+  | { id: number; kind: "command"; input: string; client?: string; reply?: Reply; ms?: number; notice?: string; pending: boolean; failure?: string }
   | { id: number; kind: "stream"; reply: Reply }
   | { id: number; kind: "note"; text: string; tone: "info" | "error" };
 
@@ -32,7 +39,8 @@ function tabId(): string {
  * The free console: a redis-cli in the browser. Keyboard first — Enter runs,
  * ↑/↓ walk the history, Tab completes, Ctrl+L clears, Esc empties the prompt.
  */
-export function Console() {
+export function Console({ handle, onCommand }: { handle?: React.Ref<ConsoleHandle>; onCommand?: () => void } = {}) {
+  const t = useT().console;
   const [entries, setEntries] = useState<Entry[]>([]);
   const [value, setValue] = useState("");
   const [docs, setDocs] = useState<CommandDoc[]>([]);
@@ -70,7 +78,7 @@ export function Console() {
     const timer = setInterval(async () => {
       if (await redisStatus().catch(() => false)) {
         setDown(false);
-        note("Redis is back. Commands sent during the outage did not run; run them again if you need them.", "info");
+        note(t.back, "info");
         if (docs.length === 0) void loadDocs();
       }
     }, 2000);
@@ -87,13 +95,13 @@ export function Console() {
     setEntries((e) => [...e, { id: nextId.current++, kind: "note", text, tone }]);
   }
 
-  async function run(line: string) {
+  async function run(line: string, client?: string): Promise<{ reply?: Reply; text: string; failure?: string }> {
     const id = nextId.current++;
-    setEntries((e) => [...e, { id, kind: "command", input: line, pending: true }]);
-    history.push(line);
+    setEntries((e) => [...e, { id, kind: "command", input: line, client, pending: true }]);
+    if (!client) history.push(line);
     setBusy(true);
     try {
-      const r = await runCommand(line, tabId());
+      const r = await runCommand(line, client ? `${tabId()}-${client}`.slice(0, 40) : tabId());
       setEntries((e) =>
         e.map((x) =>
           x.id === id && x.kind === "command"
@@ -104,17 +112,22 @@ export function Console() {
         ),
       );
       if (!r.ok && r.unavailable) setDown(true);
-      if (r.ok) {
+      if (r.ok && !client) {
         const word = line.trim().split(/\s+/, 1)[0].toUpperCase();
         if (word === "MULTI" && r.value.reply.t === "status") setInTx(true);
         if ((word === "EXEC" || word === "DISCARD") || /discarded/.test(r.value.notice ?? "") || /discarded/.test(r.value.text)) setInTx(false);
       }
+      return r.ok ? { reply: r.value.reply, text: r.value.text } : { text: r.message, failure: r.message };
     } catch {
-      setEntries((e) => e.map((x) => (x.id === id && x.kind === "command" ? { ...x, pending: false, failure: "The app server did not answer. Check your connection and try again." } : x)));
+      setEntries((e) => e.map((x) => (x.id === id && x.kind === "command" ? { ...x, pending: false, failure: t.noAnswer } : x)));
+      return { text: t.noAnswer, failure: t.noAnswer };
     } finally {
       setBusy(false);
+      onCommand?.();
     }
   }
+
+  useImperativeHandle(handle, () => ({ run, note: (text: string) => note(text, "info") }));
 
   function onKeyDown(e: React.KeyboardEvent<HTMLInputElement>) {
     if (e.key !== "Tab") tabState.current = null;
@@ -162,12 +175,13 @@ export function Console() {
     if (!confirmReset) return setConfirmReset(true);
     setConfirmReset(false);
     const r = await resetMyData();
-    if (r.ok) note(`Your data was reset: ${r.value} key${r.value === 1 ? "" : "s"} deleted.`, "info");
+    if (r.ok) note(t.resetDone(r.value), "info");
     else {
       note(r.message, "error");
       if (r.unavailable) setDown(true);
     }
     inputRef.current?.focus();
+    onCommand?.();
   }
 
   const transcript = () =>
@@ -177,7 +191,7 @@ export function Console() {
           ? x.text
           : x.kind === "stream"
             ? formatReply(x.reply, raw ? "raw" : "cli").replace(/\n$/, "")
-            : `${PROMPT} ${x.input}\n${x.reply ? formatReply(x.reply, raw ? "raw" : "cli").replace(/\n$/, "") : x.failure ?? ""}`,
+            : `${x.client ? `redis:${x.client}>` : PROMPT} ${x.input}\n${x.reply ? formatReply(x.reply, raw ? "raw" : "cli").replace(/\n$/, "") : x.failure ?? ""}`,
       )
       .join("\n");
 
@@ -186,31 +200,31 @@ export function Console() {
     "rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-50 dark:border-slate-700 dark:hover:bg-slate-800 aria-pressed:bg-slate-900 aria-pressed:text-white dark:aria-pressed:bg-slate-100 dark:aria-pressed:text-slate-900";
 
   return (
-    <section aria-label="Redis console" className="space-y-2">
+    <section aria-label={t.region} className="space-y-2">
       {down && (
         <div role="alert" className="rounded-md border border-amber-400 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-600 dark:bg-amber-950 dark:text-amber-100">
-          <strong>Redis is unavailable.</strong> Retrying every few seconds — this message goes away by itself when Redis is back.
+          <strong>{t.down}</strong> {t.downMore}
         </div>
       )}
       {sub.active && (
         <div role="status" className="flex flex-wrap items-center gap-2 rounded-md border border-sky-400 bg-sky-50 px-3 py-2 text-sm text-sky-900 dark:border-sky-700 dark:bg-sky-950 dark:text-sky-100">
           <span>
-            Subscribed to <strong>{sub.names.join(", ")}</strong> — messages appear as they arrive.
+            {t.subscribed} <strong>{sub.names.join(", ")}</strong> — {t.subscribedMore}
           </span>
           <button type="button" className="rounded border border-sky-600 px-2 py-0.5" onClick={() => sub.stop()}>
-            Stop <kbd className="font-mono text-xs">Ctrl+C</kbd>
+            {t.stop} <kbd className="font-mono text-xs">Ctrl+C</kbd>
           </button>
         </div>
       )}
-      <div className="flex flex-wrap items-center gap-2" role="toolbar" aria-label="Console options">
-        <button type="button" className={button} aria-pressed={raw} onClick={() => setRaw(!raw)} title="Show bulk strings decoded as UTF-8, like redis-cli --raw">
-          Raw output
+      <div className="flex flex-wrap items-center gap-2" role="toolbar" aria-label={t.options}>
+        <button type="button" className={button} aria-pressed={raw} onClick={() => setRaw(!raw)} title={t.rawTitle}>
+          {t.raw}
         </button>
-        <button type="button" className={button} onClick={() => setEntries([])} title="Clear the screen (Ctrl+L)">
-          Clear <kbd className="font-mono text-xs opacity-70">Ctrl+L</kbd>
+        <button type="button" className={button} onClick={() => setEntries([])} title={t.clearTitle}>
+          {t.clear} <kbd className="font-mono text-xs opacity-70">Ctrl+L</kbd>
         </button>
         <button type="button" className={button} onClick={() => void navigator.clipboard?.writeText(transcript())}>
-          Copy all
+          {t.copyAll}
         </button>
         <button
           type="button"
@@ -218,12 +232,12 @@ export function Console() {
           onClick={() => void onReset()}
           onBlur={() => setConfirmReset(false)}
         >
-          {confirmReset ? "Confirm: delete all my keys" : "Reset my data"}
+          {confirmReset ? t.resetConfirm : t.reset}
         </button>
       </div>
       <div className="overflow-hidden rounded-lg border border-slate-300 bg-slate-50 font-mono text-sm dark:border-slate-700 dark:bg-slate-950">
-        <div ref={logRef} role="log" aria-label="Console output" aria-live="polite" className="max-h-[60vh] min-h-48 overflow-y-auto p-3" data-testid="console-log">
-          {entries.length === 0 && <p className="text-slate-500 dark:text-slate-400">Connected to a live Redis. Type HELP for help.</p>}
+        <div ref={logRef} role="log" aria-label={t.output} aria-live="polite" className="max-h-[60vh] min-h-48 overflow-y-auto p-3" data-testid="console-log">
+          {entries.length === 0 && <p className="text-slate-600 dark:text-slate-400">{t.empty}</p>}
           {entries.map((x) =>
             x.kind === "stream" ? (
               <pre key={x.id} data-testid="stream-message" className="mb-1 whitespace-pre-wrap [overflow-wrap:anywhere]">
@@ -241,7 +255,7 @@ export function Console() {
         <div className="relative flex items-center gap-2 border-t border-slate-300 px-3 py-2 dark:border-slate-700">
           <label htmlFor={inputId} className="shrink-0 text-brand-700 dark:text-red-400" data-testid="prompt">
             {inTx ? PROMPT.replace(">", "(TX)>") : PROMPT}
-            <span className="sr-only"> Redis command</span>
+            <span className="sr-only"> {t.command}</span>
           </label>
           <div className="relative min-w-0 flex-1">
             <div aria-hidden className="pointer-events-none absolute inset-0 overflow-hidden whitespace-pre">
@@ -271,25 +285,30 @@ export function Console() {
         </div>
       </div>
       <p id={hintId} className="text-xs text-slate-500 dark:text-slate-400">
-        Enter runs · ↑/↓ history · Tab completes · Ctrl+L clears · Esc empties the prompt
-        {hintText ? <span className="sr-only">. Arguments: {hintText}</span> : null}
+        {t.keys}
+        {hintText ? (
+          <span className="sr-only">
+            . {t.arguments}: {hintText}
+          </span>
+        ) : null}
       </p>
     </section>
   );
 }
 
 function EntryView({ entry, raw }: { entry: Extract<Entry, { kind: "command" }>; raw: boolean }) {
+  const t = useT().console;
   const text = entry.reply ? formatReply(entry.reply, raw ? "raw" : "cli").replace(/\n$/, "") : "";
   const isError = entry.reply?.t === "error" || !!entry.failure;
   return (
     <div className="group mb-2" data-testid="entry">
       <div className="flex items-baseline gap-2">
         <span className="text-brand-700 dark:text-red-400" aria-hidden>
-          {PROMPT}
+          {entry.client ? `redis:${entry.client}>` : PROMPT}
         </span>
         <span className="min-w-0 flex-1 whitespace-pre-wrap [overflow-wrap:anywhere]">{entry.input}</span>
         {entry.ms !== undefined && (
-          <span className="shrink-0 text-xs text-slate-500 dark:text-slate-400" title="Round trip from the app server to Redis">
+          <span className="shrink-0 text-xs text-slate-500 dark:text-slate-400" title={t.roundTrip}>
             {entry.ms.toFixed(2)} ms
           </span>
         )}
@@ -298,9 +317,9 @@ function EntryView({ entry, raw }: { entry: Extract<Entry, { kind: "command" }>;
             type="button"
             className="shrink-0 rounded px-1 text-xs text-slate-500 underline-offset-2 opacity-70 hover:underline focus:opacity-100 group-hover:opacity-100 dark:text-slate-400"
             onClick={() => void navigator.clipboard?.writeText(text)}
-            aria-label={`Copy output of ${entry.input}`}
+            aria-label={t.copyOutput(entry.input)}
           >
-            Copy
+            {t.copy}
           </button>
         )}
       </div>

@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { parseCommandLine } from "@/lib/cli/parse-command";
 import type { Reply } from "@/lib/resp/reply";
+import { useT } from "./i18n";
 
 export type StreamEvent = { type: "reply"; reply: Reply } | { type: "note" | "error"; text: string };
 
@@ -18,6 +19,9 @@ export function useSubscription(onEvent: (e: StreamEvent) => void) {
   const [channels, setChannels] = useState<string[]>([]);
   const [patterns, setPatterns] = useState<string[]>([]);
   const source = useRef<EventSource | null>(null);
+  const t = useT().console;
+  const words = useRef(t);
+  words.current = t;
   const emit = useRef(onEvent);
   emit.current = onEvent;
 
@@ -33,10 +37,10 @@ export function useSubscription(onEvent: (e: StreamEvent) => void) {
     const reply = (e: MessageEvent) => emit.current({ type: "reply", reply: JSON.parse(e.data).reply });
     es.addEventListener("subscribe", reply);
     es.addEventListener("message", reply);
-    es.addEventListener("gap", (e) => emit.current({ type: "error", text: JSON.parse((e as MessageEvent).data).message }));
-    es.addEventListener("resumed", (e) => emit.current({ type: "note", text: JSON.parse((e as MessageEvent).data).message }));
+    es.addEventListener("gap", () => emit.current({ type: "error", text: words.current.gap }));
+    es.addEventListener("resumed", () => emit.current({ type: "note", text: words.current.resumed }));
     es.onerror = () => {
-      if (es.readyState === EventSource.CLOSED) emit.current({ type: "error", text: "The live stream was closed by the server." });
+      if (es.readyState === EventSource.CLOSED) emit.current({ type: "error", text: words.current.streamClosed });
     };
   }, []);
 
@@ -64,14 +68,14 @@ export function useSubscription(onEvent: (e: StreamEvent) => void) {
     setChannels(chs);
     setPatterns(pats);
     open(chs, pats);
-    if (chs.length + pats.length === 0) emit.current({ type: "note", text: "Left subscribed mode." });
+    if (chs.length + pats.length === 0) emit.current({ type: "note", text: words.current.left });
   };
 
   const stop = () => {
     setChannels([]);
     setPatterns([]);
     open([], []);
-    emit.current({ type: "note", text: "Left subscribed mode." });
+    emit.current({ type: "note", text: words.current.left });
   };
 
   return { active: channels.length + patterns.length > 0, names: [...channels, ...patterns], handles, run, stop };

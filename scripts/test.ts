@@ -47,15 +47,28 @@ function ensurePrerequisites() {
   const missing: string[] = [];
   if (!hasRedisServer()) missing.push("redis-server");
   if (!chromiumPath() && !playwrightChromium()) missing.push("chromium");
+  if (!hasPythonRedis()) missing.push("python3-redis");
   if (missing.length === 0) return;
-  if (canApt() && aptInstall(missing) && hasRedisServer() && (chromiumPath() || playwrightChromium())) return;
+  if (canApt() && aptInstall(missing) && hasRedisServer() && (chromiumPath() || playwrightChromium()) && hasPythonRedis()) return;
   if (missing.includes("chromium") && hasRedisServer()) {
     // Machines that can download may use Playwright's own Chromium.
     if (run(bin("playwright"), ["install", "chromium"]) === 0 && playwrightChromium()) return;
   }
   fail(
-    `The tests need ${missing.join(" and ")}: install ${missing.map((m) => (m === "chromium" ? "Chromium (Debian: apt-get install chromium; or set CHROMIUM_PATH)" : "Redis (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis)")).join(" and ")}, then run npm test again.`,
+    `The tests need ${missing.join(" and ")}: install ${missing
+      .map((m) =>
+        m === "chromium"
+          ? "Chromium (Debian: apt-get install chromium; or set CHROMIUM_PATH)"
+          : m === "python3-redis"
+            ? "redis-py for /usr/bin/python3, which runs the lessons' Python tabs (Debian: apt-get install python3-redis)"
+            : "Redis (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis)",
+      )
+      .join(" and ")}, then run npm test again.`,
   );
+}
+
+function hasPythonRedis(): boolean {
+  return spawnSync("/usr/bin/python3", ["-c", "import redis"], { stdio: "ignore" }).status === 0;
 }
 
 function playwrightChromium(): boolean {

@@ -5,13 +5,10 @@ import { useScenario } from "./use-scenario";
 import { emptyView, reduce, waiting, type JobQueueView } from "./job-queue-state";
 import { ProgressBar } from "./progress-bar";
 import { CommandLog } from "./command-log";
+import { useT } from "../i18n";
+import type { Messages } from "@/lib/i18n/messages";
 
-const VARIANTS = [
-  { id: "pubsub", label: "Pub/sub (the notes)", short: "Pub/sub", what: "PUBLISH to CHANNEL_DISPATCH_n; each worker SUBSCRIBEs to its channel." },
-  { id: "list", label: "List (LPUSH / BRPOP)", short: "List", what: "LPUSH onto list:jobs; workers BRPOP it." },
-  { id: "reliable-list", label: "Reliable list (BLMOVE)", short: "Reliable list", what: "Workers BLMOVE each job into a processing list of their own and LREM it when done." },
-  { id: "stream", label: "Stream consumer group", short: "Stream", what: "XADD to stream:jobs; workers XREADGROUP, XACK when done, XAUTOCLAIM a dead worker's entries." },
-] as const;
+const VARIANTS = [{ id: "pubsub" }, { id: "list" }, { id: "reliable-list" }, { id: "stream" }] as const;
 type Variant = (typeof VARIANTS)[number]["id"];
 
 interface Options {
@@ -30,6 +27,8 @@ const DEFAULTS: Options = { jobs: 100, channels: 5, workers: 5, workMs: 2000, in
  * with the same jobs and the same crashing worker.
  */
 export function JobQueueLab({ aside }: { aside?: React.ReactNode }) {
+  const t = useT().jobQueue;
+  const cancelLabel = useT().scenario.cancel;
   const [variant, setVariant] = useState<Variant>("pubsub");
   const [opts, setOpts] = useState<Options>(DEFAULTS);
   // What was launched last: its panels stay on screen, whatever is picked afterwards, until the next launch.
@@ -73,28 +72,28 @@ export function JobQueueLab({ aside }: { aside?: React.ReactNode }) {
       <div className="grid gap-6 xl:grid-cols-2">
         <div className="space-y-4">
           <h2 id={`${ids}-h`} className="text-xl font-semibold">
-            Run the job queue
+            {t.heading}
           </h2>
           <fieldset className="space-y-2" disabled={running > 0}>
-            <legend className="text-sm font-medium">Queue built on</legend>
+            <legend className="text-sm font-medium">{t.builtOn}</legend>
             <div className="flex flex-wrap gap-x-5 gap-y-2">
               {VARIANTS.map((v) => (
                 <label key={v.id} className="flex items-center gap-2 text-sm">
                   <input type="radio" name={`${ids}-variant`} value={v.id} checked={variant === v.id} onChange={() => setVariant(v.id)} />
-                  {v.label}
+                  {t.variants[v.id].label}
                 </label>
               ))}
             </div>
-            <p className="text-sm text-slate-600 dark:text-slate-400">{VARIANTS.find((v) => v.id === variant)!.what}</p>
+            <p className="text-sm text-slate-600 dark:text-slate-400">{t.variants[variant].what}</p>
           </fieldset>
           <div className="flex flex-wrap items-end gap-4">
-            {field("jobs", "Jobs", 1, 200)}
-            {field("channels", "Channels", 1, 10, "pub/sub only")}
-            {field("workers", "Workers", 0, 10)}
-            {field("workMs", "Work time (ms)", 0, 5000, "the notes: 2000")}
-            {field("intervalMs", "Pause between jobs (ms)", 0, 2000)}
+            {field("jobs", t.jobs, 1, 200)}
+            {field("channels", t.channels, 1, 10, t.channelsHelp)}
+            {field("workers", t.workers, 0, 10)}
+            {field("workMs", t.workMs, 0, 5000, t.workMsHelp)}
+            {field("intervalMs", t.intervalMs, 0, 2000)}
             <label className="flex flex-col gap-1 text-sm" htmlFor={`${ids}-crash`}>
-              <span>Crash a worker mid-job</span>
+              <span>{t.crash}</span>
               <select
                 id={`${ids}-crash`}
                 value={opts.crashWorker}
@@ -102,10 +101,10 @@ export function JobQueueLab({ aside }: { aside?: React.ReactNode }) {
                 onChange={(e) => setOpts({ ...opts, crashWorker: Number(e.target.value) })}
                 className="rounded border border-slate-300 bg-white px-2 py-1 dark:border-slate-600 dark:bg-slate-900"
               >
-                <option value={0}>none</option>
+                <option value={0}>{t.crashNone}</option>
                 {Array.from({ length: opts.workers }, (_, i) => (
                   <option key={i} value={i + 1}>
-                    w{i + 1}, in its first job
+                    {t.crashIn(i + 1)}
                   </option>
                 ))}
               </select>
@@ -113,13 +112,13 @@ export function JobQueueLab({ aside }: { aside?: React.ReactNode }) {
           </div>
           <div className="flex flex-wrap gap-2">
             <button type="button" className="btn-primary" disabled={running > 0} onClick={() => go(false)}>
-              Run {VARIANTS.find((v) => v.id === variant)!.short.toLowerCase()}
+              {t.run(t.variants[variant].short)}
             </button>
             <button type="button" className="btn" disabled={running > 0} onClick={() => go(true)}>
-              Compare all four side by side
+              {t.compare}
             </button>
             <button type="button" className="btn" disabled={running === 0} onClick={() => setCancelTick((t) => t + 1)}>
-              Cancel
+              {cancelLabel}
             </button>
           </div>
         </div>
@@ -147,7 +146,9 @@ function JobQueueRun(props: { variant: Variant; options: Options; cancelTick: nu
   const { variant, options, cancelTick, onRunning } = props;
   const [view, dispatch] = useReducer(reduce, emptyView());
   const sc = useScenario("job-queue", dispatch);
-  const meta = VARIANTS.find((v) => v.id === variant)!;
+  const all = useT();
+  const t = all.jobQueue;
+  const meta = t.variants[variant];
   const [cancelAtMount] = useState(cancelTick);
 
   useEffect(() => {
@@ -181,37 +182,38 @@ function JobQueueRun(props: { variant: Variant; options: Options; cancelTick: nu
         </p>
       )}
       <ProgressBar
-        label={`${meta.short}: jobs accounted for`}
+        label={t.progress(meta.short)}
         total={total}
         parts={[
-          { n: view.counts.done, label: "done", className: "bg-emerald-600" },
-          { n: view.counts.failed, label: "dispatch failed", className: "bg-amber-500" },
-          { n: view.counts.lost, label: "lost", className: "bg-red-600" },
+          { n: view.counts.done, label: t.stats.done, className: "bg-emerald-600" },
+          { n: view.counts.failed, label: t.stats.failed, className: "bg-amber-500" },
+          { n: view.counts.lost, label: t.stats.lost, className: "bg-red-600" },
         ]}
       />
       <Stats view={view} />
       <Lanes view={view} variant={variant} options={options} running={sc.running} onCrash={(w) => void sc.crash(w)} />
       <Results view={view} variant={variant} />
-      <CommandLog entries={view.log} label={`${meta.short} commands`} />
+      <CommandLog entries={view.log} label={all.scenario.commands(meta.short)} />
     </article>
   );
 }
 
 function RunState({ view, running }: { view: JobQueueView; running: boolean }) {
+  const t = useT().scenario;
   const end = view.end;
   const text = running
-    ? "running…"
+    ? t.running
     : !end
       ? ""
       : end.reason === "done"
-        ? `finished in ${((end.summary.ms ?? 0) / 1000).toFixed(1)} s`
+        ? t.finished(((end.summary.ms ?? 0) / 1000).toFixed(1))
         : end.reason === "stalled"
-          ? `stopped: ${end.summary.missing ?? 0} jobs never came back`
+          ? t.stalled(end.summary.missing ?? 0)
           : end.reason === "cancelled"
-            ? "cancelled"
+            ? t.cancelled
             : end.reason === "timeout"
-              ? "stopped after the time limit"
-              : end.message ?? "failed";
+              ? t.timeout
+              : end.message ?? t.failed;
   return (
     <p role="status" className="text-sm text-slate-600 dark:text-slate-300">
       {text}
@@ -220,21 +222,22 @@ function RunState({ view, running }: { view: JobQueueView; running: boolean }) {
 }
 
 function Stats({ view }: { view: JobQueueView }) {
+  const t = useT().jobQueue.stats;
   const c = view.counts;
-  const items: Array<[string, number, string]> = [
+  const items: Array<[keyof Messages["jobQueue"]["stats"], number, string]> = [
     ["dispatched", c.dispatched, ""],
     ["done", c.done, "text-emerald-700 dark:text-emerald-400"],
-    ["dispatch failed", c.failed, "text-amber-700 dark:text-amber-400"],
+    ["failed", c.failed, "text-amber-700 dark:text-amber-400"],
     ["lost", c.lost, "text-red-700 dark:text-red-400"],
     ["recovered", c.recovered, "text-sky-700 dark:text-sky-400"],
   ];
-  if (view.end?.summary.pending !== undefined) items.push(["pending (XPENDING)", view.end.summary.pending, ""]);
+  if (view.end?.summary.pending !== undefined) items.push(["pending", view.end.summary.pending, ""]);
   return (
     <dl className="flex flex-wrap gap-x-5 gap-y-1 text-sm" data-testid="stats">
       {items.map(([k, n, cls]) => (
         <div key={k} className="flex gap-1">
-          <dt className="text-slate-600 dark:text-slate-400">{k}</dt>
-          <dd className={`font-mono font-semibold ${cls}`} data-testid={`stat-${k.replace(/\W+/g, "-")}`}>
+          <dt className="text-slate-600 dark:text-slate-400">{t[k]}</dt>
+          <dd className={`font-mono font-semibold ${cls}`} data-testid={`stat-${k}`}>
             {n}
           </dd>
         </div>
@@ -265,11 +268,12 @@ function Chips({ jobs, tone = "slate", max = 24 }: { jobs: number[]; tone?: "sla
 
 function Lanes(props: { view: JobQueueView; variant: Variant; options: Options; running: boolean; onCrash(w: number): void }) {
   const { view, variant, options, running, onCrash } = props;
+  const t = useT().jobQueue;
   const lost = (w: string) => view.jobs.flatMap((j, i) => (j?.state === "lost" && j.worker === w ? [i] : []));
   const workerCell = (i: number) => {
     const name = `w${i}`;
     const w = view.workers[name];
-    if (!w) return <span className="text-slate-600 dark:text-slate-400">no worker subscribed</span>;
+    if (!w) return <span className="text-slate-600 dark:text-slate-400">{t.noWorker}</span>;
     return (
       <span className="flex flex-wrap items-center gap-2">
         <span className="font-mono">{name}</span>
@@ -282,17 +286,17 @@ function Lanes(props: { view: JobQueueView; variant: Variant; options: Options; 
                 : "text-slate-600 dark:text-slate-400"
           }
         >
-          {w.state === "crashed" ? "crashed" : w.state === "working" ? `working on ${w.job}` : w.state}
+          {w.state === "crashed" ? t.crashed : w.state === "working" ? t.workingOn(w.job ?? 0) : w.state === "idle" ? t.idle : t.stopped}
         </span>
-        <span className="text-xs text-slate-600 dark:text-slate-400">{w.done} done</span>
+        <span className="text-xs text-slate-600 dark:text-slate-400">{t.nDone(w.done)}</span>
         {lost(name).length > 0 && (
           <span className="flex items-center gap-1 text-xs text-red-700 dark:text-red-400">
-            lost <Chips jobs={lost(name)} tone="red" max={8} />
+            {t.stats.lost} <Chips jobs={lost(name)} tone="red" max={8} />
           </span>
         )}
         {running && w.state !== "crashed" && w.state !== "stopped" && (
-          <button type="button" className="rounded border border-red-600 px-1.5 text-xs text-red-700 dark:text-red-300" onClick={() => onCrash(i)} aria-label={`Crash worker ${name}`}>
-            Crash
+          <button type="button" className="rounded border border-red-600 px-1.5 text-xs text-red-700 dark:text-red-300" onClick={() => onCrash(i)} aria-label={t.crashLabel(name)}>
+            {t.crashButton}
           </button>
         )}
       </span>
@@ -300,7 +304,7 @@ function Lanes(props: { view: JobQueueView; variant: Variant; options: Options; 
   };
   if (variant === "pubsub") {
     return (
-      <ul className="space-y-1 text-sm" aria-label="Channels and their workers">
+      <ul className="space-y-1 text-sm" aria-label={t.lanesPubsub}>
         {Array.from({ length: options.channels }, (_, k) => {
           const lane = `CHANNEL_DISPATCH_${k + 1}`;
           const failed = view.jobs.flatMap((j, i) => (j?.state === "failed" && j.lane === lane ? [i] : []));
@@ -311,7 +315,7 @@ function Lanes(props: { view: JobQueueView; variant: Variant; options: Options; 
                 {lane}
                 {last && (
                   <span className="block font-sans text-slate-600 dark:text-slate-400" data-testid="receivers">
-                    last PUBLISH → (integer) {last.receivers}
+                    {t.lastPublish} (integer) {last.receivers}
                   </span>
                 )}
               </span>
@@ -320,7 +324,7 @@ function Lanes(props: { view: JobQueueView; variant: Variant; options: Options; 
                 <Chips jobs={waiting(view, lane)} />
                 {failed.length > 0 && (
                   <span className="flex items-center gap-1 text-xs text-amber-800 dark:text-amber-300">
-                    PUBLISH returned 0, dispatch failed: <Chips jobs={failed} tone="amber" max={10} />
+                    {t.publishZero} <Chips jobs={failed} tone="amber" max={10} />
                   </span>
                 )}
               </span>
@@ -332,14 +336,14 @@ function Lanes(props: { view: JobQueueView; variant: Variant; options: Options; 
   }
   const jobsKey = variant === "reliable-list" ? "rlist:jobs" : `${variant}:jobs`;
   return (
-    <ul className="space-y-1 text-sm" aria-label="The queue and its workers">
+    <ul className="space-y-1 text-sm" aria-label={t.lanesQueue}>
       <li className="grid gap-1 rounded border border-slate-200 p-2 sm:grid-cols-[12rem_1fr] dark:border-slate-800" data-testid="lane">
         <span className="font-mono text-xs">{jobsKey}</span>
         <Chips jobs={waiting(view, jobsKey)} />
       </li>
       {Array.from({ length: options.workers }, (_, k) => (
         <li key={k} className="grid gap-1 rounded border border-slate-200 p-2 sm:grid-cols-[12rem_1fr] dark:border-slate-800">
-          <span className="font-mono text-xs">{variant === "reliable-list" ? `rlist:processing:w${k + 1}` : `consumer w${k + 1}`}</span>
+          <span className="font-mono text-xs">{variant === "reliable-list" ? `rlist:processing:w${k + 1}` : t.consumer(k + 1)}</span>
           {workerCell(k + 1)}
         </li>
       ))}
@@ -348,11 +352,12 @@ function Lanes(props: { view: JobQueueView; variant: Variant; options: Options; 
 }
 
 function Results({ view, variant }: { view: JobQueueView; variant: Variant }) {
+  const t = useT().jobQueue;
   const channel = variant === "pubsub" ? "CHANNEL_RESULT" : variant === "reliable-list" ? "rlist:results" : `${variant}:results`;
   return (
     <div className="flex flex-wrap items-center gap-2 text-sm">
       <span className="font-mono text-xs">{channel}</span>
-      <span className="text-slate-600 dark:text-slate-400">← {view.results.length} results</span>
+      <span className="text-slate-600 dark:text-slate-400">{t.results(view.results.length)}</span>
       <Chips jobs={view.results} tone="emerald" max={20} />
     </div>
   );

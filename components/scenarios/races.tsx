@@ -5,6 +5,7 @@ import type { ScenarioEvent } from "@/lib/scenarios/events";
 import { useScenario } from "./use-scenario";
 import { ProgressBar } from "./progress-bar";
 import { CommandLog } from "./command-log";
+import { useT } from "../i18n";
 
 type End = Extract<ScenarioEvent, { type: "end" }>;
 type LogEntry = { id: number; actor: string; line: string; text: string; error?: boolean };
@@ -28,6 +29,8 @@ function useFinite(name: string) {
 
 /** 1,000 INCRs one by one (a round trip each) against the same 1,000 pipelined (one batch). */
 export function PipelineRace() {
+  const all = useT();
+  const t = all.races;
   const { sc, progress, log, end } = useFinite("pipeline");
   const [count, setCount] = useState(1000);
   const id = useId();
@@ -35,11 +38,11 @@ export function PipelineRace() {
   return (
     <section aria-labelledby={`${id}-h`} className="space-y-3 rounded-lg border border-slate-300 p-3 dark:border-slate-700" data-testid="pipeline-race">
       <h2 id={`${id}-h`} className="text-lg font-semibold">
-        Race: one by one against pipelined
+        {t.pipelineHeading}
       </h2>
       <div className="flex flex-wrap items-end gap-3">
         <label className="flex flex-col gap-1 text-sm">
-          INCRs
+          {t.incrs}
           <input
             type="number"
             min={10}
@@ -51,38 +54,45 @@ export function PipelineRace() {
           />
         </label>
         <button type="button" className="btn-primary" disabled={sc.running} onClick={() => void sc.start({ count })}>
-          Run the race
+          {t.runRace}
         </button>
         <button type="button" className="btn" disabled={!sc.running} onClick={sc.cancel}>
-          Cancel
+          {all.scenario.cancel}
         </button>
       </div>
       {sc.error && <p role="alert" className="text-sm text-red-700 dark:text-red-400">{sc.error}</p>}
       {(sc.running || end) && (
         <>
           <p className="text-sm" role="status">
-            {sc.running ? `${progress.phase ?? "starting"}: ${progress.done} of ${progress.total}` : end?.reason === "done" ? "Done." : end?.reason}
+            {sc.running
+              ? `${t.phase[progress.phase ?? ""] ?? t.starting}: ${progress.done} / ${progress.total}`
+              : end?.reason === "done"
+                ? t.done
+                : end?.reason === "cancelled"
+                  ? all.scenario.cancelled
+                  : end?.message ?? ""}
           </p>
-          <ProgressBar label="INCRs sent" total={progress.total || count} parts={[{ n: progress.done, label: progress.phase ?? "done", className: "bg-sky-600" }]} />
+          <ProgressBar label={t.sent} total={progress.total || count} parts={[{ n: progress.done, label: t.phase[progress.phase ?? ""] ?? t.done, className: "bg-sky-600" }]} />
         </>
       )}
       {s && (
         <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm" data-testid="race-result">
-          <dt>one by one ({s.count} round trips)</dt>
+          <dt>{t.oneByOne(s.count)}</dt>
           <dd className="font-mono">{s.oneByOneMs} ms</dd>
-          <dt>pipelined (one batch)</dt>
+          <dt>{t.pipelined}</dt>
           <dd className="font-mono">{s.pipelinedMs} ms</dd>
-          <dt>pipelined is</dt>
-          <dd className="font-mono">{s.speedup}× faster</dd>
+          <dt>{t.faster}</dt>
+          <dd className="font-mono">{t.timesFaster(s.speedup)}</dd>
         </dl>
       )}
-      {log.length > 0 && <CommandLog entries={log} label="Commands shown (the first three of each half)" />}
+      {log.length > 0 && <CommandLog entries={log} label={t.shown} />}
     </section>
   );
 }
 
 /** 100 simulated visitors at once: GET then SET loses updates, INCR does not. */
 export function VisitorsRace() {
+  const t = useT().races;
   const getset = useFinite("visitors");
   const incr = useFinite("visitors");
   const [visitors, setVisitors] = useState(100);
@@ -91,11 +101,11 @@ export function VisitorsRace() {
   return (
     <section aria-labelledby={`${id}-h`} className="space-y-3 rounded-lg border border-slate-300 p-3 dark:border-slate-700" data-testid="visitors-race">
       <h2 id={`${id}-h`} className="text-lg font-semibold">
-        {visitors} visitors at once
+        {t.visitorsHeading(visitors)}
       </h2>
       <div className="flex flex-wrap items-end gap-3">
         <label className="flex flex-col gap-1 text-sm">
-          Visitors
+          {t.visitors}
           <input
             type="number"
             min={1}
@@ -112,26 +122,26 @@ export function VisitorsRace() {
           disabled={running}
           onClick={() => void getset.sc.start({ visitors, method: "get-set" }).then(() => incr.sc.start({ visitors, method: "incr" }))}
         >
-          Send the visitors
+          {t.send}
         </button>
       </div>
       {[
-        { r: getset, title: "GET, add one, SET", key: "page:visits:getset" },
+        { r: getset, title: t.getSet, key: "page:visits:getset" },
         { r: incr, title: "INCR", key: "page:visits:incr" },
       ].map(({ r, title, key }) => (
         <div key={key} className="space-y-1">
           <h3 className="text-sm font-medium">
             {title} <span className="font-mono text-xs text-slate-600 dark:text-slate-400">{key}</span>
           </h3>
-          <ProgressBar label={`${title}: visitors served`} total={r.progress.total || visitors} parts={[{ n: r.progress.done, label: "served", className: "bg-sky-600" }]} />
+          <ProgressBar label={t.served(title)} total={r.progress.total || visitors} parts={[{ n: r.progress.done, label: t.visitors, className: "bg-sky-600" }]} />
           {r.sc.error && <p role="alert" className="text-sm text-red-700 dark:text-red-400">{r.sc.error}</p>}
           {r.end?.reason === "done" && (
             <p className="text-sm" data-testid="visitors-result">
-              counted <strong className="font-mono">{r.end.summary.counted}</strong> of {r.end.summary.visitors} visits
+              {t.counted(r.end.summary.counted, r.end.summary.visitors)}
               {r.end.summary.lost > 0 ? (
-                <span className="text-red-700 dark:text-red-400"> — {r.end.summary.lost} lost updates</span>
+                <span className="text-red-700 dark:text-red-400">{t.lostUpdates(r.end.summary.lost)}</span>
               ) : (
-                <span className="text-emerald-700 dark:text-emerald-400"> — none lost</span>
+                <span className="text-emerald-700 dark:text-emerald-400">{t.noneLost}</span>
               )}
             </p>
           )}

@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { ScenarioEvent } from "@/lib/scenarios/events";
 import { readSse } from "@/lib/streaming/sse-parse";
+import { useT } from "../i18n";
 
 export type RunStatus = "idle" | "starting" | "running" | "ended";
 
@@ -16,6 +17,9 @@ export function useScenario(name: string, onEvent: (e: ScenarioEvent) => void) {
   const [error, setError] = useState<string | null>(null);
   const [runId, setRunId] = useState<string | null>(null);
   const abort = useRef<AbortController | null>(null);
+  const t = useT().scenario;
+  const words = useRef(t);
+  words.current = t;
   const emit = useRef(onEvent);
   emit.current = onEvent;
 
@@ -42,7 +46,7 @@ export function useScenario(name: string, onEvent: (e: ScenarioEvent) => void) {
         if (res.status === 409) res = await new Promise((r) => setTimeout(r, 600)).then(send);
         if (!res.ok || !res.body) {
           const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
-          setError(body?.error?.message ?? `The server answered ${res.status}.`);
+          setError(body?.error?.message ?? words.current.serverSaid(res.status));
           setStatus("idle");
           return;
         }
@@ -54,9 +58,9 @@ export function useScenario(name: string, onEvent: (e: ScenarioEvent) => void) {
           if (e.type === "end") ended = true;
           emit.current(e);
         });
-        if (!ended) setError("The stream ended early: the server may have restarted. Run it again.");
-      } catch (e) {
-        if (!ac.signal.aborted) setError("Lost the connection to the server. Run it again.");
+        if (!ended) setError(words.current.endedEarly);
+      } catch {
+        if (!ac.signal.aborted) setError(words.current.lostConnection);
       } finally {
         if (abort.current === ac) {
           abort.current = null;

@@ -7,6 +7,10 @@ import { runtime } from "@/lib/runtime";
 import { checkHealth } from "@/lib/health";
 import { isSandboxError } from "@/lib/errors";
 import type { CommandDoc } from "@/lib/command-docs";
+import { checkRate } from "@/lib/rate-limit";
+import { inspectKeys } from "@/lib/lessons/inspect";
+import { runChecks, type Problem } from "@/lib/lessons/checks";
+import { getLesson } from "@/lib/lessons/load";
 
 export type ActionResult<T> = { ok: true; value: T } | { ok: false; unavailable: boolean; message: string };
 
@@ -42,4 +46,33 @@ export async function loadCommandDocs(): Promise<ActionResult<CommandDoc[]>> {
 
 export async function redisStatus(): Promise<boolean> {
   return (await checkHealth()).redis === "ok";
+}
+
+/** The key inspector: the learner's keys, their types, TTLs and a preview. */
+export async function inspectMyKeys(): Promise<ActionResult<Awaited<ReturnType<typeof inspectKeys>>>> {
+  return guard(async () => {
+    const session = await actionSession();
+    const rt = runtime();
+    await rt.conn.ensureReady();
+    await checkRate(rt.appConn, rt.config.rate, session.id, (await actionClient()).ip);
+    return inspectKeys(rt.conn, session.ns);
+  });
+}
+
+const Slug = z.string().regex(/^[a-z0-9-]{1,40}$/, "Invalid lesson.");
+
+/** Runs an exercise's checks against the learner's namespace: an empty list means done. */
+export async function checkExercise(slug: unknown, exercise: unknown): Promise<ActionResult<Problem[]>> {
+  const s = Slug.safeParse(slug);
+  const e = Slug.safeParse(exercise);
+  if (!s.success || !e.success) return { ok: false, unavailable: false, message: "Unknown lesson or exercise." };
+  const ex = getLesson("en", s.data)?.exercises.find((x) => x.id === e.data);
+  if (!ex) return { ok: false, unavailable: false, message: "Unknown lesson or exercise." };
+  return guard(async () => {
+    const session = await actionSession();
+    const rt = runtime();
+    await rt.conn.ensureReady();
+    await checkRate(rt.appConn, rt.config.rate, session.id, (await actionClient()).ip);
+    return runChecks(rt.conn, session.ns, ex.checks);
+  });
 }

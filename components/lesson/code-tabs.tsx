@@ -1,0 +1,90 @@
+"use client";
+
+import { useEffect, useId, useRef, useState } from "react";
+import type { RedisCommand } from "@/lib/lessons/parse";
+import type { ViewTab } from "@/lib/lessons/view";
+import { useT } from "../i18n";
+
+type TabId = "cli" | "python" | "ts";
+const PREF = "pg:code-tab";
+
+/**
+ * One step in redis-cli, Python (redis-py) and TypeScript (ioredis), as tabs
+ * (arrow keys move between them). The choice of language is remembered for
+ * every step on every page.
+ */
+export function CodeTabs({ stepId, transcript, client, tabs }: { stepId: string | null; transcript: RedisCommand[] | null; client?: string; tabs: ViewTab[] }) {
+  const t = useT().lesson;
+  const ids: TabId[] = [...(transcript ? (["cli"] as const) : []), ...tabs.map((x) => x.lang)];
+  const [picked, setPicked] = useState<TabId>(ids[0]);
+  const base = useId();
+  const refs = useRef<Record<string, HTMLButtonElement | null>>({});
+
+  useEffect(() => {
+    const sync = () => {
+      const pref = localStorage.getItem(PREF) as TabId | null;
+      if (pref && ids.includes(pref)) setPicked(pref);
+    };
+    sync();
+    window.addEventListener("pg:code-tab", sync);
+    return () => window.removeEventListener("pg:code-tab", sync);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  const choose = (id: TabId, focus = false) => {
+    setPicked(id);
+    try {
+      localStorage.setItem(PREF, id);
+    } catch {}
+    window.dispatchEvent(new Event("pg:code-tab"));
+    if (focus) refs.current[id]?.focus();
+  };
+  const current = ids.includes(picked) ? picked : ids[0];
+  const tab = tabs.find((x) => x.lang === current);
+
+  return (
+    <div className="overflow-hidden rounded-lg border border-slate-300 dark:border-slate-700">
+      {ids.length > 1 && (
+        <div role="tablist" aria-label={`${t.codeTabs}${stepId ? ` ${stepId}` : ""}`} className="flex border-b border-slate-300 bg-slate-100 text-sm dark:border-slate-700 dark:bg-slate-900">
+          {ids.map((id, i) => (
+            <button
+              key={id}
+              ref={(el) => {
+                refs.current[id] = el;
+              }}
+              type="button"
+              role="tab"
+              id={`${base}-${id}`}
+              aria-selected={id === current}
+              aria-controls={`${base}-panel`}
+              tabIndex={id === current ? 0 : -1}
+              onClick={() => choose(id)}
+              onKeyDown={(e) => {
+                if (e.key === "ArrowRight") choose(ids[(i + 1) % ids.length], true);
+                else if (e.key === "ArrowLeft") choose(ids[(i - 1 + ids.length) % ids.length], true);
+              }}
+              className="px-3 py-1.5 aria-selected:bg-white aria-selected:font-medium dark:aria-selected:bg-slate-950"
+            >
+              {t.tabs[id]}
+            </button>
+          ))}
+        </div>
+      )}
+      <div id={`${base}-panel`} role={ids.length > 1 ? "tabpanel" : undefined} aria-labelledby={ids.length > 1 ? `${base}-${current}` : undefined} className="text-sm">
+        {current === "cli" && transcript ? (
+          <pre className="overflow-x-auto bg-slate-50 p-3 font-mono dark:bg-slate-950" data-testid="transcript">
+            {transcript.map((c, i) => (
+              <span key={i} className="block">
+                <span className="text-brand-700 dark:text-red-400">{client ? `redis:${client}>` : "redis>"}</span> {c.line}
+                {c.expect !== null && <span className="block text-slate-600 dark:text-slate-400">{c.expect}</span>}
+              </span>
+            ))}
+          </pre>
+        ) : tab ? (
+          <div className="code-html overflow-x-auto [&_pre]:p-3" dangerouslySetInnerHTML={{ __html: tab.html }} />
+        ) : null}
+        {tab?.norun && <p className="border-t border-slate-300 px-3 py-1 text-xs text-slate-600 dark:border-slate-700 dark:text-slate-400">{tab.norun}</p>}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,84 @@
+"use client";
+
+import { useCallback, useEffect, useRef, useState } from "react";
+import { inspectMyKeys } from "@/app/actions";
+import type { KeyInfo } from "@/lib/lessons/inspect";
+import { useT } from "../i18n";
+
+/**
+ * The learner's keys beside the lesson: type, TTL counting down live, and a
+ * preview. Refreshed after every command (`version` changes) and when a TTL
+ * runs out, so a key that expires disappears before the learner's eyes.
+ */
+export function KeyInspector({ version }: { version: number }) {
+  const t = useT().lesson;
+  const [data, setData] = useState<{ keys: KeyInfo[]; more: number; at: number } | null>(null);
+  const [now, setNow] = useState(() => Date.now());
+  const inFlight = useRef(false);
+  const again = useRef(false);
+
+  const refresh = useCallback(async () => {
+    if (inFlight.current) {
+      again.current = true;
+      return;
+    }
+    inFlight.current = true;
+    try {
+      const r = await inspectMyKeys();
+      if (r.ok) setData({ ...r.value, at: Date.now() });
+    } finally {
+      inFlight.current = false;
+      if (again.current) {
+        again.current = false;
+        void refresh();
+      }
+    }
+  }, []);
+
+  useEffect(() => {
+    void refresh();
+  }, [version, refresh]);
+
+  const expiring = data?.keys.some((k) => k.pttl >= 0) ?? false;
+  useEffect(() => {
+    if (!expiring) return;
+    const timer = setInterval(() => setNow(Date.now()), 250);
+    return () => clearInterval(timer);
+  }, [expiring]);
+
+  const left = (k: KeyInfo) => (k.pttl < 0 || !data ? -1 : Math.max(0, k.pttl - (now - data.at)));
+  const expired = data?.keys.some((k) => k.pttl >= 0 && left(k) === 0) ?? false;
+  useEffect(() => {
+    if (expired) void refresh();
+  }, [expired, refresh]);
+
+  return (
+    <section aria-labelledby="inspector-h" className="space-y-2" data-testid="key-inspector">
+      <h2 id="inspector-h" className="text-lg font-semibold">
+        {t.inspector}
+      </h2>
+      {data && data.keys.length === 0 && <p className="text-sm text-slate-600 dark:text-slate-400">{t.inspectorEmpty}</p>}
+      <ul className="space-y-1">
+        {data?.keys.map((k) => {
+          const ms = left(k);
+          return (
+            <li key={k.key} className="rounded border border-slate-200 p-2 text-sm dark:border-slate-800" data-testid="inspector-key">
+              <div className="flex flex-wrap items-baseline gap-2">
+                <span className="font-mono font-semibold [overflow-wrap:anywhere]" data-testid="inspector-name">
+                  {k.key}
+                </span>
+                <span className="rounded bg-slate-200 px-1 text-xs text-slate-900 dark:bg-slate-700 dark:text-slate-50">{k.type}</span>
+                {k.size !== undefined && k.type !== "string" && <span className="text-xs text-slate-600 dark:text-slate-400">{t.size(k.size)}</span>}
+                <span className={`ml-auto text-xs ${ms >= 0 ? "text-amber-800 dark:text-amber-300" : "text-slate-600 dark:text-slate-400"}`} data-testid="inspector-ttl">
+                  {ms >= 0 ? t.expiresIn((ms / 1000).toFixed(1)) : t.noExpiry}
+                </span>
+              </div>
+              <pre className="mt-1 max-h-24 overflow-hidden whitespace-pre-wrap font-mono text-xs text-slate-700 [overflow-wrap:anywhere] dark:text-slate-300">{k.preview}</pre>
+            </li>
+          );
+        })}
+      </ul>
+      {data && data.more > 0 && <p className="text-xs text-slate-600 dark:text-slate-400">{t.more(data.more)}</p>}
+    </section>
+  );
+}

@@ -1,0 +1,140 @@
+"use client";
+
+import { useRef, useState } from "react";
+import { Console, type ConsoleHandle } from "@/components/console";
+import { JobQueueLab } from "@/components/scenarios/job-queue";
+import { PipelineRace, VisitorsRace } from "@/components/scenarios/races";
+import { resetMyData } from "@/app/actions";
+import type { LessonViewData, ViewSection } from "@/lib/lessons/view";
+import { useT } from "../i18n";
+import { KeyInspector } from "./key-inspector";
+import { Exercises } from "./exercises";
+import { CodeTabs } from "./code-tabs";
+
+type Step = Extract<ViewSection, { kind: "step" }>;
+type Outcome = Array<{ line: string; text: string; expect: string | null; ok: boolean | null; failure?: boolean }>;
+
+/**
+ * A lesson: prose and runnable steps on one side, the live console and the
+ * key inspector on the other. Run sends a step's commands through the console,
+ * as if typed, and shows each reply under the step beside what the lesson
+ * expects.
+ */
+export function LessonView({ lesson }: { lesson: LessonViewData }) {
+  const t = useT().lesson;
+  const consoleRef = useRef<ConsoleHandle>(null);
+  const [version, setVersion] = useState(0);
+  const [outcomes, setOutcomes] = useState<Record<string, Outcome>>({});
+  const [running, setRunning] = useState<string | null>(null);
+  const bump = () => setVersion((v) => v + 1);
+
+  async function runStep(step: Step): Promise<void> {
+    const c = consoleRef.current;
+    if (!c) return;
+    const out: Outcome = [];
+    for (const cmd of step.commands) {
+      const r = await c.run(cmd.line, step.client);
+      const ok = step.nocheck || cmd.expect === null ? null : r.text === cmd.expect;
+      out.push({ line: cmd.line, text: r.text, expect: cmd.expect, ok, failure: !!r.failure });
+      setOutcomes((o) => ({ ...o, [step.id]: [...out] }));
+      if (r.failure) break;
+    }
+  }
+
+  async function guarded(id: string, fn: () => Promise<void>) {
+    if (running) return;
+    setRunning(id);
+    try {
+      await fn();
+    } finally {
+      setRunning(null);
+    }
+  }
+
+  const steps = lesson.sections.filter((s): s is Step => s.kind === "step");
+  const runAll = () =>
+    guarded("all", async () => {
+      for (const s of steps) await runStep(s);
+    });
+  const reset = () =>
+    guarded("reset", async () => {
+      const r = await resetMyData();
+      setOutcomes({});
+      if (r.ok) consoleRef.current?.note(t.resetDone(r.value));
+      bump();
+    });
+
+  return (
+    <div className="space-y-4">
+      <header className="space-y-2">
+        <p className="text-sm text-slate-600 dark:text-slate-400">{useT().home.lessonN(lesson.order)}</p>
+        <h1 className="text-2xl font-bold">{lesson.title}</h1>
+        <p className="max-w-3xl text-slate-700 dark:text-slate-300">{lesson.summary}</p>
+        <div className="flex flex-wrap gap-2">
+          <button type="button" className="btn-primary" onClick={() => void runAll()} disabled={!!running}>
+            {running === "all" ? t.running : t.runAll}
+          </button>
+          <button type="button" className="btn" onClick={() => void reset()} disabled={!!running}>
+            {t.reset}
+          </button>
+        </div>
+      </header>
+      <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_minmax(0,26rem)]">
+        <article className="min-w-0 space-y-4">
+          {lesson.sections.map((s, i) => (
+            <Section key={i} section={s} outcome={s.kind === "step" ? outcomes[s.id] : undefined} busy={!!running} onRun={(step) => void guarded(step.id, () => runStep(step))} />
+          ))}
+          <Exercises slug={lesson.slug} exercises={lesson.exercises} />
+        </article>
+        <aside className="min-w-0 space-y-4 lg:sticky lg:top-4 lg:max-h-[calc(100dvh-2rem)] lg:self-start lg:overflow-y-auto">
+          <h2 className="sr-only">{t.consoleHeading}</h2>
+          <Console handle={consoleRef} onCommand={bump} />
+          <KeyInspector version={version} />
+        </aside>
+      </div>
+    </div>
+  );
+}
+
+function Section({ section: s, outcome, busy, onRun }: { section: ViewSection; outcome?: Outcome; busy: boolean; onRun(step: Step): void }) {
+  const t = useT().lesson;
+  switch (s.kind) {
+    case "prose":
+      return <div className="lesson-prose" dangerouslySetInnerHTML={{ __html: s.html }} />;
+    case "code":
+      return <CodeTabs stepId={null} transcript={null} tabs={[s.tab]} />;
+    case "scenario":
+      return (
+        <div data-testid={`scenario-${s.id}`}>
+          {s.scenario === "pipeline" ? <PipelineRace /> : s.scenario === "visitors" ? <VisitorsRace /> : <JobQueueLab />}
+        </div>
+      );
+    case "step":
+      return (
+        <div className="space-y-2" data-testid={`step-${s.id}`}>
+          {s.title && <p className="text-sm font-medium">{s.title}</p>}
+          {s.client && <p className="text-xs text-slate-600 dark:text-slate-400">{t.asClient(s.client)}</p>}
+          <CodeTabs stepId={s.id} transcript={s.commands} client={s.client} tabs={s.tabs} />
+          <button type="button" className="btn" onClick={() => onRun(s)} disabled={busy} aria-label={t.runStep(s.id)}>
+            ▶ {t.run}
+          </button>
+          {outcome && (
+            <ol className="space-y-1 rounded border border-slate-200 bg-slate-50 p-2 font-mono text-xs dark:border-slate-800 dark:bg-slate-950" aria-label={t.runStep(s.id)} data-testid="step-output">
+              {outcome.map((o, i) => (
+                <li key={i}>
+                  <span className="text-brand-700 dark:text-red-400">{s.client ? `redis:${s.client}>` : "redis>"}</span> {o.line}
+                  <pre className={`whitespace-pre-wrap [overflow-wrap:anywhere] ${o.failure || o.ok === false ? "text-red-700 dark:text-red-400" : ""}`}>{o.text}</pre>
+                  {o.ok === true && <span className="font-sans text-emerald-700 dark:text-emerald-400">✓ {t.matches}</span>}
+                  {o.ok === false && (
+                    <span className="font-sans text-amber-800 dark:text-amber-300">
+                      ⚠ {t.differs} — {t.expected}: <code>{o.expect}</code>
+                    </span>
+                  )}
+                </li>
+              ))}
+            </ol>
+          )}
+        </div>
+      );
+  }
+}

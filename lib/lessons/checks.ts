@@ -1,0 +1,63 @@
+import type { RespConnection } from "@/lib/redis/resp-connection";
+import type { Reply } from "@/lib/resp/reply";
+import type { Namespace } from "@/lib/sandbox/namespace";
+import type { Check } from "./schema";
+
+/**
+ * Exercises' declarative checks, evaluated against the learner's own
+ * namespace. Each failed check becomes a problem the page words in the
+ * learner's language ("page:1 is 7; it should be at least 10").
+ */
+export type Problem =
+  | { kind: "missing"; key: string }
+  | { kind: "exists"; key: string }
+  | { kind: "type"; key: string; want: string; got: string }
+  | { kind: "notInteger"; key: string; got: string }
+  | { kind: "range"; key: string; what: "value" | "ttl" | "card"; got: number; gte?: number; lte?: number; eq?: number }
+  | { kind: "notEquals"; key: string; want: string; got: string }
+  | { kind: "members"; key: string; missing: string[] };
+
+const CARD: Record<string, string> = { list: "LLEN", set: "SCARD", zset: "ZCARD", hash: "HLEN", stream: "XLEN", string: "STRLEN" };
+
+export async function runChecks(conn: RespConnection, ns: Namespace, checks: Check[]): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  for (const c of checks) {
+    const key = Buffer.from(ns.add(Buffer.from(c.key)));
+    const type = text(await conn.send(["TYPE", key]));
+    if (type === "none") {
+      if (c.exists !== false) problems.push({ kind: "missing", key: c.key });
+      continue;
+    }
+    if (c.exists === false) {
+      problems.push({ kind: "exists", key: c.key });
+      continue;
+    }
+    if (c.type && c.type !== type) {
+      problems.push({ kind: "type", key: c.key, want: c.type, got: type });
+      continue;
+    }
+    if (c.integer || c.equals !== undefined) {
+      const value = type === "string" ? text(await conn.send(["GET", key])) : `(${type})`;
+      if (c.equals !== undefined && value !== c.equals) problems.push({ kind: "notEquals", key: c.key, want: c.equals, got: value });
+      if (c.integer) {
+        if (!/^-?\d+$/.test(value)) problems.push({ kind: "notInteger", key: c.key, got: value });
+        else range(problems, c.key, "value", Number(value), c.integer);
+      }
+    }
+    if (c.ttl) range(problems, c.key, "ttl", Number(num(await conn.send(["TTL", key]))), c.ttl);
+    if (c.card) range(problems, c.key, "card", Number(num(await conn.send([CARD[type] ?? "STRLEN", key]))), c.card);
+    if (c.members) {
+      const r = await conn.send(["SMISMEMBER", key, ...c.members]);
+      const missing = r.t === "array" ? c.members.filter((_, i) => !(r.v[i]?.t === "integer" && Number(r.v[i].v) === 1)) : c.members;
+      if (missing.length) problems.push({ kind: "members", key: c.key, missing });
+    }
+  }
+  return problems;
+}
+
+function range(out: Problem[], key: string, what: "value" | "ttl" | "card", got: number, b: { gte?: number; lte?: number; eq?: number }) {
+  if ((b.gte !== undefined && got < b.gte) || (b.lte !== undefined && got > b.lte) || (b.eq !== undefined && got !== b.eq)) out.push({ kind: "range", key, what, got, ...b });
+}
+
+const text = (r: Reply): string => (r.t === "status" || r.t === "bulk" ? r.v : r.t === "nil" ? "(nil)" : "");
+const num = (r: Reply): number => (r.t === "integer" ? Number(r.v) : NaN);

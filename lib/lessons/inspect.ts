@@ -1,0 +1,75 @@
+import type { RespConnection } from "@/lib/redis/resp-connection";
+import { formatReply } from "@/lib/cli/format-reply";
+import type { Reply } from "@/lib/resp/reply";
+import type { Namespace } from "@/lib/sandbox/namespace";
+import { scanNamespace } from "@/lib/sandbox/sandbox";
+
+/**
+ * The key inspector beside a lesson: the learner's keys with their type, TTL
+ * and a short preview of the value, as redis-cli would print the first few
+ * elements. At most MAX_KEYS keys, each read with a handful of commands.
+ */
+export interface KeyInfo {
+  key: string;
+  type: string;
+  /** Milliseconds left, or -1 (no expiry). */
+  pttl: number;
+  preview: string;
+  size?: number;
+}
+
+const MAX_KEYS = 30;
+const PREVIEW = 5;
+
+export async function inspectKeys(conn: RespConnection, ns: Namespace): Promise<{ keys: KeyInfo[]; more: number }> {
+  const names: Uint8Array[] = [];
+  await scanNamespace(conn, ns.pattern(), (keys) => {
+    for (const k of keys) if (k.t === "bulk") names.push(Buffer.from(k.b64 ? Buffer.from(k.v, "base64") : Buffer.from(k.v)));
+  });
+  const sorted = names.map((n) => Buffer.from(n)).sort(Buffer.compare);
+  const shown = sorted.slice(0, MAX_KEYS);
+  const infos = await Promise.all(
+    shown.map(async (full): Promise<KeyInfo | null> => {
+      const [type, pttl] = await Promise.all([conn.send(["TYPE", full]), conn.send(["PTTL", full])]);
+      const t = type.t === "status" ? type.v : "none";
+      if (t === "none") return null;
+      const { preview, size } = await previewOf(conn, full, t);
+      return { key: full.subarray(ns.bytes.length).toString("utf8"), type: t, pttl: pttl.t === "integer" ? Number(pttl.v) : -1, preview, size };
+    }),
+  );
+  return { keys: infos.filter((x): x is KeyInfo => x !== null), more: Math.max(0, sorted.length - MAX_KEYS) };
+}
+
+async function previewOf(conn: RespConnection, key: Buffer, type: string): Promise<{ preview: string; size?: number }> {
+  const one = (r: Reply) => formatReply(r).replace(/\n$/, "");
+  const n = String(PREVIEW - 1);
+  switch (type) {
+    case "string": {
+      const [v, len] = await Promise.all([conn.send(["GETRANGE", key, "0", "99"]), conn.send(["STRLEN", key])]);
+      return { preview: one(v) + (len.t === "integer" && Number(len.v) > 100 ? " …" : ""), size: len.t === "integer" ? Number(len.v) : undefined };
+    }
+    case "list": {
+      const [v, len] = await Promise.all([conn.send(["LRANGE", key, "0", n]), conn.send(["LLEN", key])]);
+      return { preview: one(v), size: len.t === "integer" ? Number(len.v) : undefined };
+    }
+    case "set": {
+      const [v, len] = await Promise.all([conn.send(["SRANDMEMBER", key, String(PREVIEW)]), conn.send(["SCARD", key])]);
+      const sortedMembers: Reply = v.t === "array" ? { t: "array", v: [...v.v].sort((a, b) => (a.t === "bulk" && b.t === "bulk" ? (a.v < b.v ? -1 : 1) : 0)) } : v;
+      return { preview: one(sortedMembers), size: len.t === "integer" ? Number(len.v) : undefined };
+    }
+    case "zset": {
+      const [v, len] = await Promise.all([conn.send(["ZRANGE", key, "0", n, "WITHSCORES"]), conn.send(["ZCARD", key])]);
+      return { preview: one(v), size: len.t === "integer" ? Number(len.v) : undefined };
+    }
+    case "hash": {
+      const [v, len] = await Promise.all([conn.send(["HSCAN", key, "0", "COUNT", String(PREVIEW)]), conn.send(["HLEN", key])]);
+      return { preview: v.t === "array" && v.v[1] ? one(v.v[1]) : "", size: len.t === "integer" ? Number(len.v) : undefined };
+    }
+    case "stream": {
+      const [v, len] = await Promise.all([conn.send(["XREVRANGE", key, "+", "-", "COUNT", "2"]), conn.send(["XLEN", key])]);
+      return { preview: one(v), size: len.t === "integer" ? Number(len.v) : undefined };
+    }
+    default:
+      return { preview: `(${type})` };
+  }
+}
