@@ -11,6 +11,7 @@ import { checkRate } from "@/lib/rate-limit";
 import { inspectKeys } from "@/lib/lessons/inspect";
 import { runChecks, type Problem } from "@/lib/lessons/checks";
 import { getLesson } from "@/lib/lessons/load";
+import { vennOf, type Venn } from "@/lib/lessons/venn";
 
 export type ActionResult<T> = { ok: true; value: T } | { ok: false; unavailable: boolean; message: string };
 
@@ -74,5 +75,21 @@ export async function checkExercise(slug: unknown, exercise: unknown): Promise<A
     await rt.conn.ensureReady();
     await checkRate(rt.appConn, rt.config.rate, session.id, (await actionClient()).ip);
     return runChecks(rt.conn, session.ns, ex.checks);
+  });
+}
+
+const SetKey = z.string().min(1).max(200);
+
+/** Two of the learner's sets, split for a Venn diagram. */
+export async function vennOfMySets(a: unknown, b: unknown): Promise<ActionResult<Venn>> {
+  const ka = SetKey.safeParse(a);
+  const kb = SetKey.safeParse(b);
+  if (!ka.success || !kb.success) return { ok: false, unavailable: false, message: "Invalid set names." };
+  return guard(async () => {
+    const session = await actionSession();
+    const rt = runtime();
+    await rt.conn.ensureReady();
+    await checkRate(rt.appConn, rt.config.rate, session.id, (await actionClient()).ip);
+    return vennOf(rt.conn, session.ns, ka.data, kb.data);
   });
 }

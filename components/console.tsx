@@ -200,7 +200,7 @@ export function Console({ handle, onCommand }: { handle?: React.Ref<ConsoleHandl
     "rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-50 dark:border-slate-700 dark:hover:bg-slate-800 aria-pressed:bg-slate-900 aria-pressed:text-white dark:aria-pressed:bg-slate-100 dark:aria-pressed:text-slate-900";
 
   return (
-    <section aria-label={t.region} className="space-y-2">
+    <section aria-label={t.region} className="space-y-2" data-docs={docs.length > 0 ? "ready" : "loading"} data-testid="console">
       {down && (
         <div role="alert" className="rounded-md border border-amber-400 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-600 dark:bg-amber-950 dark:text-amber-100">
           <strong>{t.down}</strong> {t.downMore}

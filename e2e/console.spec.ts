@@ -134,7 +134,7 @@ test.describe("the console", () => {
 });
 
 test.describe("accessibility", () => {
-  for (const path of ["/", "/playground", "/lessons"]) {
+  for (const path of ["/en", "/en/playground", "/en/lessons", "/zh", "/zh/playground", "/zh/lessons"]) {
     test(`${path} has no axe violations`, async ({ page }) => {
       await page.goto(path);
       await expectNoAxeViolations(page);

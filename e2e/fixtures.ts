@@ -14,8 +14,10 @@ export class ConsolePage {
   }
 
   async goto() {
-    await this.page.goto("/playground");
+    await this.page.goto("/en/playground");
     await expect(this.prompt).toBeFocused();
+    // Completion and hints come from the live server's COMMAND DOCS, loaded after the page.
+    await expect(this.page.getByTestId("console")).toHaveAttribute("data-docs", "ready");
   }
 
   /** Types a command, presses Enter, and returns its printed output. */

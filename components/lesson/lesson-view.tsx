@@ -3,13 +3,14 @@
 import { useRef, useState } from "react";
 import { Console, type ConsoleHandle } from "@/components/console";
 import { JobQueueLab } from "@/components/scenarios/job-queue";
-import { PipelineRace, VisitorsRace } from "@/components/scenarios/races";
+import { ConnectionsRace, PipelineRace, VisitorsRace } from "@/components/scenarios/races";
 import { resetMyData } from "@/app/actions";
 import type { LessonViewData, ViewSection } from "@/lib/lessons/view";
 import { useT } from "../i18n";
 import { KeyInspector } from "./key-inspector";
 import { Exercises } from "./exercises";
 import { CodeTabs } from "./code-tabs";
+import { VennDiagram } from "./venn";
 
 type Step = Extract<ViewSection, { kind: "step" }>;
 type Outcome = Array<{ line: string; text: string; expect: string | null; ok: boolean | null; failure?: boolean }>;
@@ -82,7 +83,7 @@ export function LessonView({ lesson }: { lesson: LessonViewData }) {
       <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_minmax(0,26rem)]">
         <article className="min-w-0 space-y-4">
           {lesson.sections.map((s, i) => (
-            <Section key={i} section={s} outcome={s.kind === "step" ? outcomes[s.id] : undefined} busy={!!running} onRun={(step) => void guarded(step.id, () => runStep(step))} />
+            <Section key={i} section={s} version={version} outcome={s.kind === "step" ? outcomes[s.id] : undefined} busy={!!running} onRun={(step) => void guarded(step.id, () => runStep(step))} />
           ))}
           <Exercises slug={lesson.slug} exercises={lesson.exercises} />
         </article>
@@ -96,17 +97,19 @@ export function LessonView({ lesson }: { lesson: LessonViewData }) {
   );
 }
 
-function Section({ section: s, outcome, busy, onRun }: { section: ViewSection; outcome?: Outcome; busy: boolean; onRun(step: Step): void }) {
+function Section({ section: s, version, outcome, busy, onRun }: { section: ViewSection; version: number; outcome?: Outcome; busy: boolean; onRun(step: Step): void }) {
   const t = useT().lesson;
   switch (s.kind) {
     case "prose":
       return <div className="lesson-prose" dangerouslySetInnerHTML={{ __html: s.html }} />;
     case "code":
       return <CodeTabs stepId={null} transcript={null} tabs={[s.tab]} />;
+    case "venn":
+      return <VennDiagram keys={s.keys} version={version} />;
     case "scenario":
       return (
         <div data-testid={`scenario-${s.id}`}>
-          {s.scenario === "pipeline" ? <PipelineRace /> : s.scenario === "visitors" ? <VisitorsRace /> : <JobQueueLab />}
+          {s.scenario === "pipeline" ? <PipelineRace /> : s.scenario === "visitors" ? <VisitorsRace /> : s.scenario === "connections" ? <ConnectionsRace /> : <JobQueueLab />}
         </div>
       );
     case "step":

@@ -1,6 +1,6 @@
 "use client";
 
-import { useId, useState } from "react";
+import { Fragment, useId, useState } from "react";
 import type { ScenarioEvent } from "@/lib/scenarios/events";
 import { useScenario } from "./use-scenario";
 import { ProgressBar } from "./progress-bar";
@@ -10,50 +10,66 @@ import { useT } from "../i18n";
 type End = Extract<ScenarioEvent, { type: "end" }>;
 type LogEntry = { id: number; actor: string; line: string; text: string; error?: boolean };
 
-/** Folds a finite scenario's events: progress, the commands shown, its end. */
+/** Folds a finite scenario's events: progress, measures, the commands shown, its end. */
 function useFinite(name: string) {
   const [progress, setProgress] = useState<{ done: number; total: number; phase?: string }>({ done: 0, total: 0 });
   const [log, setLog] = useState<LogEntry[]>([]);
+  const [measures, setMeasures] = useState<Array<{ name: string; value: number }>>([]);
   const [end, setEnd] = useState<End | null>(null);
   const sc = useScenario(name, (e) => {
     if (e.type === "start") {
       setLog([]);
       setEnd(null);
+      setMeasures([]);
       setProgress({ done: 0, total: 0 });
     } else if (e.type === "progress") setProgress({ done: e.done, total: e.total, phase: e.phase });
+    else if (e.type === "measure") setMeasures((m) => [...m, { name: e.name, value: e.value }]);
     else if (e.type === "cmd") setLog((l) => [...l, { id: l.length + 1, actor: e.actor, line: e.line, text: e.text, error: e.error }]);
     else if (e.type === "end") setEnd(e);
   });
-  return { sc, progress, log, end };
+  return { sc, progress, log, measures, end };
 }
 
 /** 1,000 INCRs one by one (a round trip each) against the same 1,000 pipelined (one batch). */
 export function PipelineRace() {
+  const t = useT().races;
+  return <TwoPhaseRace scenario="pipeline" option="count" min={10} max={1000} initial={1000} heading={t.pipelineHeading} countLabel={t.incrs} ratioKey="speedup" testId="pipeline-race" />;
+}
+
+/** A new connection per command against one pooled connection. */
+export function ConnectionsRace() {
+  const t = useT().races;
+  return <TwoPhaseRace scenario="connections" option="commands" min={10} max={500} initial={200} heading={t.connectionsHeading} countLabel={t.commands} ratioKey="ratio" testId="connections-race" />;
+}
+
+/** A scenario that times the same work two ways and shows both figures and their ratio. */
+function TwoPhaseRace(props: { scenario: string; option: string; min: number; max: number; initial: number; heading: string; countLabel: string; ratioKey: string; testId: string }) {
   const all = useT();
   const t = all.races;
-  const { sc, progress, log, end } = useFinite("pipeline");
-  const [count, setCount] = useState(1000);
+  const { sc, progress, log, measures, end } = useFinite(props.scenario);
+  const [count, setCount] = useState(props.initial);
   const id = useId();
   const s = end?.reason === "done" ? end.summary : null;
+  const phase = (p: string | undefined) => t.phase[p ?? ""] ?? p ?? t.starting;
   return (
-    <section aria-labelledby={`${id}-h`} className="space-y-3 rounded-lg border border-slate-300 p-3 dark:border-slate-700" data-testid="pipeline-race">
+    <section aria-labelledby={`${id}-h`} className="space-y-3 rounded-lg border border-slate-300 p-3 dark:border-slate-700" data-testid={props.testId}>
       <h2 id={`${id}-h`} className="text-lg font-semibold">
-        {t.pipelineHeading}
+        {props.heading}
       </h2>
       <div className="flex flex-wrap items-end gap-3">
         <label className="flex flex-col gap-1 text-sm">
-          {t.incrs}
+          {props.countLabel}
           <input
             type="number"
-            min={10}
-            max={1000}
+            min={props.min}
+            max={props.max}
             value={count}
             disabled={sc.running}
-            onChange={(e) => setCount(Math.max(10, Math.min(1000, Math.round(Number(e.target.value) || 10))))}
+            onChange={(e) => setCount(Math.max(props.min, Math.min(props.max, Math.round(Number(e.target.value) || props.min))))}
             className="w-28 rounded border border-slate-300 bg-white px-2 py-1 font-mono dark:border-slate-600 dark:bg-slate-900"
           />
         </label>
-        <button type="button" className="btn-primary" disabled={sc.running} onClick={() => void sc.start({ count })}>
+        <button type="button" className="btn-primary" disabled={sc.running} onClick={() => void sc.start({ [props.option]: count })}>
           {t.runRace}
         </button>
         <button type="button" className="btn" disabled={!sc.running} onClick={sc.cancel}>
@@ -65,24 +81,26 @@ export function PipelineRace() {
         <>
           <p className="text-sm" role="status">
             {sc.running
-              ? `${t.phase[progress.phase ?? ""] ?? t.starting}: ${progress.done} / ${progress.total}`
+              ? `${phase(progress.phase)}: ${progress.done} / ${progress.total}`
               : end?.reason === "done"
                 ? t.done
                 : end?.reason === "cancelled"
                   ? all.scenario.cancelled
                   : end?.message ?? ""}
           </p>
-          <ProgressBar label={t.sent} total={progress.total || count} parts={[{ n: progress.done, label: t.phase[progress.phase ?? ""] ?? t.done, className: "bg-sky-600" }]} />
+          <ProgressBar label={t.sent} total={progress.total || count} parts={[{ n: progress.done, label: phase(progress.phase), className: "bg-sky-600" }]} />
         </>
       )}
       {s && (
         <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm" data-testid="race-result">
-          <dt>{t.oneByOne(s.count)}</dt>
-          <dd className="font-mono">{s.oneByOneMs} ms</dd>
-          <dt>{t.pipelined}</dt>
-          <dd className="font-mono">{s.pipelinedMs} ms</dd>
-          <dt>{t.faster}</dt>
-          <dd className="font-mono">{t.timesFaster(s.speedup)}</dd>
+          {measures.map((m) => (
+            <Fragment key={m.name}>
+              <dt>{t.measured(phase(m.name), s.count ?? s.commands)}</dt>
+              <dd className="font-mono">{m.value} ms</dd>
+            </Fragment>
+          ))}
+          <dt>{t.ratio}</dt>
+          <dd className="font-mono">{t.timesFaster(s[props.ratioKey])}</dd>
         </dl>
       )}
       {log.length > 0 && <CommandLog entries={log} label={t.shown} />}

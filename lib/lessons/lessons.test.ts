@@ -80,7 +80,9 @@ describe("the lesson parser", () => {
     expect(() => parseLesson("l.md", `${head}\n\`\`\`redis\nPING\n\`\`\`\n`)).toThrow(/^l\.md:9: a redis block starts with a command line/);
     expect(() => parseLesson("l.md", `---\ntitle: T\n---\n`)).toThrow(/front matter field "summary"/);
     expect(() => parseLesson("l.md", `${head.replace("title: T", "title: T\nlevel: 3")}`)).toThrow(/Unrecognized key.*level|level/);
-    expect(() => parseLesson("l.md", `${head}\n\`\`\`redis scenario=teleport\n\`\`\`\n`)).toThrow(/scenario=teleport is not one of pipeline, visitors, job-queue/);
+    expect(() => parseLesson("l.md", `${head}\n\`\`\`redis scenario=teleport\n\`\`\`\n`)).toThrow(/scenario=teleport is not one of pipeline, visitors, job-queue, connections/);
     expect(() => parseLesson("l.md", `${head}\n\`\`\`python norun\nx\n\`\`\`\n`)).toThrow(/norun needs its reason/);
+    expect(() => parseLesson("l.md", `${head}\n\`\`\`redis venn="only-one"\n\`\`\`\n`)).toThrow(/venn= names two set keys/);
+    expect(parseLesson("l.md", `${head}\n\`\`\`redis venn="a b"\n\`\`\`\n`).sections[0]).toMatchObject({ kind: "venn", keys: ["a", "b"] });
   });
 });

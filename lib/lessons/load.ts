@@ -94,7 +94,9 @@ function assertSameSteps(file: string, a: { locale: Locale; sections: Section[];
         ? [`step ${x.id} [${x.client ?? ""}] ${x.nocheck}: ${x.commands.map((c) => `${c.line} => ${c.expect}`).join(" | ")} tabs ${x.tabs.map((t) => t.lang).join(",")}`]
         : x.kind === "scenario"
           ? [`scenario ${x.id} ${x.scenario}`]
-          : [],
+          : x.kind === "venn"
+            ? [`venn ${x.id} ${x.keys.join(" ")}`]
+            : [],
     );
   const [sa, sb] = [shape(a.sections), shape(b.sections)];
   for (let i = 0; i < Math.max(sa.length, sb.length); i++) {

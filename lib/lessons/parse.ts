@@ -27,9 +27,10 @@ export type Section =
   | { kind: "prose"; html: string }
   | { kind: "step"; id: string; title?: string; commands: RedisCommand[]; nocheck: boolean; client?: string; tabs: CodeTab[]; line: number }
   | { kind: "scenario"; id: string; scenario: Scenario; title?: string; line: number }
+  | { kind: "venn"; id: string; keys: [string, string]; title?: string; line: number }
   | { kind: "code"; tab: CodeTab };
 
-export const SCENARIOS = ["pipeline", "visitors", "job-queue"] as const;
+export const SCENARIOS = ["pipeline", "visitors", "job-queue", "connections"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export interface ParsedLesson {
@@ -95,6 +96,13 @@ export function parseLesson(file: string, source: string): ParsedLesson {
       if (ids.has(id)) throw new LessonError(file, line, `two steps are called "${id}"; give each a unique id=`);
       ids.add(id);
       const title = typeof meta.title === "string" ? meta.title : undefined;
+      if (meta.venn !== undefined) {
+        const keys = String(meta.venn).split(/\s+/).filter(Boolean);
+        if (keys.length !== 2) throw new LessonError(file, line, 'venn= names two set keys: venn="game:WOW sport:basketball"');
+        if (node.value.trim()) throw new LessonError(file, line, "a venn block has no commands: leave it empty");
+        sections.push({ kind: "venn", id, keys: [keys[0], keys[1]], title, line });
+        continue;
+      }
       if (meta.scenario !== undefined) {
         if (!SCENARIOS.includes(meta.scenario as Scenario)) {
           throw new LessonError(file, line, `scenario=${String(meta.scenario)} is not one of ${SCENARIOS.join(", ")}`);

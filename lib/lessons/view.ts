@@ -12,6 +12,7 @@ export type ViewSection =
   | { kind: "prose"; html: string }
   | { kind: "step"; id: string; title?: string; commands: RedisCommand[]; nocheck: boolean; client?: string; tabs: ViewTab[] }
   | { kind: "scenario"; id: string; scenario: Scenario; title?: string }
+  | { kind: "venn"; id: string; keys: [string, string]; title?: string }
   | { kind: "code"; tab: ViewTab };
 
 export interface LessonViewData {
@@ -36,6 +37,8 @@ export async function toView(lesson: Lesson): Promise<LessonViewData> {
           return s;
         case "scenario":
           return { kind: "scenario", id: s.id, scenario: s.scenario, title: s.title };
+        case "venn":
+          return { kind: "venn", id: s.id, keys: s.keys, title: s.title };
         case "code":
           return { kind: "code", tab: await tab(s.tab) };
         case "step":

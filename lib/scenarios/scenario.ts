@@ -8,6 +8,7 @@ import { SandboxError } from "@/lib/errors";
 import type { ScenarioEvent } from "./events";
 import { dedicatedConnection, onAbort, scenarioRuns, type RunControls } from "./runs";
 import { JobQueueOptions, runJobQueue } from "./job-queue";
+import { ConnectionsOptions, runConnections } from "./connections";
 import { PipelineOptions, VisitorsOptions, runPipelineRace, runVisitors } from "./races";
 import { touchNamespace } from "@/lib/reaper";
 import { checkRate } from "@/lib/rate-limit";
@@ -32,6 +33,7 @@ const SCENARIOS = {
   },
   pipeline: { options: PipelineOptions, kind: () => "pipeline", connections: () => 1, run: runPipelineRace },
   visitors: { options: VisitorsOptions, kind: () => "visitors", connections: () => 0, run: runVisitors },
+  connections: { options: ConnectionsOptions, kind: () => "connections", connections: () => 1, run: runConnections },
 } as const;
 
 export type ScenarioName = keyof typeof SCENARIOS;

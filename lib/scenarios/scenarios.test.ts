@@ -198,6 +198,15 @@ describe("finite streams for long lesson steps", () => {
     expect(end.summary.oneByOneMs).toBeGreaterThan(end.summary.pipelinedMs);
   });
 
+  it("a new connection per command against one pooled connection, with real figures", async () => {
+    const { end, events, cmds } = await run(fresh().session, "connections", { commands: 20 });
+    expect(end).toMatchObject({ reason: "done", summary: { commands: 20, opened: 21 } });
+    expect(events.filter((e) => e.type === "measure").map((e) => (e as { name: string }).name)).toEqual(["new connection each time", "one pooled connection"]);
+    expect(cmds.at(-1)).toMatchObject({ line: "GET conn:demo", text: '"40"' });
+    expect(end.summary.newConnectionMs).toBeGreaterThan(0);
+    expect(scenarioRuns().stats()).toEqual({ runs: 0, connections: 0 });
+  });
+
   it("100 concurrent visitors: GET+SET loses updates, INCR does not", async () => {
     const { session } = fresh();
     const getset = await run(session, "visitors", { visitors: 100, method: "get-set" });

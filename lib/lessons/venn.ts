@@ -1,0 +1,33 @@
+import type { RespConnection } from "@/lib/redis/resp-connection";
+import type { Reply } from "@/lib/resp/reply";
+import type { Namespace } from "@/lib/sandbox/namespace";
+
+/** Two of the learner's sets split three ways — only in A, in both, only in B — for a live Venn diagram. */
+export interface Venn {
+  keys: [string, string];
+  types: [string, string];
+  onlyA: string[];
+  both: string[];
+  onlyB: string[];
+  /** How many in each region (the lists stop at 40). */
+  counts: [number, number, number];
+}
+
+const MAX = 40;
+
+export async function vennOf(conn: RespConnection, ns: Namespace, a: string, b: string): Promise<Venn> {
+  const [ka, kb] = [a, b].map((k) => Buffer.from(ns.add(Buffer.from(k))));
+  const [ta, tb] = await Promise.all([conn.send(["TYPE", ka]), conn.send(["TYPE", kb])]);
+  const types: [string, string] = [ta.t === "status" ? ta.v : "none", tb.t === "status" ? tb.v : "none"];
+  if (types.some((t) => t !== "set" && t !== "none")) return { keys: [a, b], types, onlyA: [], both: [], onlyB: [], counts: [0, 0, 0] };
+  const regions = (await Promise.all([conn.send(["SDIFF", ka, kb]), conn.send(["SINTER", ka, kb]), conn.send(["SDIFF", kb, ka])])).map(members);
+  const [onlyA, both, onlyB] = regions.map((m) => m.slice(0, MAX));
+  return { keys: [a, b], types, onlyA, both, onlyB, counts: [regions[0].length, regions[1].length, regions[2].length] };
+}
+
+function members(r: Reply): string[] {
+  if (r.t !== "array") return [];
+  return r.v
+    .map((m) => (m.t === "bulk" ? m.v : ""))
+    .sort();
+}
