@@ -260,7 +260,7 @@ export function Console({ handle, onCommand }: { handle?: React.Ref<ConsoleHandl
           <div className="relative min-w-0 flex-1">
             <div aria-hidden className="pointer-events-none absolute inset-0 overflow-hidden whitespace-pre">
               <span className="invisible">{value}</span>
-              <span className="text-slate-400 dark:text-slate-500" data-testid="hint">{hintText}</span>
+              <span className="text-slate-400 dark:text-slate-600" data-testid="hint">{hintText}</span>
             </div>
             <input
               ref={inputRef}
@@ -281,10 +281,10 @@ export function Console({ handle, onCommand }: { handle?: React.Ref<ConsoleHandl
               className="relative w-full bg-transparent outline-none"
             />
           </div>
-          {busy && <span className="text-xs text-slate-500" aria-hidden>…</span>}
+          {busy && <span className="text-xs text-slate-600" aria-hidden>…</span>}
         </div>
       </div>
-      <p id={hintId} className="text-xs text-slate-500 dark:text-slate-400">
+      <p id={hintId} className="text-xs text-slate-600 dark:text-slate-400">
         {t.keys}
         {hintText ? (
           <span className="sr-only">
@@ -308,14 +308,14 @@ function EntryView({ entry, raw }: { entry: Extract<Entry, { kind: "command" }>;
         </span>
         <span className="min-w-0 flex-1 whitespace-pre-wrap [overflow-wrap:anywhere]">{entry.input}</span>
         {entry.ms !== undefined && (
-          <span className="shrink-0 text-xs text-slate-500 dark:text-slate-400" title={t.roundTrip}>
+          <span className="shrink-0 text-xs text-slate-600 dark:text-slate-400" title={t.roundTrip}>
             {entry.ms.toFixed(2)} ms
           </span>
         )}
         {entry.reply && (
           <button
             type="button"
-            className="shrink-0 rounded px-1 text-xs text-slate-500 underline-offset-2 opacity-70 hover:underline focus:opacity-100 group-hover:opacity-100 dark:text-slate-400"
+            className="shrink-0 rounded px-1 text-xs text-slate-600 underline-offset-2 hover:underline dark:text-slate-400"
             onClick={() => void navigator.clipboard?.writeText(text)}
             aria-label={t.copyOutput(entry.input)}
           >
@@ -324,7 +324,7 @@ function EntryView({ entry, raw }: { entry: Extract<Entry, { kind: "command" }>;
         )}
       </div>
       {entry.pending ? (
-        <p className="text-slate-500">…</p>
+        <p className="text-slate-600">…</p>
       ) : (
         <pre data-testid="output" className={`whitespace-pre-wrap [overflow-wrap:anywhere] ${isError ? "text-red-700 dark:text-red-400" : ""}`}>
           {entry.failure ?? text}

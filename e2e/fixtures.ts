@@ -8,7 +8,7 @@ export class ConsolePage {
   readonly entries: Locator;
 
   constructor(readonly page: Page) {
-    this.prompt = page.getByRole("textbox", { name: "Redis command" });
+    this.prompt = page.getByRole("textbox", { name: /Redis command|Redis 命令/ });
     this.log = page.getByRole("log", { name: "Console output" });
     this.entries = page.getByTestId("entry");
   }

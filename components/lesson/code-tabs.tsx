@@ -72,7 +72,7 @@ export function CodeTabs({ stepId, transcript, client, tabs }: { stepId: string 
       )}
       <div id={`${base}-panel`} role={ids.length > 1 ? "tabpanel" : undefined} aria-labelledby={ids.length > 1 ? `${base}-${current}` : undefined} className="text-sm">
         {current === "cli" && transcript ? (
-          <pre className="overflow-x-auto bg-slate-50 p-3 font-mono dark:bg-slate-950" data-testid="transcript">
+          <pre className="overflow-x-auto bg-slate-50 p-3 font-mono dark:bg-slate-950" data-testid="transcript" tabIndex={0}>
             {transcript.map((c, i) => (
               <span key={i} className="block">
                 <span className="text-brand-700 dark:text-red-400">{client ? `redis:${client}>` : "redis>"}</span> {c.line}

@@ -8,10 +8,10 @@ import { createHighlighter, type Highlighter } from "shiki";
 let highlighter: Promise<Highlighter> | null = null;
 
 export async function highlight(code: string, lang: "python" | "ts"): Promise<string> {
-  highlighter ??= createHighlighter({ themes: ["github-light", "github-dark"], langs: ["python", "typescript"] });
+  highlighter ??= createHighlighter({ themes: ["github-light-high-contrast", "github-dark-high-contrast"], langs: ["python", "typescript"] });
   const h = await highlighter;
   return h.codeToHtml(code.replace(/\n$/, ""), {
     lang: lang === "ts" ? "typescript" : "python",
-    themes: { light: "github-light", dark: "github-dark" },
+    themes: { light: "github-light-high-contrast", dark: "github-dark-high-contrast" },
   });
 }
