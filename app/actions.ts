@@ -12,6 +12,7 @@ import { inspectKeys } from "@/lib/lessons/inspect";
 import { runChecks, type Problem } from "@/lib/lessons/checks";
 import { getLesson } from "@/lib/lessons/load";
 import { vennOf, type Venn } from "@/lib/lessons/venn";
+import { ProgressReport, reportProgress, roomState, studentRoom } from "@/lib/classroom/rooms";
 
 export type ActionResult<T> = { ok: true; value: T } | { ok: false; unavailable: boolean; message: string };
 
@@ -29,12 +30,13 @@ const Line = z.string().max(1024 * 1024, "The command line is longer than 1 MiB.
 const Tab = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, "Invalid console tab id.");
 
 /** Runs one command line; `tab` identifies the console tab, which has its own MULTI/WATCH. */
-export async function runCommand(line: unknown, tab: unknown): Promise<ActionResult<ExecResult>> {
+export async function runCommand(line: unknown, tab: unknown, scope?: unknown): Promise<ActionResult<ExecResult>> {
   const parsed = Line.safeParse(line);
   if (!parsed.success) return { ok: false, unavailable: false, message: parsed.error.issues[0].message };
   const tabId = Tab.safeParse(tab);
   if (!tabId.success) return { ok: false, unavailable: false, message: tabId.error.issues[0].message };
-  return guard(async () => execCommand(await actionSession(), { command: parsed.data }, { ...(await actionClient()), id: tabId.data }));
+  const where = scope === "room" ? "room" : "own";
+  return guard(async () => execCommand(await actionSession(), { command: parsed.data }, { ...(await actionClient()), id: tabId.data, scope: where }));
 }
 
 export async function resetMyData(): Promise<ActionResult<number>> {
@@ -91,5 +93,30 @@ export async function vennOfMySets(a: unknown, b: unknown): Promise<ActionResult
     await rt.conn.ensureReady();
     await checkRate(rt.appConn, rt.config.rate, session.id, (await actionClient()).ip);
     return vennOf(rt.conn, session.ns, ka.data, kb.data);
+  });
+}
+
+/** Records a student's step or exercise in their workshop (a no-op outside one). */
+export async function reportMyProgress(report: unknown): Promise<ActionResult<boolean>> {
+  const parsed = ProgressReport.safeParse(report);
+  if (!parsed.success) return { ok: false, unavailable: false, message: "Invalid progress report." };
+  return guard(async () => {
+    const session = await actionSession();
+    const rt = runtime();
+    await rt.appConn.ensureReady();
+    return reportProgress(rt.appConn, session.id, parsed.data);
+  });
+}
+
+/** The workshop this browser's session joined, if any, and whether a lesson runs in its shared keys. */
+export async function myRoom(): Promise<ActionResult<{ code: string; title: string; lessons: string[] } | null>> {
+  return guard(async () => {
+    const session = await actionSession();
+    const rt = runtime();
+    await rt.appConn.ensureReady();
+    const code = await studentRoom(rt.appConn, session.id);
+    if (!code) return null;
+    const s = await roomState(rt.appConn, code);
+    return { code, title: s.title, lessons: s.lessons };
   });
 }

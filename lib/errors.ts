@@ -10,6 +10,8 @@ export const ERROR_KINDS = {
   bad_request: { status: 400, log: "none", message: "Bad request." },
   unauthorized: { status: 401, log: "none", message: "Missing or invalid session. Create one with POST /api/v1/sessions." },
   busy: { status: 503, log: "info", message: "The playground is busy; try again in a few seconds." },
+  method_not_allowed: { status: 405, log: "none", message: "Method not allowed." },
+  forbidden: { status: 403, log: "none", message: "Forbidden." },
   conflict: { status: 409, log: "none", message: "That is already going." },
   not_found: { status: 404, log: "none", message: "Not found." },
   rate_limited: { status: 429, log: "info", message: "Too many commands; slow down." },

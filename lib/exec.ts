@@ -10,6 +10,7 @@ import type { Session } from "@/lib/session";
 import { SandboxError } from "@/lib/errors";
 import { checkRate } from "@/lib/rate-limit";
 import { touchNamespace } from "@/lib/reaper";
+import { roomNamespace, studentRoom } from "@/lib/classroom/rooms";
 
 export type ExecInput = { command: string } | { argv: string[] };
 
@@ -18,6 +19,8 @@ export interface ExecClient {
   ip?: string;
   /** A console tab or API client of this session; each is its own redis-cli, with its own MULTI. */
   id?: string;
+  /** "room": run in the student's workshop namespace (shared lessons) instead of their own. */
+  scope?: "own" | "room";
 }
 
 export interface ExecResult {
@@ -71,6 +74,11 @@ export async function execCommand(session: Session, input: ExecInput, client: Ex
 
   await Promise.all([rt.conn.ensureReady(), rt.appConn.ensureReady()]);
   await checkRate(rt.appConn, rt.config.rate, session.id, client.ip);
+  if (client.scope === "room") {
+    const code = await studentRoom(rt.appConn, session.id);
+    if (!code) throw new SandboxError("forbidden", "This session has not joined a workshop, so it has no shared room to run in.");
+    session = { id: session.id, ns: roomNamespace(code) };
+  }
   touchNamespace(rt, session.id);
   const table = await rt.commandTable();
   const ctx = {

@@ -7,6 +7,7 @@ import { ERROR_KINDS, isSandboxError, SandboxError } from "@/lib/errors";
 import { checkHealth } from "@/lib/health";
 import { clientIp } from "@/lib/rate-limit";
 import { handleScenarios } from "./scenarios";
+import { handleRooms } from "./rooms";
 import { handleStream } from "@/lib/http/stream";
 
 /**
@@ -53,6 +54,12 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse): Prom
       await handleStream(req, res, session);
       return true;
     }
+    if (path === "/api/v1/rooms" || path.startsWith("/api/v1/rooms/")) {
+      const session = verifySession(runtime().config.sessionSecret, tokenFromHeaders(null, req.headers.cookie) ?? tokenFromHeaders(req.headers.authorization, null));
+      const ip = clientIp(req.socket.remoteAddress, req.headers["x-forwarded-for"], runtime().config.trustProxy);
+      await handleRooms(req, res, path, session, () => readJson(req, true), (status, b) => send(res, status, b), ip);
+      return true;
+    }
     if (path.startsWith("/api/v1/scenarios/")) {
       if (req.method !== "POST") return methodNotAllowed(res, "POST"), true;
       const session = verifySession(runtime().config.sessionSecret, tokenFromHeaders(req.headers.authorization, req.headers.cookie));
@@ -76,7 +83,11 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse): Prom
         if (!c.success) throw new SandboxError("bad_request", c.error.issues[0].message);
         id = c.data;
       }
-      send(res, 200, await execCommand(session, parsed.data, { ip, id }));
+      const scopeHeader = req.headers["x-playground-scope"];
+      if (scopeHeader !== undefined && scopeHeader !== "room" && scopeHeader !== "own") {
+        throw new SandboxError("bad_request", 'X-Playground-Scope must be "own" (your sandbox, the default) or "room" (your workshop\'s shared keys).');
+      }
+      send(res, 200, await execCommand(session, parsed.data, { ip, id, scope: scopeHeader as "own" | "room" | undefined }));
       return true;
     }
     send(res, 404, { error: { code: "not_found", message: `No API route ${req.method} ${path}. See the README for /api/v1.` } });

@@ -1,0 +1,129 @@
+import { describe, expect, it } from "vitest";
+import { useApiServer, useTestRuntime } from "@/test/env";
+import { readSse } from "@/lib/streaming/sse-parse";
+import { MAX_STUDENTS, type RoomState } from "./rooms";
+
+/** The classroom API over real HTTP against the test redis-server. */
+const rt = useTestRuntime();
+const api = useApiServer(rt);
+
+const call = async (method: string, path: string, body?: unknown, token?: string, headers: Record<string, string> = {}) => {
+  const res = await fetch(api.base + path, {
+    method,
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+};
+
+async function newRoom(lessons = ["social-circles", "message-queue"]) {
+  const r = await call("POST", "/api/v1/rooms", { title: "Redis at the library", lessons });
+  expect(r.status).toBe(201);
+  return r.body as { code: string; instructorToken: string };
+}
+
+const join = (code: string, name: string) => call("POST", `/api/v1/rooms/${code}/join`, { name });
+const exec = (token: string, command: string, scope?: string) => call("POST", "/api/v1/exec", { command }, token, scope ? { "x-playground-scope": scope } : {});
+
+describe("rooms", () => {
+  it("creates a room with a short unambiguous code and an instructor token", async () => {
+    const { code, instructorToken } = await newRoom();
+    expect(code).toMatch(/^[A-HJ-KMNP-Z2-9]{6}$/);
+    expect(code).not.toMatch(/[01OIL]/);
+    expect(instructorToken.length).toBeGreaterThanOrEqual(24);
+    expect((await call("POST", "/api/v1/rooms", { title: "", lessons: [] })).status).toBe(400);
+    expect((await call("POST", "/api/v1/rooms", { title: "x", lessons: ["cooking"] })).status).toBe(400);
+  });
+
+  it("lets students join with unique names, refuses unknown codes", async () => {
+    const { code, instructorToken } = await newRoom();
+    const ann = await join(code, "Ann");
+    expect(ann.status).toBe(201);
+    expect(ann.headers.get("set-cookie")).toMatch(/^pg_session=/);
+    expect((await join(code, "ann")).status).toBe(409);
+    expect((await join(code, "ann")).body.error.message).toMatch(/taken/);
+    expect((await join("ZZZZZZ", "Bob")).status).toBe(404);
+    expect((await join(code, "")).status).toBe(400);
+    const state = await call("GET", `/api/v1/rooms/${code}`, undefined, instructorToken);
+    expect(state.status).toBe(200);
+    expect((state.body as RoomState).students.map((s) => s.name)).toEqual(["Ann"]);
+  });
+
+  it("gives instructor actions to the instructor only: a student gets 403, nobody gets 401", async () => {
+    const { code } = await newRoom();
+    const student = (await join(code, "Eve")).body.session as string;
+    for (const [method, action, body] of [["GET", "", undefined], ["POST", "/broadcast", { message: "hi" }], ["POST", "/reset", {}], ["POST", "/end", {}], ["GET", "/events", undefined]] as const) {
+      expect((await call(method, `/api/v1/rooms/${code}${action}`, body, student)).status, `${method} ${action} as a student`).toBe(403);
+      expect((await call(method, `/api/v1/rooms/${code}${action}`, body)).status, `${method} ${action} with no token`).toBe(401);
+    }
+  });
+
+  it("runs shared commands in the room's namespace, private ones in each student's own", async () => {
+    const { code, instructorToken } = await newRoom();
+    const a = (await join(code, "A")).body.session as string;
+    const b = (await join(code, "B")).body.session as string;
+    expect((await exec(a, "SADD game:WOW user:a", "room")).body.text).toBe("(integer) 1");
+    expect((await exec(b, "SADD game:WOW user:b", "room")).body.text).toBe("(integer) 1");
+    expect((await exec(b, "SMEMBERS game:WOW", "room")).body.reply.v).toHaveLength(2);
+    expect((await exec(a, "SET mine private")).body.text).toBe("OK");
+    expect((await exec(b, "GET mine")).body.text).toBe("(nil)");
+    expect((await exec(b, "GET mine", "room")).body.text).toBe("(nil)");
+    const outsider = (await call("POST", "/api/v1/sessions", {})).body.session as string;
+    expect((await exec(outsider, "GET game:WOW", "room")).status).toBe(403);
+    expect((await exec(outsider, "GET x", "everywhere")).status).toBe(400);
+    expect((await call("POST", `/api/v1/rooms/${code}/reset`, {}, instructorToken)).body).toEqual({ deleted: 1 });
+    expect((await exec(a, "SCARD game:WOW", "room")).body.text).toBe("(integer) 0");
+    expect((await exec(a, "GET mine")).body.text).toBe('"private"');
+  });
+
+  it("records progress, streams the roster to the dashboard within a second, and broadcasts to students", async () => {
+    const { code, instructorToken } = await newRoom();
+    const ac = new AbortController();
+    const dashboard: RoomState[] = [];
+    const res = await fetch(`${api.base}/api/v1/rooms/${code}/events?token=${instructorToken}`, { signal: ac.signal });
+    expect(res.status).toBe(200);
+    void readSse(res.body!, (e) => dashboard.push(JSON.parse(e.data))).catch(() => {});
+    const student = (await join(code, "Kim")).body.session as string;
+    const t0 = Date.now();
+    expect((await call("POST", "/api/v1/rooms/progress", { lesson: "social-circles", step: "sadd", ok: true }, student)).body).toEqual({ recorded: true });
+    const until = async (cond: () => boolean) => {
+      for (let i = 0; i < 100 && !cond(); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(cond()).toBe(true);
+    };
+    await until(() => dashboard.at(-1)?.students[0]?.steps["social-circles"]?.includes("sadd") ?? false);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    await call("POST", "/api/v1/rooms/progress", { lesson: "social-circles", step: "sinter", ok: false }, student);
+    await until(() => dashboard.at(-1)?.students[0]?.errorsInARow === 1);
+
+    const sac = new AbortController();
+    const seen: Array<{ broadcast: { message: string } | null; ended: boolean }> = [];
+    const sres = await fetch(`${api.base}/api/v1/rooms/${code}/student-events`, { headers: { authorization: `Bearer ${student}` }, signal: sac.signal });
+    expect(sres.status).toBe(200);
+    void readSse(sres.body!, (e) => seen.push(JSON.parse(e.data))).catch(() => {});
+    expect((await call("POST", `/api/v1/rooms/${code}/broadcast`, { message: "Break until 11:00" }, instructorToken)).status).toBe(200);
+    await until(() => seen.at(-1)?.broadcast?.message === "Break until 11:00");
+    expect((await call("POST", `/api/v1/rooms/${code}/end`, {}, instructorToken)).status).toBe(200);
+    await until(() => seen.at(-1)?.ended === true);
+    expect((await join(code, "Late")).status).toBe(404);
+    ac.abort();
+    sac.abort();
+  });
+
+  it(`stops at ${MAX_STUDENTS} students`, async () => {
+    const { code } = await newRoom(["basics"]);
+    for (let i = 0; i < MAX_STUDENTS; i += 20) {
+      const batch = await Promise.all(Array.from({ length: Math.min(20, MAX_STUDENTS - i) }, (_, j) => join(code, `s${i + j}`)));
+      expect(batch.every((r) => r.status === 201)).toBe(true);
+    }
+    const full = await join(code, "one-too-many");
+    expect(full.status).toBe(409);
+    expect(full.body.error.message).toMatch(/full/);
+  });
+
+  it("keeps rooms under app:* with a 12 h expiry", async () => {
+    const { code } = await newRoom(["basics"]);
+    const ttl = await rt.appConn.send(["TTL", `app:room:${code}`]);
+    expect(ttl.t === "integer" && Number(ttl.v)).toBeGreaterThan(11 * 3600);
+  });
+});

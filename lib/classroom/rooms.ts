@@ -1,0 +1,230 @@
+import { createHash, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
+import { z } from "zod";
+import { SandboxError } from "@/lib/errors";
+import type { RespConnection } from "@/lib/redis/resp-connection";
+import type { Reply } from "@/lib/resp/reply";
+import { issueSession, type Session } from "@/lib/session";
+import { Namespace } from "@/lib/sandbox/namespace";
+import { deleteNamespace } from "@/lib/sandbox/sandbox";
+import { PLANNED_LESSONS } from "@/lessons/catalog";
+
+/**
+ * Classroom workshops, kept in Redis under the app's own prefix (app:room:…,
+ * reachable only by the app's ACL user), so they survive an app restart and
+ * expire 12 h after their last activity. An instructor creates a room and
+ * gets a short join code and a secret dashboard token (only its hash is
+ * stored); students join with the code and a display name and get a session
+ * of their own, bound to the room. A room's shared keys live in the
+ * namespace `room:{<code>}:`.
+ */
+export const ROOM_TTL_SECONDS = 12 * 3600;
+export const MAX_STUDENTS = 200;
+/** No 0/O, 1/I/L: easy to read off a projector. */
+const ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+const CODE_RE = /^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{6}$/;
+
+const SLUGS = PLANNED_LESSONS.map((l) => l.slug) as [string, ...string[]];
+export const CreateRoom = z
+  .object({
+    title: z.string().trim().min(1, "give the workshop a title").max(100, "a title is at most 100 characters"),
+    lessons: z.array(z.enum(SLUGS)).min(1, "pick at least one lesson").max(SLUGS.length),
+  })
+  .strict();
+export const JoinRoom = z
+  .object({ name: z.string().trim().min(1, "give a display name").max(40, "a name is at most 40 characters").regex(/^[^\p{C}]+$/u, "a name cannot hold control characters") })
+  .strict();
+export const Broadcast = z.object({ message: z.string().trim().min(1, "the message is empty").max(500, "a message is at most 500 characters") }).strict();
+export const ProgressReport = z
+  .object({
+    lesson: z.enum(SLUGS),
+    step: z.string().regex(/^[a-z0-9-]{1,40}$/).optional(),
+    exercise: z.string().regex(/^[a-z0-9-]{1,40}$/).optional(),
+    ok: z.boolean(),
+  })
+  .strict();
+
+export interface StudentProgress {
+  name: string;
+  session: string;
+  joinedAt: number;
+  lastAt: number;
+  /** lesson slug → step ids run without a mismatch. */
+  steps: Record<string, string[]>;
+  /** lesson slug → exercises done. */
+  exercises: Record<string, string[]>;
+  /** Failed steps or checks in a row: "stuck" past a few. */
+  errorsInARow: number;
+}
+
+export interface RoomState {
+  code: string;
+  title: string;
+  lessons: string[];
+  createdAt: number;
+  ended: boolean;
+  broadcast: { message: string; at: number } | null;
+  students: StudentProgress[];
+}
+
+const key = {
+  room: (c: string) => `app:room:${c}`,
+  names: (c: string) => `app:room:${c}:names`,
+  progress: (c: string) => `app:room:${c}:progress`,
+  events: (c: string) => `app:room:${c}:events`,
+  student: (sessionId: string) => `app:student:${sessionId}`,
+};
+export const roomEventsChannel = key.events;
+export const roomNamespace = (code: string) => new Namespace(`room:{${code}}:`);
+export const isRoomCode = (c: string) => CODE_RE.test(c);
+
+const sha = (s: string) => createHash("sha256").update(s).digest("base64url");
+
+function newCode(): string {
+  return Array.from({ length: 6 }, () => ALPHABET[randomInt(ALPHABET.length)]).join("");
+}
+
+async function ok(conn: RespConnection, argv: (string | Buffer)[]): Promise<Reply> {
+  const r = await conn.send(argv);
+  if (r.t === "error") throw new SandboxError("internal", `room store: ${r.v}`);
+  return r;
+}
+
+async function touch(conn: RespConnection, code: string): Promise<void> {
+  const ttl = String(ROOM_TTL_SECONDS);
+  await Promise.all([key.room(code), key.names(code), key.progress(code)].map((k) => conn.send(["EXPIRE", k, ttl])));
+}
+
+export async function createRoom(conn: RespConnection, input: z.infer<typeof CreateRoom>): Promise<{ code: string; instructorToken: string }> {
+  const instructorToken = randomBytes(24).toString("base64url");
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const code = newCode();
+    const made = await ok(conn, ["HSETNX", key.room(code), "title", input.title]);
+    if (made.t === "integer" && Number(made.v) === 0) continue; // taken: another code
+    await ok(conn, ["HSET", key.room(code), "lessons", JSON.stringify(input.lessons), "token", sha(instructorToken), "createdAt", String(Date.now()), "ended", "0"]);
+    await ok(conn, ["EXPIRE", key.room(code), String(ROOM_TTL_SECONDS)]);
+    return { code, instructorToken };
+  }
+  throw new SandboxError("busy", "Could not find a free join code; try again.", 1);
+}
+
+async function roomFields(conn: RespConnection, code: string): Promise<Record<string, string> | null> {
+  if (!isRoomCode(code)) return null;
+  const r = await ok(conn, ["HGETALL", key.room(code)]);
+  if (r.t !== "array" || r.v.length === 0) return null;
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < r.v.length; i += 2) {
+    const k = r.v[i];
+    const v = r.v[i + 1];
+    if (k.t === "bulk" && v.t === "bulk") out[k.v] = v.v;
+  }
+  return out;
+}
+
+/** The instructor's token opens the dashboard; anything else does not (a student's session gets 403). */
+export async function assertInstructor(conn: RespConnection, code: string, token: string | null): Promise<void> {
+  const room = await roomFields(conn, code);
+  if (!room) throw new SandboxError("not_found", `No workshop with the code ${code}.`);
+  if (!token) throw new SandboxError("unauthorized", "This needs the instructor's token (Authorization: Bearer <instructorToken>).");
+  const given = Buffer.from(sha(token));
+  const want = Buffer.from(room.token ?? "");
+  if (given.length !== want.length || !timingSafeEqual(given, want)) {
+    throw new SandboxError("forbidden", "Only the workshop's instructor can do this.");
+  }
+}
+
+export async function joinRoom(conn: RespConnection, secret: string, code: string, name: string): Promise<{ token: string; session: Session }> {
+  const room = await roomFields(conn, code);
+  if (!room) throw new SandboxError("not_found", `No workshop with the code ${code}. Check the code on the screen.`);
+  if (room.ended === "1") throw new SandboxError("not_found", "This workshop has ended.");
+  const count = await ok(conn, ["HLEN", key.names(code)]);
+  if (count.t === "integer" && Number(count.v) >= MAX_STUDENTS) {
+    throw new SandboxError("conflict", `This workshop is full (${MAX_STUDENTS} students).`);
+  }
+  const { token, session } = issueSession(secret);
+  // Names are unique in a room, whatever their case: HSETNX on the folded name.
+  const claimed = await ok(conn, ["HSETNX", key.names(code), name.toLowerCase(), JSON.stringify({ name, session: session.id, joinedAt: Date.now() })]);
+  if (claimed.t === "integer" && Number(claimed.v) === 0) {
+    throw new SandboxError("conflict", `The name "${name}" is taken in this workshop; pick another.`);
+  }
+  await ok(conn, ["SET", key.student(session.id), code, "EX", String(ROOM_TTL_SECONDS)]);
+  await touch(conn, code);
+  await publish(conn, code, "join");
+  return { token, session };
+}
+
+/** The room a session joined, if any. */
+export async function studentRoom(conn: RespConnection, sessionId: string): Promise<string | null> {
+  const r = await conn.send(["GET", key.student(sessionId)]);
+  return r.t === "bulk" && isRoomCode(r.v) ? r.v : null;
+}
+
+export async function reportProgress(conn: RespConnection, sessionId: string, report: z.infer<typeof ProgressReport>): Promise<boolean> {
+  const code = await studentRoom(conn, sessionId);
+  if (!code) return false;
+  const room = await roomFields(conn, code);
+  if (!room || room.ended === "1") return false;
+  const cur = await conn.send(["HGET", key.progress(code), sessionId]);
+  const p: Pick<StudentProgress, "steps" | "exercises" | "errorsInARow" | "lastAt"> =
+    cur.t === "bulk" ? JSON.parse(cur.v) : { steps: {}, exercises: {}, errorsInARow: 0, lastAt: 0 };
+  if (report.ok) {
+    p.errorsInARow = 0;
+    if (report.step) p.steps[report.lesson] = [...new Set([...(p.steps[report.lesson] ?? []), report.step])];
+    if (report.exercise) p.exercises[report.lesson] = [...new Set([...(p.exercises[report.lesson] ?? []), report.exercise])];
+  } else p.errorsInARow++;
+  p.lastAt = Date.now();
+  await ok(conn, ["HSET", key.progress(code), sessionId, JSON.stringify(p)]);
+  await touch(conn, code);
+  await publish(conn, code, "progress");
+  return true;
+}
+
+export async function roomState(conn: RespConnection, code: string): Promise<RoomState> {
+  const room = await roomFields(conn, code);
+  if (!room) throw new SandboxError("not_found", `No workshop with the code ${code}.`);
+  const [names, progress] = await Promise.all([ok(conn, ["HGETALL", key.names(code)]), ok(conn, ["HGETALL", key.progress(code)])]);
+  const prog = new Map<string, Partial<StudentProgress>>();
+  if (progress.t === "array") for (let i = 0; i + 1 < progress.v.length; i += 2) {
+    const [k, v] = [progress.v[i], progress.v[i + 1]];
+    if (k.t === "bulk" && v.t === "bulk") prog.set(k.v, JSON.parse(v.v));
+  }
+  const students: StudentProgress[] = [];
+  if (names.t === "array") for (let i = 1; i < names.v.length; i += 2) {
+    const v = names.v[i];
+    if (v.t !== "bulk") continue;
+    const s = JSON.parse(v.v) as { name: string; session: string; joinedAt: number };
+    const p = prog.get(s.session) ?? {};
+    students.push({ name: s.name, session: s.session.slice(0, 6), joinedAt: s.joinedAt, lastAt: p.lastAt ?? s.joinedAt, steps: p.steps ?? {}, exercises: p.exercises ?? {}, errorsInARow: p.errorsInARow ?? 0 });
+  }
+  students.sort((a, b) => a.joinedAt - b.joinedAt);
+  return {
+    code,
+    title: room.title,
+    lessons: JSON.parse(room.lessons ?? "[]"),
+    createdAt: Number(room.createdAt),
+    ended: room.ended === "1",
+    broadcast: room.broadcast ? JSON.parse(room.broadcast) : null,
+    students,
+  };
+}
+
+export async function broadcast(conn: RespConnection, code: string, message: string): Promise<void> {
+  await ok(conn, ["HSET", key.room(code), "broadcast", JSON.stringify({ message, at: Date.now() })]);
+  await touch(conn, code);
+  await publish(conn, code, "broadcast");
+}
+
+export async function endRoom(conn: RespConnection, sandbox: RespConnection, code: string): Promise<void> {
+  await ok(conn, ["HSET", key.room(code), "ended", "1"]);
+  await deleteNamespace(sandbox, roomNamespace(code));
+  await publish(conn, code, "ended");
+}
+
+export async function resetShared(sandbox: RespConnection, conn: RespConnection, code: string): Promise<number> {
+  const n = await deleteNamespace(sandbox, roomNamespace(code));
+  await publish(conn, code, "reset");
+  return n;
+}
+
+async function publish(conn: RespConnection, code: string, what: string): Promise<void> {
+  await conn.send(["PUBLISH", key.events(code), what]).catch(() => {});
+}
