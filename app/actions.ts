@@ -12,7 +12,8 @@ import { inspectKeys } from "@/lib/lessons/inspect";
 import { runChecks, type Problem } from "@/lib/lessons/checks";
 import { getLesson } from "@/lib/lessons/load";
 import { vennOf, type Venn } from "@/lib/lessons/venn";
-import { ProgressReport, reportProgress, roomState, studentRoom } from "@/lib/classroom/rooms";
+import { ProgressReport, reportProgress, roomInfo, roomNamespace, studentRoom } from "@/lib/classroom/rooms";
+import type { Session } from "@/lib/session";
 
 export type ActionResult<T> = { ok: true; value: T } | { ok: false; unavailable: boolean; message: string };
 
@@ -30,13 +31,12 @@ const Line = z.string().max(1024 * 1024, "The command line is longer than 1 MiB.
 const Tab = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, "Invalid console tab id.");
 
 /** Runs one command line; `tab` identifies the console tab, which has its own MULTI/WATCH. */
-export async function runCommand(line: unknown, tab: unknown, scope?: unknown): Promise<ActionResult<ExecResult>> {
+export async function runCommand(line: unknown, tab: unknown, lesson?: unknown): Promise<ActionResult<ExecResult>> {
   const parsed = Line.safeParse(line);
   if (!parsed.success) return { ok: false, unavailable: false, message: parsed.error.issues[0].message };
   const tabId = Tab.safeParse(tab);
   if (!tabId.success) return { ok: false, unavailable: false, message: tabId.error.issues[0].message };
-  const where = scope === "room" ? "room" : "own";
-  return guard(async () => execCommand(await actionSession(), { command: parsed.data }, { ...(await actionClient()), id: tabId.data, scope: where }));
+  return guard(async () => execCommand(await scopedSession(lesson), { command: parsed.data }, { ...(await actionClient()), id: tabId.data }));
 }
 
 export async function resetMyData(): Promise<ActionResult<number>> {
@@ -51,10 +51,25 @@ export async function redisStatus(): Promise<boolean> {
   return (await checkHealth()).redis === "ok";
 }
 
+/**
+ * The session whose namespace a page works in: for a lesson marked shared,
+ * taken by a student whose workshop includes it, the workshop's keys; else
+ * the visitor's own. Decided here, on the server, from the lesson's slug.
+ */
+async function scopedSession(lesson: unknown): Promise<Session> {
+  const session = await actionSession();
+  if (typeof lesson !== "string" || !getLesson("en", lesson)?.shared) return session;
+  const rt = runtime();
+  const code = await studentRoom(rt.appConn, session.id);
+  if (!code) return session;
+  const room = await roomInfo(rt.appConn, code);
+  return room && !room.ended && room.lessons.includes(lesson) ? { id: session.id, ns: roomNamespace(code) } : session;
+}
+
 /** The key inspector: the learner's keys, their types, TTLs and a preview. */
-export async function inspectMyKeys(): Promise<ActionResult<Awaited<ReturnType<typeof inspectKeys>>>> {
+export async function inspectMyKeys(lesson?: unknown): Promise<ActionResult<Awaited<ReturnType<typeof inspectKeys>>>> {
   return guard(async () => {
-    const session = await actionSession();
+    const session = await scopedSession(lesson);
     const rt = runtime();
     await rt.conn.ensureReady();
     await checkRate(rt.appConn, rt.config.rate, session.id, (await actionClient()).ip);
@@ -72,7 +87,7 @@ export async function checkExercise(slug: unknown, exercise: unknown): Promise<A
   const ex = getLesson("en", s.data)?.exercises.find((x) => x.id === e.data);
   if (!ex) return { ok: false, unavailable: false, message: "Unknown lesson or exercise." };
   return guard(async () => {
-    const session = await actionSession();
+    const session = await scopedSession(s.data);
     const rt = runtime();
     await rt.conn.ensureReady();
     await checkRate(rt.appConn, rt.config.rate, session.id, (await actionClient()).ip);
@@ -83,12 +98,12 @@ export async function checkExercise(slug: unknown, exercise: unknown): Promise<A
 const SetKey = z.string().min(1).max(200);
 
 /** Two of the learner's sets, split for a Venn diagram. */
-export async function vennOfMySets(a: unknown, b: unknown): Promise<ActionResult<Venn>> {
+export async function vennOfMySets(a: unknown, b: unknown, lesson?: unknown): Promise<ActionResult<Venn>> {
   const ka = SetKey.safeParse(a);
   const kb = SetKey.safeParse(b);
   if (!ka.success || !kb.success) return { ok: false, unavailable: false, message: "Invalid set names." };
   return guard(async () => {
-    const session = await actionSession();
+    const session = await scopedSession(lesson);
     const rt = runtime();
     await rt.conn.ensureReady();
     await checkRate(rt.appConn, rt.config.rate, session.id, (await actionClient()).ip);
@@ -116,7 +131,7 @@ export async function myRoom(): Promise<ActionResult<{ code: string; title: stri
     await rt.appConn.ensureReady();
     const code = await studentRoom(rt.appConn, session.id);
     if (!code) return null;
-    const s = await roomState(rt.appConn, code);
-    return { code, title: s.title, lessons: s.lessons };
+    const s = await roomInfo(rt.appConn, code);
+    return s ? { code, title: s.title, lessons: s.lessons } : null;
   });
 }

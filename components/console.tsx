@@ -39,7 +39,7 @@ function tabId(): string {
  * The free console: a redis-cli in the browser. Keyboard first — Enter runs,
  * ↑/↓ walk the history, Tab completes, Ctrl+L clears, Esc empties the prompt.
  */
-export function Console({ handle, onCommand }: { handle?: React.Ref<ConsoleHandle>; onCommand?: () => void } = {}) {
+export function Console({ handle, onCommand, lesson }: { handle?: React.Ref<ConsoleHandle>; onCommand?: () => void; lesson?: string } = {}) {
   const t = useT().console;
   const [entries, setEntries] = useState<Entry[]>([]);
   const [value, setValue] = useState("");
@@ -101,7 +101,7 @@ export function Console({ handle, onCommand }: { handle?: React.Ref<ConsoleHandl
     if (!client) history.push(line);
     setBusy(true);
     try {
-      const r = await runCommand(line, client ? `${tabId()}-${client}`.slice(0, 40) : tabId());
+      const r = await runCommand(line, client ? `${tabId()}-${client}`.slice(0, 40) : tabId(), lesson);
       setEntries((e) =>
         e.map((x) =>
           x.id === id && x.kind === "command"

@@ -5,6 +5,7 @@ import { LOCALES, HTML_LANG } from "@/lib/i18n/locales";
 import { pageLocale } from "@/lib/i18n/server";
 import { LocaleProvider } from "@/components/i18n";
 import { LanguageSwitch } from "@/components/language-switch";
+import { RoomProvider } from "@/components/classroom/room-context";
 
 export const dynamicParams = false;
 export function generateStaticParams() {
@@ -49,12 +50,17 @@ export default async function RootLayout({ children, params }: { children: React
                     {t.nav.lessons}
                   </Link>
                 </li>
+                <li>
+                  <Link className="hover:underline" href={`/${locale}/join`}>
+                    {t.rooms.navWorkshop}
+                  </Link>
+                </li>
               </ul>
               <LanguageSwitch />
             </nav>
           </header>
           <main id="main" className="mx-auto max-w-6xl px-4 py-6">
-            {children}
+            <RoomProvider>{children}</RoomProvider>
           </main>
         </LocaleProvider>
       </body>

@@ -8,7 +8,7 @@ import { useT } from "../i18n";
 import { loadProgress, markDone } from "./progress";
 
 /** The lesson's exercises: each checks the learner's own keys and says what is still wrong. */
-export function Exercises({ slug, exercises, onChecked }: { slug: string; exercises: Array<{ id: string; title: string; prompt: string }>; onChecked?: () => void }) {
+export function Exercises({ slug, exercises, onChecked, onResult }: { slug: string; exercises: Array<{ id: string; title: string; prompt: string }>; onChecked?: () => void; onResult?: (id: string, ok: boolean) => void }) {
   const t = useT().lesson;
   const [done, setDone] = useState<string[]>([]);
   useEffect(() => setDone(loadProgress()[slug] ?? []), [slug]);
@@ -29,13 +29,14 @@ export function Exercises({ slug, exercises, onChecked }: { slug: string; exerci
             setDone((d) => [...new Set([...d, e.id])]);
           }}
           onChecked={onChecked}
+          onResult={onResult}
         />
       ))}
     </section>
   );
 }
 
-function ExerciseCard(props: { n: number; slug: string; exercise: { id: string; title: string; prompt: string }; done: boolean; onDone(): void; onChecked?: () => void }) {
+function ExerciseCard(props: { n: number; slug: string; exercise: { id: string; title: string; prompt: string }; done: boolean; onDone(): void; onChecked?: () => void; onResult?: (id: string, ok: boolean) => void }) {
   const { n, slug, exercise, done, onDone } = props;
   const t = useT().lesson;
   const [state, setState] = useState<{ checking: boolean; problems?: Problem[]; error?: string }>({ checking: false });
@@ -45,6 +46,7 @@ function ExerciseCard(props: { n: number; slug: string; exercise: { id: string; 
     if (!r.ok) return setState({ checking: false, error: r.message });
     setState({ checking: false, problems: r.value });
     if (r.value.length === 0) onDone();
+    props.onResult?.(exercise.id, r.value.length === 0);
     props.onChecked?.();
   };
   return (

@@ -10,7 +10,7 @@ import { useT } from "../i18n";
  * preview. Refreshed after every command (`version` changes) and when a TTL
  * runs out, so a key that expires disappears before the learner's eyes.
  */
-export function KeyInspector({ version }: { version: number }) {
+export function KeyInspector({ version, lesson, live }: { version: number; lesson?: string; live?: boolean }) {
   const t = useT().lesson;
   const [data, setData] = useState<{ keys: KeyInfo[]; more: number; at: number } | null>(null);
   const [now, setNow] = useState(() => Date.now());
@@ -24,7 +24,7 @@ export function KeyInspector({ version }: { version: number }) {
     }
     inFlight.current = true;
     try {
-      const r = await inspectMyKeys();
+      const r = await inspectMyKeys(lesson);
       if (r.ok) setData({ ...r.value, at: Date.now() });
     } finally {
       inFlight.current = false;
@@ -33,11 +33,18 @@ export function KeyInspector({ version }: { version: number }) {
         void refresh();
       }
     }
-  }, []);
+  }, [lesson]);
 
   useEffect(() => {
     void refresh();
   }, [version, refresh]);
+
+  // Shared keys change under classmates' hands too.
+  useEffect(() => {
+    if (!live) return;
+    const timer = setInterval(() => void refresh(), 3000);
+    return () => clearInterval(timer);
+  }, [live, refresh]);
 
   const expiring = data?.keys.some((k) => k.pttl >= 0) ?? false;
   useEffect(() => {

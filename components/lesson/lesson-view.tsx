@@ -4,7 +4,8 @@ import { useRef, useState } from "react";
 import { Console, type ConsoleHandle } from "@/components/console";
 import { JobQueueLab } from "@/components/scenarios/job-queue";
 import { ConnectionsRace, PipelineRace, VisitorsRace } from "@/components/scenarios/races";
-import { resetMyData } from "@/app/actions";
+import { reportMyProgress, resetMyData } from "@/app/actions";
+import { useRoom } from "@/components/classroom/room-context";
 import type { LessonViewData, ViewSection } from "@/lib/lessons/view";
 import { useT } from "../i18n";
 import { KeyInspector } from "./key-inspector";
@@ -28,6 +29,12 @@ export function LessonView({ lesson }: { lesson: LessonViewData }) {
   const [outcomes, setOutcomes] = useState<Record<string, Outcome>>({});
   const [running, setRunning] = useState<string | null>(null);
   const bump = () => setVersion((v) => v + 1);
+  const room = useRoom();
+  // A shared lesson runs in the workshop's keys for its students (the server decides, from the slug);
+  // others change them too, so the views look again every few seconds.
+  const shared = lesson.shared && !!room && !room.ended && room.lessons.includes(lesson.slug);
+  // Reported whether or not this page knows yet that it is in a workshop: the server keeps what counts.
+  const report = (r: { step?: string; exercise?: string; ok: boolean }) => void reportMyProgress({ lesson: lesson.slug, ...r });
 
   async function runStep(step: Step): Promise<void> {
     const c = consoleRef.current;
@@ -40,6 +47,7 @@ export function LessonView({ lesson }: { lesson: LessonViewData }) {
       setOutcomes((o) => ({ ...o, [step.id]: [...out] }));
       if (r.failure) break;
     }
+    report({ step: step.id, ok: out.every((o) => o.ok !== false && !o.failure) && out.length === step.commands.length });
   }
 
   async function guarded(id: string, fn: () => Promise<void>) {
@@ -83,21 +91,21 @@ export function LessonView({ lesson }: { lesson: LessonViewData }) {
       <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_minmax(0,26rem)]">
         <article className="min-w-0 space-y-4">
           {lesson.sections.map((s, i) => (
-            <Section key={i} section={s} version={version} outcome={s.kind === "step" ? outcomes[s.id] : undefined} busy={!!running} onRun={(step) => void guarded(step.id, () => runStep(step))} />
+            <Section key={i} section={s} version={version} lesson={lesson.slug} live={shared} outcome={s.kind === "step" ? outcomes[s.id] : undefined} busy={!!running} onRun={(step) => void guarded(step.id, () => runStep(step))} />
           ))}
-          <Exercises slug={lesson.slug} exercises={lesson.exercises} />
+          <Exercises slug={lesson.slug} exercises={lesson.exercises} onResult={(id, ok) => report({ exercise: id, ok })} />
         </article>
         <aside className="min-w-0 space-y-4 lg:sticky lg:top-4 lg:max-h-[calc(100dvh-2rem)] lg:self-start lg:overflow-y-auto">
           <h2 className="sr-only">{t.consoleHeading}</h2>
-          <Console handle={consoleRef} onCommand={bump} />
-          <KeyInspector version={version} />
+          <Console handle={consoleRef} onCommand={bump} lesson={lesson.slug} />
+          <KeyInspector version={version} lesson={lesson.slug} live={shared} />
         </aside>
       </div>
     </div>
   );
 }
 
-function Section({ section: s, version, outcome, busy, onRun }: { section: ViewSection; version: number; outcome?: Outcome; busy: boolean; onRun(step: Step): void }) {
+function Section({ section: s, version, lesson, live, outcome, busy, onRun }: { section: ViewSection; version: number; lesson: string; live: boolean; outcome?: Outcome; busy: boolean; onRun(step: Step): void }) {
   const t = useT().lesson;
   switch (s.kind) {
     case "prose":
@@ -105,7 +113,7 @@ function Section({ section: s, version, outcome, busy, onRun }: { section: ViewS
     case "code":
       return <CodeTabs stepId={null} transcript={null} tabs={[s.tab]} />;
     case "venn":
-      return <VennDiagram keys={s.keys} version={version} />;
+      return <VennDiagram keys={s.keys} version={version} lesson={lesson} live={live} />;
     case "scenario":
       return (
         <div data-testid={`scenario-${s.id}`}>

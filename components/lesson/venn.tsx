@@ -10,16 +10,23 @@ import { useT } from "../i18n";
  * command: members only in the first, in both, only in the second. The same
  * split is listed as text for screen readers.
  */
-export function VennDiagram({ keys, version }: { keys: [string, string]; version: number }) {
+export function VennDiagram({ keys, version, lesson, live }: { keys: [string, string]; version: number; lesson?: string; live?: boolean }) {
   const t = useT().lesson;
   const [v, setV] = useState<Venn | null>(null);
+  // In a workshop the sets are the class's: classmates change them too, so look again every 2 s.
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    if (!live) return;
+    const timer = setInterval(() => setTick((n) => n + 1), 2000);
+    return () => clearInterval(timer);
+  }, [live]);
   useEffect(() => {
     let live = true;
-    void vennOfMySets(keys[0], keys[1]).then((r) => live && r.ok && setV(r.value));
+    void vennOfMySets(keys[0], keys[1], lesson).then((r) => live && r.ok && setV(r.value));
     return () => {
       live = false;
     };
-  }, [keys, version]);
+  }, [keys, version, lesson, tick]);
   const [a, b] = keys;
   const regions: Array<{ label: string; members: string[]; count: number; x: number }> = v
     ? [

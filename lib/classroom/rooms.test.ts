@@ -110,6 +110,16 @@ describe("rooms", () => {
     sac.abort();
   });
 
+  it("loses no progress when a student's reports arrive at the same moment", async () => {
+    const { code, instructorToken } = await newRoom(["basics"]);
+    const s = (await join(code, "Quick")).body.session as string;
+    const steps = ["ping", "info", "set-get", "setex", "setex-wrong-order", "expire", "set-options", "expire-live"];
+    await Promise.all(steps.map((step) => call("POST", "/api/v1/rooms/progress", { lesson: "basics", step, ok: true }, s)));
+    const state = (await call("GET", `/api/v1/rooms/${code}`, undefined, instructorToken)).body as RoomState;
+    expect(state.students[0].steps.basics.sort()).toEqual([...steps].sort());
+    expect(state.students[0].session).not.toContain(s.split(".")[0]);
+  });
+
   it(`stops at ${MAX_STUDENTS} students`, async () => {
     const { code } = await newRoom(["basics"]);
     for (let i = 0; i < MAX_STUDENTS; i += 20) {

@@ -69,7 +69,12 @@ export interface RoomState {
 const key = {
   room: (c: string) => `app:room:${c}`,
   names: (c: string) => `app:room:${c}:names`,
-  progress: (c: string) => `app:room:${c}:progress`,
+  /** session → ms of the last report. */
+  progress: (c: string) => `app:room:${c}:last`,
+  /** session → failed steps or checks in a row (HINCRBY; reset to 0 on success). */
+  errors: (c: string) => `app:room:${c}:errors`,
+  /** A student's done items, "step:<lesson>:<id>" / "exercise:<lesson>:<id>": a set, so concurrent reports never overwrite each other. */
+  done: (c: string, sessionId: string) => `app:room:${c}:done:${sessionId}`,
   events: (c: string) => `app:room:${c}:events`,
   student: (sessionId: string) => `app:student:${sessionId}`,
 };
@@ -89,9 +94,10 @@ async function ok(conn: RespConnection, argv: (string | Buffer)[]): Promise<Repl
   return r;
 }
 
-async function touch(conn: RespConnection, code: string): Promise<void> {
+async function touch(conn: RespConnection, code: string, sessionId?: string): Promise<void> {
   const ttl = String(ROOM_TTL_SECONDS);
-  await Promise.all([key.room(code), key.names(code), key.progress(code)].map((k) => conn.send(["EXPIRE", k, ttl])));
+  const keys = [key.room(code), key.names(code), key.progress(code), key.errors(code), ...(sessionId ? [key.done(code, sessionId), key.student(sessionId)] : [])];
+  await Promise.all(keys.map((k) => conn.send(["EXPIRE", k, ttl])));
 }
 
 export async function createRoom(conn: RespConnection, input: z.infer<typeof CreateRoom>): Promise<{ code: string; instructorToken: string }> {
@@ -152,6 +158,12 @@ export async function joinRoom(conn: RespConnection, secret: string, code: strin
   return { token, session };
 }
 
+/** A room's title, lessons and whether it ended: one HGETALL, for the per-command path. */
+export async function roomInfo(conn: RespConnection, code: string): Promise<{ title: string; lessons: string[]; ended: boolean } | null> {
+  const room = await roomFields(conn, code);
+  return room ? { title: room.title, lessons: JSON.parse(room.lessons ?? "[]"), ended: room.ended === "1" } : null;
+}
+
 /** The room a session joined, if any. */
 export async function studentRoom(conn: RespConnection, sessionId: string): Promise<string | null> {
   const r = await conn.send(["GET", key.student(sessionId)]);
@@ -163,17 +175,15 @@ export async function reportProgress(conn: RespConnection, sessionId: string, re
   if (!code) return false;
   const room = await roomFields(conn, code);
   if (!room || room.ended === "1") return false;
-  const cur = await conn.send(["HGET", key.progress(code), sessionId]);
-  const p: Pick<StudentProgress, "steps" | "exercises" | "errorsInARow" | "lastAt"> =
-    cur.t === "bulk" ? JSON.parse(cur.v) : { steps: {}, exercises: {}, errorsInARow: 0, lastAt: 0 };
+  // Each fact is its own write (SADD, HSET, HINCRBY): two reports at once cannot lose each other.
+  const writes: Array<Promise<Reply>> = [ok(conn, ["HSET", key.progress(code), sessionId, String(Date.now())])];
   if (report.ok) {
-    p.errorsInARow = 0;
-    if (report.step) p.steps[report.lesson] = [...new Set([...(p.steps[report.lesson] ?? []), report.step])];
-    if (report.exercise) p.exercises[report.lesson] = [...new Set([...(p.exercises[report.lesson] ?? []), report.exercise])];
-  } else p.errorsInARow++;
-  p.lastAt = Date.now();
-  await ok(conn, ["HSET", key.progress(code), sessionId, JSON.stringify(p)]);
-  await touch(conn, code);
+    writes.push(ok(conn, ["HSET", key.errors(code), sessionId, "0"]));
+    if (report.step) writes.push(ok(conn, ["SADD", key.done(code, sessionId), `step:${report.lesson}:${report.step}`]));
+    if (report.exercise) writes.push(ok(conn, ["SADD", key.done(code, sessionId), `exercise:${report.lesson}:${report.exercise}`]));
+  } else writes.push(ok(conn, ["HINCRBY", key.errors(code), sessionId, "1"]));
+  await Promise.all(writes);
+  await touch(conn, code, sessionId);
   await publish(conn, code, "progress");
   return true;
 }
@@ -181,20 +191,36 @@ export async function reportProgress(conn: RespConnection, sessionId: string, re
 export async function roomState(conn: RespConnection, code: string): Promise<RoomState> {
   const room = await roomFields(conn, code);
   if (!room) throw new SandboxError("not_found", `No workshop with the code ${code}.`);
-  const [names, progress] = await Promise.all([ok(conn, ["HGETALL", key.names(code)]), ok(conn, ["HGETALL", key.progress(code)])]);
-  const prog = new Map<string, Partial<StudentProgress>>();
-  if (progress.t === "array") for (let i = 0; i + 1 < progress.v.length; i += 2) {
-    const [k, v] = [progress.v[i], progress.v[i + 1]];
-    if (k.t === "bulk" && v.t === "bulk") prog.set(k.v, JSON.parse(v.v));
-  }
-  const students: StudentProgress[] = [];
-  if (names.t === "array") for (let i = 1; i < names.v.length; i += 2) {
-    const v = names.v[i];
-    if (v.t !== "bulk") continue;
-    const s = JSON.parse(v.v) as { name: string; session: string; joinedAt: number };
-    const p = prog.get(s.session) ?? {};
-    students.push({ name: s.name, session: s.session.slice(0, 6), joinedAt: s.joinedAt, lastAt: p.lastAt ?? s.joinedAt, steps: p.steps ?? {}, exercises: p.exercises ?? {}, errorsInARow: p.errorsInARow ?? 0 });
-  }
+  const [names, last, errors] = await Promise.all([ok(conn, ["HGETALL", key.names(code)]), ok(conn, ["HGETALL", key.progress(code)]), ok(conn, ["HGETALL", key.errors(code)])]);
+  const asMap = (r: Reply) => {
+    const m = new Map<string, string>();
+    if (r.t === "array") for (let i = 0; i + 1 < r.v.length; i += 2) if (r.v[i].t === "bulk" && r.v[i + 1].t === "bulk") m.set((r.v[i] as { v: string }).v, (r.v[i + 1] as { v: string }).v);
+    return m;
+  };
+  const [lastAt, errs] = [asMap(last), asMap(errors)];
+  const joined = [...asMap(names).values()].map((v) => JSON.parse(v) as { name: string; session: string; joinedAt: number });
+  const done = await Promise.all(joined.map((s) => conn.send(["SMEMBERS", key.done(code, s.session)])));
+  const students: StudentProgress[] = joined.map((s, i) => {
+    const steps: Record<string, string[]> = {};
+    const exercises: Record<string, string[]> = {};
+    const items = done[i];
+    if (items.t === "array") for (const it of items.v) {
+      if (it.t !== "bulk") continue;
+      const [kind, lesson, id] = it.v.split(":");
+      const into = kind === "step" ? steps : exercises;
+      (into[lesson] ??= []).push(id);
+    }
+    return {
+      name: s.name,
+      // Not the session id itself: the dashboard never sees a student's credentials.
+      session: sha(s.session).slice(0, 10),
+      joinedAt: s.joinedAt,
+      lastAt: Number(lastAt.get(s.session) ?? s.joinedAt),
+      steps,
+      exercises,
+      errorsInARow: Number(errs.get(s.session) ?? 0),
+    };
+  });
   students.sort((a, b) => a.joinedAt - b.joinedAt);
   return {
     code,

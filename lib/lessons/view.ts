@@ -20,6 +20,8 @@ export interface LessonViewData {
   order: number;
   title: string;
   summary: string;
+  /** Runs in the workshop's shared keys when the learner is in a workshop. */
+  shared: boolean;
   sections: ViewSection[];
   exercises: Array<{ id: string; title: string; prompt: string }>;
 }
@@ -51,6 +53,7 @@ export async function toView(lesson: Lesson): Promise<LessonViewData> {
     order: lesson.order,
     title: lesson.title,
     summary: lesson.summary,
+    shared: lesson.shared,
     sections,
     exercises: lesson.exercises.map(({ id, title, prompt }) => ({ id, title, prompt })),
   };

@@ -1,0 +1,177 @@
+"use client";
+
+import { useEffect, useId, useState } from "react";
+import QRCode from "qrcode";
+import type { RoomState } from "@/lib/classroom/rooms";
+import type { LessonOutline } from "@/lib/classroom/catalog";
+import { useLocale, useT } from "../i18n";
+import { postJson } from "./post-json";
+
+const STUCK_ERRORS = 3;
+const IDLE_MS = 5 * 60_000;
+
+/**
+ * The instructor's dashboard: the join code and its QR code to project, the
+ * roster with each student's progress per lesson, live (SSE), who looks
+ * stuck, and the room's controls. The key is the URL fragment.
+ */
+export function Dashboard({ code, lessons }: { code: string; lessons: LessonOutline[] }) {
+  const t = useT().rooms;
+  const locale = useLocale();
+  const id = useId();
+  const [token, setToken] = useState<string | null | undefined>(undefined);
+  const [state, setState] = useState<RoomState | null>(null);
+  const [live, setLive] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [note, setNote] = useState<string | null>(null);
+  const [message, setMessage] = useState("");
+  const [confirmEnd, setConfirmEnd] = useState(false);
+  const [qr, setQr] = useState("");
+  const [now, setNow] = useState(() => Date.now());
+  const joinUrl = typeof window === "undefined" ? "" : `${location.origin}/${locale}/join?code=${code}`;
+
+  useEffect(() => setToken(location.hash.slice(1) || null), []);
+  useEffect(() => {
+    if (joinUrl) void QRCode.toString(joinUrl, { type: "svg", margin: 1 }).then(setQr);
+  }, [joinUrl]);
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 15_000);
+    return () => clearInterval(timer);
+  }, []);
+  useEffect(() => {
+    if (!token) return;
+    const es = new EventSource(`/api/v1/rooms/${code}/events?token=${encodeURIComponent(token)}`);
+    es.addEventListener("room", (e) => {
+      setState(JSON.parse((e as MessageEvent).data));
+      setLive(true);
+      setError(null);
+    });
+    es.onerror = () => {
+      setLive(false);
+      if (es.readyState === EventSource.CLOSED) setError(t.noToken);
+    };
+    return () => es.close();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [token, code]);
+
+  if (token === null) return <p role="alert">{t.noToken}</p>;
+  const act = async (path: string, body: unknown) => {
+    const r = await postJson<{ deleted?: number }>(`/api/v1/rooms/${code}/${path}`, body, token ?? undefined);
+    if (!r.ok) setError(r.message);
+    return r;
+  };
+  const inRoom = lessons.filter((l) => state?.lessons.includes(l.slug));
+
+  return (
+    <div className="space-y-6">
+      <header className="space-y-1">
+        <h1 className="text-2xl font-bold">{t.dashboardFor(state?.title ?? code)}</h1>
+        <p className="text-sm text-slate-600 dark:text-slate-400">
+          {t.keepSecret} <span className={live ? "text-emerald-700 dark:text-emerald-400" : ""}>● {live ? t.live : t.reconnecting}</span>
+        </p>
+        {error && <p role="alert" className="text-red-700 dark:text-red-400">{error}</p>}
+        {state?.ended && <p role="status" className="font-medium">{t.endedNote}</p>}
+      </header>
+
+      <section aria-label={t.code} className="flex flex-wrap items-center gap-6 rounded-lg border border-slate-300 p-4 dark:border-slate-700">
+        {qr && <div className="size-40 bg-white p-1" role="img" aria-label={t.qr(joinUrl)} dangerouslySetInnerHTML={{ __html: qr }} />}
+        <div className="space-y-1">
+          <p>
+            {t.joinAt} <span className="font-mono">{joinUrl}</span> {t.withCode}
+          </p>
+          <p className="font-mono text-5xl font-bold tracking-[0.3em]" data-testid="join-code">
+            {code}
+          </p>
+        </div>
+      </section>
+
+      <section aria-labelledby={`${id}-roster`} className="space-y-2">
+        <h2 id={`${id}-roster`} className="text-xl font-semibold">
+          {t.roster} ({state?.students.length ?? 0})
+        </h2>
+        {state && state.students.length === 0 && <p>{t.nobody}</p>}
+        {state && state.students.length > 0 && (
+          <div className="overflow-x-auto" tabIndex={0}>
+            <table className="w-full text-left text-sm" data-testid="roster">
+              <thead>
+                <tr className="border-b border-slate-300 dark:border-slate-700">
+                  <th scope="col" className="py-1 pr-3">{t.student}</th>
+                  {inRoom.map((l) => (
+                    <th key={l.slug} scope="col" className="py-1 pr-3">{l.title}</th>
+                  ))}
+                  <th scope="col" className="py-1 pr-3">{t.lastSeen}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {state.students.map((s) => {
+                  const idle = now - s.lastAt > IDLE_MS;
+                  const stuck = s.errorsInARow >= STUCK_ERRORS || idle;
+                  return (
+                    <tr key={s.session} className="border-b border-slate-200 dark:border-slate-800" data-testid="roster-row">
+                      <th scope="row" className="py-1 pr-3 font-medium">
+                        {s.name}
+                        {stuck && (
+                          <span className="ml-2 rounded bg-amber-100 px-1 text-xs text-amber-950 dark:bg-amber-900 dark:text-amber-50" title={s.errorsInARow >= STUCK_ERRORS ? t.stuckWhy(s.errorsInARow) : t.idle(Math.round((now - s.lastAt) / 60_000))}>
+                            {t.stuck}: {s.errorsInARow >= STUCK_ERRORS ? t.stuckWhy(s.errorsInARow) : t.idle(Math.round((now - s.lastAt) / 60_000))}
+                          </span>
+                        )}
+                      </th>
+                      {inRoom.map((l) => {
+                        const steps = (s.steps[l.slug] ?? []).filter((x) => l.steps.includes(x)).length;
+                        const ex = (s.exercises[l.slug] ?? []).length;
+                        return (
+                          <td key={l.slug} className="py-1 pr-3" data-testid={`progress-${l.slug}`}>
+                            <div className="h-1.5 w-24 overflow-hidden rounded bg-slate-200 dark:bg-slate-800" aria-hidden>
+                              <div className="h-full bg-emerald-600" style={{ width: `${l.steps.length ? (100 * steps) / l.steps.length : 0}%` }} />
+                            </div>
+                            <span className="text-xs">
+                              {t.steps(steps, l.steps.length)} · {t.exercises(ex, l.exercises.length)}
+                            </span>
+                          </td>
+                        );
+                      })}
+                      <td className="py-1 pr-3 text-xs">{new Date(s.lastAt).toLocaleTimeString(locale === "zh" ? "zh-CN" : "en")}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+
+      <section className="space-y-3" aria-label={t.send}>
+        <form
+          className="flex flex-wrap items-end gap-2"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void act("broadcast", { message }).then((r) => r.ok && (setMessage(""), setNote(t.sent)));
+          }}
+        >
+          <label htmlFor={`${id}-msg`} className="flex min-w-64 flex-1 flex-col gap-1 text-sm">
+            {t.message}
+            <input id={`${id}-msg`} required maxLength={500} value={message} onChange={(e) => setMessage(e.target.value)} className="rounded border border-slate-300 bg-white px-2 py-1 dark:border-slate-600 dark:bg-slate-900" />
+          </label>
+          <button type="submit" className="btn-primary" disabled={!token || state?.ended}>
+            {t.send}
+          </button>
+        </form>
+        <div className="flex flex-wrap gap-2">
+          <button type="button" className="btn" disabled={!token || state?.ended} onClick={() => void act("reset", {}).then((r) => r.ok && setNote(t.resetDone(r.value.deleted ?? 0)))}>
+            {t.reset}
+          </button>
+          <button
+            type="button"
+            className={`btn ${confirmEnd ? "border-red-600 text-red-700 dark:text-red-300" : ""}`}
+            disabled={!token || state?.ended}
+            onBlur={() => setConfirmEnd(false)}
+            onClick={() => (confirmEnd ? void act("end", {}).then(() => setConfirmEnd(false)) : setConfirmEnd(true))}
+          >
+            {confirmEnd ? t.endConfirm : t.end}
+          </button>
+        </div>
+        <p role="status" className="text-sm">{note}</p>
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,21 @@
+import type { Locale } from "@/lib/i18n/locales";
+import { lessonList } from "@/lib/lessons/load";
+
+/** What the classroom pages need to know about each lesson: its title, its steps and its exercises. */
+export interface LessonOutline {
+  slug: string;
+  title: string;
+  shared: boolean;
+  steps: string[];
+  exercises: string[];
+}
+
+export function lessonOutlines(locale: Locale): LessonOutline[] {
+  return lessonList(locale).map((l) => ({
+    slug: l.slug,
+    title: l.title,
+    shared: l.shared,
+    steps: l.sections.flatMap((s) => (s.kind === "step" ? [s.id] : [])),
+    exercises: l.exercises.map((e) => e.id),
+  }));
+}
