@@ -12,7 +12,8 @@ import { inspectKeys } from "@/lib/lessons/inspect";
 import { runChecks, type Problem } from "@/lib/lessons/checks";
 import { getLesson } from "@/lib/lessons/load";
 import { vennOf, type Venn } from "@/lib/lessons/venn";
-import { ProgressReport, reportProgress, roomInfo, roomNamespace, studentRoom } from "@/lib/classroom/rooms";
+import { ProgressReport, reportProgress, roomInfo, studentRoom } from "@/lib/classroom/rooms";
+import { sessionForLesson } from "@/lib/classroom/scope";
 import type { Session } from "@/lib/session";
 
 export type ActionResult<T> = { ok: true; value: T } | { ok: false; unavailable: boolean; message: string };
@@ -51,19 +52,9 @@ export async function redisStatus(): Promise<boolean> {
   return (await checkHealth()).redis === "ok";
 }
 
-/**
- * The session whose namespace a page works in: for a lesson marked shared,
- * taken by a student whose workshop includes it, the workshop's keys; else
- * the visitor's own. Decided here, on the server, from the lesson's slug.
- */
+/** The session whose namespace a lesson page works in (lib/classroom/scope.ts). */
 async function scopedSession(lesson: unknown): Promise<Session> {
-  const session = await actionSession();
-  if (typeof lesson !== "string" || !getLesson("en", lesson)?.shared) return session;
-  const rt = runtime();
-  const code = await studentRoom(rt.appConn, session.id);
-  if (!code) return session;
-  const room = await roomInfo(rt.appConn, code);
-  return room && !room.ended && room.lessons.includes(lesson) ? { id: session.id, ns: roomNamespace(code) } : session;
+  return sessionForLesson(runtime().appConn, await actionSession(), lesson);
 }
 
 /** The key inspector: the learner's keys, their types, TTLs and a preview. */

@@ -53,7 +53,7 @@ export function Console({ handle, onCommand, lesson }: { handle?: React.Ref<Cons
   const sub = useSubscription((e) => {
     if (e.type === "reply") setEntries((x) => [...x, { id: nextId.current++, kind: "stream", reply: e.reply }]);
     else note(e.text, e.type === "error" ? "error" : "info");
-  });
+  }, lesson);
   const history = useHistory("pg:history");
   const inputRef = useRef<HTMLInputElement>(null);
   const logRef = useRef<HTMLDivElement>(null);

@@ -15,7 +15,7 @@ const SUB = new Set(["SUBSCRIBE", "PSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE"]);
  * (GET /api/v1/stream, Server-Sent Events), UNSUBSCRIBE/PUNSUBSCRIBE and
  * Ctrl+C leave it. The browser's EventSource reconnects by itself.
  */
-export function useSubscription(onEvent: (e: StreamEvent) => void) {
+export function useSubscription(onEvent: (e: StreamEvent) => void, lesson?: string) {
   const [channels, setChannels] = useState<string[]>([]);
   const [patterns, setPatterns] = useState<string[]>([]);
   const source = useRef<EventSource | null>(null);
@@ -32,6 +32,7 @@ export function useSubscription(onEvent: (e: StreamEvent) => void) {
     const q = new URLSearchParams();
     for (const c of chs) q.append("channel", c);
     for (const p of pats) q.append("pattern", p);
+    if (lesson) q.set("lesson", lesson);
     const es = new EventSource(`/api/v1/stream?${q}`);
     source.current = es;
     const reply = (e: MessageEvent) => emit.current({ type: "reply", reply: JSON.parse(e.data).reply });
@@ -42,7 +43,7 @@ export function useSubscription(onEvent: (e: StreamEvent) => void) {
     es.onerror = () => {
       if (es.readyState === EventSource.CLOSED) emit.current({ type: "error", text: words.current.streamClosed });
     };
-  }, []);
+  }, [lesson]);
 
   useEffect(() => () => source.current?.close(), []);
 

@@ -56,6 +56,24 @@ test("an instructor runs a workshop: students join, progress and shared keys sho
   await bo.goto("/en/lessons/basics");
   expect(await boConsole.run("GET A")).toBe("(nil)");
 
+  // The class job queue: the instructor's master dispatches, a student's console is the worker.
+  await ann.goto("/en/lessons/message-queue");
+  await annConsole.prompt.fill("SUBSCRIBE CHANNEL_DISPATCH_1");
+  await annConsole.prompt.press("Enter");
+  const messages = ann.getByTestId("stream-message");
+  await expect(messages.first()).toHaveText('1) "subscribe"\n2) "CHANNEL_DISPATCH_1"\n3) (integer) 1');
+  await teacher.getByLabel("Jobs", { exact: true }).fill("2");
+  await teacher.getByLabel("Channels", { exact: true }).fill("1");
+  await teacher.getByLabel("Pause between jobs (ms)").fill("0");
+  await teacher.getByRole("button", { name: "Dispatch jobs" }).click();
+  await expect(messages.nth(2)).toHaveText('1) "message"\n2) "CHANNEL_DISPATCH_1"\n3) "1"');
+  await annConsole.prompt.press("Control+c");
+  expect(await annConsole.run("PUBLISH CHANNEL_RESULT 0")).toBe("(integer) 1");
+  expect(await annConsole.run("PUBLISH CHANNEL_RESULT 1")).toBe("(integer) 1");
+  const jobs = teacher.getByTestId("class-job");
+  await expect(jobs).toHaveCount(2);
+  for (const row of [jobs.nth(0), jobs.nth(1)]) await expect(row).toContainText("Ann");
+
   // A broadcast reaches every student's page.
   await teacher.getByLabel("Message to every student").fill("Break until 11:00");
   await teacher.getByRole("button", { name: "Broadcast" }).click();

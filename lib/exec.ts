@@ -10,7 +10,7 @@ import type { Session } from "@/lib/session";
 import { SandboxError } from "@/lib/errors";
 import { checkRate } from "@/lib/rate-limit";
 import { touchNamespace } from "@/lib/reaper";
-import { roomNamespace, studentRoom } from "@/lib/classroom/rooms";
+import { recordAnswer, roomNamespace, studentRoom } from "@/lib/classroom/rooms";
 
 export type ExecInput = { command: string } | { argv: string[] };
 
@@ -94,9 +94,20 @@ export async function execCommand(session: Session, input: ExecInput, client: Ex
   const t0 = performance.now();
   const outcome = await execute(ctx, argv);
   const ms = performance.now() - t0;
+  noteClassAnswer(session, argv, outcome.reply);
   const { reply, truncated } = truncateReply(outcome.reply, rt.config.reply);
   const cut = truncated ? `The reply was cut to ${rt.config.reply.items} elements and ${rt.config.reply.bytes} bytes for the browser.` : undefined;
   return done(reply, ms, [outcome.notice, cut].filter(Boolean).join(" ") || undefined);
+}
+
+/** In a workshop's shared keys, `PUBLISH CHANNEL_RESULT <job>` answers a class job: the dashboard says who did. */
+function noteClassAnswer(session: Session, argv: Uint8Array[], reply: Reply): void {
+  const room = /^room:\{([A-Z0-9]{6})\}:$/.exec(session.ns.prefix)?.[1];
+  if (!room || argv.length !== 3 || reply.t !== "integer") return;
+  if (dec.decode(argv[0]).toLowerCase() !== "publish" || dec.decode(argv[1]) !== "CHANNEL_RESULT") return;
+  const job = dec.decode(argv[2]);
+  if (!/^\d{1,3}$/.test(job)) return;
+  void recordAnswer(runtime().appConn, room, session.id, Number(job)).catch(() => {});
 }
 
 function done(reply: Reply, ms: number, notice?: string): ExecResult {

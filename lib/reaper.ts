@@ -1,6 +1,7 @@
 import type { Runtime } from "@/lib/runtime";
 import { Namespace } from "@/lib/sandbox/namespace";
 import { deleteNamespace } from "@/lib/sandbox/sandbox";
+import { reapIdleRooms } from "@/lib/classroom/rooms";
 
 /**
  * Idle namespaces expire: every session's last activity is kept in the ZSET
@@ -25,7 +26,8 @@ export async function reapIdleNamespaces(rt: Runtime, now = Date.now()): Promise
   const lock = await rt.appConn.send(["SET", LOCK, String(process.pid), "NX", "PX", "50000"]);
   if (lock.t !== "status") return 0; // another instance is reaping
   try {
-    let reaped = 0;
+    // Rooms' shared keys go with the room, 12 h after its last activity.
+    let reaped = await reapIdleRooms(rt.appConn, rt.conn, now);
     for (;;) {
       const idle = await rt.appConn.send(["ZRANGEBYSCORE", ACTIVE, "-inf", String(now - rt.config.namespaceIdleMs), "LIMIT", "0", "100"]);
       if (idle.t !== "array" || idle.v.length === 0) return reaped;

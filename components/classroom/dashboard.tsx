@@ -140,6 +140,8 @@ export function Dashboard({ code, lessons }: { code: string; lessons: LessonOutl
         )}
       </section>
 
+      {state?.lessons.includes("message-queue") && <ClassQueue state={state} onDispatch={(body) => act("dispatch", body).then((r) => r.ok && setNote(t.dispatched))} disabled={!token || state.ended} />}
+
       <section className="space-y-3" aria-label={t.send}>
         <form
           className="flex flex-wrap items-end gap-2"
@@ -173,5 +175,57 @@ export function Dashboard({ code, lessons }: { code: string; lessons: LessonOutl
         <p role="status" className="text-sm">{note}</p>
       </section>
     </div>
+  );
+}
+
+function ClassQueue({ state, onDispatch, disabled }: { state: RoomState; onDispatch(body: unknown): void; disabled: boolean }) {
+  const t = useT().rooms;
+  const id = useId();
+  const [jobs, setJobs] = useState(10);
+  const [channels, setChannels] = useState(5);
+  const [intervalMs, setIntervalMs] = useState(2000);
+  const num = (label: string, v: number, set: (n: number) => void, min: number, max: number, key: string) => (
+    <label htmlFor={`${id}-${key}`} className="flex flex-col gap-1 text-sm">
+      {label}
+      <input id={`${id}-${key}`} type="number" min={min} max={max} value={v} onChange={(e) => set(Math.max(min, Math.min(max, Math.round(Number(e.target.value) || min))))} className="w-28 rounded border border-slate-300 bg-white px-2 py-1 font-mono dark:border-slate-600 dark:bg-slate-900" />
+    </label>
+  );
+  return (
+    <section aria-labelledby={`${id}-h`} className="space-y-2">
+      <h2 id={`${id}-h`} className="text-xl font-semibold">{t.queueHeading}</h2>
+      <p className="max-w-3xl text-sm text-slate-700 dark:text-slate-300">{t.queueIntro}</p>
+      <div className="flex flex-wrap items-end gap-3">
+        {num(t.queueJobs, jobs, setJobs, 1, 50, "jobs")}
+        {num(t.queueChannels, channels, setChannels, 1, 10, "channels")}
+        {num(t.queueInterval, intervalMs, setIntervalMs, 0, 10000, "interval")}
+        <button type="button" className="btn-primary" disabled={disabled} onClick={() => onDispatch({ jobs, channels, intervalMs })}>
+          {t.dispatch}
+        </button>
+      </div>
+      {state.jobs.length > 0 && (
+        <div className="overflow-x-auto" tabIndex={0}>
+          <table className="text-left text-sm" data-testid="class-jobs">
+            <thead>
+              <tr className="border-b border-slate-300 dark:border-slate-700">
+                <th scope="col" className="py-1 pr-4">{t.job}</th>
+                <th scope="col" className="py-1 pr-4">{t.channel}</th>
+                <th scope="col" className="py-1 pr-4">{t.state}</th>
+                <th scope="col" className="py-1 pr-4">{t.by}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {state.jobs.map((j) => (
+                <tr key={j.job} className="border-b border-slate-200 dark:border-slate-800" data-testid="class-job">
+                  <td className="py-1 pr-4 font-mono">{j.job}</td>
+                  <td className="py-1 pr-4 font-mono">{j.lane}</td>
+                  <td className="py-1 pr-4">{t.jobState[j.state] ?? j.state}</td>
+                  <td className="py-1 pr-4">{j.by ?? "—"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
   );
 }

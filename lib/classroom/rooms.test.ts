@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { useApiServer, useTestRuntime } from "@/test/env";
 import { readSse } from "@/lib/streaming/sse-parse";
-import { MAX_STUDENTS, type RoomState } from "./rooms";
+import { MAX_STUDENTS, reapIdleRooms, type RoomState } from "./rooms";
 
 /** The classroom API over real HTTP against the test redis-server. */
 const rt = useTestRuntime();
@@ -120,6 +120,35 @@ describe("rooms", () => {
     expect(state.students[0].session).not.toContain(s.split(".")[0]);
   });
 
+  it("runs the class job queue: the master dispatches in the room, a student's console takes a lane and answers, the dashboard says who", async () => {
+    const { code, instructorToken } = await newRoom(["message-queue"]);
+    const kim = (await join(code, "Kim")).body.session as string;
+    const ac = new AbortController();
+    const got: string[] = [];
+    // Kim's console in the shared lesson: SUBSCRIBE CHANNEL_DISPATCH_1 (?lesson= puts it in the room).
+    const res = await fetch(`${api.base}/api/v1/stream?channel=CHANNEL_DISPATCH_1&lesson=message-queue`, { headers: { authorization: `Bearer ${kim}` }, signal: ac.signal });
+    expect(res.status).toBe(200);
+    void readSse(res.body!, (e) => {
+      if (e.event === "message") got.push(JSON.parse(e.data).text);
+    }).catch(() => {});
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await call("POST", `/api/v1/rooms/${code}/dispatch`, { jobs: 2, channels: 1, intervalMs: 0 }, instructorToken)).status).toBe(202);
+    const until = async (cond: () => boolean | Promise<boolean>) => {
+      for (let i = 0; i < 150 && !(await cond()); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(await cond()).toBe(true);
+    };
+    await until(() => got.length === 2);
+    expect(got[0]).toBe('1) "message"\n2) "CHANNEL_DISPATCH_1"\n3) "0"');
+    for (const job of ["0", "1"]) expect((await exec(kim, `PUBLISH CHANNEL_RESULT ${job}`, "room")).body.text).toBe("(integer) 1");
+    const state = async () => (await call("GET", `/api/v1/rooms/${code}`, undefined, instructorToken)).body as RoomState;
+    await until(async () => (await state()).jobs.filter((j) => j.state === "done" && j.by === "Kim").length === 2);
+    expect((await state()).jobs.map((j) => j.lane)).toEqual(["CHANNEL_DISPATCH_1", "CHANNEL_DISPATCH_1"]);
+    // Another visitor's PUBLISH on the same channel name reaches nobody in the room.
+    const outsider = (await call("POST", "/api/v1/sessions", {})).body.session as string;
+    expect((await exec(outsider, "PUBLISH CHANNEL_RESULT 0")).body.text).toBe("(integer) 0");
+    ac.abort();
+  });
+
   it(`stops at ${MAX_STUDENTS} students`, async () => {
     const { code } = await newRoom(["basics"]);
     for (let i = 0; i < MAX_STUDENTS; i += 20) {
@@ -131,9 +160,14 @@ describe("rooms", () => {
     expect(full.body.error.message).toMatch(/full/);
   });
 
-  it("keeps rooms under app:* with a 12 h expiry", async () => {
-    const { code } = await newRoom(["basics"]);
+  it("keeps rooms under app:* with a 12 h expiry; the reaper deletes an idle room's shared keys", async () => {
+    const { code } = await newRoom(["social-circles"]);
     const ttl = await rt.appConn.send(["TTL", `app:room:${code}`]);
     expect(ttl.t === "integer" && Number(ttl.v)).toBeGreaterThan(11 * 3600);
+    const s = (await join(code, "Zed")).body.session as string;
+    expect((await exec(s, "SADD game:WOW user:zed", "room")).body.text).toBe("(integer) 1");
+    expect(await reapIdleRooms(rt.appConn, rt.conn, Date.now())).toBe(0);
+    expect(await reapIdleRooms(rt.appConn, rt.conn, Date.now() + 13 * 3600_000)).toBeGreaterThanOrEqual(1);
+    expect((await exec(s, "SCARD game:WOW", "room")).body.text).toBe("(integer) 0");
   });
 });

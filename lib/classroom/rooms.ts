@@ -64,6 +64,8 @@ export interface RoomState {
   ended: boolean;
   broadcast: { message: string; at: number } | null;
   students: StudentProgress[];
+  /** The class job queue (message-queue lesson), in job order. */
+  jobs: Array<{ job: number; lane?: string; state: string; by?: string }>;
 }
 
 const key = {
@@ -75,6 +77,11 @@ const key = {
   errors: (c: string) => `app:room:${c}:errors`,
   /** A student's done items, "step:<lesson>:<id>" / "exercise:<lesson>:<id>": a set, so concurrent reports never overwrite each other. */
   done: (c: string, sessionId: string) => `app:room:${c}:done:${sessionId}`,
+  /** session → display name, to say who answered a job. */
+  who: (c: string) => `app:room:${c}:who`,
+  /** The class job queue: job → {"lane","state"} as the master saw it, and job → the student who answered. */
+  jobs: (c: string) => `app:room:${c}:jobs`,
+  jobsBy: (c: string) => `app:room:${c}:jobs:by`,
   events: (c: string) => `app:room:${c}:events`,
   student: (sessionId: string) => `app:student:${sessionId}`,
 };
@@ -96,8 +103,24 @@ async function ok(conn: RespConnection, argv: (string | Buffer)[]): Promise<Repl
 
 async function touch(conn: RespConnection, code: string, sessionId?: string): Promise<void> {
   const ttl = String(ROOM_TTL_SECONDS);
-  const keys = [key.room(code), key.names(code), key.progress(code), key.errors(code), ...(sessionId ? [key.done(code, sessionId), key.student(sessionId)] : [])];
-  await Promise.all(keys.map((k) => conn.send(["EXPIRE", k, ttl])));
+  const keys = [key.room(code), key.names(code), key.progress(code), key.errors(code), key.who(code), key.jobs(code), key.jobsBy(code), ...(sessionId ? [key.done(code, sessionId), key.student(sessionId)] : [])];
+  await Promise.all([...keys.map((k) => conn.send(["EXPIRE", k, ttl])), conn.send(["ZADD", ACTIVE_ROOMS, String(Date.now()), code])]);
+}
+
+/** Rooms by last activity: the reaper deletes the shared keys of rooms idle past ROOM_TTL_SECONDS. */
+export const ACTIVE_ROOMS = "app:rooms:active";
+
+export async function reapIdleRooms(app: RespConnection, sandbox: RespConnection, now = Date.now()): Promise<number> {
+  const idle = await app.send(["ZRANGEBYSCORE", ACTIVE_ROOMS, "-inf", String(now - ROOM_TTL_SECONDS * 1000), "LIMIT", "0", "100"]);
+  if (idle.t !== "array") return 0;
+  let n = 0;
+  for (const r of idle.v) {
+    if (r.t !== "bulk" || !isRoomCode(r.v)) continue;
+    await deleteNamespace(sandbox, roomNamespace(r.v));
+    await app.send(["ZREM", ACTIVE_ROOMS, r.v]);
+    n++;
+  }
+  return n;
 }
 
 export async function createRoom(conn: RespConnection, input: z.infer<typeof CreateRoom>): Promise<{ code: string; instructorToken: string }> {
@@ -107,7 +130,7 @@ export async function createRoom(conn: RespConnection, input: z.infer<typeof Cre
     const made = await ok(conn, ["HSETNX", key.room(code), "title", input.title]);
     if (made.t === "integer" && Number(made.v) === 0) continue; // taken: another code
     await ok(conn, ["HSET", key.room(code), "lessons", JSON.stringify(input.lessons), "token", sha(instructorToken), "createdAt", String(Date.now()), "ended", "0"]);
-    await ok(conn, ["EXPIRE", key.room(code), String(ROOM_TTL_SECONDS)]);
+    await touch(conn, code);
     return { code, instructorToken };
   }
   throw new SandboxError("busy", "Could not find a free join code; try again.", 1);
@@ -153,6 +176,7 @@ export async function joinRoom(conn: RespConnection, secret: string, code: strin
     throw new SandboxError("conflict", `The name "${name}" is taken in this workshop; pick another.`);
   }
   await ok(conn, ["SET", key.student(session.id), code, "EX", String(ROOM_TTL_SECONDS)]);
+  await ok(conn, ["HSET", key.who(code), session.id, name]);
   await touch(conn, code);
   await publish(conn, code, "join");
   return { token, session };
@@ -191,7 +215,9 @@ export async function reportProgress(conn: RespConnection, sessionId: string, re
 export async function roomState(conn: RespConnection, code: string): Promise<RoomState> {
   const room = await roomFields(conn, code);
   if (!room) throw new SandboxError("not_found", `No workshop with the code ${code}.`);
-  const [names, last, errors] = await Promise.all([ok(conn, ["HGETALL", key.names(code)]), ok(conn, ["HGETALL", key.progress(code)]), ok(conn, ["HGETALL", key.errors(code)])]);
+  const [names, last, errors, jobs, jobsBy] = await Promise.all(
+    [key.names(code), key.progress(code), key.errors(code), key.jobs(code), key.jobsBy(code)].map((k) => ok(conn, ["HGETALL", k])),
+  );
   const asMap = (r: Reply) => {
     const m = new Map<string, string>();
     if (r.t === "array") for (let i = 0; i + 1 < r.v.length; i += 2) if (r.v[i].t === "bulk" && r.v[i + 1].t === "bulk") m.set((r.v[i] as { v: string }).v, (r.v[i + 1] as { v: string }).v);
@@ -230,6 +256,12 @@ export async function roomState(conn: RespConnection, code: string): Promise<Roo
     ended: room.ended === "1",
     broadcast: room.broadcast ? JSON.parse(room.broadcast) : null,
     students,
+    jobs: (() => {
+      const by = asMap(jobsBy);
+      return [...asMap(jobs).entries()]
+        .map(([job, v]) => ({ job: Number(job), ...(JSON.parse(v) as { lane?: string; state: string }), ...(by.has(job) ? { by: by.get(job) } : {}) }))
+        .sort((a, b) => a.job - b.job);
+    })(),
   };
 }
 
@@ -253,4 +285,24 @@ export async function resetShared(sandbox: RespConnection, conn: RespConnection,
 
 async function publish(conn: RespConnection, code: string, what: string): Promise<void> {
   await conn.send(["PUBLISH", key.events(code), what]).catch(() => {});
+}
+
+/** The master's view of a class job (dispatched, failed, done…), kept for the dashboard. */
+export async function recordJob(conn: RespConnection, code: string, job: number, state: string, lane?: string): Promise<void> {
+  const cur = await conn.send(["HGET", key.jobs(code), String(job)]);
+  const prev = cur.t === "bulk" ? (JSON.parse(cur.v) as { lane?: string }) : {};
+  await conn.send(["HSET", key.jobs(code), String(job), JSON.stringify({ lane: lane ?? prev.lane, state })]);
+  await publish(conn, code, "job");
+}
+
+/** A student's PUBLISH CHANNEL_RESULT <job> in the room: remember who answered it. */
+export async function recordAnswer(conn: RespConnection, code: string, sessionId: string, job: number): Promise<void> {
+  const who = await conn.send(["HGET", key.who(code), sessionId]);
+  if (who.t !== "bulk") return;
+  await conn.send(["HSETNX", key.jobsBy(code), String(job), who.v]);
+  await publish(conn, code, "answer");
+}
+
+export async function clearJobs(conn: RespConnection, code: string): Promise<void> {
+  await conn.send(["DEL", key.jobs(code), key.jobsBy(code)]);
 }

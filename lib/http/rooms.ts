@@ -21,6 +21,7 @@ import {
   studentRoom,
 } from "@/lib/classroom/rooms";
 import { startSse } from "./sse";
+import { Dispatch, startClassQueue } from "@/lib/classroom/queue";
 
 /**
  * The classroom API (README "Rooms"): instructors create a room and drive it
@@ -86,6 +87,11 @@ export async function handleRooms(req: IncomingMessage, res: ServerResponse, pat
       await assertInstructor(app, code, bearer(req));
       await broadcast(app, code, parse(Broadcast, await readBody()).message);
       return json(200, { ok: true });
+    case "dispatch":
+      want("POST");
+      await assertInstructor(app, code, bearer(req));
+      await startClassQueue(code, parse(Dispatch, await readBody()), ip);
+      return json(202, { ok: true });
     case "reset":
       want("POST");
       await assertInstructor(app, code, bearer(req));

@@ -6,6 +6,7 @@ import { SandboxError } from "@/lib/errors";
 import { bulk, type Reply } from "@/lib/resp/reply";
 import { formatReply } from "@/lib/cli/format-reply";
 import { startSse } from "./sse";
+import { sessionForLesson } from "@/lib/classroom/scope";
 import type { HubListener, HubMessage } from "@/lib/streaming/subscriber-hub";
 
 /**
@@ -37,6 +38,9 @@ export async function handleStream(req: IncomingMessage, res: ServerResponse, se
   const q = parseStreamQuery(url);
   if (!session) throw new SandboxError("unauthorized");
   const rt = runtime();
+  // A shared lesson's console listens on the workshop's channels (?lesson=<slug>).
+  const lesson = url.searchParams.get("lesson");
+  if (lesson) session = await sessionForLesson(rt.appConn, session, lesson);
   const hub = rt.hub();
   const ns = session.ns;
 
