@@ -18,8 +18,13 @@ export function LanguageSwitch() {
       hrefLang={HTML_LANG[other]}
       lang={HTML_LANG[other]}
       className="ml-auto rounded border border-slate-300 px-2 py-0.5 text-sm hover:bg-slate-50 dark:border-slate-700 dark:hover:bg-slate-900"
-      onClick={() => {
+      onClick={(e) => {
         document.cookie = `${LOCALE_COOKIE}=${other}; Path=/; Max-Age=31536000; SameSite=Lax`;
+        // Keep the query and the fragment (the dashboard's key lives there).
+        if (location.search || location.hash) {
+          e.preventDefault();
+          location.assign(switchLocalePath(path, other) + location.search + location.hash);
+        }
       }}
     >
       <span className="sr-only">{t.nav.language}: </span>

@@ -34,6 +34,14 @@ test("an instructor runs a workshop: students join, progress and shared keys sho
   await taken.getByRole("button", { name: "Join" }).click();
   await expect(taken).toHaveURL(new RegExp(`/en/rooms/${code}$`));
   await expect(teacher.getByTestId("roster-row")).toHaveCount(3);
+  // After a reload a student is still in the room; the dashboard keeps its key across a language switch.
+  await ann.reload();
+  await expect(ann.getByRole("heading", { level: 1 })).toHaveText("Redis at the library");
+  await teacher.getByRole("link", { name: /中文/ }).click();
+  await expect(teacher).toHaveURL(new RegExp(`/zh/rooms/${code}/dashboard#.+`));
+  await expect(teacher.getByText("● 实时")).toBeVisible();
+  await teacher.getByRole("link", { name: /English/ }).click();
+  await expect(teacher.getByText("● live")).toBeVisible();
 
   // Progress appears on the dashboard.
   await ann.goto("/en/lessons/basics");

@@ -28,9 +28,13 @@ export function Dashboard({ code, lessons }: { code: string; lessons: LessonOutl
   const [confirmEnd, setConfirmEnd] = useState(false);
   const [qr, setQr] = useState("");
   const [now, setNow] = useState(() => Date.now());
-  const joinUrl = typeof window === "undefined" ? "" : `${location.origin}/${locale}/join?code=${code}`;
+  // From the browser's own address (after hydration: the server does not know its public origin).
+  const [joinUrl, setJoinUrl] = useState("");
 
-  useEffect(() => setToken(location.hash.slice(1) || null), []);
+  useEffect(() => {
+    setToken(location.hash.slice(1) || null);
+    setJoinUrl(`${location.origin}/${locale}/join?code=${code}`);
+  }, [locale, code]);
   useEffect(() => {
     if (joinUrl) void QRCode.toString(joinUrl, { type: "svg", margin: 1 }).then(setQr);
   }, [joinUrl]);
