@@ -7,13 +7,14 @@ import { runtime } from "@/lib/runtime";
 import { checkHealth } from "@/lib/health";
 import { isSandboxError } from "@/lib/errors";
 import type { CommandDoc } from "@/lib/command-docs";
-import { checkRate } from "@/lib/rate-limit";
+import { checkRate, limitWindow } from "@/lib/rate-limit";
 import { inspectKeys } from "@/lib/lessons/inspect";
 import { runChecks, type Problem } from "@/lib/lessons/checks";
 import { getLesson } from "@/lib/lessons/load";
 import { vennOf, type Venn } from "@/lib/lessons/venn";
 import { ProgressReport, reportProgress, roomInfo, studentRoom } from "@/lib/classroom/rooms";
 import { sessionForLesson } from "@/lib/classroom/scope";
+import { knownItem } from "@/lib/classroom/catalog";
 import type { Session } from "@/lib/session";
 
 export type ActionResult<T> = { ok: true; value: T } | { ok: false; unavailable: boolean; message: string };
@@ -64,6 +65,8 @@ export async function inspectMyKeys(lesson?: unknown): Promise<ActionResult<Awai
     const rt = runtime();
     await rt.conn.ensureReady();
     await checkRate(rt.appConn, rt.config.rate, session.id, (await actionClient()).ip);
+    // Walks the keyspace: a few a second per visitor, whatever the page asks.
+    await limitWindow(rt.appConn, `inspect:${session.id}`, 8, 2, "key inspector refreshes");
     return inspectKeys(rt.conn, session.ns);
   });
 }
@@ -98,6 +101,7 @@ export async function vennOfMySets(a: unknown, b: unknown, lesson?: unknown): Pr
     const rt = runtime();
     await rt.conn.ensureReady();
     await checkRate(rt.appConn, rt.config.rate, session.id, (await actionClient()).ip);
+    await limitWindow(rt.appConn, `venn:${session.id}`, 8, 2, "Venn diagram refreshes");
     return vennOf(rt.conn, session.ns, ka.data, kb.data);
   });
 }
@@ -110,7 +114,8 @@ export async function reportMyProgress(report: unknown): Promise<ActionResult<bo
     const session = await actionSession();
     const rt = runtime();
     await rt.appConn.ensureReady();
-    return reportProgress(rt.appConn, session.id, parsed.data);
+    await limitWindow(rt.appConn, `progress:${session.id}`, 30, 10, "progress reports");
+    return reportProgress(rt.appConn, session.id, parsed.data, knownItem);
   });
 }
 

@@ -10,7 +10,7 @@ import type { Session } from "@/lib/session";
 import { SandboxError } from "@/lib/errors";
 import { checkRate } from "@/lib/rate-limit";
 import { touchNamespace } from "@/lib/reaper";
-import { recordAnswer, roomNamespace, studentRoom } from "@/lib/classroom/rooms";
+import { recordAnswer, roomInfo, roomNamespace, studentRoom } from "@/lib/classroom/rooms";
 
 export type ExecInput = { command: string } | { argv: string[] };
 
@@ -77,6 +77,7 @@ export async function execCommand(session: Session, input: ExecInput, client: Ex
   if (client.scope === "room") {
     const code = await studentRoom(rt.appConn, session.id);
     if (!code) throw new SandboxError("forbidden", "This session has not joined a workshop, so it has no shared room to run in.");
+    if ((await roomInfo(rt.appConn, code))?.ended !== false) throw new SandboxError("forbidden", "This workshop has ended; its shared keys are gone. Your own sandbox is still yours.");
     session = { id: session.id, ns: roomNamespace(code) };
   }
   touchNamespace(rt, session.id);

@@ -5,9 +5,11 @@ import { pageSessionCookie, verifySession } from "./session";
 describe("client IP for rate limits", () => {
   it("ignores X-Forwarded-For unless the proxy is trusted", () => {
     expect(clientIp("10.0.0.5", "1.2.3.4", false)).toBe("10.0.0.5");
-    expect(clientIp("10.0.0.5", "1.2.3.4, 10.0.0.1", true)).toBe("1.2.3.4");
+    // Behind a trusted proxy, the hop it appended (the last): earlier ones are the client's say.
+    expect(clientIp("10.0.0.5", "6.6.6.6, 1.2.3.4", true)).toBe("1.2.3.4");
+    expect(clientIp("10.0.0.5", "1.2.3.4", true)).toBe("1.2.3.4");
     expect(clientIp("10.0.0.5", undefined, true)).toBe("10.0.0.5");
-    expect(clientIp("10.0.0.5", ["9.9.9.9", "8.8.8.8"], true)).toBe("9.9.9.9");
+    expect(clientIp("10.0.0.5", ["9.9.9.9", "8.8.8.8"], true)).toBe("8.8.8.8");
   });
 });
 

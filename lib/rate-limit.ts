@@ -37,11 +37,33 @@ export async function checkRate(conn: RespConnection, limits: RateLimits, sessio
 /** Set by server.ts from the socket (or a trusted proxy) for server actions; never taken from the client. */
 export const CLIENT_IP_HEADER = "x-playground-client-ip";
 
-/** The client's address: the socket's, or X-Forwarded-For's first hop when TRUST_PROXY is set. */
+/**
+ * The client's address: the socket's, or, when TRUST_PROXY is set, the last
+ * X-Forwarded-For hop — the one our own proxy appended. Earlier hops are
+ * whatever the client sent, and a client could pick them to dodge per-IP limits.
+ */
 export function clientIp(remoteAddress: string | undefined, forwardedFor: string | string[] | undefined, trustProxy: boolean): string | undefined {
   if (trustProxy && forwardedFor) {
-    const first = (Array.isArray(forwardedFor) ? forwardedFor[0] : forwardedFor).split(",")[0]?.trim();
-    if (first) return first.slice(0, 64);
+    const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(",") : forwardedFor).split(",").map((h) => h.trim()).filter(Boolean);
+    const last = hops[hops.length - 1];
+    if (last) return last.slice(0, 64);
   }
   return remoteAddress;
+}
+
+/**
+ * At most `max` events per `windowSeconds` for `key` (under app:rl:w:), across
+ * app instances: for the rare, costly actions (opening rooms, resetting one,
+ * guessing join codes). Throws rate_limited with when to come back.
+ */
+export async function limitWindow(conn: RespConnection, key: string, max: number, windowSeconds: number, what: string): Promise<void> {
+  const k = `app:rl:w:${key}`.slice(0, 200);
+  const r = await conn.send(["INCR", k]);
+  if (r.t !== "integer") return; // fail open, as checkRate does
+  if (Number(r.v) === 1) void conn.send(["EXPIRE", k, String(windowSeconds)]).catch(() => {});
+  if (Number(r.v) > max) {
+    const ttl = await conn.send(["TTL", k]);
+    const wait = ttl.t === "integer" && Number(ttl.v) > 0 ? Number(ttl.v) : windowSeconds;
+    throw new SandboxError("rate_limited", `Too many ${what}: at most ${max} every ${windowSeconds >= 3600 ? `${windowSeconds / 3600} h` : `${windowSeconds} s`}. Try again in ${wait} s.`, wait);
+  }
 }

@@ -4,6 +4,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { inspectMyKeys } from "@/app/actions";
 import type { KeyInfo } from "@/lib/lessons/inspect";
 import { useT } from "../i18n";
+import { useTrailing } from "./use-trailing";
 
 /**
  * The learner's keys beside the lesson: type, TTL counting down live, and a
@@ -35,9 +36,11 @@ export function KeyInspector({ version, lesson, live }: { version: number; lesso
     }
   }, [lesson]);
 
+  // At most one refresh every 300 ms (Run all steps sends many commands a second); the last one always comes.
+  const settled = useTrailing(version, 300);
   useEffect(() => {
     void refresh();
-  }, [version, refresh]);
+  }, [settled, refresh]);
 
   // Shared keys change under classmates' hands too.
   useEffect(() => {

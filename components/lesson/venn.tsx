@@ -4,6 +4,7 @@ import { useEffect, useState } from "react";
 import { vennOfMySets } from "@/app/actions";
 import type { Venn } from "@/lib/lessons/venn";
 import { useT } from "../i18n";
+import { useTrailing } from "./use-trailing";
 
 /**
  * A live Venn diagram of two of the learner's sets, redrawn after every
@@ -13,6 +14,7 @@ import { useT } from "../i18n";
 export function VennDiagram({ keys, version, lesson, live }: { keys: [string, string]; version: number; lesson?: string; live?: boolean }) {
   const t = useT().lesson;
   const [v, setV] = useState<Venn | null>(null);
+  const settled = useTrailing(version, 300);
   // In a workshop the sets are the class's: classmates change them too, so look again every 2 s.
   const [tick, setTick] = useState(0);
   useEffect(() => {
@@ -26,7 +28,7 @@ export function VennDiagram({ keys, version, lesson, live }: { keys: [string, st
     return () => {
       live = false;
     };
-  }, [keys, version, lesson, tick]);
+  }, [keys, settled, lesson, tick]);
   const [a, b] = keys;
   const regions: Array<{ label: string; members: string[]; count: number; x: number }> = v
     ? [

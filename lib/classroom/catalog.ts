@@ -19,3 +19,9 @@ export function lessonOutlines(locale: Locale): LessonOutline[] {
     exercises: l.exercises.map((e) => e.id),
   }));
 }
+
+/** Whether a lesson has this step or exercise (progress reports name only real ones). */
+export function knownItem(lesson: string, kind: "step" | "exercise", id: string): boolean {
+  const l = lessonOutlines("en").find((x) => x.slug === lesson);
+  return !!l && (kind === "step" ? l.steps : l.exercises).includes(id);
+}

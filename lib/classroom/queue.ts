@@ -18,10 +18,18 @@ export const Dispatch = z
   })
   .strict();
 
+/** The running class queue of each room, to stop it when the room is reset or ended. */
+const running = new Map<string, AbortController>();
+
+export function stopClassQueue(code: string): void {
+  running.get(code)?.abort();
+  running.delete(code);
+}
+
 export async function startClassQueue(code: string, input: z.infer<typeof Dispatch>, ip?: string): Promise<void> {
   const rt = runtime();
   const { options } = parseScenario("job-queue", { variant: "pubsub", workers: 0, workMs: 0, ...input });
-  await clearJobs(rt.appConn, code);
+  const abort = new AbortController();
   const lanes = new Map<number, string>();
   const room = { id: `room-${code}`, ns: roomNamespace(code) };
   let started: () => void = () => {};
@@ -33,13 +41,22 @@ export async function startClassQueue(code: string, input: z.infer<typeof Dispat
     "job-queue",
     options,
     (e) => {
-      if (e.type === "start") started();
+      if (e.type === "start") {
+        // Cleared only once this run has its slot (a second dispatch refused with 409 leaves the table alone).
+        void clearJobs(rt.appConn, code).catch(() => {});
+        running.set(code, abort);
+        started();
+      }
       if (e.type !== "job") return;
       if (e.lane) lanes.set(e.job, e.lane);
       void recordJob(rt.appConn, code, e.job, e.state, lanes.get(e.job)).catch(() => {});
     },
-    new AbortController().signal,
+    abort.signal,
     ip,
-  ).then(started, failed);
+  )
+    .then(started, failed)
+    .finally(() => {
+      if (running.get(code) === abort) running.delete(code);
+    });
   await ready;
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { useApiServer, useTestRuntime } from "@/test/env";
 import { readSse } from "@/lib/streaming/sse-parse";
 import { MAX_STUDENTS, reapIdleRooms, type RoomState } from "./rooms";
+import { limitWindow } from "@/lib/rate-limit";
 
 /** The classroom API over real HTTP against the test redis-server. */
 const rt = useTestRuntime();
@@ -169,5 +170,47 @@ describe("rooms", () => {
     expect(await reapIdleRooms(rt.appConn, rt.conn, Date.now())).toBe(0);
     expect(await reapIdleRooms(rt.appConn, rt.conn, Date.now() + 13 * 3600_000)).toBeGreaterThanOrEqual(1);
     expect((await exec(s, "SCARD game:WOW", "room")).body.text).toBe("(integer) 0");
+  });
+});
+
+describe("room limits", () => {
+  it("counts costly actions in a window, with when to come back", async () => {
+    const k = `test-window:${Math.random()}`;
+    await limitWindow(rt.appConn, k, 2, 60, "things");
+    await limitWindow(rt.appConn, k, 2, 60, "things");
+    await expect(limitWindow(rt.appConn, k, 2, 60, "things")).rejects.toMatchObject({ kind: "rate_limited", retryAfterSeconds: 60 });
+  });
+
+  it("caps the live streams one session may hold", async () => {
+    const { code } = await newRoom(["basics"]);
+    const s = (await join(code, "Streamer")).body.session as string;
+    const ac = new AbortController();
+    const statuses: number[] = [];
+    for (let i = 0; i < 13; i++) {
+      const r = await fetch(`${api.base}/api/v1/rooms/${code}/student-events`, { headers: { authorization: `Bearer ${s}` }, signal: ac.signal });
+      statuses.push(r.status);
+    }
+    expect(statuses.slice(0, 12).every((x) => x === 200)).toBe(true);
+    expect(statuses[12]).toBe(503);
+    ac.abort();
+  });
+
+  it("ignores progress for steps a lesson does not have, and lessons the room does not hold", async () => {
+    const { code, instructorToken } = await newRoom(["basics"]);
+    const s = (await join(code, "Faker")).body.session as string;
+    expect((await call("POST", "/api/v1/rooms/progress", { lesson: "basics", step: "no-such-step", ok: true }, s)).body).toEqual({ recorded: false });
+    expect((await call("POST", "/api/v1/rooms/progress", { lesson: "pipelines", step: "race", ok: true }, s)).body).toEqual({ recorded: false });
+    expect((await call("POST", "/api/v1/rooms/progress", { lesson: "basics", step: "ping", ok: true }, s)).body).toEqual({ recorded: true });
+    const state = (await call("GET", `/api/v1/rooms/${code}`, undefined, instructorToken)).body as RoomState;
+    expect(state.students[0].steps).toEqual({ basics: ["ping"] });
+  });
+
+  it("answers a wrong token and an unknown code alike, and stops an address guessing join codes", async () => {
+    expect((await call("GET", "/api/v1/rooms/ZZZZZZ", undefined, "guess")).status).toBe(403);
+    expect((await call("GET", "/api/v1/rooms/ZZZZZZ")).status).toBe(401);
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i++) statuses.push((await join("YYYYYY", `g${i}`)).status);
+    expect(statuses[0]).toBe(404);
+    expect(statuses.at(-1)).toBe(429);
   });
 });

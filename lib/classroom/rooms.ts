@@ -97,7 +97,10 @@ function newCode(): string {
 
 async function ok(conn: RespConnection, argv: (string | Buffer)[]): Promise<Reply> {
   const r = await conn.send(argv);
-  if (r.t === "error") throw new SandboxError("internal", `room store: ${r.v}`);
+  if (r.t === "error") {
+    console.error(`[rooms] ${argv[0]} failed: ${r.v}`);
+    throw new SandboxError("internal", "The workshop store did not answer as expected; try again.");
+  }
   return r;
 }
 
@@ -111,16 +114,23 @@ async function touch(conn: RespConnection, code: string, sessionId?: string): Pr
 export const ACTIVE_ROOMS = "app:rooms:active";
 
 export async function reapIdleRooms(app: RespConnection, sandbox: RespConnection, now = Date.now()): Promise<number> {
-  const idle = await app.send(["ZRANGEBYSCORE", ACTIVE_ROOMS, "-inf", String(now - ROOM_TTL_SECONDS * 1000), "LIMIT", "0", "100"]);
-  if (idle.t !== "array") return 0;
   let n = 0;
-  for (const r of idle.v) {
-    if (r.t !== "bulk" || !isRoomCode(r.v)) continue;
-    await deleteNamespace(sandbox, roomNamespace(r.v));
-    await app.send(["ZREM", ACTIVE_ROOMS, r.v]);
-    n++;
+  for (;;) {
+    const idle = await app.send(["ZRANGEBYSCORE", ACTIVE_ROOMS, "-inf", String(now - ROOM_TTL_SECONDS * 1000), "LIMIT", "0", "100"]);
+    if (idle.t !== "array" || idle.v.length === 0) return n;
+    for (const r of idle.v) {
+      if (r.t !== "bulk") continue;
+      if (isRoomCode(r.v)) await deleteNamespace(sandbox, roomNamespace(r.v));
+      await app.send(["ZREM", ACTIVE_ROOMS, r.v]);
+      n++;
+    }
   }
-  return n;
+}
+
+/** How many rooms were active in the last ROOM_TTL_SECONDS: opening more stops at a cap. */
+export async function activeRooms(app: RespConnection, now = Date.now()): Promise<number> {
+  const r = await app.send(["ZCOUNT", ACTIVE_ROOMS, String(now - ROOM_TTL_SECONDS * 1000), "+inf"]);
+  return r.t === "integer" ? Number(r.v) : 0;
 }
 
 export async function createRoom(conn: RespConnection, input: z.infer<typeof CreateRoom>): Promise<{ code: string; instructorToken: string }> {
@@ -151,11 +161,11 @@ async function roomFields(conn: RespConnection, code: string): Promise<Record<st
 
 /** The instructor's token opens the dashboard; anything else does not (a student's session gets 403). */
 export async function assertInstructor(conn: RespConnection, code: string, token: string | null): Promise<void> {
-  const room = await roomFields(conn, code);
-  if (!room) throw new SandboxError("not_found", `No workshop with the code ${code}.`);
   if (!token) throw new SandboxError("unauthorized", "This needs the instructor's token (Authorization: Bearer <instructorToken>).");
+  // A code that does not exist answers as a wrong token does: this route tells nobody which codes are live.
+  const room = await roomFields(conn, code);
   const given = Buffer.from(sha(token));
-  const want = Buffer.from(room.token ?? "");
+  const want = Buffer.from(room?.token ?? "");
   if (given.length !== want.length || !timingSafeEqual(given, want)) {
     throw new SandboxError("forbidden", "Only the workshop's instructor can do this.");
   }
@@ -165,15 +175,21 @@ export async function joinRoom(conn: RespConnection, secret: string, code: strin
   const room = await roomFields(conn, code);
   if (!room) throw new SandboxError("not_found", `No workshop with the code ${code}. Check the code on the screen.`);
   if (room.ended === "1") throw new SandboxError("not_found", "This workshop has ended.");
+  const full = () => new SandboxError("conflict", `This workshop is full (${MAX_STUDENTS} students).`);
   const count = await ok(conn, ["HLEN", key.names(code)]);
-  if (count.t === "integer" && Number(count.v) >= MAX_STUDENTS) {
-    throw new SandboxError("conflict", `This workshop is full (${MAX_STUDENTS} students).`);
-  }
+  if (count.t === "integer" && Number(count.v) >= MAX_STUDENTS) throw full();
   const { token, session } = issueSession(secret);
   // Names are unique in a room, whatever their case: HSETNX on the folded name.
-  const claimed = await ok(conn, ["HSETNX", key.names(code), name.toLowerCase(), JSON.stringify({ name, session: session.id, joinedAt: Date.now() })]);
+  const folded = name.toLowerCase();
+  const claimed = await ok(conn, ["HSETNX", key.names(code), folded, JSON.stringify({ name, session: session.id, joinedAt: Date.now() })]);
   if (claimed.t === "integer" && Number(claimed.v) === 0) {
     throw new SandboxError("conflict", `The name "${name}" is taken in this workshop; pick another.`);
+  }
+  // Joins racing past the HLEN above: count again after claiming, and give the seat back past the cap.
+  const after = await ok(conn, ["HLEN", key.names(code)]);
+  if (after.t === "integer" && Number(after.v) > MAX_STUDENTS) {
+    await conn.send(["HDEL", key.names(code), folded]);
+    throw full();
   }
   await ok(conn, ["SET", key.student(session.id), code, "EX", String(ROOM_TTL_SECONDS)]);
   await ok(conn, ["HSET", key.who(code), session.id, name]);
@@ -194,11 +210,20 @@ export async function studentRoom(conn: RespConnection, sessionId: string): Prom
   return r.t === "bulk" && isRoomCode(r.v) ? r.v : null;
 }
 
-export async function reportProgress(conn: RespConnection, sessionId: string, report: z.infer<typeof ProgressReport>): Promise<boolean> {
+export async function reportProgress(
+  conn: RespConnection,
+  sessionId: string,
+  report: z.infer<typeof ProgressReport>,
+  known: (lesson: string, kind: "step" | "exercise", id: string) => boolean,
+): Promise<boolean> {
   const code = await studentRoom(conn, sessionId);
   if (!code) return false;
   const room = await roomFields(conn, code);
   if (!room || room.ended === "1") return false;
+  // Only the room's lessons, and only steps and exercises they really have.
+  if (!(JSON.parse(room.lessons ?? "[]") as string[]).includes(report.lesson)) return false;
+  if (report.step && !known(report.lesson, "step", report.step)) return false;
+  if (report.exercise && !known(report.lesson, "exercise", report.exercise)) return false;
   // Each fact is its own write (SADD, HSET, HINCRBY): two reports at once cannot lose each other.
   const writes: Array<Promise<Reply>> = [ok(conn, ["HSET", key.progress(code), sessionId, String(Date.now())])];
   if (report.ok) {
@@ -272,6 +297,8 @@ export async function broadcast(conn: RespConnection, code: string, message: str
 }
 
 export async function endRoom(conn: RespConnection, sandbox: RespConnection, code: string): Promise<void> {
+  const was = await ok(conn, ["HGET", key.room(code), "ended"]);
+  if (was.t === "bulk" && was.v === "1") return; // ended already: nothing to do again
   await ok(conn, ["HSET", key.room(code), "ended", "1"]);
   await deleteNamespace(sandbox, roomNamespace(code));
   await publish(conn, code, "ended");
@@ -297,8 +324,9 @@ export async function recordJob(conn: RespConnection, code: string, job: number,
 
 /** A student's PUBLISH CHANNEL_RESULT <job> in the room: remember who answered it. */
 export async function recordAnswer(conn: RespConnection, code: string, sessionId: string, job: number): Promise<void> {
-  const who = await conn.send(["HGET", key.who(code), sessionId]);
-  if (who.t !== "bulk") return;
+  const [who, dispatched] = await Promise.all([conn.send(["HGET", key.who(code), sessionId]), conn.send(["HEXISTS", key.jobs(code), String(job)])]);
+  // Only jobs the master really dispatched can be claimed.
+  if (who.t !== "bulk" || dispatched.t !== "integer" || Number(dispatched.v) !== 1) return;
   await conn.send(["HSETNX", key.jobsBy(code), String(job), who.v]);
   await publish(conn, code, "answer");
 }

@@ -55,7 +55,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse): Prom
       return true;
     }
     if (path === "/api/v1/rooms" || path.startsWith("/api/v1/rooms/")) {
-      const session = verifySession(runtime().config.sessionSecret, tokenFromHeaders(null, req.headers.cookie) ?? tokenFromHeaders(req.headers.authorization, null));
+      const session = verifySession(runtime().config.sessionSecret, tokenFromHeaders(req.headers.authorization, req.headers.cookie));
       const ip = clientIp(req.socket.remoteAddress, req.headers["x-forwarded-for"], runtime().config.trustProxy);
       await handleRooms(req, res, path, session, () => readJson(req, true), (status, b) => send(res, status, b), ip);
       return true;

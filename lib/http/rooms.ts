@@ -1,15 +1,20 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
-import { SandboxError } from "@/lib/errors";
+import { SandboxError, isSandboxError } from "@/lib/errors";
 import { runtime } from "@/lib/runtime";
-import { checkRate } from "@/lib/rate-limit";
+import { checkRate, limitWindow } from "@/lib/rate-limit";
+import { knownItem } from "@/lib/classroom/catalog";
+import { openStream } from "./sse-slots";
 import { sessionCookie, type Session } from "@/lib/session";
 import {
   Broadcast,
   CreateRoom,
   JoinRoom,
   ProgressReport,
+  activeRooms,
   assertInstructor,
+  isRoomCode,
+  roomInfo,
   broadcast,
   createRoom,
   endRoom,
@@ -21,7 +26,7 @@ import {
   studentRoom,
 } from "@/lib/classroom/rooms";
 import { startSse } from "./sse";
-import { Dispatch, startClassQueue } from "@/lib/classroom/queue";
+import { Dispatch, startClassQueue, stopClassQueue } from "@/lib/classroom/queue";
 
 /**
  * The classroom API (README "Rooms"): instructors create a room and drive it
@@ -29,6 +34,11 @@ import { Dispatch, startClassQueue } from "@/lib/classroom/queue";
  * session; the dashboard and the students' pages follow the room live (SSE).
  */
 type Json = (status: number, body: unknown) => void;
+
+/** Rooms one address may open per hour (PLAYGROUND_ROOMS_PER_IP_HOUR). */
+const roomsPerIpHour = () => Number(process.env.PLAYGROUND_ROOMS_PER_IP_HOUR) || 10;
+const MAX_ACTIVE_ROOMS = 500;
+const MAX_JOIN_MISSES = 20;
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body ?? {});
@@ -57,18 +67,24 @@ export async function handleRooms(req: IncomingMessage, res: ServerResponse, pat
 
   if (parts.length === 0 || (parts.length === 1 && code === "")) {
     want("POST");
-    await checkRate(app, rt.config.rate, `rooms:${ip ?? "?"}`, ip);
+    // Rooms are cheap to open and live 12 h: a few per address per hour, and a cap in all.
+    await limitWindow(app, `rooms:${ip ?? "?"}`, roomsPerIpHour(), 3600, "workshops opened from your network");
+    if ((await activeRooms(app)) >= MAX_ACTIVE_ROOMS) throw new SandboxError("busy", "The playground is hosting as many workshops as it can; try again later.", 600);
     return json(201, await createRoom(app, parse(CreateRoom, await readBody())));
   }
   if (code === "progress" && parts.length === 1) {
     want("POST");
     if (!session) throw new SandboxError("unauthorized");
-    return json(200, { recorded: await reportProgress(app, session.id, parse(ProgressReport, await readBody())) });
+    await limitWindow(app, `progress:${session.id}`, 30, 10, "progress reports");
+    return json(200, { recorded: await reportProgress(app, session.id, parse(ProgressReport, await readBody()), knownItem) });
   }
   if (code === "me" && parts.length === 1) {
     want("GET");
     return json(200, { room: session ? await studentRoom(app, session.id) : null });
   }
+  if (!isRoomCode(code ?? "")) throw new SandboxError("not_found", "A join code is 6 letters and digits, e.g. K7QPXM.");
+  // Instructor actions that delete keys scan the keyspace: a handful a minute per room.
+  const costly = () => limitWindow(app, `room-admin:${code}`, 12, 60, "resets, ends and dispatches for this workshop");
   switch (action) {
     case undefined:
       want("GET");
@@ -78,7 +94,22 @@ export async function handleRooms(req: IncomingMessage, res: ServerResponse, pat
       want("POST");
       await checkRate(app, rt.config.rate, `join:${code}`, ip);
       const { name } = parse(JoinRoom, await readBody());
-      const { token } = await joinRoom(app, rt.config.sessionSecret, code, name);
+      // Guessing codes: a few wrong ones per address per minute (a whole class behind one NAT joins the right one).
+      const missKey = `app:rl:w:join-miss:${ip ?? "?"}`.slice(0, 200);
+      const misses = await app.send(["GET", missKey]);
+      if (misses.t === "bulk" && Number(misses.v) >= MAX_JOIN_MISSES) {
+        throw new SandboxError("rate_limited", "Too many wrong join codes from your network; wait a minute and check the code on the screen.", 60);
+      }
+      let token: string;
+      try {
+        ({ token } = await joinRoom(app, rt.config.sessionSecret, code, name));
+      } catch (e) {
+        if (isSandboxError(e) && e.kind === "not_found") {
+          const n = await app.send(["INCR", missKey]);
+          if (n.t === "integer" && Number(n.v) === 1) await app.send(["EXPIRE", missKey, "60"]);
+        }
+        throw e;
+      }
       res.setHeader("set-cookie", sessionCookie(token));
       return json(201, { session: token });
     }
@@ -90,31 +121,40 @@ export async function handleRooms(req: IncomingMessage, res: ServerResponse, pat
     case "dispatch":
       want("POST");
       await assertInstructor(app, code, bearer(req));
+      await costly();
       await startClassQueue(code, parse(Dispatch, await readBody()), ip);
       return json(202, { ok: true });
     case "reset":
       want("POST");
       await assertInstructor(app, code, bearer(req));
+      await costly();
+      stopClassQueue(code);
       return json(200, { deleted: await resetShared(rt.conn, app, code) });
     case "end":
       want("POST");
       await assertInstructor(app, code, bearer(req));
+      await costly();
+      stopClassQueue(code);
       await endRoom(app, rt.conn, code);
       return json(200, { ok: true });
     case "events":
       want("GET");
       await assertInstructor(app, code, tokenFromQueryOrBearer(req));
-      return follow(req, res, code, async (send) => send("room", await roomState(app, code)));
+      return follow(req, res, code, `ip:${ip ?? "?"}`, async (send) => send("room", await roomState(app, code)));
     case "student-events": {
       want("GET");
       if (!session) throw new SandboxError("unauthorized");
       if ((await studentRoom(app, session.id)) !== code) throw new SandboxError("forbidden", "You are not in this workshop.");
       let last = "";
-      return follow(req, res, code, async (send) => {
-        const s = await roomState(app, code);
-        const now = JSON.stringify({ broadcast: s.broadcast, ended: s.ended, title: s.title, lessons: s.lessons });
+      // One HGETALL per change (not the whole roster): students only need the broadcast and whether it ended.
+      return follow(req, res, code, `session:${session.id}`, async (send, close) => {
+        const info = await roomInfo(app, code);
+        if (!info) return close();
+        const s = await app.send(["HGET", `app:room:${code}`, "broadcast"]);
+        const now = JSON.stringify({ broadcast: s.t === "bulk" ? JSON.parse(s.v) : null, ended: info.ended, title: info.title, lessons: info.lessons });
         if (now !== last) send("room", JSON.parse(now));
         last = now;
+        if (info.ended) close();
       });
     }
     default:
@@ -128,14 +168,23 @@ function tokenFromQueryOrBearer(req: IncomingMessage): string | null {
 }
 
 /** Sends `push` now and whenever the room changes (at most every 200 ms), until the client goes away. */
-async function follow(req: IncomingMessage, res: ServerResponse, code: string, push: (send: (event: string, data: unknown) => void) => Promise<void>): Promise<void> {
+async function follow(
+  req: IncomingMessage,
+  res: ServerResponse,
+  code: string,
+  owner: string,
+  push: (send: (event: string, data: unknown) => void, close: () => void) => Promise<void>,
+): Promise<void> {
+  // The awaits before this point may have outlived the client: nothing to hold for a closed socket.
+  if (req.destroyed || res.destroyed) return;
+  const slot = openStream(owner, req);
   const hub = runtime().hub();
   const sse = startSse(res);
   let timer: NodeJS.Timeout | null = null;
   let closed = false;
   const run = () => {
     timer = null;
-    if (!closed) void push(sse.send).catch(() => {});
+    if (!closed) void push(sse.send, () => res.end()).catch(() => {});
   };
   const listener = {
     onMessage() {
@@ -147,10 +196,12 @@ async function follow(req: IncomingMessage, res: ServerResponse, code: string, p
     closed = true;
     if (timer) clearTimeout(timer);
     sse.close();
+    slot.release();
     void hub.remove(listener);
   };
   req.on("close", cleanup);
   res.on("close", cleanup);
   await hub.add(listener, "channel", [Buffer.from(roomEventsChannel(code))]).catch(() => {});
+  if (req.destroyed || res.destroyed) return cleanup();
   run();
 }

@@ -6,6 +6,7 @@ import { SandboxError } from "@/lib/errors";
 import { bulk, type Reply } from "@/lib/resp/reply";
 import { formatReply } from "@/lib/cli/format-reply";
 import { startSse } from "./sse";
+import { openStream } from "./sse-slots";
 import { sessionForLesson } from "@/lib/classroom/scope";
 import type { HubListener, HubMessage } from "@/lib/streaming/subscriber-hub";
 
@@ -41,6 +42,9 @@ export async function handleStream(req: IncomingMessage, res: ServerResponse, se
   // A shared lesson's console listens on the workshop's channels (?lesson=<slug>).
   const lesson = url.searchParams.get("lesson");
   if (lesson) session = await sessionForLesson(rt.appConn, session, lesson);
+  // The await above may have outlived the client; and nobody holds streams without end.
+  if (req.destroyed || res.destroyed) return;
+  const slot = openStream(`session:${session.id}`, req);
   const hub = rt.hub();
   const ns = session.ns;
 
@@ -74,6 +78,7 @@ export async function handleStream(req: IncomingMessage, res: ServerResponse, se
     if (closed) return;
     closed = true;
     sse.close();
+    slot.release();
     void hub.remove(listener);
   };
   req.on("close", cleanup);
