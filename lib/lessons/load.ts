@@ -39,7 +39,7 @@ export function loadLessons(dir = LESSONS_DIR): Map<string, Lesson> {
   if (cache && dir === LESSONS_DIR) return cache;
   const out = new Map<string, Lesson>();
   const folders = fs
-    .readdirSync(dir, { withFileTypes: true })
+    .readdirSync(/*turbopackIgnore: true*/ dir, { withFileTypes: true })
     .filter((d) => d.isDirectory())
     .map((d) => d.name)
     .sort();
