@@ -9,7 +9,8 @@ import { loadCommandDocs, redisStatus, resetMyData, runCommand } from "@/app/act
 import { useHistory } from "./use-history";
 import { useSubscription } from "./use-subscription";
 import { usePersistentFlag } from "./use-persistent-flag";
-import { useT } from "./i18n";
+import { useLocale, useT } from "./i18n";
+import { explainZh } from "@/lib/i18n/playground-messages";
 
 /** What a lesson page can do with the console: run a block's commands in it, as if typed. */
 export interface ConsoleHandle {
@@ -298,6 +299,10 @@ export function Console({ handle, onCommand, lesson }: { handle?: React.Ref<Cons
 
 function EntryView({ entry, raw }: { entry: Extract<Entry, { kind: "command" }>; raw: boolean }) {
   const t = useT().console;
+  // In 中文, the playground's own refusals and notices are explained under the reply (Redis's words stay as they are).
+  const zh = useLocale() === "zh";
+  const explained = zh ? explainZh(entry.reply?.t === "error" ? entry.reply.v : (entry.failure ?? "")) : null;
+  const notice = entry.notice && zh ? (explainZh(entry.notice) ?? entry.notice) : entry.notice;
   const text = entry.reply ? formatReply(entry.reply, raw ? "raw" : "cli").replace(/\n$/, "") : "";
   const isError = entry.reply?.t === "error" || !!entry.failure;
   return (
@@ -330,9 +335,14 @@ function EntryView({ entry, raw }: { entry: Extract<Entry, { kind: "command" }>;
           {entry.failure ?? text}
         </pre>
       )}
-      {entry.notice && (
+      {explained && (
+        <p data-testid="explain" lang="zh-CN" className="font-sans text-xs text-slate-700 dark:text-slate-300">
+          {explained}
+        </p>
+      )}
+      {notice && (
         <p data-testid="notice" className="font-sans text-xs text-sky-800 dark:text-sky-300">
-          {entry.notice}
+          {notice}
         </p>
       )}
     </div>

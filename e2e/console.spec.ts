@@ -203,3 +203,13 @@ test.describe("pub/sub", () => {
     await expect(messages).toHaveCount(2);
   });
 });
+
+test("in 中文, the playground's own refusals are explained under redis-cli's words", async ({ page }) => {
+  await page.goto("/zh/playground");
+  const c = new ConsolePage(page);
+  await expect(page.getByTestId("console")).toHaveAttribute("data-docs", "ready");
+  expect(await c.run("SELECT 1")).toMatch(/^\(error\) ERR SELECT would switch/);
+  await expect(page.getByTestId("explain")).toHaveText("SELECT 会把共享连接切换到另一个数据库；你的键放在你自己的命名空间里。");
+  expect(await c.run("INCR nothing-wrong")).toBe("(integer) 1");
+  await expect(page.getByTestId("explain")).toHaveCount(1);
+});
