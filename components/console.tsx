@@ -16,6 +16,8 @@ import { explainZh } from "@/lib/i18n/playground-messages";
 export interface ConsoleHandle {
   run(line: string, client?: string): Promise<{ reply?: Reply; text: string; failure?: string }>;
   note(text: string): void;
+  /** Runs a line without showing it (ending a transaction left open before Run all steps). */
+  quietly(line: string): Promise<void>;
 }
 
 type Entry =
@@ -40,7 +42,7 @@ function tabId(): string {
  * The free console: a redis-cli in the browser. Keyboard first — Enter runs,
  * ↑/↓ walk the history, Tab completes, Ctrl+L clears, Esc empties the prompt.
  */
-export function Console({ handle, onCommand, lesson }: { handle?: React.Ref<ConsoleHandle>; onCommand?: () => void; lesson?: string } = {}) {
+export function Console({ handle, onCommand, lesson, embedded }: { handle?: React.Ref<ConsoleHandle>; onCommand?: () => void; lesson?: string; embedded?: boolean } = {}) {
   const t = useT().console;
   const [entries, setEntries] = useState<Entry[]>([]);
   const [value, setValue] = useState("");
@@ -128,7 +130,14 @@ export function Console({ handle, onCommand, lesson }: { handle?: React.Ref<Cons
     }
   }
 
-  useImperativeHandle(handle, () => ({ run, note: (text: string) => note(text, "info") }));
+  useImperativeHandle(handle, () => ({
+    run,
+    note: (text: string) => note(text, "info"),
+    quietly: async (line: string) => {
+      await runCommand(line, tabId(), lesson).catch(() => undefined);
+      setInTx(false);
+    },
+  }));
 
   function onKeyDown(e: React.KeyboardEvent<HTMLInputElement>) {
     if (e.key !== "Tab") tabState.current = null;
@@ -237,7 +246,7 @@ export function Console({ handle, onCommand, lesson }: { handle?: React.Ref<Cons
         </button>
       </div>
       <div className="overflow-hidden rounded-lg border border-slate-300 bg-slate-50 font-mono text-sm dark:border-slate-700 dark:bg-slate-950">
-        <div ref={logRef} role="log" aria-label={t.output} aria-live="polite" className="max-h-[60vh] min-h-48 overflow-y-auto p-3" data-testid="console-log">
+        <div ref={logRef} role="log" aria-label={t.output} aria-live="polite" className={`${embedded ? "max-h-[35vh]" : "max-h-[60vh]"} min-h-48 overflow-y-auto p-3`} data-testid="console-log">
           {entries.length === 0 && <p className="text-slate-600 dark:text-slate-400">{t.empty}</p>}
           {entries.map((x) =>
             x.kind === "stream" ? (
@@ -272,7 +281,7 @@ export function Console({ handle, onCommand, lesson }: { handle?: React.Ref<Cons
                 tabState.current = null;
               }}
               onKeyDown={onKeyDown}
-              autoFocus
+              autoFocus={!embedded}
               autoComplete="off"
               autoCapitalize="off"
               autoCorrect="off"
@@ -312,7 +321,7 @@ function EntryView({ entry, raw }: { entry: Extract<Entry, { kind: "command" }>;
           {entry.client ? `redis:${entry.client}>` : PROMPT}
         </span>
         <span className="min-w-0 flex-1 whitespace-pre-wrap [overflow-wrap:anywhere]">{entry.input}</span>
-        {entry.ms !== undefined && (
+        {entry.ms !== undefined && entry.ms > 0 && (
           <span className="shrink-0 text-xs text-slate-600 dark:text-slate-400" title={t.roundTrip}>
             {entry.ms.toFixed(2)} ms
           </span>
@@ -320,7 +329,7 @@ function EntryView({ entry, raw }: { entry: Extract<Entry, { kind: "command" }>;
         {entry.reply && (
           <button
             type="button"
-            className="shrink-0 rounded px-1 text-xs text-slate-600 underline-offset-2 hover:underline dark:text-slate-400"
+            className="shrink-0 rounded px-2 py-1 text-xs text-slate-600 underline-offset-2 hover:underline dark:text-slate-400"
             onClick={() => void navigator.clipboard?.writeText(text)}
             aria-label={t.copyOutput(entry.input)}
           >

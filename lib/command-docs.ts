@@ -82,8 +82,8 @@ export function helpText(doc: CommandDoc): string {
 
 export const GENERAL_HELP = [
   "Redis Playground console — every command runs against a live Redis, in your own sandbox.",
-  '      "HELP <command>" for a command\'s arguments, summary, complexity and version, e.g. HELP SET',
-  "      Tab completes command names; ↑/↓ walk your history; Ctrl+L clears the screen.",
+  '"HELP <command>" for a command\'s arguments, summary, complexity and version, e.g. HELP SET',
+  "Tab completes command names; ↑/↓ walk your history; Ctrl+L clears the screen.",
 ].join("\n");
 
 /** Finds the doc for the words of a line: "object encoding" before "object". */

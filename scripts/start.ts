@@ -48,7 +48,7 @@ async function main() {
     process.env.PLAYGROUND_APP_REDIS_URL = redis.urls.app;
     process.env.PLAYGROUND_HUB_REDIS_URL = redis.urls.hub;
     fs.writeFileSync(path.join(dataDir, "runtime.json"), JSON.stringify({ host: "127.0.0.1", port: redis.port, pid: redis.pid }), { mode: 0o600 });
-    console.log(`▸ Started an embedded redis-server on 127.0.0.1:${redis.port} (data in .data/redis; npm run redis-cli opens it)`);
+    console.log(`▸ Started an embedded redis-server on 127.0.0.1:${redis.port} (data in ${path.relative(process.cwd(), path.join(dataDir, "redis")) || "."}; npm run redis-cli opens it)`);
   }
 
   const { startServer } = await import("../server");

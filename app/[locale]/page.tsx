@@ -16,6 +16,9 @@ export default async function Home({ params }: { params: Promise<{ locale: strin
           <Link href={`/${locale}/lessons`} className="rounded-md border border-slate-300 px-4 py-2 font-medium hover:bg-slate-50 dark:border-slate-700 dark:hover:bg-slate-900">
             {t.home.browseLessons}
           </Link>
+          <Link href={`/${locale}/rooms/new`} className="rounded-md border border-slate-300 px-4 py-2 font-medium hover:bg-slate-50 dark:border-slate-700 dark:hover:bg-slate-900">
+            {t.rooms.openOne}
+          </Link>
         </div>
       </section>
       <section aria-labelledby="lessons-heading" className="space-y-3">

@@ -71,13 +71,13 @@ export function Dashboard({ code, lessons }: { code: string; lessons: LessonOutl
       <header className="space-y-1">
         <h1 className="text-2xl font-bold">{t.dashboardFor(state?.title ?? code)}</h1>
         <p className="text-sm text-slate-600 dark:text-slate-400">
-          {t.keepSecret} <span className={live ? "text-emerald-700 dark:text-emerald-400" : ""}>● {live ? t.live : t.reconnecting}</span>
+          {t.keepSecret} {!state?.ended && <span className={live ? "text-emerald-700 dark:text-emerald-400" : ""}>● {live ? t.live : t.reconnecting}</span>}
         </p>
         {error && <p role="alert" className="text-red-700 dark:text-red-400">{error}</p>}
         {state?.ended && <p role="status" className="font-medium">{t.endedNote}</p>}
       </header>
 
-      <section aria-label={t.code} className="flex flex-wrap items-center gap-6 rounded-lg border border-slate-300 p-4 dark:border-slate-700">
+      {!state?.ended && <section aria-label={t.code} className="flex flex-wrap items-center gap-6 rounded-lg border border-slate-300 p-4 dark:border-slate-700">
         {qr && <div className="size-40 bg-white p-1" role="img" aria-label={t.qr(joinUrl)} dangerouslySetInnerHTML={{ __html: qr }} />}
         <div className="space-y-1">
           <p>
@@ -87,7 +87,7 @@ export function Dashboard({ code, lessons }: { code: string; lessons: LessonOutl
             {code}
           </p>
         </div>
-      </section>
+      </section>}
 
       <section aria-labelledby={`${id}-roster`} className="space-y-2">
         <h2 id={`${id}-roster`} className="text-xl font-semibold">
@@ -134,7 +134,7 @@ export function Dashboard({ code, lessons }: { code: string; lessons: LessonOutl
                           </td>
                         );
                       })}
-                      <td className="py-1 pr-3 text-xs">{new Date(s.lastAt).toLocaleTimeString(locale === "zh" ? "zh-CN" : "en")}</td>
+                      <td className="whitespace-nowrap py-1 pr-3 text-xs">{new Date(s.lastAt).toLocaleTimeString(locale === "zh" ? "zh-CN" : "en")}</td>
                     </tr>
                   );
                 })}
@@ -156,7 +156,7 @@ export function Dashboard({ code, lessons }: { code: string; lessons: LessonOutl
         >
           <label htmlFor={`${id}-msg`} className="flex min-w-64 flex-1 flex-col gap-1 text-sm">
             {t.message}
-            <input id={`${id}-msg`} required maxLength={500} value={message} onChange={(e) => setMessage(e.target.value)} className="rounded border border-slate-300 bg-white px-2 py-1 dark:border-slate-600 dark:bg-slate-900" />
+            <input id={`${id}-msg`} required maxLength={500} disabled={state?.ended} value={message} onChange={(e) => setMessage(e.target.value)} className="rounded border border-slate-300 bg-white px-2 py-1 dark:border-slate-600 dark:bg-slate-900" />
           </label>
           <button type="submit" className="btn-primary" disabled={!token || state?.ended}>
             {t.send}
@@ -222,7 +222,7 @@ function ClassQueue({ state, onDispatch, disabled }: { state: RoomState; onDispa
                 <tr key={j.job} className="border-b border-slate-200 dark:border-slate-800" data-testid="class-job">
                   <td className="py-1 pr-4 font-mono">{j.job}</td>
                   <td className="py-1 pr-4 font-mono">{j.lane}</td>
-                  <td className="py-1 pr-4">{t.jobState[j.state] ?? j.state}</td>
+                  <td className="whitespace-nowrap py-1 pr-4">{t.jobState[j.state] ?? j.state}</td>
                   <td className="py-1 pr-4">{j.by ?? "—"}</td>
                 </tr>
               ))}

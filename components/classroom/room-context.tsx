@@ -55,6 +55,7 @@ export function RoomProvider({ children }: { children: React.ReactNode }) {
 
 function RoomBanner({ room }: { room: RoomInfo }) {
   const t = useT().rooms;
+  const [dismissed, setDismissed] = useState(0);
   const locale = useLocale();
   return (
     <div className="mb-4 space-y-2" data-testid="room-banner">
@@ -63,11 +64,19 @@ function RoomBanner({ room }: { room: RoomInfo }) {
           {t.inWorkshop(room.title)}
         </Link>
       </p>
-      {room.broadcast && !room.ended && (
-        <div role="status" aria-live="polite" className="rounded-md border border-sky-500 bg-sky-50 px-3 py-2 text-sky-950 dark:bg-sky-950 dark:text-sky-50" data-testid="broadcast">
-          <strong>{t.broadcast}:</strong> {room.broadcast.message}
-        </div>
-      )}
+      {/* Always in the page, so screen readers announce a message when it arrives; pinned where a scrolled-down student sees it. */}
+      <div role="status" aria-live="polite" className="fixed inset-x-4 bottom-4 z-40 mx-auto max-w-2xl empty:hidden">
+        {room.broadcast && !room.ended && room.broadcast.at !== dismissed && (
+          <div className="flex items-start gap-3 rounded-md border border-sky-500 bg-sky-50 px-3 py-2 text-sky-950 shadow-lg dark:bg-sky-950 dark:text-sky-50" data-testid="broadcast">
+            <p className="flex-1">
+              <strong>{t.broadcast}:</strong> {room.broadcast.message}
+            </p>
+            <button type="button" className="rounded px-2 text-lg leading-none" aria-label={t.dismiss} onClick={() => setDismissed(room.broadcast?.at ?? 0)}>
+              ×
+            </button>
+          </div>
+        )}
+      </div>
       {room.ended && (
         <div role="status" className="rounded-md border border-amber-500 bg-amber-50 px-3 py-2 text-amber-950 dark:bg-amber-950 dark:text-amber-50">
           {t.ended}

@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { inspectMyKeys } from "@/app/actions";
 import type { KeyInfo } from "@/lib/lessons/inspect";
-import { useT } from "../i18n";
+import { useLocale, useT } from "../i18n";
 import { useTrailing } from "./use-trailing";
 
 /**
@@ -13,6 +13,7 @@ import { useTrailing } from "./use-trailing";
  */
 export function KeyInspector({ version, lesson, live }: { version: number; lesson?: string; live?: boolean }) {
   const t = useT().lesson;
+  const locale = useLocale();
   const [data, setData] = useState<{ keys: KeyInfo[]; more: number; at: number } | null>(null);
   const [now, setNow] = useState(() => Date.now());
   const inFlight = useRef(false);
@@ -80,7 +81,7 @@ export function KeyInspector({ version, lesson, live }: { version: number; lesso
                 <span className="rounded bg-slate-200 px-1 text-xs text-slate-900 dark:bg-slate-700 dark:text-slate-50">{k.type}</span>
                 {k.size !== undefined && k.type !== "string" && <span className="text-xs text-slate-600 dark:text-slate-400">{t.size(k.size)}</span>}
                 <span className={`ml-auto text-xs ${ms >= 0 ? "text-amber-800 dark:text-amber-300" : "text-slate-600 dark:text-slate-400"}`} data-testid="inspector-ttl">
-                  {ms >= 0 ? t.expiresIn((ms / 1000).toFixed(1)) : t.noExpiry}
+                  {ms >= 0 ? t.expiresIn(duration(ms, locale)) : t.noExpiry}
                 </span>
               </div>
               <pre className="mt-1 max-h-24 overflow-hidden whitespace-pre-wrap font-mono text-xs text-slate-700 [overflow-wrap:anywhere] dark:text-slate-300">{k.preview}</pre>
@@ -91,4 +92,22 @@ export function KeyInspector({ version, lesson, live }: { version: number; lesso
       {data && data.more > 0 && <p className="text-xs text-slate-600 dark:text-slate-400">{t.more(data.more)}</p>}
     </section>
   );
+}
+
+/** 4.2 s, 12 min 5 s, 2 h 0 min, 2 d 0 h — a TTL as a person reads it. */
+function duration(ms: number, locale: string): string {
+  const zh = locale === "zh";
+  const s = ms / 1000;
+  if (s < 60) return zh ? `${s.toFixed(1)} 秒` : `${s.toFixed(1)} s`;
+  const units: Array<[number, string, string]> = [[86400, "d", "天"], [3600, "h", "小时"], [60, "min", "分"], [1, "s", "秒"]];
+  const parts: string[] = [];
+  let left = Math.floor(s);
+  for (const [size, en, cn] of units) {
+    if (left >= size || parts.length === 1) {
+      parts.push(zh ? `${Math.floor(left / size)} ${cn}` : `${Math.floor(left / size)} ${en}`);
+      left %= size;
+    }
+    if (parts.length === 2) break;
+  }
+  return parts.join(" ");
 }

@@ -61,8 +61,15 @@ export function LessonView({ lesson }: { lesson: LessonViewData }) {
   }
 
   const steps = lesson.sections.filter((s): s is Step => s.kind === "step");
+  // The steps are written to run top to bottom in an empty sandbox: Run all starts from one (an open MULTI ends too).
   const runAll = () =>
     guarded("all", async () => {
+      const c = consoleRef.current;
+      await c?.quietly("DISCARD");
+      await c?.quietly("UNWATCH");
+      const r = await resetMyData();
+      setOutcomes({});
+      if (r.ok) c?.note(t.runAllFresh(r.value));
       for (const s of steps) await runStep(s);
     });
   const reset = () =>
@@ -97,7 +104,7 @@ export function LessonView({ lesson }: { lesson: LessonViewData }) {
         </article>
         <aside className="min-w-0 space-y-4 lg:sticky lg:top-4 lg:max-h-[calc(100dvh-2rem)] lg:self-start lg:overflow-y-auto">
           <h2 className="sr-only">{t.consoleHeading}</h2>
-          <Console handle={consoleRef} onCommand={bump} lesson={lesson.slug} />
+          <Console handle={consoleRef} onCommand={bump} lesson={lesson.slug} embedded />
           <KeyInspector version={version} lesson={lesson.slug} live={shared} />
         </aside>
       </div>

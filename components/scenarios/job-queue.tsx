@@ -125,7 +125,7 @@ export function JobQueueLab({ aside }: { aside?: React.ReactNode }) {
         {aside}
       </div>
       {launch && (
-        <div className={launch.compare ? "grid gap-4 lg:grid-cols-2" : ""}>
+        <div className={launch.compare ? "grid gap-4 2xl:grid-cols-2" : ""}>
           {launch.variants.map((v) => (
             <JobQueueRun
               key={`${launch.id}-${v}`}
@@ -259,7 +259,7 @@ function Chips({ jobs, tone = "slate", max = 24 }: { jobs: number[]; tone?: "sla
       {jobs.length > max && <span className="text-xs text-slate-600 dark:text-slate-400">+{jobs.length - max}</span>}
       {shown.map((j) => (
         <span key={j} className={`rounded px-1 font-mono text-xs ${cls}`}>
-          {j}
+          #{j}
         </span>
       ))}
     </span>

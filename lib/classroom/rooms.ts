@@ -324,9 +324,9 @@ export async function recordJob(conn: RespConnection, code: string, job: number,
 
 /** A student's PUBLISH CHANNEL_RESULT <job> in the room: remember who answered it. */
 export async function recordAnswer(conn: RespConnection, code: string, sessionId: string, job: number): Promise<void> {
-  const [who, dispatched] = await Promise.all([conn.send(["HGET", key.who(code), sessionId]), conn.send(["HEXISTS", key.jobs(code), String(job)])]);
-  // Only jobs the master really dispatched can be claimed.
-  if (who.t !== "bulk" || dispatched.t !== "integer" || Number(dispatched.v) !== 1) return;
+  const [who, seen] = await Promise.all([conn.send(["HGET", key.who(code), sessionId]), conn.send(["HGET", key.jobs(code), String(job)])]);
+  // Only jobs the master really handed to someone (not ones whose PUBLISH reached nobody) can be claimed.
+  if (who.t !== "bulk" || seen.t !== "bulk" || (JSON.parse(seen.v) as { state?: string }).state === "failed") return;
   await conn.send(["HSETNX", key.jobsBy(code), String(job), who.v]);
   await publish(conn, code, "answer");
 }

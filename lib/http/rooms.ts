@@ -56,7 +56,8 @@ export async function handleRooms(req: IncomingMessage, res: ServerResponse, pat
   await rt.appConn.ensureReady();
   const app = rt.appConn;
   const parts = path.split("/").slice(4); // /api/v1/rooms/<code>/<action>
-  const [code, action] = [parts[0], parts[1]];
+  // Join codes are read off a projector: any case will do.
+  const [code, action] = [/^[a-z0-9]{6}$/i.test(parts[0] ?? "") ? parts[0].toUpperCase() : parts[0], parts[1]];
   const method = req.method ?? "GET";
   const want = (m: string) => {
     if (method !== m) {

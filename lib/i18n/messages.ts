@@ -148,8 +148,9 @@ const en = {
   },
   lesson: {
     runAll: "Run all steps",
-    reset: "Reset lesson",
-    resetDone: (n: number) => `Lesson reset: ${n} ${n === 1 ? "key" : "keys"} deleted.`,
+    runAllFresh: (n: number) => `Run all steps starts from an empty sandbox: ${n} ${n === 1 ? "key" : "keys"} deleted.`,
+    reset: "Start over",
+    resetDone: (n: number) => `Started over: your ${n} ${n === 1 ? "key was" : "keys were"} deleted.`,
     run: "Run",
     running: "Running…",
     runStep: (id: string) => `Run step ${id}`,
@@ -183,7 +184,7 @@ const en = {
     inspector: "Your keys",
     inspectorEmpty: "No keys yet. Run a step, or type a command.",
     noExpiry: "no expiry",
-    expiresIn: (s: string) => `expires in ${s} s`,
+    expiresIn: (s: string) => `expires in ${s}`,
     size: (n: number) => `${n} ${n === 1 ? "item" : "items"}`,
     more: (n: number) => `… and ${n} more`,
     consoleHeading: "Console",
@@ -204,6 +205,8 @@ const en = {
     creating: "Opening…",
     joinTitle: "Join a workshop",
     joinIntro: "Type the code on the screen and the name your instructor will see.",
+    teaching: "Teaching a class?",
+    openOne: "Open a workshop",
     code: "Join code",
     name: "Your name",
     join: "Join",
@@ -212,6 +215,7 @@ const en = {
     roomLessons: "The workshop's lessons",
     shared: "shared with the class",
     broadcast: "Message from your instructor",
+    dismiss: "Dismiss the message",
     ended: "The workshop has ended. Your own sandbox stays yours.",
     inWorkshop: (title: string) => `Workshop: ${title}`,
     dashboard: "Dashboard",
@@ -255,6 +259,10 @@ const en = {
   },
   preview: {
     lessonN: (n: number) => `Lesson ${n} · live preview`,
+  },
+  notFound: {
+    title: "Page not found",
+    text: "There is no page at this address. The lessons and the console are a click away.",
   },
 };
 
@@ -403,8 +411,9 @@ const zh: Messages = {
   },
   lesson: {
     runAll: "运行全部步骤",
-    reset: "重置本课",
-    resetDone: (n: number) => `本课已重置：删除了 ${n} 个键。`,
+    runAllFresh: (n: number) => `“运行全部步骤”从空沙箱开始：删除了 ${n} 个键。`,
+    reset: "从头开始",
+    resetDone: (n: number) => `已从头开始：删除了你的 ${n} 个键。`,
     run: "运行",
     running: "运行中…",
     runStep: (id: string) => `运行步骤 ${id}`,
@@ -438,7 +447,7 @@ const zh: Messages = {
     inspector: "你的键",
     inspectorEmpty: "还没有键。运行一个步骤，或输入一条命令。",
     noExpiry: "不过期",
-    expiresIn: (s: string) => `${s} 秒后过期`,
+    expiresIn: (s: string) => `${s}后过期`,
     size: (n: number) => `${n} 个元素`,
     more: (n: number) => `……还有 ${n} 个`,
     consoleHeading: "控制台",
@@ -459,6 +468,8 @@ const zh: Messages = {
     creating: "正在开…",
     joinTitle: "加入工作坊",
     joinIntro: "输入屏幕上的加入码，以及讲师会看到的你的名字。",
+    teaching: "你是讲师？",
+    openOne: "开办工作坊",
     code: "加入码",
     name: "你的名字",
     join: "加入",
@@ -467,6 +478,7 @@ const zh: Messages = {
     roomLessons: "本工作坊的课程",
     shared: "全班共享",
     broadcast: "讲师的消息",
+    dismiss: "关闭这条消息",
     ended: "工作坊已结束。你自己的沙箱仍然归你。",
     inWorkshop: (title: string) => `工作坊：${title}`,
     dashboard: "仪表板",
@@ -510,6 +522,10 @@ const zh: Messages = {
   },
   preview: {
     lessonN: (n: number) => `第 ${n} 课 · 实时预览`,
+  },
+  notFound: {
+    title: "找不到这个页面",
+    text: "这个地址上没有页面。课程和控制台就在下面。",
   },
 };
 

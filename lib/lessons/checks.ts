@@ -32,8 +32,10 @@ export async function runChecks(conn: RespConnection, ns: Namespace, checks: Che
       problems.push({ kind: "exists", key: c.key });
       continue;
     }
-    if (c.type && c.type !== type) {
-      problems.push({ kind: "type", key: c.key, want: c.type, got: type });
+    // A value check needs a string: say so, rather than comparing "(list)" with a value.
+    const want = c.type ?? (c.integer || c.equals !== undefined ? "string" : undefined);
+    if (want && want !== type) {
+      problems.push({ kind: "type", key: c.key, want, got: type });
       continue;
     }
     if (c.integer || c.equals !== undefined) {

@@ -28,12 +28,14 @@ export async function inspectKeys(conn: RespConnection, ns: Namespace): Promise<
   });
   const sorted = names.map((n) => Buffer.from(n)).sort(Buffer.compare);
   const shown = sorted.slice(0, MAX_KEYS);
+  const more = (info: { preview: string; size?: number }, shownItems: number) =>
+    info.size !== undefined && info.size > shownItems ? { ...info, preview: `${info.preview}\n…` } : info;
   const infos = await Promise.all(
     shown.map(async (full): Promise<KeyInfo | null> => {
       const [type, pttl] = await Promise.all([conn.send(["TYPE", full]), conn.send(["PTTL", full])]);
       const t = type.t === "status" ? type.v : "none";
       if (t === "none") return null;
-      const { preview, size } = await previewOf(conn, full, t);
+      const { preview, size } = more(await previewOf(conn, full, t), t === "string" || t === "hash" ? Infinity : t === "stream" ? 2 : 5);
       return { key: full.subarray(ns.bytes.length).toString("utf8"), type: t, pttl: pttl.t === "integer" ? Number(pttl.v) : -1, preview, size };
     }),
   );
@@ -46,6 +48,7 @@ async function previewOf(conn: RespConnection, key: Buffer, type: string): Promi
   switch (type) {
     case "string": {
       const [v, len] = await Promise.all([conn.send(["GETRANGE", key, "0", "99"]), conn.send(["STRLEN", key])]);
+      if (v.t === "bulk" && v.v.startsWith("HYLL")) return { preview: "(HyperLogLog: PFCOUNT it)" }; // its bytes mean nothing to read
       return { preview: one(v) + (len.t === "integer" && Number(len.v) > 100 ? " …" : ""), size: len.t === "integer" ? Number(len.v) : undefined };
     }
     case "list": {

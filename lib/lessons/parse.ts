@@ -164,5 +164,9 @@ const toHtmlProcessor = unified().use(remarkRehype).use(rehypeStringify);
 
 function toHtml(nodes: RootContent[]): string {
   const hast = toHtmlProcessor.runSync({ type: "root", children: nodes } as Root);
-  return toHtmlProcessor.stringify(hast as never);
+  // A line break inside a Chinese sentence is no word break: the browser would show it as a space.
+  return toHtmlProcessor.stringify(hast as never).replace(CJK_BREAK, "$1");
 }
+
+const CJK = "\\p{Script=Han}\\u3000-\\u303f\\uff00-\\uffef";
+const CJK_BREAK = new RegExp(`([${CJK}])\\n(?=[${CJK}])`, "gu");
