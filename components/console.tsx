@@ -2,7 +2,7 @@
 
 import { useCallback, useEffect, useId, useImperativeHandle, useRef, useState } from "react";
 import { formatReply } from "@/lib/cli/format-reply";
-import { completions, hint } from "@/lib/cli/completion";
+import { completions, didYouMean, hint } from "@/lib/cli/completion";
 import type { CommandDoc } from "@/lib/command-docs";
 import type { Reply } from "@/lib/resp/reply";
 import { loadCommandDocs, redisStatus, resetMyData, runCommand } from "@/app/actions";
@@ -258,7 +258,7 @@ export function Console({ handle, onCommand, lesson, embedded }: { handle?: Reac
                 {x.text}
               </p>
             ) : (
-              <EntryView key={x.id} entry={x} raw={raw} />
+              <EntryView key={x.id} entry={x} raw={raw} docs={docs} />
             ),
           )}
         </div>
@@ -306,12 +306,15 @@ export function Console({ handle, onCommand, lesson, embedded }: { handle?: Reac
   );
 }
 
-function EntryView({ entry, raw }: { entry: Extract<Entry, { kind: "command" }>; raw: boolean }) {
+function EntryView({ entry, raw, docs }: { entry: Extract<Entry, { kind: "command" }>; raw: boolean; docs: readonly CommandDoc[] }) {
   const t = useT().console;
   // In 中文, the playground's own refusals and notices are explained under the reply (Redis's words stay as they are).
   const zh = useLocale() === "zh";
   const explained = zh ? explainZh(entry.reply?.t === "error" ? entry.reply.v : (entry.failure ?? "")) : null;
   const notice = entry.notice && zh ? (explainZh(entry.notice) ?? entry.notice) : entry.notice;
+  // Redis does not know the command: offer the nearest names it does know.
+  const unknown = entry.reply?.t === "error" ? /^ERR unknown command '([^']+)'/.exec(entry.reply.v)?.[1] : undefined;
+  const suggestions = unknown ? didYouMean(unknown, docs) : [];
   const text = entry.reply ? formatReply(entry.reply, raw ? "raw" : "cli").replace(/\n$/, "") : "";
   const isError = entry.reply?.t === "error" || !!entry.failure;
   return (
@@ -343,6 +346,11 @@ function EntryView({ entry, raw }: { entry: Extract<Entry, { kind: "command" }>;
         <pre data-testid="output" className={`whitespace-pre-wrap [overflow-wrap:anywhere] ${isError ? "text-red-700 dark:text-red-400" : ""}`}>
           {entry.failure ?? text}
         </pre>
+      )}
+      {suggestions.length > 0 && (
+        <p data-testid="did-you-mean" className="font-sans text-xs text-slate-700 dark:text-slate-300">
+          {t.didYouMean(suggestions.join(", "))}
+        </p>
       )}
       {explained && (
         <p data-testid="explain" lang="zh-CN" className="font-sans text-xs text-slate-700 dark:text-slate-300">

@@ -17,11 +17,13 @@ test.describe("the console", () => {
 
   test("shows error replies, including a parse error", async ({ console: c }) => {
     await c.goto();
+    expect(await c.run("SETT greeting hello")).toMatch(/^\(error\) ERR unknown command 'SETT'/);
+    await expect(c.page.getByTestId("did-you-mean")).toContainText("Did you mean SET");
     await c.run("SET A apple");
     expect(await c.run("LPUSH A x")).toBe("(error) WRONGTYPE Operation against a key holding the wrong kind of value");
     expect(await c.run('SET A "oops')).toMatch(/^\(error\) Invalid argument\(s\): unbalanced double quote/);
     expect(await c.run("CONFIG GET *")).toMatch(/^\(error\) ERR CONFIG GET administers the whole server/);
-    await expect(c.entries.nth(1).getByTestId("output")).toHaveClass(/text-red/);
+    await expect(c.entries.nth(2).getByTestId("output")).toHaveClass(/text-red/);
   });
 
   test("keeps history across reloads, on ↑ and ↓", async ({ console: c, page }) => {

@@ -1,9 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { completions, hint, splitSynopsis } from "./completion";
+import { completions, didYouMean, hint, splitSynopsis } from "./completion";
 import type { CommandDoc } from "@/lib/command-docs";
 
 const doc = (name: string, args: string): CommandDoc => ({ name, args, summary: "", since: "", group: "", complexity: "" });
 const DOCS = [doc("SET", "key value [NX|XX] [GET]"), doc("SETEX", "key seconds value"), doc("GET", "key"), doc("OBJECT ENCODING", "key"), doc("OBJECT", "")];
+
+describe("did you mean", () => {
+  it("suggests the nearest command names for a typo, and nothing for something else", () => {
+    expect(didYouMean("sett", DOCS)).toEqual(["SET"]);
+    expect(didYouMean("setx", DOCS)).toEqual(["SET", "SETEX"]);
+    expect(didYouMean("GTE", DOCS)).toEqual(["GET"]);
+    expect(didYouMean("objcet", DOCS)).toEqual(["OBJECT"]);
+    expect(didYouMean("frobnicate", DOCS)).toEqual([]);
+  });
+});
 
 describe("completion", () => {
   it("completes command names case-insensitively", () => {

@@ -55,3 +55,33 @@ export function hint(line: string, docs: readonly CommandDoc[]): string {
   if (!remaining) return "";
   return (/\s$/.test(line) ? "" : " ") + remaining;
 }
+
+/**
+ * For a command Redis did not know ("SETT"), the known names closest to it:
+ * the nearest ones at most two edits away (a typo, a swapped pair), at most three.
+ */
+export function didYouMean(word: string, docs: readonly CommandDoc[]): string[] {
+  const w = word.toUpperCase();
+  if (w.length < 2 || w.length > 30) return [];
+  const names = [...new Set(docs.map((d) => d.name.split(" ")[0]))];
+  const near = names.map((n) => ({ n, d: distance(w, n) })).filter((x) => x.d <= (w.length <= 3 ? 1 : 2));
+  const best = Math.min(...near.map((x) => x.d));
+  return near
+    .filter((x) => x.d === best)
+    .map((x) => x.n)
+    .sort()
+    .slice(0, 3);
+}
+
+/** Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours. */
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
