@@ -58,15 +58,24 @@ async function scopedSession(lesson: unknown): Promise<Session> {
   return sessionForLesson(runtime().appConn, await actionSession(), lesson);
 }
 
+/**
+ * For a lesson page's reads of the learner's keys: the session (own or the
+ * room's), Redis ready, counted against the rate limit — and, for reads that
+ * walk many keys, at most a few a second per visitor, whatever the page asks.
+ */
+async function lessonRead(lesson: unknown, heavy?: string) {
+  const session = await scopedSession(lesson);
+  const rt = runtime();
+  await rt.conn.ensureReady();
+  await checkRate(rt.appConn, rt.config.rate, session.id, (await actionClient()).ip);
+  if (heavy) await limitWindow(rt.appConn, `${heavy}:${session.id}`, 8, 2, `${heavy} refreshes`);
+  return { session, rt };
+}
+
 /** The key inspector: the learner's keys, their types, TTLs and a preview. */
 export async function inspectMyKeys(lesson?: unknown): Promise<ActionResult<Awaited<ReturnType<typeof inspectKeys>>>> {
   return guard(async () => {
-    const session = await scopedSession(lesson);
-    const rt = runtime();
-    await rt.conn.ensureReady();
-    await checkRate(rt.appConn, rt.config.rate, session.id, (await actionClient()).ip);
-    // Walks the keyspace: a few a second per visitor, whatever the page asks.
-    await limitWindow(rt.appConn, `inspect:${session.id}`, 8, 2, "key inspector refreshes");
+    const { session, rt } = await lessonRead(lesson, "key inspector");
     return inspectKeys(rt.conn, session.ns);
   });
 }
@@ -81,10 +90,7 @@ export async function checkExercise(slug: unknown, exercise: unknown): Promise<A
   const ex = getLesson("en", s.data)?.exercises.find((x) => x.id === e.data);
   if (!ex) return { ok: false, unavailable: false, message: "Unknown lesson or exercise." };
   return guard(async () => {
-    const session = await scopedSession(s.data);
-    const rt = runtime();
-    await rt.conn.ensureReady();
-    await checkRate(rt.appConn, rt.config.rate, session.id, (await actionClient()).ip);
+    const { session, rt } = await lessonRead(s.data);
     return runChecks(rt.conn, session.ns, ex.checks);
   });
 }
@@ -97,11 +103,7 @@ export async function vennOfMySets(a: unknown, b: unknown, lesson?: unknown): Pr
   const kb = SetKey.safeParse(b);
   if (!ka.success || !kb.success) return { ok: false, unavailable: false, message: "Invalid set names." };
   return guard(async () => {
-    const session = await scopedSession(lesson);
-    const rt = runtime();
-    await rt.conn.ensureReady();
-    await checkRate(rt.appConn, rt.config.rate, session.id, (await actionClient()).ip);
-    await limitWindow(rt.appConn, `venn:${session.id}`, 8, 2, "Venn diagram refreshes");
+    const { session, rt } = await lessonRead(lesson, "Venn diagram");
     return vennOf(rt.conn, session.ns, ka.data, kb.data);
   });
 }

@@ -5,6 +5,7 @@ import type { ScenarioEvent } from "@/lib/scenarios/events";
 import { useScenario } from "./use-scenario";
 import { ProgressBar } from "./progress-bar";
 import { CommandLog } from "./command-log";
+import { NumberField } from "./number-field";
 import { useT } from "../i18n";
 
 type End = Extract<ScenarioEvent, { type: "end" }>;
@@ -57,18 +58,7 @@ function TwoPhaseRace(props: { scenario: string; option: string; min: number; ma
         {props.heading}
       </h2>
       <div className="flex flex-wrap items-end gap-3">
-        <label className="flex flex-col gap-1 text-sm">
-          {props.countLabel}
-          <input
-            type="number"
-            min={props.min}
-            max={props.max}
-            value={count}
-            disabled={sc.running}
-            onChange={(e) => setCount(Math.max(props.min, Math.min(props.max, Math.round(Number(e.target.value) || props.min))))}
-            className="w-28 rounded border border-slate-300 bg-white px-2 py-1 font-mono dark:border-slate-600 dark:bg-slate-900"
-          />
-        </label>
+        <NumberField label={props.countLabel} value={count} min={props.min} max={props.max} disabled={sc.running} onChange={setCount} />
         <button type="button" className="btn-primary" disabled={sc.running} onClick={() => void sc.start({ [props.option]: count })}>
           {t.runRace}
         </button>
@@ -122,18 +112,7 @@ export function VisitorsRace() {
         {t.visitorsHeading(visitors)}
       </h2>
       <div className="flex flex-wrap items-end gap-3">
-        <label className="flex flex-col gap-1 text-sm">
-          {t.visitors}
-          <input
-            type="number"
-            min={1}
-            max={200}
-            value={visitors}
-            disabled={running}
-            onChange={(e) => setVisitors(Math.max(1, Math.min(200, Math.round(Number(e.target.value) || 1))))}
-            className="w-28 rounded border border-slate-300 bg-white px-2 py-1 font-mono dark:border-slate-600 dark:bg-slate-900"
-          />
-        </label>
+        <NumberField label={t.visitors} value={visitors} min={1} max={200} disabled={running} onChange={setVisitors} />
         <button
           type="button"
           className="btn-primary"
