@@ -5,7 +5,8 @@
  * Works on UTF-8 bytes, because \xHH may produce any byte.
  */
 export type ParseResult =
-  | { ok: true; argv: Uint8Array[] }
+  /** `argc` counts every argument; past `maxArgs`, `argv` holds only the first `maxArgs`. */
+  | { ok: true; argv: Uint8Array[]; argc: number }
   | { ok: false; error: string };
 
 const SPACE = new Set([0x20, 0x0a, 0x0d, 0x09, 0x0b, 0x0c]); // C isspace()
@@ -19,14 +20,20 @@ function hexValue(c: number): number {
 
 const ESCAPES: Record<number, number> = { 0x6e: 0x0a, 0x72: 0x0d, 0x74: 0x09, 0x62: 0x08, 0x61: 0x07 };
 
-export function parseCommandLine(line: string): ParseResult {
+/**
+ * `maxArgs`: arguments past it are counted but not kept, so a line of half a
+ * million tiny arguments costs one scan, not half a million arrays.
+ */
+export function parseCommandLine(line: string, maxArgs = Infinity): ParseResult {
   const p = new TextEncoder().encode(line);
   const argv: Uint8Array[] = [];
+  let argc = 0;
   let i = 0;
   const at = (k: number) => (k < p.length ? p[k] : 0);
   for (;;) {
     while (i < p.length && SPACE.has(p[i])) i++;
-    if (i >= p.length) return { ok: true, argv };
+    if (i >= p.length) return { ok: true, argv, argc };
+    const keep = argc < maxArgs;
     const cur: number[] = [];
     let inq = false;
     let insq = false;
@@ -36,30 +43,30 @@ export function parseCommandLine(line: string): ParseResult {
       const c = at(i);
       if (inq) {
         if (c === 0x5c && at(i + 1) === 0x78 && hexValue(at(i + 2)) >= 0 && hexValue(at(i + 3)) >= 0) {
-          cur.push(hexValue(at(i + 2)) * 16 + hexValue(at(i + 3)));
+          if (keep) cur.push(hexValue(at(i + 2)) * 16 + hexValue(at(i + 3)));
           i += 3;
         } else if (c === 0x5c && i + 1 < p.length) {
           i++;
-          cur.push(ESCAPES[p[i]] ?? p[i]);
+          if (keep) cur.push(ESCAPES[p[i]] ?? p[i]);
         } else if (c === 0x22) {
           if (i + 1 < p.length && !SPACE.has(p[i + 1])) return closingQuoteError('"', tokenStart, line);
           done = true;
         } else if (i >= p.length) {
           return unbalancedError('"', tokenStart, line);
         } else {
-          cur.push(c);
+          if (keep) cur.push(c);
         }
       } else if (insq) {
         if (c === 0x5c && at(i + 1) === 0x27) {
           i++;
-          cur.push(0x27);
+          if (keep) cur.push(0x27);
         } else if (c === 0x27) {
           if (i + 1 < p.length && !SPACE.has(p[i + 1])) return closingQuoteError("'", tokenStart, line);
           done = true;
         } else if (i >= p.length) {
           return unbalancedError("'", tokenStart, line);
         } else {
-          cur.push(c);
+          if (keep) cur.push(c);
         }
       } else if (i >= p.length || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) {
         done = true;
@@ -68,11 +75,12 @@ export function parseCommandLine(line: string): ParseResult {
       } else if (c === 0x27) {
         insq = true;
       } else {
-        cur.push(c);
+        if (keep) cur.push(c);
       }
       if (i < p.length) i++;
     }
-    argv.push(Uint8Array.from(cur));
+    argc++;
+    if (keep) argv.push(Uint8Array.from(cur));
   }
 }
 

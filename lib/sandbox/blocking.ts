@@ -1,4 +1,5 @@
 import type { CommandInfo } from "./command-table";
+import { readXread } from "./xread-args";
 
 const dec = new TextDecoder();
 const enc = new TextEncoder();
@@ -18,8 +19,9 @@ function timeoutArg(cmd: CommandInfo, argv: readonly Uint8Array[]): { index: num
       return { index: 1, unit: "s" };
     case "xread":
     case "xreadgroup": {
-      const i = argv.findIndex((a, j) => j > 0 && dec.decode(a).toLowerCase() === "block");
-      return i > 0 && i + 1 < argv.length ? { index: i + 1, unit: "ms" } : null;
+      // The same reading of the options as the policy's (Redis's loop, keywords as Redis compares them).
+      const x = readXread(argv, cmd.name === "xreadgroup");
+      return "block" in x && x.block !== undefined ? { index: x.block, unit: "ms" } : null;
     }
     default:
       return null;

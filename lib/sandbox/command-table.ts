@@ -21,6 +21,8 @@ export interface CommandInfo {
   categories: Set<string>;
   keySpecs: KeySpec[];
   subcommands: Map<string, CommandInfo>;
+  /** Lower-case keyword tokens of its arguments, from `COMMAND DOCS` (STORE, BLOCK, WITHSCORES, …). */
+  tokens: Set<string>;
 }
 
 export type CommandTable = Map<string, CommandInfo>;
@@ -77,6 +79,7 @@ function parseEntry(r: Reply): CommandInfo {
     categories: new Set(list(v[6]).map((c) => str(c).toLowerCase().replace(/^@/, ""))),
     keySpecs: list(v[8]).map(parseKeySpec),
     subcommands: subs,
+    tokens: new Set(),
   };
 }
 
@@ -86,6 +89,34 @@ export function parseCommandTable(reply: Reply): CommandTable {
   for (const entry of list(reply)) {
     const info = parseEntry(entry);
     table.set(info.name, info);
+  }
+  return table;
+}
+
+/** Every `token` in a COMMAND DOCS argument tree, lower-cased. */
+function tokensOf(args: Reply | undefined, into: Set<string>): Set<string> {
+  for (const a of list(args)) {
+    const m = pairs(a);
+    const t = str(m.get("token"));
+    if (t) into.add(t.toLowerCase());
+    tokensOf(m.get("arguments"), into);
+  }
+  return into;
+}
+
+/** Adds each command's keyword tokens from the reply of `COMMAND DOCS`. */
+export function attachDocTokens(table: CommandTable, docs: Reply): CommandTable {
+  const v = list(docs);
+  for (let i = 0; i + 1 < v.length; i += 2) {
+    const doc = pairs(v[i + 1]);
+    const top = table.get(str(v[i]).toLowerCase());
+    if (!top) continue;
+    tokensOf(doc.get("arguments"), top.tokens);
+    const subs = list(doc.get("subcommands"));
+    for (let j = 0; j + 1 < subs.length; j += 2) {
+      const sub = top.subcommands.get(str(subs[j]).toLowerCase().split("|")[1] ?? "");
+      if (sub) tokensOf(pairs(subs[j + 1]).get("arguments"), sub.tokens);
+    }
   }
   return table;
 }

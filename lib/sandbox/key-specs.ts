@@ -1,10 +1,12 @@
 import type { CommandInfo } from "./command-table";
+import { isKeyword } from "./args";
 
 const dec = new TextDecoder();
 
 /**
  * Key positions in argv for one command, read from the server's key specs the
- * way Redis itself reads them (getKeysUsingKeySpecs in db.c). Refuses, with
+ * way Redis itself reads them (getKeysUsingKeySpecs in db.c, keywords compared
+ * as args.ts compares them). Refuses, with
  * the reason a learner sees, when a spec cannot be followed (type "unknown",
  * an INCOMPLETE spec, a keyword given twice): such a line cannot be sandboxed.
  */
@@ -28,7 +30,7 @@ export function keyPositions(cmd: CommandInfo, argv: readonly Uint8Array[]): Key
       const end = bs.startfrom > 0 ? argc - 1 : 1;
       for (let i = start; i !== end; i = start <= end ? i + 1 : i - 1) {
         if (i >= argc || i < 1) break;
-        if (dec.decode(argv[i]).toLowerCase() === bs.keyword.toLowerCase()) {
+        if (isKeyword(argv[i], bs.keyword.toLowerCase())) {
           first = i + 1;
           break;
         }
@@ -38,7 +40,7 @@ export function keyPositions(cmd: CommandInfo, argv: readonly Uint8Array[]): Key
       // honour another occurrence than the spec names, whose key would then
       // go unprefixed. Such a line cannot be checked.
       for (let i = 1; i < argc; i++) {
-        if (i !== first - 1 && dec.decode(argv[i]).toLowerCase() === bs.keyword.toLowerCase()) {
+        if (i !== first - 1 && isKeyword(argv[i], bs.keyword.toLowerCase())) {
           const kw = bs.keyword.toUpperCase();
           return refuse(`${kw} appears more than once in this ${upper}; the playground runs it only when ${kw} appears once (a key may not be named ${kw} here).`);
         }

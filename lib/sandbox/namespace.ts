@@ -11,7 +11,9 @@ export class Namespace {
     this.bytes = new TextEncoder().encode(prefix);
   }
 
+  /** The namespace of a session id, which must have the exact format lib/session.ts issues: it becomes a glob and an ACL rule. */
   static forSession(id: string): Namespace {
+    if (!/^[A-Za-z0-9_-]{16}$/.test(id)) throw new Error(`Not a session id: ${JSON.stringify(id.slice(0, 40))}`);
     return new Namespace(`pg:{${id}}:`);
   }
 
