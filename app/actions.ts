@@ -76,7 +76,7 @@ async function lessonRead(lesson: unknown, heavy?: string) {
 export async function inspectMyKeys(lesson?: unknown): Promise<ActionResult<Awaited<ReturnType<typeof inspectKeys>>>> {
   return guard(async () => {
     const { session, rt } = await lessonRead(lesson, "key inspector");
-    return inspectKeys(rt.conn, session.ns);
+    return inspectKeys(rt.scoped(session.ns), session.ns);
   });
 }
 
@@ -91,7 +91,7 @@ export async function checkExercise(slug: unknown, exercise: unknown): Promise<A
   if (!ex) return { ok: false, unavailable: false, message: "Unknown lesson or exercise." };
   return guard(async () => {
     const { session, rt } = await lessonRead(s.data);
-    return runChecks(rt.conn, session.ns, ex.checks);
+    return runChecks(rt.scoped(session.ns), session.ns, ex.checks);
   });
 }
 
@@ -104,7 +104,7 @@ export async function vennOfMySets(a: unknown, b: unknown, lesson?: unknown): Pr
   if (!ka.success || !kb.success) return { ok: false, unavailable: false, message: "Invalid set names." };
   return guard(async () => {
     const { session, rt } = await lessonRead(lesson, "Venn diagram");
-    return vennOf(rt.conn, session.ns, ka.data, kb.data);
+    return vennOf(rt.scoped(session.ns), session.ns, ka.data, kb.data);
   });
 }
 

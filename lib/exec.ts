@@ -3,10 +3,12 @@ import { formatReply } from "@/lib/cli/format-reply";
 import { error as errorReply, status, utf8, type Reply } from "@/lib/resp/reply";
 import { runtime } from "@/lib/runtime";
 import { deleteNamespace } from "@/lib/sandbox/sandbox";
+import { keyIndex } from "@/lib/sandbox/key-index";
 import { execute } from "@/lib/sandbox/route";
 import { truncateReply } from "@/lib/resp/truncate";
 import { findDoc, GENERAL_HELP, helpText } from "@/lib/command-docs";
 import type { Session } from "@/lib/session";
+import type { RespConnection } from "@/lib/redis/resp-connection";
 import { SandboxError } from "@/lib/errors";
 import { checkRate } from "@/lib/rate-limit";
 import { touchNamespace } from "@/lib/reaper";
@@ -46,19 +48,22 @@ export async function execCommand(session: Session, input: ExecInput, client: Ex
   const rt = runtime();
   const { maxArgs, maxArgBytes, maxCommandBytes } = rt.config;
   let argv: Uint8Array[];
+  let argc: number;
   if ("command" in input) {
     if (Buffer.byteLength(input.command) > maxCommandBytes) {
       return done(errorReply(`ERR The command line is longer than the playground's limit of ${maxCommandBytes} bytes.`), 0);
     }
-    const parsed = parseCommandLine(input.command);
+    const parsed = parseCommandLine(input.command, maxArgs);
     if (!parsed.ok) return done(errorReply(parsed.error), 0);
     argv = parsed.argv;
+    argc = parsed.argc;
   } else {
-    argv = input.argv.map(utf8);
+    argc = input.argv.length;
+    argv = argc > maxArgs ? [] : input.argv.map(utf8); // counted before anything is encoded
   }
-  if (argv.length === 0) return done(errorReply("ERR Empty command: type a Redis command, e.g. SET greeting hello, or HELP."), 0);
-  if (argv.length > maxArgs) {
-    return done(errorReply(`ERR Too many arguments (${argv.length}); the playground's limit is ${maxArgs}.`), 0);
+  if (argc === 0) return done(errorReply("ERR Empty command: type a Redis command, e.g. SET greeting hello, or HELP."), 0);
+  if (argc > maxArgs) {
+    return done(errorReply(`ERR Too many arguments (${argc}); the playground's limit is ${maxArgs}.`), 0);
   }
   const total = argv.reduce((n, a) => n + a.length, 0);
   if (total > maxCommandBytes) {
@@ -82,15 +87,20 @@ export async function execCommand(session: Session, input: ExecInput, client: Ex
   }
   touchNamespace(rt, session.id);
   const table = await rt.commandTable();
+  const ns = session.ns;
   const ctx = {
-    conn: rt.conn,
+    conn: rt.scoped(ns),
+    login: (c: RespConnection) => rt.login(c, ns),
     table,
-    ns: session.ns,
+    ns,
     leases: rt.leases,
-    clientKey: `${session.id}/${client.id ?? "default"}`,
+    // A tab's own commands and its room-scope commands are two clients: each its own MULTI, its own ACL user.
+    clientKey: `${session.id}/${client.id ?? "default"}/${ns.prefix}`,
     sessionId: session.id,
+    ip: client.ip,
     blockCapSeconds: rt.config.maxBlockSeconds,
     limits: { maxStringBytes: rt.config.quota.maxStringBytes, maxReplyItems: rt.config.reply.items, quotas: rt.quotas },
+    index: keyIndex(rt), // the namespace's key index: plan() adds what a write may create (lib/sandbox/key-index.ts)
   };
   const t0 = performance.now();
   const outcome = await execute(ctx, argv);
@@ -131,5 +141,5 @@ export async function resetNamespace(session: Session): Promise<number> {
   const rt = runtime();
   await rt.conn.ensureReady();
   rt.quotas.forget(session.ns);
-  return deleteNamespace(rt.conn, session.ns);
+  return deleteNamespace(rt.scoped(session.ns), session.ns, keyIndex(rt));
 }

@@ -1,6 +1,9 @@
 import { loadConfig, type Config } from "@/lib/config";
-import { RespConnection } from "@/lib/redis/resp-connection";
-import { parseCommandTable, type CommandTable } from "@/lib/sandbox/command-table";
+import { RespConnection, type RedisTarget } from "@/lib/redis/resp-connection";
+import { decodeBudget } from "@/lib/resp/truncate";
+import { attachDocTokens, parseCommandTable, type CommandTable } from "@/lib/sandbox/command-table";
+import { NamespaceUsers, type Sender } from "@/lib/sandbox/acl-users";
+import type { Namespace } from "@/lib/sandbox/namespace";
 import { parseCommandDocs, type CommandDoc } from "@/lib/command-docs";
 import { SandboxError } from "@/lib/errors";
 import { LeasePool } from "@/lib/sandbox/leases";
@@ -14,8 +17,20 @@ import { SubscriberHub } from "@/lib/streaming/subscriber-hub";
  */
 export interface Runtime {
   config: Config;
-  /** Shared sandbox connection: every session's plain commands. */
+  /**
+   * Shared sandbox connection: every session's plain commands, each run as the
+   * namespace's own ACL user through `scoped(ns)` (never send on it directly
+   * for a namespace).
+   */
   conn: RespConnection;
+  /** Where dedicated sandbox connections connect, as whom: the resting user when there are per-namespace users. */
+  sandboxTarget: RedisTarget;
+  /** Per-namespace ACL users; null when no warden is configured (one shared sandbox user). */
+  users: NamespaceUsers | null;
+  /** Sends as the namespace's own ACL user on the shared connection. */
+  scoped(ns: Namespace): Sender;
+  /** Authenticates a dedicated connection (lease, worker) as the namespace's user. */
+  login(conn: RespConnection, ns: Namespace): Promise<void>;
   /** The app's own data (app:*), under another ACL user. */
   appConn: RespConnection;
   /** Dedicated connections for transactions and blocking commands. */
@@ -44,9 +59,19 @@ export function resetRuntime(): void {
 }
 
 function createRuntime(config: Config): Runtime {
-  const conn = new RespConnection(config.redis, "playground");
-  const appConn = new RespConnection(config.appRedis, "playground-app");
-  const leases = new LeasePool(config.redis, config.leases);
+  const warden = config.aclRedis ? new RespConnection(config.aclRedis, "playground-warden", { timeoutMs: config.redisTimeoutMs, noEvict: true }) : null;
+  const users = warden ? new NamespaceUsers(warden, config.sessionSecret) : null;
+  // With per-namespace users, shared and pooled connections rest as a user that can do nothing.
+  const sandboxTarget = users ? { ...config.redis, ...users.rest() } : config.redis;
+  if (warden && users) {
+    warden.on("ready", () => void users.ensureRest().catch((e) => console.error(`[acl] ${(e as Error).message}`)));
+  }
+  // Visitors' replies are capped while they are read; every connection has a deadline (lib/redis/resp-connection.ts).
+  const visitorConn = { timeoutMs: config.redisTimeoutMs, maxBlockMs: config.maxBlockSeconds * 1000, replyCap: decodeBudget(config.reply, { items: config.maxArgs + 16, bytes: config.maxCommandBytes }) };
+  // The shared connections are exempt from client eviction (maxmemory-clients): every visitor depends on them.
+  const conn = new RespConnection(sandboxTarget, "playground", { ...visitorConn, noEvict: true });
+  const appConn = new RespConnection(config.appRedis, "playground-app", { timeoutMs: config.redisTimeoutMs, noEvict: true });
+  const leases = new LeasePool({ ...sandboxTarget, connection: visitorConn }, config.leases);
   let hub: SubscriberHub | null = null;
   const quotas = new QuotaKeeper({ maxKeys: config.quota.maxKeys, maxBytes: config.quota.maxBytes, staleMs: 2000 });
   let table: Promise<CommandTable> | null = null;
@@ -58,21 +83,38 @@ function createRuntime(config: Config): Runtime {
   });
   const load = async <T>(argv: string[], parse: (r: import("@/lib/resp/reply").Reply) => T): Promise<T> => {
     await conn.waitReady();
-    const r = await conn.send(argv);
+    const r = await conn.send(argv, { replyCap: null }); // COMMAND, COMMAND DOCS: whole
     if (r.t === "error") throw new SandboxError("internal", `${argv.join(" ")} failed: ${r.v}`);
     return parse(r);
   };
+  const scopedCache = new Map<string, Sender>();
   return {
     config,
     conn,
     appConn,
+    users,
+    sandboxTarget,
+    scoped(ns) {
+      if (!users) return conn;
+      let s = scopedCache.get(ns.prefix);
+      if (!s) {
+        s = users.scoped(conn, ns);
+        if (scopedCache.size >= 10_000) scopedCache.delete(scopedCache.keys().next().value!);
+        scopedCache.set(ns.prefix, s);
+      }
+      return s;
+    },
+    async login(c, ns) {
+      if (users) await users.login(c, ns);
+    },
     leases,
     quotas,
     hub() {
-      return (hub ??= new SubscriberHub(config.hubRedis));
+      return (hub ??= new SubscriberHub({ ...config.hubRedis, connection: { timeoutMs: config.redisTimeoutMs } }));
     },
     commandTable() {
-      return (table ??= load(["COMMAND"], parseCommandTable).catch((e) => {
+      // Key specs from COMMAND, keyword tokens from COMMAND DOCS (args.ts reads both).
+      return (table ??= Promise.all([load(["COMMAND"], parseCommandTable), load(["COMMAND", "DOCS"], (r) => r)]).then(([t, d]) => attachDocTokens(t, d)).catch((e) => {
         table = null;
         throw e;
       }));
@@ -86,6 +128,7 @@ function createRuntime(config: Config): Runtime {
     close() {
       conn.close();
       appConn.close();
+      warden?.close();
       leases.close();
       hub?.close();
     },

@@ -1,9 +1,10 @@
-import type { RespConnection } from "@/lib/redis/resp-connection";
+import type { Sender } from "@/lib/sandbox/acl-users";
 
 /**
- * Checks the second wall (DESIGN §2): the sandbox connection's ACL user must
- * be refused everything outside pg:* / room:* and every admin, dangerous and
- * scripting command. The embedded Redis is set up this way; for REDIS_URL the
+ * Checks the second wall (README "The sandbox"): the sandbox connection's ACL
+ * user must be refused everything outside pg:* / room:* and every admin,
+ * dangerous and scripting command; with per-namespace users (a warden
+ * configured), also every other visitor's keys. The embedded Redis is set up this way; for REDIS_URL the
  * README gives the ACL lines, and the server warns loudly when they are missing.
  */
 const PROBES: Array<{ argv: string[]; what: string }> = [
@@ -21,9 +22,16 @@ export interface WallReport {
   problems: string[];
 }
 
-export async function checkWall(conn: RespConnection): Promise<WallReport> {
-  const replies = await Promise.all(PROBES.map((p) => conn.send(p.argv)));
-  const problems = PROBES.filter((_, i) => !(replies[i].t === "error" && replies[i].v.startsWith("NOPERM"))).map((p) => p.what);
+/** Probes that only a per-namespace user passes: the shared sandbox user may reach every visitor. */
+const PER_VISITOR: Array<{ argv: string[]; what: string }> = [
+  { argv: ["GET", "pg:{wall-check-other}:k"], what: "it can read another visitor's keys" },
+  { argv: ["PUBLISH", "pg:{wall-check-other}:c", "x"], what: "it can publish on another visitor's channels" },
+];
+
+export async function checkWall(conn: Sender, opts: { perVisitor?: boolean } = {}): Promise<WallReport> {
+  const probes = opts.perVisitor ? [...PROBES, ...PER_VISITOR] : PROBES;
+  const replies = await Promise.all(probes.map((p) => conn.send(p.argv)));
+  const problems = probes.filter((_, i) => !(replies[i].t === "error" && replies[i].v.startsWith("NOPERM"))).map((p) => p.what);
   return { ok: problems.length === 0, problems };
 }
 
@@ -38,3 +46,6 @@ export function wallWarning(report: WallReport): string {
     bar,
   ].join("\n");
 }
+
+export const PER_VISITOR_WALL_OFF =
+  "[acl] No warden configured (REDIS_ACL_URL): all visitors share one Redis user, and only the rewriter keeps them apart. See README \"Using your own Redis\".";

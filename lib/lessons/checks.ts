@@ -1,4 +1,4 @@
-import type { RespConnection } from "@/lib/redis/resp-connection";
+import type { Sender } from "@/lib/sandbox/acl-users";
 import type { Reply } from "@/lib/resp/reply";
 import type { Namespace } from "@/lib/sandbox/namespace";
 import type { Check } from "./schema";
@@ -19,7 +19,7 @@ export type Problem =
 
 const CARD: Record<string, string> = { list: "LLEN", set: "SCARD", zset: "ZCARD", hash: "HLEN", stream: "XLEN", string: "STRLEN" };
 
-export async function runChecks(conn: RespConnection, ns: Namespace, checks: Check[]): Promise<Problem[]> {
+export async function runChecks(conn: Sender, ns: Namespace, checks: Check[]): Promise<Problem[]> {
   const problems: Problem[] = [];
   for (const c of checks) {
     const key = Buffer.from(ns.add(Buffer.from(c.key)));

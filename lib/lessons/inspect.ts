@@ -1,8 +1,8 @@
-import type { RespConnection } from "@/lib/redis/resp-connection";
+import type { Sender } from "@/lib/sandbox/acl-users";
 import { formatReply } from "@/lib/cli/format-reply";
 import type { Reply } from "@/lib/resp/reply";
 import type { Namespace } from "@/lib/sandbox/namespace";
-import { scanNamespace } from "@/lib/sandbox/sandbox";
+import { processKeyIndex, type KeyIndex } from "@/lib/sandbox/key-index";
 
 /**
  * The key inspector beside a lesson: the learner's keys with their type, TTL
@@ -21,12 +21,10 @@ export interface KeyInfo {
 const MAX_KEYS = 30;
 const PREVIEW = 5;
 
-export async function inspectKeys(conn: RespConnection, ns: Namespace): Promise<{ keys: KeyInfo[]; more: number }> {
-  const names: Uint8Array[] = [];
-  await scanNamespace(conn, ns.pattern(), (keys) => {
-    for (const k of keys) if (k.t === "bulk") names.push(Buffer.from(k.b64 ? Buffer.from(k.v, "base64") : Buffer.from(k.v)));
-  });
-  const sorted = names.map((n) => Buffer.from(n)).sort(Buffer.compare);
+export async function inspectKeys(conn: Sender, ns: Namespace, index: KeyIndex | undefined = processKeyIndex()): Promise<{ keys: KeyInfo[]; more: number }> {
+  if (!index) throw new Error("the key inspector needs the namespace's key index (no runtime in this process)");
+  // The namespace's own keys, from its index (O(its keys)), unprefixed.
+  const sorted = (await index.list(conn, ns)).map((n) => Buffer.from(ns.add(n))).sort(Buffer.compare);
   const shown = sorted.slice(0, MAX_KEYS);
   const more = (info: { preview: string; size?: number }, shownItems: number) =>
     info.size !== undefined && info.size > shownItems ? { ...info, preview: `${info.preview}\n…` } : info;
@@ -42,7 +40,7 @@ export async function inspectKeys(conn: RespConnection, ns: Namespace): Promise<
   return { keys: infos.filter((x): x is KeyInfo => x !== null), more: Math.max(0, sorted.length - MAX_KEYS) };
 }
 
-async function previewOf(conn: RespConnection, key: Buffer, type: string): Promise<{ preview: string; size?: number }> {
+async function previewOf(conn: Sender, key: Buffer, type: string): Promise<{ preview: string; size?: number }> {
   const one = (r: Reply) => formatReply(r).replace(/\n$/, "");
   const n = String(PREVIEW - 1);
   switch (type) {

@@ -54,12 +54,12 @@ describe("the lessons", () => {
       it("has exercises whose solutions pass their checks, and an empty sandbox does not", async () => {
         for (const ex of lesson.exercises) {
           const { session } = issueSession(rt.config.sessionSecret);
-          expect(await runChecks(rt.conn, session.ns, ex.checks), `${ex.id} on an empty sandbox`).not.toEqual([]);
+          expect(await runChecks(rt.scoped(session.ns), session.ns, ex.checks), `${ex.id} on an empty sandbox`).not.toEqual([]);
           for (const line of ex.solution) {
             const r = await execCommand(session, { command: line });
             expect(r.reply.t, `${ex.id}: ${line} → ${r.text}`).not.toBe("error");
           }
-          expect(await runChecks(rt.conn, session.ns, ex.checks), `${ex.id} after its solution`).toEqual([]);
+          expect(await runChecks(rt.scoped(session.ns), session.ns, ex.checks), `${ex.id} after its solution`).toEqual([]);
           await execCommand(session, { command: "FLUSHDB" });
         }
       });

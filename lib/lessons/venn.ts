@@ -1,4 +1,4 @@
-import type { RespConnection } from "@/lib/redis/resp-connection";
+import type { Sender } from "@/lib/sandbox/acl-users";
 import type { Reply } from "@/lib/resp/reply";
 import type { Namespace } from "@/lib/sandbox/namespace";
 
@@ -16,7 +16,7 @@ export interface Venn {
 const MAX = 40;
 const BIG = 1000;
 
-export async function vennOf(conn: RespConnection, ns: Namespace, a: string, b: string): Promise<Venn> {
+export async function vennOf(conn: Sender, ns: Namespace, a: string, b: string): Promise<Venn> {
   const [ka, kb] = [a, b].map((k) => Buffer.from(ns.add(Buffer.from(k))));
   const [ta, tb] = await Promise.all([conn.send(["TYPE", ka]), conn.send(["TYPE", kb])]);
   const types: [string, string] = [ta.t === "status" ? ta.v : "none", tb.t === "status" ? tb.v : "none"];

@@ -1,11 +1,12 @@
 import { bulkBytes, utf8, type Reply } from "@/lib/resp/reply";
-import type { RespConnection } from "@/lib/redis/resp-connection";
+import type { Sender } from "./acl-users";
+import { redisWord } from "./args";
 import type { CommandInfo } from "./command-table";
 import type { Namespace } from "./namespace";
-import { scanNamespace } from "./sandbox";
+import { MEMORY_USAGE, processKeyIndex, type KeyIndex } from "./key-index";
 
 const dec = new TextDecoder();
-const word = (a: Uint8Array | undefined) => (a ? dec.decode(a).toLowerCase() : "");
+const word = redisWord;
 
 /**
  * Arguments that would make Redis allocate a huge amount in one command:
@@ -63,52 +64,163 @@ export interface Usage {
   bytes: number;
 }
 
-/** Counts a namespace's keys and their memory (MEMORY USAGE), pipelined. */
-export async function measureNamespace(conn: RespConnection, ns: Namespace): Promise<Usage> {
-  const keys: Reply[] = [];
-  await scanNamespace(conn, ns.pattern(), (batch) => void keys.push(...batch));
-  const sizes = await Promise.all(
-    keys.map((k) => conn.send([utf8("MEMORY"), utf8("USAGE"), k.t === "bulk" ? bulkBytes(k) : new Uint8Array(), utf8("SAMPLES"), utf8("5")])),
-  );
-  const bytes = sizes.reduce((sum, r) => sum + (r.t === "integer" ? Number(r.v) : 0), 0);
-  return { keys: keys.length, bytes };
+/**
+ * Counts a namespace's keys and their memory (MEMORY USAGE, pipelined, as the
+ * namespace's user): from its key index (key-index.ts), O(its own keys).
+ * MEMORY USAGE's nil is a key that is gone: the index forgets it.
+ */
+export async function measureNamespace(conn: Sender, ns: Namespace, index: KeyIndex | undefined = processKeyIndex()): Promise<Usage> {
+  if (!index) throw new Error("measuring a namespace needs its key index (no runtime in this process)");
+  let keys = 0;
+  let bytes = 0;
+  await index.walk(conn, ns, MEMORY_USAGE, (found) => {
+    keys += found.length;
+    for (const f of found) if (f.reply.t === "integer") bytes += Number(f.reply.v);
+  });
+  return { keys, bytes };
+}
+
+/** What a command may add to a namespace, an upper bound: keys it may create, and memory (as MEMORY USAGE counts it). */
+export interface Growth {
+  keys: number;
+  bytes: number;
+}
+
+export const NO_GROWTH: Growth = Object.freeze({ keys: 0, bytes: 0 });
+
+/** Bytes as the quota messages show them: MB (MiB) with one decimal, or KB below 1 MiB. */
+export function shownBytes(n: number): string {
+  return n >= 1048576 ? `${(n / 1048576).toFixed(1)} MB` : `${(n / 1024).toFixed(1)} KB`;
 }
 
 /**
- * Keys and memory per namespace. Measured at most every `staleMs` per session
- * (a scan of the namespace), and checked before any command that may grow
- * memory (the `denyoom` flag): the one that crosses the line still runs, the
- * next is refused until the learner deletes something.
+ * A write that does not fit its namespace's estimate triggers a measurement,
+ * at most one per this many ms (4 a second; the write waits for it), unless
+ * a delete came first: near its quota a namespace is not rescanned at the
+ * rate of its writes.
+ */
+const REMEASURE_MS = 250;
+
+interface QuotaEntry {
+  usage: Usage;
+  at: number;
+  /** `usage` is the measurement itself: no estimate added since. Measuring again now would tell nothing new… */
+  exact: boolean;
+  /** …unless a command that may delete (DEL, SPOP, an expiry set, …) ran since. */
+  freed: boolean;
+}
+
+/**
+ * Keys and memory per namespace (README "Limits"). Every command that may
+ * grow the namespace says beforehand, as an upper bound, what it may add
+ * (lib/sandbox/costs.ts: a COPY the source's MEMORY USAGE, a *STORE what its
+ * inputs could make, SETRANGE the string grown to its offset, APPEND the
+ * string grown to its new length, …), and runs only if the namespace's usage
+ * plus that still fits: no single command, and no transaction, can take a
+ * namespace past its quota. Usage is measured (a scan of the namespace with
+ * MEMORY USAGE) at most every `staleMs`; in between, each admitted command's
+ * upper bound is added to it. A command that would not fit triggers one exact
+ * measurement first (unless nothing changed since the last one: then it is
+ * refused without rescanning), then a tighter bound from the command (which
+ * of the keys it writes exist already; whether the key it adds to is still in
+ * a small encoding that the write could convert).
  */
 export class QuotaKeeper {
-  private cache = new Map<string, { usage: Usage; at: number }>();
+  private cache = new Map<string, QuotaEntry>();
 
   constructor(
     private readonly opts: { maxKeys: number; maxBytes: number; staleMs: number },
   ) {}
 
-  async check(conn: RespConnection, cmd: CommandInfo | undefined, argv: readonly Uint8Array[], ns: Namespace): Promise<string | null> {
-    if (!cmd?.flags.has("denyoom")) return null;
+  get maxKeys(): number {
+    return this.opts.maxKeys;
+  }
+
+  get maxBytes(): number {
+    return this.opts.maxBytes;
+  }
+
+  /**
+   * Admits `growth` in the namespace, or returns the refusal (with the
+   * numbers). `pending`: what the transaction's earlier queued commands may
+   * add (not yet run). `commit: false` decides without counting the growth
+   * (a command queued in MULTI: counted at EXEC). `refine()` gives a tighter
+   * bound, from reads the first one did without (which of the keys it writes
+   * exist already, the encoding of the key it adds to); asked only when the
+   * first bound does not fit.
+   */
+  async admit(conn: Sender, ns: Namespace, growth: Growth, opts: { what: string; pending?: Growth; commit?: boolean; refine?: () => Promise<Growth> }): Promise<string | null> {
+    const pending = opts.pending ?? NO_GROWTH;
+    const fits = (u: Usage, g: Growth) => u.keys + pending.keys + g.keys <= this.opts.maxKeys && u.bytes + pending.bytes + g.bytes <= this.opts.maxBytes;
     let entry = this.cache.get(ns.prefix);
-    if (!entry || Date.now() - entry.at > this.opts.staleMs) {
-      entry = { usage: await measureNamespace(conn, ns), at: Date.now() };
-      this.cache.set(ns.prefix, entry);
-      if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value!);
+    if (!entry || Date.now() - entry.at > this.opts.staleMs) entry = await this.measure(conn, ns);
+    let g = growth;
+    if (!fits(entry.usage, g)) {
+      // First the command's own tighter bound (one small read: a write to a key that exists adds no key)…
+      if (opts.refine) g = await opts.refine();
+      // …then the namespace measured again, if that can tell something new, and at most every REMEASURE_MS
+      // unless something was deleted since (a measure reads every key's MEMORY USAGE): the write waits for it.
+      if (!fits(entry.usage, g) && (entry.freed || !entry.exact)) {
+        const wait = entry.freed ? 0 : entry.at + REMEASURE_MS - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        entry = await this.measure(conn, ns);
+      }
+      if (!fits(entry.usage, g)) return this.refusal(entry.usage, { keys: pending.keys + g.keys, bytes: pending.bytes + g.bytes }, opts.what);
     }
-    // Between measurements, assume the worst of each write (every argument a new
-    // key, every byte kept): crossing the line then triggers an exact measurement.
-    const { keys, bytes } = entry.usage;
-    entry.usage = { keys: keys + argv.length - 1, bytes: bytes + argv.reduce((n, a) => n + a.length, 0) };
-    if (keys < this.opts.maxKeys && bytes < this.opts.maxBytes) return null;
-    // Re-measure before refusing: the learner may just have deleted keys.
-    const fresh = await measureNamespace(conn, ns);
-    this.cache.set(ns.prefix, { usage: fresh, at: Date.now() });
-    if (fresh.keys < this.opts.maxKeys && fresh.bytes < this.opts.maxBytes) return null;
-    const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`;
-    return `Your sandbox is full: ${fresh.keys} keys using ${mb(fresh.bytes)}; the playground allows ${this.opts.maxKeys} keys and ${mb(this.opts.maxBytes)} per visitor. Delete some keys (DEL, or FLUSHDB for all of yours) and try again.`;
+    if (opts.commit !== false && (g.keys > 0 || g.bytes > 0)) {
+      const now = this.cache.get(ns.prefix) ?? entry;
+      now.usage = { keys: now.usage.keys + g.keys, bytes: now.usage.bytes + g.bytes };
+      now.exact = false;
+    }
+    return null;
+  }
+
+  /** A command that may delete or shrink keys ran: the next refusal measures again. */
+  freed(ns: Namespace): void {
+    const entry = this.cache.get(ns.prefix);
+    if (entry) entry.freed = true;
+  }
+
+  /**
+   * The former check (an argument-size estimate of a write): kept for callers
+   * outside the sandbox's plan, which uses costs.ts. Every argument counted as
+   * a key that may be new, every byte kept plus 96 bytes per argument.
+   */
+  async check(conn: Sender, cmd: CommandInfo | undefined, argv: readonly Uint8Array[], ns: Namespace): Promise<string | null> {
+    if (!cmd?.flags.has("denyoom")) return null;
+    const bytes = argv.slice(1).reduce((n, a) => n + a.length + 96, 0);
+    return this.admit(conn, ns, { keys: argv.length - 1, bytes }, { what: `this ${cmd.name.replace("|", " ").toUpperCase()}` });
   }
 
   forget(ns: Namespace): void {
     this.cache.delete(ns.prefix);
+  }
+
+  private measuring = new Map<string, Promise<QuotaEntry>>();
+
+  /** Measures the namespace (one measurement at a time per namespace: concurrent callers share it). */
+  private measure(conn: Sender, ns: Namespace): Promise<QuotaEntry> {
+    let m = this.measuring.get(ns.prefix);
+    if (!m) {
+      m = this.measureNow(conn, ns).finally(() => this.measuring.delete(ns.prefix));
+      this.measuring.set(ns.prefix, m);
+    }
+    return m;
+  }
+
+  private async measureNow(conn: Sender, ns: Namespace): Promise<QuotaEntry> {
+    const entry: QuotaEntry = { usage: await measureNamespace(conn, ns), at: Date.now(), exact: true, freed: false };
+    this.cache.delete(ns.prefix); // re-inserted last: the oldest entry is the one dropped
+    this.cache.set(ns.prefix, entry);
+    if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value!);
+    return entry;
+  }
+
+  private refusal(u: Usage, add: Growth, what: string): string {
+    const keys = (n: number) => `${n.toLocaleString("en")} ${n === 1 ? "key" : "keys"}`;
+    return (
+      `Your sandbox is full: ${keys(u.keys)} using ${shownBytes(u.bytes)}, and ${what} would add up to ${keys(add.keys)} and ${shownBytes(add.bytes)}; ` +
+      `the playground allows ${keys(this.opts.maxKeys)} and ${shownBytes(this.opts.maxBytes)} per visitor. Delete some keys (DEL, or FLUSHDB for all of yours) and try again.`
+    );
   }
 }

@@ -4,6 +4,8 @@ import { emulate, plan, unrewrite, type SandboxContext } from "./sandbox";
 import { capTimeout } from "./blocking";
 import type { Lease, LeasePool } from "./leases";
 import type { CommandInfo } from "./command-table";
+import type { RespConnection } from "@/lib/redis/resp-connection";
+import { addToTx, isBudgetRefusal, newTxTotals, type TxTotals } from "./costs";
 
 /**
  * Runs one authorized command on the right connection (DESIGN §3): the shared
@@ -15,7 +17,11 @@ export interface RouteContext extends SandboxContext {
   /** Session and console tab: `<session id>/<client id>`. */
   clientKey: string;
   sessionId: string;
+  /** The client's address as TRUST_PROXY decides it (lib/rate-limit.ts clientIp): dedicated connections are capped per address too. */
+  ip?: string;
   blockCapSeconds: number;
+  /** Authenticates a dedicated connection as the namespace's own ACL user, before its first command. */
+  login(conn: RespConnection): Promise<void>;
 }
 
 export interface Outcome {
@@ -26,6 +32,19 @@ export interface Outcome {
 
 const dec = new TextDecoder();
 const err = (v: string): Reply => ({ t: "error", v });
+
+/**
+ * Each open MULTI's totals (costs.ts): its queued commands in number, bytes,
+ * estimated cost and what they may create. Each command is admitted only if
+ * the totals with it stay within the budgets; EXEC then checks the quota for
+ * the sum, since the queued writes all land at once.
+ */
+const transactions = new WeakMap<Lease, TxTotals>();
+const txOf = (lease: Lease): TxTotals => {
+  let tx = transactions.get(lease);
+  if (!tx) transactions.set(lease, (tx = newTxTotals()));
+  return tx;
+};
 
 /** One console tab (client) is one redis-cli: its commands run one after another, never interleaved. */
 const inFlight = new Map<string, Promise<unknown>>();
@@ -44,12 +63,16 @@ async function executeInOrder(ctx: RouteContext, argv: Uint8Array[]): Promise<Ou
   const lease = ctx.leases.get(ctx.clientKey);
   const ended = lease ? undefined : ctx.leases.takeEnded(ctx.clientKey);
   if (lease) ctx.leases.touch(lease);
-  const p = await plan(ctx, argv);
+  const p = await plan(lease?.multi ? { ...ctx, tx: txOf(lease) } : ctx, argv);
   if (lease && ctx.leases.get(ctx.clientKey) !== lease) return { reply: err("ERR This command arrived after its transaction ended (an EXEC, DISCARD or UNWATCH sent at the same time came first); it was not run.") };
   const upper = dec.decode(argv[0]).toUpperCase();
 
   if (p.kind === "reply") {
-    if (lease?.multi && p.reply.t === "error") lease.aborted = true;
+    if (lease?.multi && p.reply.t === "error") {
+      lease.aborted = true;
+      const tx = txOf(lease);
+      if (!tx.reason && isBudgetRefusal(p.reply.v)) tx.reason = p.reply.v.replace(/^ERR /, "");
+    }
     return { reply: p.reply, notice: ended };
   }
   if (p.kind === "emulate") {
@@ -78,16 +101,20 @@ async function executeInOrder(ctx: RouteContext, argv: Uint8Array[]): Promise<Ou
     const reply = await lease.conn.send(run);
     ctx.leases.touch(lease);
     if (lease.multi) {
-      if (reply.t === "status" && reply.v === "QUEUED") lease.queued.push(p.cmd);
+      if (reply.t === "status" && reply.v === "QUEUED") {
+        lease.queued.push(p.cmd);
+        if (p.charge) addToTx(txOf(lease), p.charge);
+      }
       return { reply: reply.t === "error" ? unrewrite(p.cmd, reply, ctx.ns) : reply, notice };
     }
     return { reply: unrewrite(p.cmd, reply, ctx.ns), notice };
   }
   if (p.mode === "blocking") {
-    const { conn, done } = await ctx.leases.borrowForBlocking(ctx.sessionId);
+    const { conn, done } = await ctx.leases.borrowForBlocking(ctx.sessionId, ctx.ip);
     let clean = false;
     try {
-      const reply = await withDeadline(conn.send(run), waitMs + 5000);
+      await ctx.login(conn);
+      const reply = await conn.send(run, { timeoutMs: waitMs + conn.timeoutMs });
       clean = true;
       return { reply: unrewrite(p.cmd, reply, ctx.ns), notice };
     } finally {
@@ -101,13 +128,16 @@ async function transaction(ctx: RouteContext, cmd: CommandInfo, argv: Uint8Array
   const { leases } = ctx;
   switch (cmd.name) {
     case "multi": {
-      const l = lease ?? (await leases.open(ctx.clientKey, ctx.sessionId));
+      const l = lease ?? (await openLease(ctx));
       const reply = await l.conn.send(argv);
-      if (reply.t === "status" && !l.multi) Object.assign(l, { multi: true, queued: [], aborted: false });
+      if (reply.t === "status" && !l.multi) {
+        Object.assign(l, { multi: true, queued: [], aborted: false });
+        transactions.set(l, newTxTotals());
+      }
       return { reply, notice: ended };
     }
     case "watch": {
-      const l = lease ?? (await leases.open(ctx.clientKey, ctx.sessionId));
+      const l = lease ?? (await openLease(ctx));
       const reply = await l.conn.send(argv);
       if (reply.t === "status") l.watching = true;
       else if (!l.multi && !l.watching) leases.release(l);
@@ -115,10 +145,22 @@ async function transaction(ctx: RouteContext, cmd: CommandInfo, argv: Uint8Array
     }
     case "exec": {
       if (!lease?.multi) return { reply: err(ended ? `ERR EXEC without MULTI. ${ended}` : "ERR EXEC without MULTI") };
+      const tx = txOf(lease);
       if (lease.aborted) {
         await lease.conn.send(["DISCARD"]);
         leases.release(lease);
-        return { reply: err("EXECABORT Transaction discarded because of previous errors.") };
+        return { reply: err(`EXECABORT Transaction discarded because of previous errors.${tx.reason ? ` ${tx.reason}` : ""}`) };
+      }
+      // The queued writes all land now: their growth together must fit the namespace's quota
+      // (an EXEC with arguments runs nothing: Redis refuses it and leaves MULTI open).
+      if (ctx.limits && argv.length === 1 && (tx.growth.keys > 0 || tx.growth.bytes > 0)) {
+        const n = tx.count;
+        const full = await ctx.limits.quotas.admit(ctx.conn, ctx.ns, tx.growth, { what: `this transaction's ${n} queued ${n === 1 ? "command" : "commands"}` });
+        if (full) {
+          await lease.conn.send(["DISCARD"]);
+          leases.release(lease);
+          return { reply: err(`EXECABORT Transaction discarded: ${full}`) };
+        }
       }
       const reply = await lease.conn.send(argv);
       // EXEC with extra arguments is refused and leaves MULTI open; otherwise (even EXECABORT)
@@ -145,6 +187,19 @@ async function transaction(ctx: RouteContext, cmd: CommandInfo, argv: Uint8Array
     default:
       return { reply: err(`ERR ${cmd.name.toUpperCase()} is not available in the playground.`) };
   }
+}
+
+/** A new lease for the console tab, signed in as the namespace's user before anything runs on it. */
+async function openLease(ctx: RouteContext): Promise<Lease> {
+  const lease = await ctx.leases.open(ctx.clientKey, ctx.sessionId, ctx.ip);
+  try {
+    await ctx.login(lease.conn);
+  } catch (e) {
+    ctx.leases.end(lease, "The transaction's connection could not sign in as your sandbox.");
+    ctx.leases.takeEnded(ctx.clientKey);
+    throw e;
+  }
+  return lease;
 }
 
 function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {

@@ -1,15 +1,18 @@
 import type { Reply } from "@/lib/resp/reply";
-import { array, integer, nil, status, utf8 } from "@/lib/resp/reply";
-import type { RespConnection } from "@/lib/redis/resp-connection";
-import { lookupCommand, type CommandInfo, type CommandTable } from "./command-table";
+import { array, bulk, bulkBytes, integer, nil, status, utf8 } from "@/lib/resp/reply";
+import type { NamespaceUsers, Sender } from "./acl-users";
+import { arityError, DECISIVE_KEYWORDS, hasNul, redisWord, shown, unknownCommandError, unknownSubcommandError } from "./args";
+import type { CommandInfo, CommandTable } from "./command-table";
 import { keyPositions } from "./key-specs";
 import { sortKeyPositions } from "./sort-args";
 import { decide, type Emulation, type RunMode } from "./policy";
 import type { Namespace } from "./namespace";
 import { sizeLimit, type QuotaKeeper } from "./limits";
+import { checkCosts, type Charge, type TxTotals } from "./costs";
+import { EXISTS, PTTL, keyIndex, processKeyIndex, scanKeyspace, type IndexHost, type KeyIndex } from "./key-index";
 
 const dec = new TextDecoder();
-const lower = (a: Uint8Array) => dec.decode(a).toLowerCase();
+const lower = (a: Uint8Array) => redisWord(a);
 
 /** Channel arguments by command: not covered by key specs. */
 const CHANNEL_ARGS: Record<string, (argc: number) => number[]> = {
@@ -23,62 +26,143 @@ const PATTERN_ARGS = new Set(["pubsub|channels", "pubsub|shardchannels"]);
 const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
 
 export interface SandboxContext {
-  conn: RespConnection;
+  /** Sends as the namespace's own ACL user (Runtime.scoped), or a plain connection in tests of the rewriter alone. */
+  conn: Sender;
   table: CommandTable;
   ns: Namespace;
   /** Per-namespace limits; absent in tests that only check rewriting. */
   limits?: { maxStringBytes: number; maxReplyItems: number; quotas: QuotaKeeper };
+  /** The console tab's open MULTI (route.ts): its queued commands' totals, which the next one's cost and growth add to. */
+  tx?: TxTotals;
+  /** The namespace's key index (key-index.ts): plan() adds the names a write may create; absent in tests that only check rewriting. */
+  index?: KeyIndex;
+  /** The console tab (one redis-cli) the command comes from: its own MULTI, followed by the index. */
+  clientKey?: string;
 }
 
 export type Plan =
   | { kind: "reply"; reply: Reply }
-  | { kind: "run"; argv: Uint8Array[]; cmd?: CommandInfo; mode?: RunMode }
+  | { kind: "run"; argv: Uint8Array[]; cmd: CommandInfo; mode?: RunMode; charge?: Charge }
   | { kind: "emulate"; emulation: Emulation; argv: Uint8Array[] };
 
-/** Authorizes and rewrites one argv. Never touches Redis except COMMAND GETKEYS. */
+const refuse = (text: string): Plan => ({ kind: "reply", reply: { t: "error", v: `ERR ${text}` } });
+const redisError = (text: string): Plan => ({ kind: "reply", reply: { t: "error", v: text } });
+
+/**
+ * Authorizes and rewrites one argv. Never touches Redis except COMMAND GETKEYS.
+ * Deny by default: only a command or subcommand the policy table names is ever
+ * sent; every name, subcommand and keyword is read as Redis reads it (args.ts).
+ */
 export async function plan(ctx: SandboxContext, argv: Uint8Array[]): Promise<Plan> {
-  const name = lower(argv[0]);
-  const top = ctx.table.get(name);
-  // Unknown to this server (or an unknown subcommand, or a container without
-  // one): nothing can run, so Redis itself words the error, exactly.
-  if (!top) return { kind: "run", argv };
-  const cmd = lookupCommand(ctx.table, name, argv[1] ? dec.decode(argv[1]) : undefined);
-  if (!cmd || cmd === top && top.subcommands.size > 0) return { kind: "run", argv };
+  // Names: Redis compares them only up to a NUL byte, so a name with one is
+  // never looked up at all. A name this server does not know gets the error
+  // Redis gives, worded here (nothing unknown is sent).
+  if (hasNul(argv[0])) return refuse(`The command name "${shown(argv[0])}" contains a NUL byte, which Redis would read as the end of the name; the playground does not run it.`);
+  const top = ctx.table.get(redisWord(argv[0]));
+  if (!top) return redisError(unknownCommandError(argv));
+  let cmd = top;
+  // A container alone (argc 1) is the container itself to Redis: bare COMMAND runs (arity -1),
+  // bare OBJECT gets the arity error.
+  if (top.subcommands.size > 0 && argv.length < 2 && top.arity !== -1) return redisError(arityError(top.name));
+  if (top.subcommands.size > 0 && argv.length >= 2) {
+    if (hasNul(argv[1])) return refuse(`The subcommand "${shown(argv[1])}" contains a NUL byte, which Redis would read as its end; the playground does not run it.`);
+    const sub = top.subcommands.get(redisWord(argv[1]));
+    if (!sub) return redisError(unknownSubcommandError(argv));
+    cmd = sub;
+  }
   const decision = decide(cmd, argv);
-  if (decision.action === "deny") return { kind: "reply", reply: { t: "error", v: `ERR ${decision.reason}` } };
+  if (decision.action === "deny") return refuse(decision.reason);
   if (decision.action === "emulate") return { kind: "emulate", emulation: decision.emulation, argv };
 
-  const found = cmd.name === "sort" || cmd.name === "sort_ro" ? sortKeyPositions(argv, cmd.name.toUpperCase()) : keyPositions(cmd, argv);
-  if (!found.ok) return { kind: "reply", reply: { t: "error", v: `ERR ${found.reason}` } };
+  const isSort = cmd.name === "sort" || cmd.name === "sort_ro";
+  const found = isSort ? sortKeyPositions(argv, cmd.name.toUpperCase()) : keyPositions(cmd, argv);
+  if (!found.ok) return refuse(found.reason);
   const positions = found.positions;
-  if (cmd.flags.has("movablekeys") && cmd.name !== "sort" && cmd.name !== "sort_ro") {
+  const keywords = keywordRefusal(cmd, argv, positions);
+  if (keywords) return refuse(keywords);
+  if (!isSort && needsServerCheck(cmd)) {
     // Second opinion from the server: the keys it would touch must be exactly
     // ours. When it finds none (bad arguments), the line is not run at all.
     const check = await ctx.conn.send(["COMMAND", "GETKEYS", ...argv]);
     const upper = cmd.name.replace("|", " ").toUpperCase();
     if (check.t !== "array") {
       const why = check.t === "error" ? check.v.replace(/^ERR /, "") : "no answer";
-      return { kind: "reply", reply: { t: "error", v: `ERR The server found no keys in this ${upper} (${why}); check its arguments with HELP ${upper}.` } };
+      return refuse(`The server found no keys in this ${upper} (${why}); check its arguments with HELP ${upper}.`);
     }
     const theirs = check.v.map((r) => (r.t === "bulk" ? r.v + (r.b64 ? "\0b64" : "") : "")).sort();
     const ours = positions.map((i) => keyText(argv[i])).sort();
     if (theirs.length !== ours.length || theirs.some((k, i) => k !== ours[i])) {
-      return { kind: "reply", reply: { t: "error", v: `ERR The playground could not match this ${upper}'s keys with the server's; it was not run.` } };
+      return refuse(`The playground could not match this ${upper}'s keys with the server's; it was not run.`);
     }
   }
+  let charge: Charge | undefined;
   if (ctx.limits) {
-    const refusal =
-      sizeLimit(cmd, argv, ctx.limits.maxStringBytes, ctx.limits.maxReplyItems) ?? (await ctx.limits.quotas.check(ctx.conn, cmd, argv, ctx.ns));
-    if (refusal) return { kind: "reply", reply: { t: "error", v: `ERR ${refusal}` } };
+    const refusal = sizeLimit(cmd, argv, ctx.limits.maxStringBytes, ctx.limits.maxReplyItems);
+    if (refusal) return refuse(refusal);
+    // Costs and growth estimated from the keys' sizes before it runs (costs.ts): over the budget or the quota, refused.
+    const costs = await checkCosts({ conn: ctx.conn, ns: ctx.ns, quotas: ctx.limits.quotas, tx: ctx.tx }, cmd, argv, positions);
+    if ("refuse" in costs) return refuse(costs.refuse);
+    charge = costs.charge;
   }
   const out = argv.slice();
   for (const i of positions) out[i] = ctx.ns.add(argv[i]);
   for (const i of CHANNEL_ARGS[cmd.name]?.(argv.length) ?? []) if (i < out.length) out[i] = ctx.ns.add(argv[i]);
   if (PATTERN_ARGS.has(cmd.name)) {
-    if (out.length > 3) return { kind: "run", argv }; // Redis words the arity error
-    out[2] = ctx.ns.pattern(argv[2]);
+    if (out.length > 3) return { kind: "run", argv, cmd }; // Redis words the arity error (PUBSUB CHANNELS takes one pattern)
+    if (out.length === 3) out[2] = ctx.ns.pattern(argv[2]);
+    else out.push(ctx.ns.pattern());
   }
-  return { kind: "run", argv: out, cmd, mode: decision.mode };
+  if (ctx.index) {
+    // Before the write is sent, so the index always holds every key that exists.
+    const failed = await ctx.index.beforeRun(ctx.ns, cmd, argv, positions, ctx.clientKey);
+    if (failed) return redisError(failed);
+  }
+  return { kind: "run", argv: out, cmd, mode: decision.mode, charge };
+}
+
+/**
+ * Which commands the server is asked about (COMMAND GETKEYS, one round trip on
+ * loopback, ≈0.1 ms): those whose keys depend on the line's contents — a key
+ * spec that starts at a keyword or counts its keys, or movable keys. A spec
+ * of fixed positions (index + range, the great majority) is read exactly as
+ * Redis reads it and needs no second opinion.
+ */
+function needsServerCheck(cmd: CommandInfo): boolean {
+  return cmd.flags.has("movablekeys") || cmd.keySpecs.some((s) => s.beginSearch.type !== "index" || s.findKeys.type !== "range");
+}
+
+/**
+ * Keywords read as Redis reads them may still be read differently from the
+ * sandbox when they are repeated, or carry a NUL byte: refuse both.
+ * - An argument that is a keyword of this command to Redis (case-insensitive,
+ *   up to a NUL) but has a NUL byte in it. Keys keep every byte.
+ * - A decisive keyword (one that picks a key, a database, a blocking timeout
+ *   or a size) given more than once: Redis may honour another occurrence
+ *   than the one the sandbox checked (GEORADIUS … STORE a STORE b writes b,
+ *   and Redis 7.0's ACL checks only a).
+ */
+function keywordRefusal(cmd: CommandInfo, argv: readonly Uint8Array[], keys: readonly number[]): string | null {
+  const first = cmd.name.includes("|") ? 2 : 1;
+  const isKey = new Set(keys);
+  for (let i = first; i < argv.length; i++) {
+    if (isKey.has(i) || !hasNul(argv[i])) continue;
+    const w = redisWord(argv[i]);
+    if (cmd.tokens.has(w)) {
+      return `Argument ${i} ("${shown(argv[i])}") would be read by Redis as the keyword ${w.toUpperCase()}, up to its NUL byte; the playground does not run keywords with NUL bytes.`;
+    }
+  }
+  const groups = [...(DECISIVE_KEYWORDS[cmd.name] ?? [])];
+  for (const spec of cmd.keySpecs) if (spec.beginSearch.type === "keyword") groups.push([spec.beginSearch.keyword.toLowerCase()]);
+  for (const group of groups) {
+    let n = 0;
+    for (let i = first; i < argv.length; i++) if (group.includes(redisWord(argv[i]))) n++;
+    if (n > 1) {
+      const names = group.map((k) => k.toUpperCase()).join(" or ");
+      const upper = cmd.name.replace("|", " ").toUpperCase();
+      return `${names} appears more than once in this ${upper}; the playground runs it only when ${names} appears once (a key or value may not be named ${names} here).`;
+    }
+  }
+  return null;
 }
 
 function keyText(a: Uint8Array): string {
@@ -120,95 +204,143 @@ export function unrewrite(cmd: CommandInfo | undefined, reply: Reply, ns: Namesp
   }
 }
 
-/** Commands answered inside the namespace instead of server-wide. */
+/** Commands answered inside the namespace instead of server-wide, from its key index (key-index.ts): O(your keys). */
 export async function emulate(ctx: SandboxContext, emulation: Emulation, argv: Uint8Array[]): Promise<Reply> {
   const { conn, ns } = ctx;
   const upper = dec.decode(argv[0]).toUpperCase();
+  if (emulation === "help") return { t: "error", v: `ERR ${upper} is answered by the console` };
+  const index = ctx.index ?? processKeyIndex();
+  if (!index) throw new Error("emulated commands need the namespace's key index (SandboxContext.index)");
   switch (emulation) {
     case "flushdb": {
       const extra = argv.slice(1).map(lower);
       if (extra.length > 1 || (extra.length === 1 && extra[0] !== "async" && extra[0] !== "sync")) {
         return { t: "error", v: "ERR syntax error" };
       }
-      await deleteNamespace(conn, ns);
+      await index.deleteAll(conn, ns);
       return status("OK");
     }
     case "dbsize": {
       if (argv.length !== 1) return wrongArgs(argv);
       let n = 0;
-      await scanNamespace(conn, ns.pattern(), (keys) => void (n += keys.length));
+      await index.walk(conn, ns, EXISTS, (found) => void (n += found.length));
       return integer(n);
     }
     case "keys": {
       if (argv.length !== 2) return wrongArgs(argv);
-      const found: Reply[] = [];
-      await scanNamespace(conn, ns.pattern(argv[1]), (keys) => void found.push(...keys.map((k) => ns.strip(k))));
-      return array(found);
+      return array((await index.list(conn, ns, argv[1])).map(bulk));
     }
     case "randomkey": {
       if (argv.length !== 1) return wrongArgs(argv);
-      const found: Reply[] = [];
-      await scanNamespace(conn, ns.pattern(), (keys) => void found.push(...keys));
-      return found.length ? ns.strip(found[Math.floor(Math.random() * found.length)]) : nil;
+      const name = await index.random(conn, ns);
+      return name ? bulk(name) : nil;
     }
     case "scan": {
       if (argv.length < 2) return wrongArgs(argv);
-      const out: Uint8Array[] = [utf8("SCAN"), argv[1]];
-      let matched = false;
-      for (let i = 2; i < argv.length; i++) {
-        const opt = lower(argv[i]);
-        if (opt === "match" && i + 1 < argv.length) {
-          out.push(argv[i], ns.pattern(argv[++i]));
-          matched = true;
-        } else if ((opt === "count" || opt === "type") && i + 1 < argv.length) {
-          out.push(argv[i], argv[++i]);
-        } else {
-          return { t: "error", v: "ERR syntax error" };
-        }
-      }
-      if (!matched) out.push(utf8("MATCH"), ns.pattern());
-      const reply = await conn.send(out);
-      if (reply.t === "array" && reply.v.length === 2 && reply.v[1].t === "array") {
-        return array([reply.v[0], array(reply.v[1].v.map((k) => ns.strip(k)))]);
-      }
-      return reply.t === "error" ? { t: "error", v: ns.scrubText(reply.v) } : reply;
+      const read = readScan(argv);
+      if ("error" in read) return { t: "error", v: read.error };
+      const page = await index.scan(conn, ns, read.cursor, read);
+      return array([bulk(utf8(page.cursor)), array(page.names.map(bulk))]);
     }
     case "info":
-      return info(ctx, argv.slice(1).map(lower));
-    case "help":
-      return { t: "error", v: `ERR ${upper} is answered by the console` };
+      return info(ctx, index, argv.slice(1).map(lower));
   }
+}
+
+/**
+ * SCAN's arguments, read as Redis 7.0 reads them (db.c): the cursor with
+ * strtoul (an optional sign, digits up to a NUL, no leading space, at most
+ * 2^64-1: "ERR invalid cursor"), then the options in order — COUNT a strict
+ * integer (else "ERR value is not an integer or out of range"), at least 1
+ * (else "ERR syntax error"), MATCH a glob, TYPE a type name (compared
+ * case-insensitively, up to a NUL; an unknown one matches nothing), the last
+ * of each winning, anything else "ERR syntax error". The cursor handed on is
+ * the plain decimal integer Redis would read.
+ */
+function readScan(argv: Uint8Array[]): { cursor: string; count: number; pattern?: Uint8Array; type?: string } | { error: string } {
+  const cursor = scanCursor(argv[1]);
+  if (cursor === null) return { error: "ERR invalid cursor" };
+  let count = 10;
+  let pattern: Uint8Array | undefined;
+  let type: string | undefined;
+  for (let i = 2; i < argv.length; i++) {
+    const opt = lower(argv[i]);
+    const hasValue = i + 1 < argv.length;
+    if (opt === "count" && hasValue) {
+      const n = strictInteger(argv[++i]);
+      if (n === null) return { error: "ERR value is not an integer or out of range" };
+      if (n < 1n) return { error: "ERR syntax error" };
+      count = n > 1_000_000n ? 1_000_000 : Number(n);
+    } else if (opt === "match" && hasValue) {
+      pattern = argv[++i];
+    } else if (opt === "type" && hasValue) {
+      type = lower(argv[++i]);
+    } else {
+      return { error: "ERR syntax error" };
+    }
+  }
+  return { cursor, count, pattern, type };
+}
+
+const U64_MAX = (1n << 64n) - 1n;
+
+/** strtoul(…, 10) as parseScanCursorOrReply uses it; null where Redis answers "invalid cursor". */
+function scanCursor(a: Uint8Array): string | null {
+  const end = a.indexOf(0);
+  const s = Buffer.from(end < 0 ? a : a.subarray(0, end)).toString("latin1");
+  if (s === "") return "0"; // strtoul of "" reads nothing and ends at the NUL: cursor 0
+  const m = /^([+-]?)(\d+)$/.exec(s);
+  if (!m) return null; // leading space, trailing junk, a sign alone
+  const v = BigInt(m[2]);
+  if (v > U64_MAX) return null; // ERANGE
+  return String(m[1] === "-" && v !== 0n ? (1n << 64n) - v : v);
+}
+
+/** string2ll over the whole argument (Redis's getLongLongFromObject): no sign but '-', no leading zero, no NUL, within 64 bits. */
+function strictInteger(a: Uint8Array): bigint | null {
+  const s = Buffer.from(a).toString("latin1");
+  if (!/^(0|-?[1-9]\d*)$/.test(s)) return null;
+  const v = BigInt(s);
+  return v > (1n << 63n) - 1n || v < -(1n << 63n) ? null : v;
 }
 
 function wrongArgs(argv: Uint8Array[]): Reply {
   return { t: "error", v: `ERR wrong number of arguments for '${lower(argv[0])}' command` };
 }
 
-/** Walks every key of a namespace with SCAN (never KEYS: it would stall the server). */
-export async function scanNamespace(conn: RespConnection, pattern: Uint8Array, onKeys: (keys: Reply[]) => void): Promise<void> {
-  let cursor = "0";
-  do {
-    const r = await conn.send([utf8("SCAN"), utf8(cursor), utf8("MATCH"), pattern, utf8("COUNT"), utf8("1000")]);
-    if (r.t !== "array" || r.v.length !== 2 || r.v[1].t !== "array") throw new Error("unexpected SCAN reply");
-    cursor = r.v[0].t === "bulk" ? r.v[0].v : "0";
-    onKeys(r.v[1].v);
-  } while (cursor !== "0");
+/** What deletes a namespace: a sender per namespace, the per-namespace ACL users if there are any, and the app connection its key index lives on (the Runtime). */
+export interface NamespaceAccess extends IndexHost {
+  scoped(ns: Namespace): Sender;
+  users: NamespaceUsers | null;
 }
 
-export async function deleteNamespace(conn: RespConnection, ns: Namespace): Promise<number> {
+/** Deletes a namespace for good: its keys, its key index, then its ACL user (a reaped session, an ended room). */
+export async function dropNamespace(access: NamespaceAccess, ns: Namespace): Promise<number> {
+  const index = keyIndex(access);
+  const n = await deleteNamespace(access.scoped(ns), ns, index);
+  await index.drop(ns);
+  await access.users?.drop(ns);
+  return n;
+}
+
+/**
+ * Deletes every key of a namespace (FLUSHDB, reset, a room's reset) as the
+ * namespace's own user; returns how many there were. From the key index; a
+ * caller without one (bench/sandbox-cost.ts, on a server of its own) gets the
+ * walk of the whole keyspace.
+ */
+export async function deleteNamespace(conn: Sender, ns: Namespace, index?: KeyIndex): Promise<number> {
+  if (index) return index.deleteAll(conn, ns);
   const pending: Promise<Reply>[] = [];
   let n = 0;
-  await scanNamespace(conn, ns.pattern(), (keys) => {
+  await scanKeyspace(conn, ns.pattern(), (keys) => {
     if (keys.length === 0) return;
     n += keys.length;
-    pending.push(conn.send([utf8("UNLINK"), ...keys.map((k) => (k.t === "bulk" ? bytesOf(k) : new Uint8Array()))]));
+    pending.push(conn.send([utf8("UNLINK"), ...keys.map((k) => (k.t === "bulk" ? bulkBytes(k) : new Uint8Array()))]));
   });
   await Promise.all(pending);
   return n;
 }
-
-import { bulkBytes } from "@/lib/resp/reply";
-const bytesOf = (k: Reply) => (k.t === "bulk" ? bulkBytes(k) : new Uint8Array());
 
 let serverVersion: string | undefined;
 
@@ -216,7 +348,7 @@ let serverVersion: string | undefined;
  * INFO, emulated: a harmless subset — the server's version and mode, and the
  * keyspace of the visitor's own namespace. Printed raw, as redis-cli prints INFO.
  */
-async function info(ctx: SandboxContext, sections: string[]): Promise<Reply> {
+async function info(ctx: SandboxContext, index: KeyIndex, sections: string[]): Promise<Reply> {
   if (!serverVersion) {
     const hello = await ctx.conn.send(["HELLO"]); // no protocol argument: changes nothing
     const v = hello.t === "array" || hello.t === "map" ? hello.v : [];
@@ -230,12 +362,15 @@ async function info(ctx: SandboxContext, sections: string[]): Promise<Reply> {
     out.push("# Server", `redis_version:${serverVersion}`, "redis_mode:standalone", "playground:true", "");
   }
   if (want("keyspace")) {
-    const keys: Reply[] = [];
-    await scanNamespace(ctx.conn, ctx.ns.pattern(), (batch) => void keys.push(...batch));
-    const ttls = await Promise.all(keys.map((k) => ctx.conn.send([utf8("PTTL"), bytesOf(k)])));
-    const expires = ttls.filter((r) => r.t === "integer" && Number(r.v) >= 0).length;
+    let keys = 0;
+    let expires = 0;
+    // PTTL tells both: -2 is a key that is gone (pruned), ≥ 0 one that expires.
+    await index.walk(ctx.conn, ctx.ns, PTTL, (found) => {
+      keys += found.length;
+      expires += found.filter((f) => f.reply.t === "integer" && Number(f.reply.v) >= 0).length;
+    });
     out.push("# Keyspace");
-    if (keys.length > 0) out.push(`db0:keys=${keys.length},expires=${expires},avg_ttl=0`);
+    if (keys > 0) out.push(`db0:keys=${keys},expires=${expires},avg_ttl=0`);
     out.push("");
   }
   return { t: "verbatim", format: "raw", v: out.join("\r\n").replace(/\r\n\r\n$/, "\r\n") };

@@ -1,6 +1,6 @@
 import { SandboxError } from "@/lib/errors";
 import { formatReply } from "@/lib/cli/format-reply";
-import { RespConnection } from "@/lib/redis/resp-connection";
+import type { Sender } from "@/lib/sandbox/acl-users";
 import type { Reply } from "@/lib/resp/reply";
 import { plan, unrewrite, type SandboxContext } from "@/lib/sandbox/sandbox";
 import type { ScenarioEvent } from "./events";
@@ -21,7 +21,7 @@ export class SandboxedClient {
     readonly actor: string,
     private readonly emit: (e: ScenarioEvent) => void,
     /** Where the command runs: the shared connection, or a dedicated one (blocking commands). */
-    readonly conn: RespConnection = ctx.conn,
+    readonly conn: Sender = ctx.conn,
     private readonly quiet = false,
   ) {}
 
@@ -50,7 +50,7 @@ export class SandboxedClient {
  * Authorizes and rewrites one command once, for a loop that sends it many
  * times (the pipeline race times Redis round trips, not the sandbox).
  */
-export async function prepare(client: { ctx: SandboxContext; conn: RespConnection }, argv: string[]): Promise<() => Promise<Reply>> {
+export async function prepare(client: { ctx: SandboxContext; conn: Sender }, argv: string[]): Promise<() => Promise<Reply>> {
   const p = await plan(client.ctx, argv.map((a) => enc.encode(a)));
   if (p.kind !== "run" || p.mode) {
     throw new SandboxError("bad_request", p.kind === "reply" && p.reply.t === "error" ? p.reply.v : `${argv[0]} cannot run in a loop here.`);

@@ -1,14 +1,19 @@
 import { randomBytes } from "node:crypto";
 import { SandboxError } from "@/lib/errors";
 import { RespConnection } from "@/lib/redis/resp-connection";
-import type { Runtime } from "@/lib/runtime";
+import { runtime, type Runtime } from "@/lib/runtime";
 
 /**
  * The scenarios running in this process, and their bounds: a visitor runs at
  * most `perSession` at once (the four job-queue variants side by side), one of
  * each kind; workers that block (BRPOP, BLMOVE, XREADGROUP BLOCK) hold a
  * dedicated connection each, at most `maxConnections` in the whole process.
- * A client address runs at most `perIp`. A run's id lets its owner send it live controls ("crash worker 3").
+ * A client address (the one TRUST_PROXY decides: lib/rate-limit.ts clientIp,
+ * passed in by the API; an unknown one counts as one address, `?`) runs at
+ * most `perIp` and its workers hold at most `connectionsPerIp`: sessions are
+ * free, so only the address stops one visitor taking the pool with many.
+ * Every bound is in lib/config.ts's LIMITS and said with its number when it
+ * bites. A run's id lets its owner send it live controls ("crash worker 3").
  */
 export interface RunControls {
   crash?(worker: number): boolean;
@@ -29,24 +34,30 @@ type G = typeof globalThis & { [KEY]?: ScenarioRuns };
 
 export function scenarioRuns(): ScenarioRuns {
   const g = globalThis as G;
-  return (g[KEY] ??= new ScenarioRuns({
-    perSession: 4,
-    perIp: 12,
-    maxRuns: 200,
-    // One visitor's four variants side by side at 10 workers each hold 30.
-    connectionsPerIp: 30,
-    maxConnections: Number(process.env.PLAYGROUND_MAX_SCENARIO_CONNECTIONS) || 120,
-  }));
+  // The bounds come from the current config (PLAYGROUND_SCENARIO*, lib/config.ts); the runs outlive a config reload.
+  const opts = runtime().config.scenarios;
+  const runs = (g[KEY] ??= new ScenarioRuns(opts));
+  runs.opts = opts;
+  return runs;
+}
+
+export interface ScenarioLimits {
+  perSession: number;
+  perIp: number;
+  maxRuns: number;
+  connectionsPerIp: number;
+  maxConnections: number;
 }
 
 export class ScenarioRuns {
   private runs = new Map<string, RunHandle>();
   private conns = 0;
 
-  constructor(readonly opts: { perSession: number; perIp: number; maxRuns: number; connectionsPerIp: number; maxConnections: number }) {}
+  constructor(public opts: ScenarioLimits) {}
 
   /** Registers a run; throws "busy" (HTTP 503/409-like) when a bound would be passed. */
-  begin(sessionId: string, ip: string, kind: string, connections: number): RunHandle {
+  begin(sessionId: string, clientIp: string | undefined, kind: string, connections: number): RunHandle {
+    const ip = clientIp || "?"; // an unknown address is one address, never none
     const mine = [...this.runs.values()].filter((r) => r.sessionId === sessionId);
     if (mine.some((r) => r.kind === kind)) {
       throw new SandboxError("conflict", `A ${kind} run of yours is already going (in this or another tab). Cancel it or wait for it to end.`);
@@ -57,17 +68,17 @@ export class ScenarioRuns {
     // Sessions are free to create: the client's address bounds them too.
     const fromIp = [...this.runs.values()].filter((r) => r.ip === ip);
     if (fromIp.length >= this.opts.perIp) {
-      throw new SandboxError("busy", `Your network already has ${this.opts.perIp} scenarios running. Wait for one to end.`, 10);
+      throw new SandboxError("busy", `Your network already has ${fromIp.length} scenarios running (at most ${this.opts.perIp} per address). Wait for one to end.`, 10);
     }
     const ipConns = fromIp.reduce((n, r) => n + r.conns, 0);
     if (ipConns + connections > this.opts.connectionsPerIp) {
-      throw new SandboxError("busy", `Your running scenarios' workers already hold ${ipConns} connections (at most ${this.opts.connectionsPerIp}). Use fewer workers, or wait for a run to end.`, 10);
+      throw new SandboxError("busy", `The workers of the scenarios running from your network already hold ${ipConns} connections (at most ${this.opts.connectionsPerIp}), and this run needs ${connections}. Use fewer workers, or wait for a run to end.`, 10);
     }
     if (this.runs.size >= this.opts.maxRuns) {
-      throw new SandboxError("busy", "The playground is running many scenarios right now; try again in a minute.", 30);
+      throw new SandboxError("busy", `The playground is running many scenarios right now (${this.runs.size}, its limit); try again in a minute.`, 30);
     }
     if (this.conns + connections > this.opts.maxConnections) {
-      throw new SandboxError("busy", "The playground is running many scenarios right now; try again in a minute.", 30);
+      throw new SandboxError("busy", `The playground is running many scenarios right now: their workers hold ${this.conns} of ${this.opts.maxConnections} connections; try again in a minute, or use fewer workers.`, 30);
     }
     this.conns += connections;
     const run: RunHandle = { id: randomBytes(9).toString("base64url"), sessionId, ip, kind, controls: {}, abort: new AbortController(), conns: connections };
@@ -94,7 +105,7 @@ export class ScenarioRuns {
 
 /** A dedicated connection as the sandbox user, for a worker that blocks. */
 export async function dedicatedConnection(rt: Runtime, name: string): Promise<RespConnection> {
-  const conn = new RespConnection(rt.config.redis, name);
+  const conn = new RespConnection(rt.sandboxTarget, name);
   try {
     await conn.waitReady(3000);
   } catch (e) {

@@ -2,6 +2,7 @@ import { setMaxListeners } from "node:events";
 import type { RespConnection } from "@/lib/redis/resp-connection";
 import { runtime } from "@/lib/runtime";
 import type { SandboxContext } from "@/lib/sandbox/sandbox";
+import { keyIndex } from "@/lib/sandbox/key-index";
 import type { Session } from "@/lib/session";
 import type { SubscriberHub } from "@/lib/streaming/subscriber-hub";
 import { SandboxError } from "@/lib/errors";
@@ -82,10 +83,11 @@ export async function runScenario(
   try {
     const env: ScenarioEnv = {
       ctx: {
-        conn: rt.conn,
+        conn: rt.scoped(session.ns),
         table: await rt.commandTable(),
         ns: session.ns,
         limits: { maxStringBytes: rt.config.quota.maxStringBytes, maxReplyItems: rt.config.reply.items, quotas: rt.quotas },
+        index: keyIndex(rt),
       },
       hub: rt.hub(),
       emit,
@@ -94,6 +96,7 @@ export async function runScenario(
       async openConn(connName) {
         const c = await dedicatedConnection(rt, connName);
         conns.push(c);
+        await rt.login(c, session.ns); // a worker's connection runs as the namespace's own ACL user
         return c;
       },
     };

@@ -1,0 +1,151 @@
+import { createHmac } from "node:crypto";
+import type { RespConnection } from "@/lib/redis/resp-connection";
+import type { Reply } from "@/lib/resp/reply";
+import { SandboxError } from "@/lib/errors";
+import type { Namespace } from "./namespace";
+
+/**
+ * The second wall, per visitor: every namespace has an ACL user of its own that
+ * may touch only its own keys and channels (`~pg:{id}:*`, `&pg:{id}:*`), and
+ * every command a namespace runs is run as that user. A rewriter bug can then
+ * reach nothing but the visitor's own keys: Redis itself refuses with NOPERM.
+ *
+ * How (docs/architecture.md, "The two walls"):
+ * - Users are created on demand by the warden (an ACL user that may run ACL
+ *   SETUSER/DELUSER and nothing else), with a password derived from the
+ *   session secret, so every app instance derives the same one and nothing has
+ *   to be stored. A user lost with a Redis restart is created again on the
+ *   first WRONGPASS.
+ * - On the shared connection every command is sent as `AUTH <user>`,
+ *   `<command>`, `AUTH <rest user>`, pipelined back to back. The connection
+ *   rests as a user that may do nothing (PING and COMMAND at most), so if the
+ *   first AUTH fails the command is refused (NOPERM) and never runs as anybody
+ *   else; and ACL DELUSER, which drops every connection currently
+ *   authenticated as the deleted user, never finds the shared connection
+ *   resting as a visitor. Measured: AUTH costs what PING costs (bench).
+ * - Dedicated connections (MULTI/WATCH leases, blocking commands, scenario
+ *   workers) authenticate once, before their first command, and wait for the
+ *   answer.
+ * Redis 7.0 facts relied on (checked against a scratch server): a failed AUTH
+ * leaves the connection's user as it was; ACL SETUSER on an existing user keeps
+ * its connections; about 750 bytes of server memory per user.
+ */
+export interface Sender {
+  send(argv: readonly (Uint8Array | string)[]): Promise<Reply>;
+}
+
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+/** Command rules of every visitor's user: the same as the shared sandbox user's (README "Using your own Redis"). */
+export const VISITOR_COMMAND_RULES =
+  "+@all -@admin -@dangerous -@scripting +sort +sort_ro -select -move -wait -client|reply -client|tracking -client|caching";
+/**
+ * The resting user of shared and pooled connections: nothing but PING, COMMAND,
+ * naming the connection and exempting it from client eviction. It has no password (`nopass`): signing in as it
+ * gives nothing, and it can exist before the app starts (the embedded Redis's
+ * ACL file has it), so a connection never has to wait for it.
+ */
+export const REST_RULES = "on nopass resetkeys resetchannels -@all +ping +command +client|setname +client|no-evict";
+export const REST_USER = "pg-rest";
+
+const PREFIX_RE = /^(?:pg|room):\{[A-Za-z0-9_-]{1,32}\}:$/;
+
+export class NamespaceUsers {
+  private passwords = new Map<string, string>();
+
+  constructor(
+    private readonly warden: RespConnection,
+    private readonly secret: string,
+  ) {}
+
+  /** The resting user: may do nothing with keys or channels. */
+  rest(): Credentials {
+    return { username: REST_USER, password: "rest" };
+  }
+
+  credentials(ns: Namespace): Credentials {
+    // The prefix becomes an ACL glob: only the exact formats, never a glob character.
+    if (!PREFIX_RE.test(ns.prefix)) throw new SandboxError("internal", `Not a namespace prefix: ${JSON.stringify(ns.prefix)}`);
+    let password = this.passwords.get(ns.prefix);
+    if (!password) {
+      password = this.derive(`ns:${ns.prefix}`);
+      if (this.passwords.size >= 50_000) this.passwords.delete(this.passwords.keys().next().value!);
+      this.passwords.set(ns.prefix, password);
+    }
+    return { username: `ns:${ns.prefix}`, password };
+  }
+
+  /** Creates (or refreshes) the namespace's user. Idempotent: ACL SETUSER keeps connected clients. */
+  async ensure(ns: Namespace): Promise<void> {
+    const { username, password } = this.credentials(ns);
+    const rules = ["reset", "on", `>${password}`, `~${ns.prefix}*`, `&${ns.prefix}*`, ...VISITOR_COMMAND_RULES.split(" ")];
+    const r = await this.warden.send(["ACL", "SETUSER", username, ...rules]);
+    if (r.t === "error") throw new SandboxError("internal", `ACL SETUSER failed: ${r.v}`);
+  }
+
+  /** Creates (or refreshes) the resting user. */
+  async ensureRest(): Promise<void> {
+    const r = await this.warden.send(["ACL", "SETUSER", REST_USER, "reset", ...REST_RULES.split(" ")]);
+    if (r.t === "error") throw new SandboxError("internal", `ACL SETUSER failed: ${r.v}`);
+  }
+
+  /** Deletes the namespace's user (its keys are deleted by the caller). */
+  async drop(ns: Namespace): Promise<void> {
+    this.passwords.delete(ns.prefix);
+    await this.warden.send(["ACL", "DELUSER", this.credentials(ns).username]);
+  }
+
+  /** A sender that runs every command as the namespace's user on a shared, resting connection. */
+  scoped(conn: RespConnection, ns: Namespace): Sender {
+    return { send: (argv) => this.sendAs(conn, ns, argv) };
+  }
+
+  private async sendAs(conn: RespConnection, ns: Namespace, argv: readonly (Uint8Array | string)[]): Promise<Reply> {
+    const me = this.credentials(ns);
+    const rest = this.rest();
+    for (let attempt = 0; ; attempt++) {
+      // Three sends in one synchronous block: RespConnection writes them back
+      // to back, so no other command can run between the AUTH and this one.
+      const auth = conn.send(["AUTH", me.username, me.password]);
+      const reply = conn.send(argv);
+      const back = conn.send(["AUTH", rest.username, rest.password]);
+      const [a, r, b] = await Promise.allSettled([auth, reply, back]);
+      if (a.status === "rejected") throw a.reason;
+      if (r.status === "rejected") throw r.reason;
+      if (b.status === "rejected" || b.value.t === "error") {
+        // Should never happen (the resting user is created at start); the
+        // next command's AUTH still decides who runs it.
+        console.error("[acl] could not return the shared connection to its resting user", b.status === "fulfilled" ? b.value : b.reason);
+      }
+      if (a.value.t !== "error") return r.value;
+      // The user does not exist (yet, or any more after a Redis restart): the
+      // command was refused as the resting user, so it is safe to send again.
+      if (attempt === 0 && a.value.v.startsWith("WRONGPASS")) {
+        await this.ensure(ns);
+        continue;
+      }
+      throw new SandboxError("internal", `AUTH as the namespace's user failed: ${a.value.v}`);
+    }
+  }
+
+  /** Authenticates a dedicated connection as the namespace's user before its first command. */
+  async login(conn: RespConnection, ns: Namespace): Promise<void> {
+    const me = this.credentials(ns);
+    for (let attempt = 0; ; attempt++) {
+      const a = await conn.send(["AUTH", me.username, me.password]);
+      if (a.t !== "error") return;
+      if (attempt === 0 && a.v.startsWith("WRONGPASS")) {
+        await this.ensure(ns);
+        continue;
+      }
+      throw new SandboxError("internal", `AUTH as the namespace's user failed: ${a.v}`);
+    }
+  }
+
+  private derive(what: string): string {
+    return createHmac("sha256", this.secret).update(`acl:v1:${what}`).digest("base64url");
+  }
+}
