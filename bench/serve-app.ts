@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { freePort, startRedisServer } from "@/lib/redis/embedded";
+import { appEnv, freePort, startRedisServer } from "@/lib/redis/embedded";
 
 process.env.NEXT_TELEMETRY_DISABLED = "1";
 process.env.SESSION_SECRET ||= "bench-secret-bench-secret-bench-secret";
@@ -46,6 +46,7 @@ try {
   const redis = await startRedisServer({ dir });
   stopRedis = () => redis.stop();
   redisPid = redis.pid;
+  Object.assign(process.env, appEnv(redis));
   process.env.REDIS_URL = redis.urls.playground;
   process.env.REDIS_APP_URL = redis.urls.app;
   process.env.REDIS_HUB_URL = redis.urls.hub;

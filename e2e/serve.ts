@@ -6,13 +6,16 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startRedisServer } from "@/lib/redis/embedded";
+import { appEnv, startRedisServer } from "@/lib/redis/embedded";
 import { statePath } from "./state";
 
 process.env.NEXT_TELEMETRY_DISABLED = "1";
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-e2e-redis-"));
 const redis = await startRedisServer({ dir });
 fs.writeFileSync(statePath, JSON.stringify({ redisPort: redis.port, redisPasswords: redis.passwords, redisDir: dir, redisPid: redis.pid }));
+Object.assign(process.env, appEnv(redis));
+// Every browser context is a new visitor from 127.0.0.1: lift the per-address session cap for the suite.
+process.env.PLAYGROUND_SESSIONS_PER_IP_MINUTE ??= "100000";
 process.env.REDIS_URL = redis.urls.playground;
 process.env.REDIS_APP_URL = redis.urls.app;
 process.env.REDIS_HUB_URL = redis.urls.hub;

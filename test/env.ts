@@ -7,10 +7,11 @@ import { resetRuntime, runtime } from "@/lib/runtime";
  * unless given: tests send commands far faster than a learner.
  */
 export function useTestRuntime(env: Record<string, string> = {}) {
-  Object.assign(process.env, { PLAYGROUND_RATE_PER_SESSION: "1000000", PLAYGROUND_RATE_PER_IP: "1000000", PLAYGROUND_ROOMS_PER_IP_HOUR: "1000000" }, env);
+  Object.assign(process.env, { PLAYGROUND_RATE_PER_SESSION: "1000000", PLAYGROUND_RATE_PER_IP: "1000000", PLAYGROUND_ROOMS_PER_IP_HOUR: "1000000", PLAYGROUND_SESSIONS_PER_IP_MINUTE: "1000000" }, env);
   process.env.PLAYGROUND_REDIS_URL = inject("sandboxUrl");
   process.env.PLAYGROUND_APP_REDIS_URL = inject("appUrl");
   process.env.PLAYGROUND_HUB_REDIS_URL = inject("hubUrl");
+  process.env.PLAYGROUND_ACL_REDIS_URL = inject("wardenUrl");
   process.env.SESSION_SECRET ??= "test-secret-test-secret-test-secret";
   resetRuntime();
   const rt = runtime();

@@ -12,14 +12,20 @@ import { startRedisServer } from "../lib/redis/embedded";
 export default async function setup(project: TestProject) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-test-redis-"));
   const redis = await startRedisServer({ dir });
+  // A second, empty server where redis-cli runs the same lines as the app (cli-diff):
+  // the app's server has one database, all of it shared with the other test files.
+  const scratch = await startRedisServer({ dir: path.join(dir, "scratch") });
+  project.provide("scratchPort", scratch.port);
+  project.provide("scratchPassword", scratch.passwords.admin);
   project.provide("redisUrl", redis.urls.admin);
   project.provide("sandboxUrl", redis.urls.playground);
   project.provide("appUrl", redis.urls.app);
   project.provide("hubUrl", redis.urls.hub);
+  project.provide("wardenUrl", redis.urls.warden);
   project.provide("redisPort", redis.port);
   project.provide("adminPassword", redis.passwords.admin);
   return async () => {
-    await redis.stop();
+    await Promise.all([redis.stop(), scratch.stop()]);
     fs.rmSync(dir, { recursive: true, force: true });
   };
 }
@@ -34,7 +40,12 @@ declare module "vitest" {
     appUrl: string;
     /** The subscriber hub's user (subscribe only). */
     hubUrl: string;
+    /** The warden: creates the per-namespace ACL users. */
+    wardenUrl: string;
     redisPort: number;
+    /** A second server for redis-cli's side of a comparison (admin user). */
+    scratchPort: number;
+    scratchPassword: string;
     adminPassword: string;
   }
 }

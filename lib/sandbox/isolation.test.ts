@@ -2,6 +2,7 @@ import net from "node:net";
 import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { useTestRuntime } from "@/test/env";
+import { databaseCount } from "@/test/databases";
 import { execCommand } from "@/lib/exec";
 import { issueSession, type Session } from "@/lib/session";
 import { RespConnection, parseRedisUrl } from "@/lib/redis/resp-connection";
@@ -132,11 +133,14 @@ async function snapshot(): Promise<Record<string, string>> {
   for (const k of keys) snap[k] = JSON.stringify(await raw.send(["DUMP", k]));
   const plain = [...aliceKeys];
   snap["<top-level plain names>"] = JSON.stringify(plain.length ? await raw.send(["EXISTS", ...plain]) : null);
-  await raw.send(["SELECT", "1"]);
-  try {
-    snap["<db 1>"] = JSON.stringify([...(await rawScan(`${alice.ns.prefix}*`)), ...(await rawScan(`${bob.ns.prefix}*`))]);
-  } finally {
-    await raw.send(["SELECT", "0"]);
+  for (let db = 1; db < (await databaseCount(raw)); db++) {
+    const selected = await raw.send(["SELECT", String(db)]);
+    if (selected.t !== "status") throw new Error(`SELECT ${db}: ${JSON.stringify(selected)}`);
+    try {
+      snap[`<db ${db}>`] = JSON.stringify([...(await rawScan(`${alice.ns.prefix}*`)), ...(await rawScan(`${bob.ns.prefix}*`))]);
+    } finally {
+      await raw.send(["SELECT", "0"]);
+    }
   }
   return snap;
 }
@@ -815,8 +819,8 @@ describe("in Redis itself", () => {
     for (const k of await rawScan(`${bob.ns.prefix}*`)) expect(k.slice(bob.ns.prefix.length)).not.toContain(LEAK);
     // No other database holds either namespace.
     try {
-      for (let db = 1; db < 16; db++) {
-        await raw.send(["SELECT", String(db)]);
+      for (let db = 1; db < (await databaseCount(raw)); db++) {
+        expect(await raw.send(["SELECT", String(db)])).toEqual({ t: "status", v: "OK" });
         expect(await rawScan(`${prefix}*`), `db ${db}`).toEqual([]);
         expect(await rawScan(`${bob.ns.prefix}*`), `db ${db}`).toEqual([]);
         expect(await raw.send(["EXISTS", "esc:k", "esc:k2", `${prefix}esc:k`, `${prefix}esc:k2`]), `db ${db}`).toEqual({ t: "integer", v: 0 });
