@@ -2,34 +2,79 @@ import type { RespConnection } from "@/lib/redis/resp-connection";
 import { SandboxError } from "@/lib/errors";
 
 /**
- * Commands per second per session and per client IP, counted in Redis (under
- * the app's own `app:` prefix, which no sandbox key can reach) so the limit
- * holds across app instances. A fixed one-second window: INCR, and PEXPIRE on
- * the first hit of each window.
+ * Every rate limit of the app (commands per second, rooms opened per hour,
+ * wrong join codes, progress reports, …) goes through one counter, `hit`,
+ * kept in Redis under the app's own `app:rl:` prefix (which no sandbox key can
+ * reach), so a limit holds across app instances.
+ *
+ * A fixed window: INCR the counter, then PEXPIRE it NX, both written in one
+ * go (the connection pipelines commands sent in the same tick), and decide on
+ * INCR's reply — never on a read before it. INCR is atomic, so N concurrent
+ * hits see 1…N and only the first `max` pass.
+ *  - The expiry goes with every hit, not only the first: if the process dies
+ *    between the two commands, the next hit still gives the key its expiry.
+ *    NX (Redis ≥ 7.0; measured on 7.0.15) leaves an existing expiry alone, so
+ *    the window does not slide.
+ *  - It fails closed: when INCR does not answer an integer (a key of another
+ *    type at the counter's name, any error) the request is refused. The key
+ *    then gets the window as its expiry with PEXPIRE LT, which shortens a
+ *    longer expiry and sets a missing one (LT treats "no expiry" as infinite;
+ *    measured on 7.0.15), so a planted key refuses for one window at most.
+ *  - One exception: Redis full (maxmemory-policy noeviction answers every
+ *    write, INCR included, with "OOM …"). Refusing then would lock every
+ *    visitor out, even from deleting keys to free space. The count moves into
+ *    this process until Redis takes writes again: still a limit, per instance.
  */
 export interface RateLimits {
   perSession: number;
   perIp: number;
 }
 
-async function hit(conn: RespConnection, key: string, limit: number): Promise<boolean> {
-  const r = await conn.send(["INCR", key]);
-  if (r.t !== "integer") return true; // fail open: a counter problem must not lock learners out
-  if (r.v === 1) void conn.send(["PEXPIRE", key, "1500"]).catch(() => {});
-  return Number(r.v) <= limit;
+/** The counter's value after this hit. Throws (refuses the request) when Redis cannot count it. */
+export async function hit(conn: RespConnection, key: string, windowMs: number): Promise<number> {
+  if (!conn.isReady) throw new SandboxError("redis_unavailable");
+  const ms = String(Math.max(1, Math.ceil(windowMs)));
+  const [r] = await Promise.all([conn.send(["INCR", key]), conn.send(["PEXPIRE", key, ms, "NX"])]);
+  if (r.t === "integer") return Number(r.v);
+  if (r.t === "error" && r.v.startsWith("OOM ")) return localHit(key, windowMs);
+  warn(key, r.t === "error" ? r.v : `a ${r.t} reply`);
+  void conn.send(["PEXPIRE", key, ms, "LT"]).catch(() => {});
+  const wait = Math.ceil(windowMs / 1000);
+  throw new SandboxError("busy", `The playground could not count this request against its rate limit, so it refused it to be safe. Try again in ${wait} s.`, wait);
+}
+
+const local = new Map<string, { n: number; until: number }>();
+
+function localHit(key: string, windowMs: number): number {
+  const now = Date.now();
+  let e = local.get(key);
+  if (!e || e.until <= now) {
+    if (local.size >= 100_000) for (const [k, v] of local) if (v.until <= now) local.delete(k);
+    if (local.size >= 100_000) local.clear();
+    e = { n: 0, until: now + windowMs };
+    local.set(key, e);
+  }
+  return ++e.n;
+}
+
+let lastWarning = 0;
+/** Logs a counter that cannot count, at most every 10 s (each refusal would be a line otherwise). */
+function warn(key: string, what: string): void {
+  if (Date.now() - lastWarning < 10_000) return;
+  lastWarning = Date.now();
+  console.warn(`[rate-limit] ${key.slice(0, 120)} answered ${what.slice(0, 120)}: refusing requests counted there until it expires`);
 }
 
 export async function checkRate(conn: RespConnection, limits: RateLimits, sessionId: string, ip: string | undefined): Promise<void> {
   const second = Math.floor(Date.now() / 1000);
-  if (!conn.isReady) throw new SandboxError("redis_unavailable");
-  const [sessionOk, ipOk] = await Promise.all([
-    hit(conn, `app:rl:s:${sessionId}:${second}`, limits.perSession),
-    ip ? hit(conn, `app:rl:ip:${ip}:${second}`, limits.perIp) : Promise.resolve(true),
+  const [perSession, perIp] = await Promise.all([
+    hit(conn, `app:rl:s:${sessionId}:${second}`, 1500),
+    ip ? hit(conn, `app:rl:ip:${ip}:${second}`, 1500) : Promise.resolve(0),
   ]);
-  if (!sessionOk) {
+  if (perSession > limits.perSession) {
     throw new SandboxError("rate_limited", `Too many commands: the playground allows ${limits.perSession} per second per visitor. Wait a second and try again.`, 1);
   }
-  if (!ipOk) {
+  if (perIp > limits.perIp) {
     throw new SandboxError("rate_limited", `Too many commands from your network: the playground allows ${limits.perIp} per second per IP address. Wait a second and try again.`, 1);
   }
 }
@@ -51,19 +96,25 @@ export function clientIp(remoteAddress: string | undefined, forwardedFor: string
   return remoteAddress;
 }
 
+/** The Redis key of a limitWindow counter. */
+export const windowKey = (key: string) => `app:rl:w:${key}`.slice(0, 200);
+
 /**
  * At most `max` events per `windowSeconds` for `key` (under app:rl:w:), across
  * app instances: for the rare, costly actions (opening rooms, resetting one,
- * guessing join codes). Throws rate_limited with when to come back.
+ * guessing join codes). Counts this event, then throws rate_limited, with
+ * when to come back, if it is one too many.
  */
-export async function limitWindow(conn: RespConnection, key: string, max: number, windowSeconds: number, what: string): Promise<void> {
-  const k = `app:rl:w:${key}`.slice(0, 200);
-  const r = await conn.send(["INCR", k]);
-  if (r.t !== "integer") return; // fail open, as checkRate does
-  if (Number(r.v) === 1) void conn.send(["EXPIRE", k, String(windowSeconds)]).catch(() => {});
-  if (Number(r.v) > max) {
-    const ttl = await conn.send(["TTL", k]);
-    const wait = ttl.t === "integer" && Number(ttl.v) > 0 ? Number(ttl.v) : windowSeconds;
-    throw new SandboxError("rate_limited", `Too many ${what}: at most ${max} every ${windowSeconds >= 3600 ? `${windowSeconds / 3600} h` : `${windowSeconds} s`}. Try again in ${wait} s.`, wait);
-  }
+export async function limitWindow(conn: RespConnection, key: string, max: number, windowSeconds: number, what: string, hint = ""): Promise<void> {
+  const k = windowKey(key);
+  const n = await hit(conn, k, windowSeconds * 1000);
+  if (n <= max) return;
+  const wait = await secondsLeft(conn, k, windowSeconds);
+  throw new SandboxError("rate_limited", `Too many ${what}: at most ${max} every ${windowSeconds >= 3600 ? `${windowSeconds / 3600} h` : `${windowSeconds} s`}. ${hint ? `${hint} ` : ""}Try again in ${wait} s.`, wait);
+}
+
+/** Seconds until a counter's window ends (its TTL), or the whole window if Redis cannot say. */
+export async function secondsLeft(conn: RespConnection, key: string, windowSeconds: number): Promise<number> {
+  const ttl = await conn.send(["TTL", key]).catch(() => null);
+  return ttl?.t === "integer" && Number(ttl.v) > 0 ? Number(ttl.v) : windowSeconds;
 }

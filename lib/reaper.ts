@@ -1,6 +1,7 @@
 import type { Runtime } from "@/lib/runtime";
-import { Namespace } from "@/lib/sandbox/namespace";
-import { deleteNamespace } from "@/lib/sandbox/sandbox";
+import { isSessionId, sessionNamespace } from "@/lib/session";
+import { bulkBytes, utf8 } from "@/lib/resp/reply";
+import { dropNamespace } from "@/lib/sandbox/sandbox";
 import { reapIdleRooms } from "@/lib/classroom/rooms";
 
 /**
@@ -17,9 +18,12 @@ const lastTouch = new Map<string, number>();
 export function touchNamespace(rt: Runtime, sessionId: string): void {
   const now = Date.now();
   if (now - (lastTouch.get(sessionId) ?? 0) < 30_000) return;
-  lastTouch.set(sessionId, now);
   if (lastTouch.size > 100_000) lastTouch.clear();
-  void rt.appConn.send(["ZADD", ACTIVE, String(now), sessionId]).catch(() => {});
+  // Remembered only once Redis has it: a refused ZADD (OOM) must be tried again, or the reaper never sees the namespace.
+  void rt.appConn
+    .send(["ZADD", ACTIVE, String(now), sessionId])
+    .then((r) => void (r.t === "integer" && lastTouch.set(sessionId, now)))
+    .catch(() => {});
 }
 
 export async function reapIdleNamespaces(rt: Runtime, now = Date.now()): Promise<number> {
@@ -27,17 +31,25 @@ export async function reapIdleNamespaces(rt: Runtime, now = Date.now()): Promise
   if (lock.t !== "status") return 0; // another instance is reaping
   try {
     // Rooms' shared keys go with the room, 12 h after its last activity.
-    let reaped = await reapIdleRooms(rt.appConn, rt.conn, now);
+    let reaped = await reapIdleRooms(rt.appConn, rt, now);
     for (;;) {
       const idle = await rt.appConn.send(["ZRANGEBYSCORE", ACTIVE, "-inf", String(now - rt.config.namespaceIdleMs), "LIMIT", "0", "100"]);
       if (idle.t !== "array" || idle.v.length === 0) return reaped;
+      let removed = 0;
       for (const r of idle.v) {
         if (r.t !== "bulk") continue;
-        await deleteNamespace(rt.conn, Namespace.forSession(r.v));
-        await rt.appConn.send(["ZREM", ACTIVE, r.v]);
-        lastTouch.delete(r.v);
-        reaped++;
+        // A member becomes a key prefix and a SCAN MATCH glob: `*` or `x}:*` would match other
+        // visitors' keys. Only an exact session id is used; anything else is dropped and logged.
+        if (isSessionId(r.v)) {
+          await dropNamespace(rt, sessionNamespace(r.v));
+          lastTouch.delete(r.v);
+          reaped++;
+        } else console.warn(`[reaper] removed ${JSON.stringify(r.v.slice(0, 60))} from ${ACTIVE}: not a session id`);
+        // The member's own bytes (a non-UTF-8 one comes back as base64).
+        const gone = await rt.appConn.send([utf8("ZREM"), utf8(ACTIVE), bulkBytes(r)]);
+        if (gone.t === "integer") removed += Number(gone.v);
       }
+      if (removed === 0) return reaped; // nothing could be removed: do not read the same batch forever
     }
   } finally {
     await rt.appConn.send(["DEL", LOCK]).catch(() => {});

@@ -1,5 +1,10 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import type { IncomingHttpHeaders } from "node:http";
 import { Namespace } from "@/lib/sandbox/namespace";
+import { SandboxError } from "@/lib/errors";
+import type { RespConnection } from "@/lib/redis/resp-connection";
+import { limitWindow } from "@/lib/rate-limit";
+import { sessionsPerIpMinute } from "@/lib/config";
 
 /**
  * Sessions are issued and signed by the server: `<id>.<mac>`, where the id is
@@ -14,13 +19,26 @@ export interface Session {
 export const SESSION_COOKIE = "pg_session";
 const ID_RE = /^[A-Za-z0-9_-]{16}$/;
 
+/** The one format of a session id (96 random bits, base64url): anything else read back from Redis is not one. */
+export const isSessionId = (id: string): boolean => ID_RE.test(id);
+
+/**
+ * The namespace of a session id, refusing anything that is not exactly an id:
+ * the id becomes a key prefix and a SCAN MATCH glob, so `*` or `x}:*` (say,
+ * read back from a tampered app:* set) must never get that far.
+ */
+export function sessionNamespace(id: string): Namespace {
+  if (!isSessionId(id)) throw new Error(`not a session id: ${JSON.stringify(id.slice(0, 40))}`);
+  return Namespace.forSession(id);
+}
+
 function mac(secret: string, id: string): string {
   return createHmac("sha256", secret).update(`session:v1:${id}`).digest("base64url");
 }
 
 export function issueSession(secret: string): { token: string; session: Session } {
   const id = randomBytes(12).toString("base64url");
-  return { token: `${id}.${mac(secret, id)}`, session: { id, ns: Namespace.forSession(id) } };
+  return { token: `${id}.${mac(secret, id)}`, session: { id, ns: sessionNamespace(id) } };
 }
 
 /** Tokens verified lately (per secret): an HMAC per API request is most of a cheap command's CPU. */
@@ -48,22 +66,90 @@ function verifyUncached(secret: string, token: string): Session | null {
   const given = Buffer.from(token.slice(dot + 1));
   const want = Buffer.from(mac(secret, id));
   if (given.length !== want.length || !timingSafeEqual(given, want)) return null;
-  return { id, ns: Namespace.forSession(id) };
+  return { id, ns: sessionNamespace(id) };
 }
 
-/** Reads the bearer token or the session cookie from request headers. */
+/**
+ * Reads the bearer token or the session cookie from request headers. Never
+ * throws: a cookie value that is not valid percent-encoding (`%E0%A4%A`, on
+ * which decodeURIComponent throws) is skipped, as if it were not there. Two
+ * different session cookies are no session at all: a sibling subdomain can
+ * "toss" a cookie of its own (Domain=<parent>; Path=/api), which the browser
+ * sends first, to make the visitor type into the attacker's sandbox.
+ */
 export function tokenFromHeaders(authorization: string | undefined | null, cookie: string | undefined | null): string | null {
   if (authorization) {
     const m = /^Bearer\s+(\S+)$/i.exec(authorization);
     return m ? m[1] : null;
   }
+  let found: string | null = null;
   if (cookie) {
     for (const part of cookie.split(";")) {
-      const [k, ...v] = part.trim().split("=");
-      if (k === SESSION_COOKIE) return decodeURIComponent(v.join("="));
+      const eq = part.indexOf("=");
+      if (eq < 0 || part.slice(0, eq).trim() !== SESSION_COOKIE) continue;
+      const value = decodeOrNull(part.slice(eq + 1).trim());
+      if (!value) continue; // a broken one does not hide a good one
+      if (found !== null && found !== value) return null;
+      found = value;
     }
   }
-  return null;
+  return found;
+}
+
+function decodeOrNull(text: string): string | null {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Creating or replacing a session replaces the visitor's cookie, and with it
+ * their sandbox and workshop seat, so another site must not be able to do it
+ * (a bodyless cross-site form post once could). Both conditions below hold
+ * for the playground's own pages and for scripts (curl sends neither Origin
+ * nor Sec-Fetch-Site); each refusal says what to send instead.
+ *  - Same origin. Browsers send Sec-Fetch-Site on every request (Chromium 76,
+ *    Firefox 90, Safari 16.4); only `same-origin` and `none` (the user's own
+ *    action) pass. `same-site` is refused too: it includes sibling subdomains,
+ *    which may be someone else's site, and the playground's pages never need it.
+ *    An older browser without it still sends Origin on a cross-site POST:
+ *    it must name this host (the Host header, or X-Forwarded-Host behind
+ *    TRUST_PROXY). `Origin: null` (sandboxed frames) is refused.
+ *  - A JSON body type. Another site can send application/json only after a
+ *    CORS preflight, which this API never grants; forms can send only
+ *    urlencoded, multipart or text/plain.
+ */
+export function assertSessionRequest(headers: IncomingHttpHeaders, trustProxy: boolean, route: string, example: string): void {
+  const site = one(headers["sec-fetch-site"])?.toLowerCase();
+  const origin = one(headers.origin);
+  const instead = "Open the playground's own page, or call the API from a script (curl and other clients send neither Origin nor Sec-Fetch-Site).";
+  if (site !== undefined) {
+    if (site !== "same-origin" && site !== "none") {
+      throw new SandboxError("forbidden", `${route} only takes requests from the playground's own pages; this one came from ${site === "same-site" ? "another site of the same domain" : "another site"} (Sec-Fetch-Site: ${site.slice(0, 20)}). ${instead}`);
+    }
+  } else if (origin !== undefined) {
+    const forwarded = trustProxy ? one(headers["x-forwarded-host"])?.split(",").pop()?.trim() : undefined;
+    const host = (forwarded || one(headers.host) || "").toLowerCase();
+    if (originHost(origin) !== host || !host) {
+      throw new SandboxError("forbidden", `${route} only takes requests from the playground's own pages; this one came from ${JSON.stringify(origin.slice(0, 100))}, not from ${host || "this host"}. ${instead}`);
+    }
+  }
+  const type = one(headers["content-type"]) ?? "";
+  if (!/^application\/json\s*(;|$)/i.test(type)) {
+    throw new SandboxError("bad_request", `${route} needs Content-Type: application/json (got "${type.slice(0, 60) || "none"}"), e.g. curl -H 'content-type: application/json' ${example}.`);
+  }
+}
+
+const one = (h: string | string[] | undefined): string | undefined => (Array.isArray(h) ? h[0] : h);
+
+function originHost(origin: string): string | null {
+  try {
+    return origin === "null" ? null : new URL(origin).host.toLowerCase();
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -80,4 +166,51 @@ export function pageSessionCookie(secret: string, method: string | undefined, ur
 
 export function sessionCookie(token: string): string {
   return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000`;
+}
+
+/**
+ * New sessions per client address per minute (PLAYGROUND_SESSIONS_PER_IP_MINUTE,
+ * README "Limits"): a session is a sandbox of its own, with its own quota, rate
+ * and dedicated connections, so one address must not mint them without end.
+ * Counted in Redis (lib/rate-limit.ts limitWindow: increment, then decide, so
+ * concurrent requests cannot all slip under the cap), under the address
+ * TRUST_PROXY decides. Over the cap it throws rate_limited (429 with
+ * Retry-After in the API), naming the cap. Workshop joins (lib/http/rooms.ts)
+ * are not counted here: they have limits of their own, and a class behind one
+ * NAT joins together.
+ */
+export async function admitNewSession(conn: RespConnection, ip: string | undefined, perMinute: number = sessionsPerIpMinute()): Promise<void> {
+  await limitWindow(
+    conn,
+    `sessions:${ip ?? "?"}`,
+    perMinute,
+    60,
+    "new sandboxes from your network",
+    "Keep using the session you have (its cookie, or its token): each new one is a sandbox of its own.",
+  );
+}
+
+/**
+ * pageSessionCookie, counted against the per-address cap: `admit` is
+ * admitNewSession for the request's address (server.ts passes it). A page
+ * visit over the cap (or while the count cannot be kept) still renders, but
+ * mints no session and sets no cookie; the page's first command then asks
+ * for one (a server action: lib/next-session.ts) and is told to wait, with
+ * the cap. A visitor who has a session is not counted.
+ */
+export async function cappedPageSessionCookie(
+  secret: string,
+  method: string | undefined,
+  url: string | undefined,
+  cookieHeader: string | undefined,
+  admit: () => Promise<void>,
+): Promise<{ token: string; setCookie: string } | null> {
+  const fresh = pageSessionCookie(secret, method, url, cookieHeader);
+  if (!fresh) return null;
+  try {
+    await admit();
+  } catch {
+    return null;
+  }
+  return fresh;
 }

@@ -167,8 +167,8 @@ describe("rooms", () => {
     expect(ttl.t === "integer" && Number(ttl.v)).toBeGreaterThan(11 * 3600);
     const s = (await join(code, "Zed")).body.session as string;
     expect((await exec(s, "SADD game:WOW user:zed", "room")).body.text).toBe("(integer) 1");
-    expect(await reapIdleRooms(rt.appConn, rt.conn, Date.now())).toBe(0);
-    expect(await reapIdleRooms(rt.appConn, rt.conn, Date.now() + 13 * 3600_000)).toBeGreaterThanOrEqual(1);
+    expect(await reapIdleRooms(rt.appConn, rt, Date.now())).toBe(0);
+    expect(await reapIdleRooms(rt.appConn, rt, Date.now() + 13 * 3600_000)).toBeGreaterThanOrEqual(1);
     expect((await exec(s, "SCARD game:WOW", "room")).body.text).toBe("(integer) 0");
   });
 });

@@ -2,10 +2,11 @@ import { createHash, randomBytes, randomInt, timingSafeEqual } from "node:crypto
 import { z } from "zod";
 import { SandboxError } from "@/lib/errors";
 import type { RespConnection } from "@/lib/redis/resp-connection";
-import type { Reply } from "@/lib/resp/reply";
-import { issueSession, type Session } from "@/lib/session";
+import { bulkBytes, utf8, type Reply } from "@/lib/resp/reply";
+import { isSessionId, issueSession, type Session } from "@/lib/session";
 import { Namespace } from "@/lib/sandbox/namespace";
-import { deleteNamespace } from "@/lib/sandbox/sandbox";
+import { deleteNamespace, dropNamespace, type NamespaceAccess } from "@/lib/sandbox/sandbox";
+import { keyIndex } from "@/lib/sandbox/key-index";
 import { PLANNED_LESSONS } from "@/lessons/catalog";
 
 /**
@@ -113,17 +114,24 @@ async function touch(conn: RespConnection, code: string, sessionId?: string): Pr
 /** Rooms by last activity: the reaper deletes the shared keys of rooms idle past ROOM_TTL_SECONDS. */
 export const ACTIVE_ROOMS = "app:rooms:active";
 
-export async function reapIdleRooms(app: RespConnection, sandbox: RespConnection, now = Date.now()): Promise<number> {
+export async function reapIdleRooms(app: RespConnection, sandbox: NamespaceAccess, now = Date.now()): Promise<number> {
   let n = 0;
   for (;;) {
     const idle = await app.send(["ZRANGEBYSCORE", ACTIVE_ROOMS, "-inf", String(now - ROOM_TTL_SECONDS * 1000), "LIMIT", "0", "100"]);
     if (idle.t !== "array" || idle.v.length === 0) return n;
+    let removed = 0;
     for (const r of idle.v) {
       if (r.t !== "bulk") continue;
-      if (isRoomCode(r.v)) await deleteNamespace(sandbox, roomNamespace(r.v));
-      await app.send(["ZREM", ACTIVE_ROOMS, r.v]);
-      n++;
+      // A member becomes a key prefix and a SCAN MATCH glob: only an exact join code is used.
+      if (isRoomCode(r.v)) {
+        await dropNamespace(sandbox, roomNamespace(r.v));
+        n++;
+      } else console.warn(`[reaper] removed ${JSON.stringify(r.v.slice(0, 60))} from ${ACTIVE_ROOMS}: not a join code`);
+      // The member's own bytes (a non-UTF-8 one comes back as base64).
+      const gone = await app.send([utf8("ZREM"), utf8(ACTIVE_ROOMS), bulkBytes(r)]);
+      if (gone.t === "integer") removed += Number(gone.v);
     }
+    if (removed === 0) return n; // nothing could be removed: do not read the same batch forever
   }
 }
 
@@ -249,7 +257,8 @@ export async function roomState(conn: RespConnection, code: string): Promise<Roo
     return m;
   };
   const [lastAt, errs] = [asMap(last), asMap(errors)];
-  const joined = [...asMap(names).values()].map((v) => JSON.parse(v) as { name: string; session: string; joinedAt: number });
+  // Session ids read back become key names (the done sets): only exact ids are used.
+  const joined = [...asMap(names).values()].map((v) => JSON.parse(v) as { name: string; session: string; joinedAt: number }).filter((s) => typeof s.session === "string" && isSessionId(s.session));
   const done = await Promise.all(joined.map((s) => conn.send(["SMEMBERS", key.done(code, s.session)])));
   const students: StudentProgress[] = joined.map((s, i) => {
     const steps: Record<string, string[]> = {};
@@ -296,16 +305,16 @@ export async function broadcast(conn: RespConnection, code: string, message: str
   await publish(conn, code, "broadcast");
 }
 
-export async function endRoom(conn: RespConnection, sandbox: RespConnection, code: string): Promise<void> {
+export async function endRoom(conn: RespConnection, sandbox: NamespaceAccess, code: string): Promise<void> {
   const was = await ok(conn, ["HGET", key.room(code), "ended"]);
   if (was.t === "bulk" && was.v === "1") return; // ended already: nothing to do again
   await ok(conn, ["HSET", key.room(code), "ended", "1"]);
-  await deleteNamespace(sandbox, roomNamespace(code));
+  await dropNamespace(sandbox, roomNamespace(code));
   await publish(conn, code, "ended");
 }
 
-export async function resetShared(sandbox: RespConnection, conn: RespConnection, code: string): Promise<number> {
-  const n = await deleteNamespace(sandbox, roomNamespace(code));
+export async function resetShared(sandbox: NamespaceAccess, conn: RespConnection, code: string): Promise<number> {
+  const n = await deleteNamespace(sandbox.scoped(roomNamespace(code)), roomNamespace(code), keyIndex(sandbox));
   await publish(conn, code, "reset");
   return n;
 }

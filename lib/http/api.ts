@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import { execCommand } from "@/lib/exec";
 import { runtime } from "@/lib/runtime";
-import { issueSession, sessionCookie, tokenFromHeaders, verifySession } from "@/lib/session";
+import { admitNewSession, assertSessionRequest, issueSession, sessionCookie, tokenFromHeaders, verifySession } from "@/lib/session";
 import { ERROR_KINDS, isSandboxError, SandboxError } from "@/lib/errors";
 import { checkHealth } from "@/lib/health";
 import { clientIp } from "@/lib/rate-limit";
@@ -38,11 +38,22 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse): Prom
       return true;
     }
     if (!path.startsWith("/api/v1/")) return false;
+    // A POST that a browser may have sent with the visitor's cookie (no Authorization header) must come
+    // from the playground's own pages, as JSON: another site's form post could otherwise run commands,
+    // scenarios or workshop actions in the visitor's sandbox (cross-site request forgery).
+    if (req.method === "POST" && !req.headers.authorization) {
+      assertSessionRequest(req.headers, runtime().config.trustProxy, `POST ${path}`, "-d '{}'");
+    }
     if (path === "/api/v1/sessions") {
       if (req.method !== "POST") return methodNotAllowed(res, "POST"), true;
+      // It replaces the visitor's cookie: same origin and a JSON content type only (lib/session.ts).
+      assertSessionRequest(req.headers, runtime().config.trustProxy, "POST /api/v1/sessions", "-d '{}'");
       const body = await readJson(req, true);
       const parsed = SessionBody.safeParse(body);
       if (!parsed.success) throw new SandboxError("bad_request", "POST /api/v1/sessions takes an empty JSON object {} (or no body).");
+      // A few new sandboxes per address per minute (PLAYGROUND_SESSIONS_PER_IP_MINUTE): over it, 429 with Retry-After.
+      await runtime().appConn.ensureReady();
+      await admitNewSession(runtime().appConn, clientIp(req.socket.remoteAddress, req.headers["x-forwarded-for"], runtime().config.trustProxy));
       const { token } = issueSession(runtime().config.sessionSecret);
       res.setHeader("set-cookie", sessionCookie(token));
       send(res, 201, { session: token });
@@ -70,11 +81,18 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse): Prom
     }
     if (path === "/api/v1/exec") {
       if (req.method !== "POST") return methodNotAllowed(res, "POST"), true;
+      // The session first: nobody without one makes the server read and check a body.
       const session = verifySession(runtime().config.sessionSecret, tokenFromHeaders(req.headers.authorization, req.headers.cookie));
+      if (!session) throw new SandboxError("unauthorized");
       const body = await readJson(req, false);
+      // An argv longer than the argument cap is refused before any element is looked at (validating
+      // a million elements once held the process for seconds).
+      const argc = (body as { argv?: unknown })?.argv;
+      if (Array.isArray(argc) && argc.length > runtime().config.maxArgs) {
+        throw new SandboxError("bad_request", `"argv" has ${argc.length} elements; the playground's limit is ${runtime().config.maxArgs} arguments.`);
+      }
       const parsed = ExecBody.safeParse(body);
       if (!parsed.success) throw new SandboxError("bad_request", describeZod(parsed.error));
-      if (!session) throw new SandboxError("unauthorized");
       const ip = clientIp(req.socket.remoteAddress, req.headers["x-forwarded-for"], runtime().config.trustProxy);
       const clientHeader = req.headers["x-playground-client"];
       let id: string | undefined;

@@ -2,10 +2,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
 import { SandboxError, isSandboxError } from "@/lib/errors";
 import { runtime } from "@/lib/runtime";
-import { checkRate, limitWindow } from "@/lib/rate-limit";
+import { checkRate, hit, limitWindow, secondsLeft, windowKey } from "@/lib/rate-limit";
 import { knownItem } from "@/lib/classroom/catalog";
 import { openStream } from "./sse-slots";
-import { sessionCookie, type Session } from "@/lib/session";
+import { assertSessionRequest, sessionCookie, type Session } from "@/lib/session";
 import {
   Broadcast,
   CreateRoom,
@@ -39,6 +39,8 @@ type Json = (status: number, body: unknown) => void;
 const roomsPerIpHour = () => Number(process.env.PLAYGROUND_ROOMS_PER_IP_HOUR) || 10;
 const MAX_ACTIVE_ROOMS = 500;
 const MAX_JOIN_MISSES = 20;
+/** Join lookups per address per minute, in flight or wrong (a right code gives its try back). */
+const MAX_JOIN_TRIES = 60;
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body ?? {});
@@ -93,22 +95,36 @@ export async function handleRooms(req: IncomingMessage, res: ServerResponse, pat
       return json(200, await roomState(app, code));
     case "join": {
       want("POST");
+      // A join replaces the visitor's session cookie: the same rule as POST /api/v1/sessions (lib/session.ts).
+      assertSessionRequest(req.headers, rt.config.trustProxy, `POST /api/v1/rooms/${code}/join`, `-d '{"name": "Ada"}'`);
       await checkRate(app, rt.config.rate, `join:${code}`, ip);
       const { name } = parse(JoinRoom, await readBody());
-      // Guessing codes: a few wrong ones per address per minute (a whole class behind one NAT joins the right one).
-      const missKey = `app:rl:w:join-miss:${ip ?? "?"}`.slice(0, 200);
-      const misses = await app.send(["GET", missKey]);
-      if (misses.t === "bulk" && Number(misses.v) >= MAX_JOIN_MISSES) {
-        throw new SandboxError("rate_limited", "Too many wrong join codes from your network; wait a minute and check the code on the screen.", 60);
+      // Guessing codes: at most MAX_JOIN_MISSES answers for unknown codes per address per minute. A miss
+      // is counted, then decided (hit: INCR, atomic), so concurrent guesses cannot all get their 404: past
+      // the limit a guess gets 429, which says nothing about the code. Joins with a code that exists are
+      // not counted (a class behind one NAT gets in), but are refused too once the limit is reached, or a
+      // 201 would tell an over-limit guesser which code is live. Past it, nothing reaches the room store.
+      const miss = `join-miss:${ip ?? "?"}`;
+      const tooMany = (wait: number) => new SandboxError("rate_limited", `Too many join codes that do not exist, from your network: at most ${MAX_JOIN_MISSES} every 60 s. Check the code on the screen. Try again in ${wait} s.`, wait);
+      const misses = await app.send(["GET", windowKey(miss)]);
+      // Anything but a count there (a key of another type, not a number) goes through hit, which refuses it.
+      if (misses.t !== "nil" && !(misses.t === "bulk" && /^-?\d+$/.test(misses.v))) await hit(app, windowKey(miss), 60_000);
+      if (misses.t === "bulk" && Number(misses.v) >= MAX_JOIN_MISSES) throw tooMany(await secondsLeft(app, windowKey(miss), 60));
+      // Every lookup is counted before it happens (increment, then decide), so a burst of concurrent
+      // guesses reaches the room store at most MAX_JOIN_TRIES times a minute per address; a join with a
+      // code that exists gives its try back, so a class behind one NAT is held back only while 60 of
+      // its joins are in flight at the same instant.
+      const tries = windowKey(`join-try:${ip ?? "?"}`);
+      if ((await hit(app, tries, 60_000)) > MAX_JOIN_TRIES) {
+        const wait = await secondsLeft(app, tries, 60);
+        throw new SandboxError("rate_limited", `Too many joins from your network at once: at most ${MAX_JOIN_TRIES} a minute. Try again in ${wait} s.`, wait);
       }
       let token: string;
       try {
         ({ token } = await joinRoom(app, rt.config.sessionSecret, code, name));
+        void Promise.all([app.send(["DECR", tries]), app.send(["PEXPIRE", tries, "60000", "NX"])]).catch(() => {});
       } catch (e) {
-        if (isSandboxError(e) && e.kind === "not_found") {
-          const n = await app.send(["INCR", missKey]);
-          if (n.t === "integer" && Number(n.v) === 1) await app.send(["EXPIRE", missKey, "60"]);
-        }
+        if (isSandboxError(e) && e.kind === "not_found") await limitWindow(app, miss, MAX_JOIN_MISSES, 60, "join codes that do not exist, from your network", "Check the code on the screen.");
         throw e;
       }
       res.setHeader("set-cookie", sessionCookie(token));
@@ -130,25 +146,25 @@ export async function handleRooms(req: IncomingMessage, res: ServerResponse, pat
       await assertInstructor(app, code, bearer(req));
       await costly();
       stopClassQueue(code);
-      return json(200, { deleted: await resetShared(rt.conn, app, code) });
+      return json(200, { deleted: await resetShared(rt, app, code) });
     case "end":
       want("POST");
       await assertInstructor(app, code, bearer(req));
       await costly();
       stopClassQueue(code);
-      await endRoom(app, rt.conn, code);
+      await endRoom(app, rt, code);
       return json(200, { ok: true });
     case "events":
       want("GET");
       await assertInstructor(app, code, tokenFromQueryOrBearer(req));
-      return follow(req, res, code, `ip:${ip ?? "?"}`, async (send) => send("room", await roomState(app, code)));
+      return follow(req, res, code, `ip:${ip ?? "?"}`, ip, async (send) => send("room", await roomState(app, code)));
     case "student-events": {
       want("GET");
       if (!session) throw new SandboxError("unauthorized");
       if ((await studentRoom(app, session.id)) !== code) throw new SandboxError("forbidden", "You are not in this workshop.");
       let last = "";
       // One HGETALL per change (not the whole roster): students only need the broadcast and whether it ended.
-      return follow(req, res, code, `session:${session.id}`, async (send, close) => {
+      return follow(req, res, code, `session:${session.id}`, ip, async (send, close) => {
         const info = await roomInfo(app, code);
         if (!info) return close();
         const s = await app.send(["HGET", `app:room:${code}`, "broadcast"]);
@@ -174,11 +190,12 @@ async function follow(
   res: ServerResponse,
   code: string,
   owner: string,
+  ip: string | undefined,
   push: (send: (event: string, data: unknown) => void, close: () => void) => Promise<void>,
 ): Promise<void> {
   // The awaits before this point may have outlived the client: nothing to hold for a closed socket.
   if (req.destroyed || res.destroyed) return;
-  const slot = openStream(owner, req);
+  const slot = openStream(owner, ip); // the address TRUST_PROXY decided (api.ts), not the socket's
   const hub = runtime().hub();
   const sse = startSse(res);
   let timer: NodeJS.Timeout | null = null;
