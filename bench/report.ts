@@ -3,6 +3,7 @@ import type { Figure } from "./load";
 import { formatLimits, type Limit } from "./limits";
 import { formatSandboxCost, type SandboxCost } from "./sandbox-cost";
 import { formatSse, type SseResult } from "./sse";
+import { formatBigReply, type BigReplyResult } from "./big-reply";
 
 export interface Report {
   machine: { cpus: number; model: string; node: string; platform: string; mem: number; load: number[] };
@@ -14,6 +15,7 @@ export interface Report {
   figures: Figure[]; // exec, health, bare
   sandbox?: SandboxCost;
   sse?: SseResult;
+  big?: BigReplyResult;
   leftover: string[];
   elapsed: number;
 }
@@ -56,6 +58,7 @@ export function report(r: Report): void {
   out.push("");
   if (r.sandbox) out.push(...formatSandboxCost(r.sandbox), "");
   if (r.sse) out.push(...formatSse(r.sse), "");
+  if (r.big) out.push(...formatBigReply(r.big), "");
   out.push(r.leftover.length ? `✖ redis-server left behind:\n  ${r.leftover.join("\n  ")}` : "cleanup         the app, the bare server and the bench's redis-server are stopped");
   out.push(`total time      ${r.elapsed.toFixed(1)} s`);
   console.log(out.join("\n"));

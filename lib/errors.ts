@@ -6,7 +6,8 @@
  * leave the reply model.
  */
 export const ERROR_KINDS = {
-  redis_unavailable: { status: 503, log: "warn", message: "Redis is unavailable right now; retrying. Your data is safe — try again in a moment." },
+  // Down, or no answer within the deadline (PLAYGROUND_REDIS_TIMEOUT_MS): the connection is replaced at once.
+  redis_unavailable: { status: 503, log: "warn", message: "Redis is unavailable right now; retrying. Your data is safe — try again in a moment.", retryAfter: 1 },
   bad_request: { status: 400, log: "none", message: "Bad request." },
   unauthorized: { status: 401, log: "none", message: "Missing or invalid session. Create one with POST /api/v1/sessions." },
   busy: { status: 503, log: "info", message: "The playground is busy; try again in a few seconds." },
@@ -24,13 +25,17 @@ export const ERROR_KINDS = {
 export type ErrorKind = keyof typeof ERROR_KINDS;
 
 export class SandboxError extends Error {
+  /** Sent as `Retry-After` by the JSON API; kinds with a `retryAfter` above carry it by default. */
+  readonly retryAfterSeconds?: number;
   constructor(
     readonly kind: ErrorKind,
     message?: string,
-    readonly retryAfterSeconds?: number,
+    retryAfterSeconds?: number,
   ) {
     super(message ?? ERROR_KINDS[kind].message);
     this.name = "SandboxError";
+    const k = ERROR_KINDS[kind];
+    this.retryAfterSeconds = retryAfterSeconds ?? ("retryAfter" in k ? k.retryAfter : undefined);
   }
   get status(): number {
     return ERROR_KINDS[this.kind].status;

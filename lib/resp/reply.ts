@@ -11,7 +11,7 @@ export type Reply =
   | { t: "integer"; v: number | string } // string when beyond 2^53
   | { t: "double"; v: string }
   | { t: "bulk"; v: string; b64?: true; more?: number }
-  | { t: "verbatim"; v: string; format: string }
+  | { t: "verbatim"; v: string; format: string; more?: number }
   | { t: "nil" }
   | { t: "bool"; v: boolean }
   | { t: "array"; v: Reply[]; more?: number }
@@ -19,7 +19,8 @@ export type Reply =
   | { t: "push"; v: Reply[]; more?: number }
   | { t: "map"; v: Reply[]; more?: number }; // flat [k1, v1, k2, v2, …]
 // `more`: the playground cut this reply for the browser; that many elements
-// (or bytes, for a bulk string) were left out. redis-cli never sees it.
+// (or bytes, for a bulk or verbatim string) were left out. redis-cli never sees it.
+// The reply decoder (lib/resp/decoder.ts) may already have cut it while reading.
 
 export type ReplyType = Reply["t"];
 

@@ -1,5 +1,6 @@
 import Redis from "ioredis";
-import type { RedisTarget } from "@/lib/redis/resp-connection";
+import { DEFAULT_TIMEOUT_MS, type RedisTarget } from "@/lib/redis/resp-connection";
+import { SandboxError } from "@/lib/errors";
 
 /**
  * One Redis subscriber connection per app process (DESIGN §3): channels and
@@ -31,7 +32,11 @@ export class SubscriberHub {
   private wasReady = false;
   private everReady = false;
 
+  /** How long add/remove wait for Redis (the target's `connection.timeoutMs`, PLAYGROUND_REDIS_TIMEOUT_MS). */
+  private readonly timeoutMs: number;
+
   constructor(target: RedisTarget) {
+    this.timeoutMs = target.connection?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.redis = new Redis({
       host: target.host,
       port: target.port,
@@ -43,6 +48,14 @@ export class SubscriberHub {
       retryStrategy: (times) => Math.min(times * 100, 2000),
       lazyConnect: false,
       enableReadyCheck: false,
+      // Deadlines. A socket on which a command (SUBSCRIBE, the handshake) got
+      // no byte back within the deadline is replaced: ioredis reconnects,
+      // listeners hear "gap", and the queued commands are sent again. Not
+      // `commandTimeout`: it rejects ioredis's own resubscribe after a
+      // reconnect too, which nobody awaits — an unhandled rejection. Callers'
+      // waits are bounded by `within` instead.
+      socketTimeout: this.timeoutMs,
+      connectTimeout: Math.max(this.timeoutMs, 10_000),
     });
     this.redis.on("error", () => {
       /* reconnects by itself; listeners hear "gap" */
@@ -82,8 +95,9 @@ export class SubscriberHub {
       set.add(listener);
     }
     if (fresh.length === 0) return;
-    if (kind === "channel") await this.redis.subscribe(...fresh);
-    else await (this.redis.psubscribe as unknown as (...p: Buffer[]) => Promise<unknown>).apply(this.redis, fresh);
+    // On a timeout the subscription still goes through once Redis answers (ioredis keeps it queued).
+    if (kind === "channel") await this.within(this.redis.subscribe(...fresh));
+    else await this.within((this.redis.psubscribe as unknown as (...p: Buffer[]) => Promise<unknown>).apply(this.redis, fresh));
   }
 
   /** Drops a listener from some (or all, when `names` is omitted) of its subscriptions. */
@@ -101,8 +115,8 @@ export class SubscriberHub {
         }
       }
       if (gone.length > 0) {
-        if (k === "channel") await this.redis.unsubscribe(...gone).catch(() => {});
-        else await (this.redis.punsubscribe as unknown as (...p: Buffer[]) => Promise<unknown>).apply(this.redis, gone).catch(() => {});
+        if (k === "channel") await this.within(this.redis.unsubscribe(...gone)).catch(() => {});
+        else await this.within((this.redis.punsubscribe as unknown as (...p: Buffer[]) => Promise<unknown>).apply(this.redis, gone)).catch(() => {});
       }
     }
     if (!names && !kind) this.listeners.delete(listener);
@@ -119,6 +133,18 @@ export class SubscriberHub {
 
   close(): void {
     this.redis.disconnect();
+  }
+
+  /** Waits for an ioredis call at most the deadline; then rejects with redis_unavailable (the call itself stays queued). */
+  private within<T>(p: Promise<T>): Promise<T> {
+    p.catch(() => {}); // settles after a timeout too: never unhandled
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new SandboxError("redis_unavailable")), this.timeoutMs);
+      p.then(
+        (v) => (clearTimeout(timer), resolve(v)),
+        (e) => (clearTimeout(timer), reject(e)),
+      );
+    });
   }
 
   private fan(kind: Kind, key: string, m: HubMessage): void {
