@@ -26,17 +26,26 @@ describe("limits, shown with their numbers when they bite", () => {
     const s = newSession();
     const args = Array.from({ length: 20 }, (_, i) => `k${i} v`).join(" ");
     expect(await text(s, `MSET ${args}`)).toBe("OK");
-    expect(await text(s, "SET one-more v")).toMatch(/^\(error\) ERR Your sandbox is full: 20 keys using .* MB; the playground allows 20 keys/);
+    expect(await text(s, "SET one-more v")).toMatch(
+      /^\(error\) ERR Your sandbox is full: 20 keys using [\d.]+ KB, and this SET would add up to 1 key and 0\.1 KB; the playground allows 20 keys and 195\.3 KB per visitor\. Delete some keys/,
+    );
+    expect(await text(s, "SET k0 overwritten")).toBe("OK"); // an existing key is no new key
     expect(await text(s, "GET k1")).toBe('"v"'); // reads still work
     expect(await text(s, "DEL k1 k2")).toBe("(integer) 2");
     expect(await text(s, "SET one-more v")).toBe("OK");
   });
 
-  it("refuses new writes past the namespace's memory", async () => {
+  it("refuses a write that would take the namespace past its memory, before it runs", async () => {
     const s = newSession();
-    const big = "x".repeat(60_000);
-    for (let i = 0; i < 4; i++) expect(await text(s, `SET big${i} ${big}`)).toBe("OK");
-    expect(await text(s, "SET big4 y")).toMatch(/^\(error\) ERR Your sandbox is full: 4 keys using 0\.\d MB; the playground allows 20 keys and 0\.2 MB per visitor/);
+    const big = "x".repeat(50_000);
+    for (let i = 0; i < 3; i++) expect(await text(s, `SET big${i} ${big}`)).toBe("OK");
+    // 3 × 56 KB in use; another 50,000-byte value may take up to 61 KB (jemalloc rounds up by up to a quarter), past 195.3 KB.
+    expect(await text(s, `SET big3 ${big}`)).toBe(
+      "(error) ERR Your sandbox is full: 3 keys using 168.2 KB, and this SET would add up to 1 key and 61.1 KB; the playground allows 20 keys and 195.3 KB per visitor. Delete some keys (DEL, or FLUSHDB for all of yours) and try again.",
+    );
+    expect(await text(s, "SET small y")).toBe("OK");
+    expect(await text(s, "DEL big0")).toBe("(integer) 1");
+    expect(await text(s, `SET big3 ${big}`)).toBe("OK");
   });
 
   it("cuts long replies with … N more and says so", async () => {
