@@ -7,7 +7,10 @@
  * then the sandbox layer's CPU cost per command beside raw ioredis round
  * trips (bench/sandbox-cost.ts; BENCH_SANDBOX_* env there), then SSE fan-out:
  * 1,000 subscribers on one app process at a steady publish rate (bench/sse.ts;
- * BENCH_SSE_* env there, BENCH_SSE=0 skips it).
+ * BENCH_SSE_* env there, BENCH_SSE=0 skips it); then, with the app stopped, big
+ * replies and a stalled Redis in this process (bench/big-reply.ts: event-loop
+ * delay while a million-element reply streams, another visitor's PING, a
+ * SIGSTOPped redis-server; BENCH_BIG_* env there, BENCH_BIG=0 skips it).
  * The app and the bare server each run in a child process, against a private
  * redis-server on a free port. Env: BENCH_SECONDS (10), BENCH_WARMUP (2),
  * BENCH_CONNECTIONS (50), BENCH_VERBOSE=1 to show the children's output.
@@ -23,6 +26,8 @@ import { report } from "./report";
 import { appLimits } from "./limits";
 import { sandboxCost } from "./sandbox-cost";
 import { sseFanout, type SseResult } from "./sse";
+import { bigReply, type BigReplyResult } from "./big-reply";
+import { benchNamespaceCost } from "./namespace-cost";
 
 const root = path.resolve(import.meta.dirname, "..");
 const num = (name: string, fallback: number) => {
@@ -152,6 +157,12 @@ async function main(): Promise<void> {
 
   await stopAll();
   const leftover = stillRunning(app.msg.redisPid, app.msg.redisPort);
+
+  let big: BigReplyResult | undefined;
+  if (process.env.BENCH_BIG !== "0") {
+    console.log("▸ Big replies and a stalled Redis, in this process, on a redis-server of its own (bench/big-reply.ts)…");
+    big = await bigReply();
+  }
   report({
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? "?", node: process.version, platform: `${os.platform()} ${os.release()}`, mem: os.totalmem(), load },
     limits,
@@ -162,9 +173,11 @@ async function main(): Promise<void> {
     figures,
     sandbox,
     sse,
+    big,
     leftover,
     elapsed: (performance.now() - t0) / 1000,
   });
+  if (process.env.BENCH_NAMESPACE !== "0") await benchNamespaceCost(); // KEYS, SCAN, DBSIZE… at 0 and 500,000 foreign keys (BENCH_NS_* env there)
   process.exitCode = leftover.length ? 1 : 0;
 }
 

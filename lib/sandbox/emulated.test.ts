@@ -1,11 +1,16 @@
+import fs from "node:fs";
 import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { useTestRuntime } from "@/test/env";
 import { execCommand } from "@/lib/exec";
 import { issueSession, type Session } from "@/lib/session";
-import { parseRedisUrl } from "@/lib/redis/resp-connection";
+import { parseRedisUrl, RespConnection } from "@/lib/redis/resp-connection";
 import { encodeCommand } from "@/lib/resp/decoder";
+import { startRedisServer, type EmbeddedRedis } from "@/lib/redis/embedded";
 
 const rt = useTestRuntime();
 const newSession = () => issueSession(rt.config.sessionSecret).session;
@@ -65,5 +70,65 @@ describe("PUBSUB CHANNELS and NUMSUB see only your channels", () => {
     } finally {
       sock.destroy();
     }
+  });
+});
+
+describe("SCAN, KEYS, DBSIZE, RANDOMKEY and FLUSHDB answer as redis-cli does on an empty server", () => {
+  // An empty namespace is an empty server: the same lines, the same text. The shared test server
+  // gets keys of another visitor first, so a SCAN that walked the whole keyspace would show a cursor.
+  const admin = new RespConnection(parseRedisUrl(inject("redisUrl")), "emulated-admin");
+  const foreign = `pg:{${"emulatedForeign0".slice(0, 16)}}:`;
+  let empty: EmbeddedRedis;
+  let dir: string;
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-emulated-"));
+    empty = await startRedisServer({ dir });
+    await admin.waitReady();
+    for (let i = 0; i < 2000; i += 500) {
+      await admin.send(["MSET", ...Array.from({ length: 500 }, (_, j) => [`${foreign}k${i + j}`, "x"]).flat()]);
+    }
+  }, 30_000);
+  afterAll(async () => {
+    for (let i = 0; i < 2000; i += 500) await admin.send(["UNLINK", ...Array.from({ length: 500 }, (_, j) => `${foreign}k${i + j}`)]);
+    admin.close();
+    await empty?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const redisCli = (line: string) => {
+    const r = spawnSync("redis-cli", ["-p", String(empty.port), "--user", "admin", "--pass", empty.passwords.admin, "--no-auth-warning", "--no-raw"], {
+      input: line + "\n",
+      encoding: "utf8",
+    });
+    if (r.status !== 0) throw new Error(`redis-cli failed: ${r.stderr}`);
+    return r.stdout.replace(/\n$/, "");
+  };
+
+  it("SCAN on an empty namespace: cursor \"0\" and (empty array)", async () => {
+    const s = newSession();
+    expect(await text(s, "SCAN 0")).toBe('1) "0"\n2) (empty array)');
+    expect(redisCli("SCAN 0")).toBe('1) "0"\n2) (empty array)');
+    // A namespace that had keys and lost them: still "0".
+    await text(s, "SET k v");
+    await text(s, "DEL k");
+    expect(await text(s, "SCAN 0 COUNT 1000")).toBe('1) "0"\n2) (empty array)');
+  });
+
+  it("the same text as redis-cli for every argument error and empty reply", async () => {
+    const s = newSession();
+    const lines = [
+      "SCAN 0", "SCAN 0 COUNT 5", "SCAN 0 count 5 match * type string", "SCAN 0 MATCH a* COUNT 100000000", "SCAN 0 TYPE nosuchtype",
+      "SCAN -1", "SCAN +5", 'SCAN ""', "SCAN 18446744073709551615", "SCAN -18446744073709551615", 'SCAN "5\\x00abc"',
+      "SCAN abc", 'SCAN " 1"', 'SCAN "1 "', "SCAN 18446744073709551616", "SCAN 0x10", "SCAN -", "SCAN abc COUNT 0",
+      "SCAN 0 COUNT 0", "SCAN 0 COUNT -1", "SCAN 0 COUNT abc", "SCAN 0 COUNT 01", "SCAN 0 COUNT +1", "SCAN 0 COUNT -0",
+      "SCAN 0 COUNT 9223372036854775808", 'SCAN 0 COUNT "5\\x00"', "SCAN 0 MATCH", "SCAN 0 COUNT", "SCAN 0 FOO bar", "SCAN 0 COUNT 0 FOO",
+      "SCAN 0 FOO COUNT 0", "SCAN 0 COUNT 5 COUNT 0", "SCAN",
+      "KEYS *", "KEYS", "KEYS a b", "DBSIZE", "DBSIZE x", "RANDOMKEY", "RANDOMKEY x", "FLUSHDB x", "FLUSHDB sync x", "FLUSHDB ASYNC", "FLUSHALL",
+    ];
+    const diffs: string[] = [];
+    for (const line of lines) {
+      const [ours, theirs] = [await text(s, line), redisCli(line)];
+      if (ours !== theirs) diffs.push(`${line}\n  app:       ${JSON.stringify(ours)}\n  redis-cli: ${JSON.stringify(theirs)}`);
+    }
+    expect(diffs.join("\n")).toBe("");
   });
 });
