@@ -1,33 +1,50 @@
-import type { IncomingMessage } from "node:http";
 import { SandboxError } from "@/lib/errors";
+import { runtime } from "@/lib/runtime";
 
 /**
- * Open SSE streams per owner (a session, or a client address) and per client
- * address, in this process: a stream holds a socket, a timer and hub
- * listeners until the client goes away, so nobody may open them without end.
+ * Open SSE streams in this process: per owner (a session, or an instructor's
+ * address), per client address and in all. A stream holds a socket, a timer
+ * and hub listeners until the client goes away, so nobody may open them
+ * without end. The address is the one TRUST_PROXY decides (lib/rate-limit.ts
+ * clientIp), never the socket's: behind a proxy every socket is the proxy's.
+ * Caps: PLAYGROUND_STREAMS_PER_SESSION, PLAYGROUND_STREAMS_PER_IP,
+ * PLAYGROUND_MAX_STREAMS (lib/config.ts), each said with its number when it bites.
  */
-const PER_OWNER = 12;
-const PER_ADDRESS = 2000;
 const open = new Map<string, number>();
+let total = 0;
 
-export function openStream(owner: string, req: IncomingMessage): { release(): void } {
-  const address = `addr:${req.socket.remoteAddress ?? "?"}`;
+function bump(k: string, by: number): void {
+  const n = (open.get(k) ?? 0) + by;
+  if (n > 0) open.set(k, n);
+  else open.delete(k);
+}
+
+/** Streams open now for an owner key (`session:<id>`) or an address (`addr:<ip>`), and in all. */
+export function openStreams(key?: string): number {
+  return key === undefined ? total : (open.get(key) ?? 0);
+}
+
+export function openStream(owner: string, ip: string | undefined): { release(): void } {
+  const caps = runtime().config.streams;
+  const address = `addr:${ip || "?"}`; // an unknown address is one address, never none
   const n = open.get(owner) ?? 0;
   const a = open.get(address) ?? 0;
-  if (n >= PER_OWNER) throw new SandboxError("busy", `Too many live streams open at once (at most ${PER_OWNER}); close some tabs.`, 5);
-  if (a >= PER_ADDRESS) throw new SandboxError("busy", "Too many live streams from your network at once; try again later.", 5);
-  open.set(owner, n + 1);
-  open.set(address, a + 1);
+  if (n >= caps.perSession) throw new SandboxError("busy", `Too many live streams open at once (at most ${caps.perSession}); close some tabs.`, 5);
+  if (a >= caps.perIp) {
+    throw new SandboxError("busy", `Too many live streams from your network: ${a} are open (at most ${caps.perIp} per address). Close some tabs, or try again later.`, 5);
+  }
+  if (total >= caps.max) throw new SandboxError("busy", `The playground has ${total} live streams open, its limit; try again in a minute.`, 30);
+  bump(owner, 1);
+  bump(address, 1);
+  total++;
   let released = false;
   return {
     release() {
       if (released) return;
       released = true;
-      for (const k of [owner, address]) {
-        const left = (open.get(k) ?? 1) - 1;
-        if (left > 0) open.set(k, left);
-        else open.delete(k);
-      }
+      bump(owner, -1);
+      bump(address, -1);
+      total--;
     },
   };
 }

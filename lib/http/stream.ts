@@ -7,6 +7,7 @@ import { bulk, type Reply } from "@/lib/resp/reply";
 import { formatReply } from "@/lib/cli/format-reply";
 import { startSse } from "./sse";
 import { openStream } from "./sse-slots";
+import { clientIp } from "@/lib/rate-limit";
 import { sessionForLesson } from "@/lib/classroom/scope";
 import type { HubListener, HubMessage } from "@/lib/streaming/subscriber-hub";
 
@@ -44,7 +45,8 @@ export async function handleStream(req: IncomingMessage, res: ServerResponse, se
   if (lesson) session = await sessionForLesson(rt.appConn, session, lesson);
   // The await above may have outlived the client; and nobody holds streams without end.
   if (req.destroyed || res.destroyed) return;
-  const slot = openStream(`session:${session.id}`, req);
+  // Counted against the address TRUST_PROXY decides: behind a proxy every socket is the proxy's.
+  const slot = openStream(`session:${session.id}`, clientIp(req.socket.remoteAddress, req.headers["x-forwarded-for"], rt.config.trustProxy));
   const hub = rt.hub();
   const ns = session.ns;
 

@@ -8,10 +8,19 @@ import type { CommandInfo } from "./command-table";
  * and a blocking command borrows one for as long as it blocks. The pool is
  * bounded; a lease left idle is closed (which discards its transaction) and
  * the next command from that tab is told why.
+ *
+ * Three bounds, each said with its number when it bites: per session
+ * (`perSession` leases, and as many blocking commands), per client address
+ * (`perIp` connections, leases and blocking borrows together: sessions are
+ * free, so only the address can stop one visitor from taking the pool with
+ * many), and in all (`max`). Each is counted before the first await, so
+ * concurrent requests cannot all pass a bound at once.
  */
 export interface Lease {
   key: string;
   sessionId: string;
+  /** The client address it is counted against (`?` when unknown: those share one count). */
+  address: string;
   conn: RespConnection;
   multi: boolean;
   watching: boolean;
@@ -26,7 +35,18 @@ export interface Lease {
 export interface LeaseOptions {
   max: number;
   perSession: number;
+  /** Dedicated connections one client address may hold, leases and blocking borrows together. */
+  perIp: number;
   idleMs: number;
+}
+
+/** The address a connection is counted against; an unknown one is one address, never none (fail closed). */
+const addressOf = (ip: string | undefined) => (ip ? ip : "?");
+
+function bump(m: Map<string, number>, k: string, by: number): void {
+  const n = (m.get(k) ?? 0) + by;
+  if (n > 0) m.set(k, n);
+  else m.delete(k);
 }
 
 export class LeasePool {
@@ -36,6 +56,10 @@ export class LeasePool {
   /** Why a tab's lease ended, told once on its next command. */
   private ended = new Map<string, { reason: string; at: number }>();
   private serial = 0;
+  /** Leases per session, opening ones included. */
+  private sessionLeases = new Map<string, number>();
+  /** Dedicated connections per client address: leases (opening ones included) and blocking borrows. */
+  private byAddress = new Map<string, number>();
 
   constructor(
     private readonly target: RedisTarget,
@@ -54,15 +78,33 @@ export class LeasePool {
     return Date.now() - e.at < 30 * 60_000 ? e.reason : undefined;
   }
 
-  stats(): { open: number; inUse: number; leases: number; max: number } {
-    return { open: this.inUse + this.idle.length, inUse: this.inUse, leases: this.leases.size, max: this.opts.max };
+  stats(): { open: number; inUse: number; leases: number; max: number; addresses: number } {
+    return { open: this.inUse + this.idle.length, inUse: this.inUse, leases: this.leases.size, max: this.opts.max, addresses: this.byAddress.size };
   }
 
-  /** Opens a lease for a console tab (MULTI or WATCH). */
-  async open(key: string, sessionId: string): Promise<Lease> {
+  /** Dedicated connections a client address holds now (leases and blocking borrows). */
+  heldBy(ip: string | undefined): number {
+    return this.byAddress.get(addressOf(ip)) ?? 0;
+  }
+
+  /** Counts one more connection for an address, or refuses it with the number. */
+  private claimAddress(address: string): void {
+    const n = this.byAddress.get(address) ?? 0;
+    if (n >= this.opts.perIp) {
+      throw new SandboxError(
+        "busy",
+        `Your network already holds ${n} dedicated connections (for transactions and blocking commands; at most ${this.opts.perIp} per address, of ${this.opts.max} in all). Finish a MULTI with EXEC or DISCARD, or wait for a blocking command to return.`,
+        2,
+      );
+    }
+    bump(this.byAddress, address, 1);
+  }
+
+  /** Opens a lease for a console tab (MULTI or WATCH), counted against its session and its client address. */
+  async open(key: string, sessionId: string, ip?: string): Promise<Lease> {
     const existing = this.leases.get(key);
     if (existing) return existing;
-    const mine = [...this.leases.values()].filter((l) => l.sessionId === sessionId).length;
+    const mine = this.sessionLeases.get(sessionId) ?? 0;
     if (mine >= this.opts.perSession) {
       throw new SandboxError(
         "busy",
@@ -70,8 +112,18 @@ export class LeasePool {
         2,
       );
     }
-    const conn = await this.acquire();
-    const lease: Lease = { key, sessionId, conn, multi: false, watching: false, queued: [], aborted: false, timer: null, onDown: () => {} };
+    const address = addressOf(ip);
+    this.claimAddress(address);
+    bump(this.sessionLeases, sessionId, 1); // counted before the await, so concurrent calls see it
+    let conn: RespConnection;
+    try {
+      conn = await this.acquire();
+    } catch (e) {
+      bump(this.sessionLeases, sessionId, -1);
+      bump(this.byAddress, address, -1);
+      throw e;
+    }
+    const lease: Lease = { key, sessionId, address, conn, multi: false, watching: false, queued: [], aborted: false, timer: null, onDown: () => {} };
     lease.onDown = () => this.end(lease, "The connection holding your transaction was lost, so the transaction was discarded.");
     this.leases.set(key, lease);
     conn.once("down", lease.onDown);
@@ -96,7 +148,13 @@ export class LeasePool {
     if (lease.timer) clearTimeout(lease.timer);
     lease.conn.off("down", lease.onDown);
     this.leases.delete(lease.key);
+    this.uncount(lease);
     this.give(lease.conn, true);
+  }
+
+  private uncount(lease: Lease): void {
+    bump(this.sessionLeases, lease.sessionId, -1);
+    bump(this.byAddress, lease.address, -1);
   }
 
   /** Ends a lease that did not finish: its connection is closed, never reused. */
@@ -105,6 +163,7 @@ export class LeasePool {
     if (lease.timer) clearTimeout(lease.timer);
     lease.conn.off("down", lease.onDown);
     this.leases.delete(lease.key);
+    this.uncount(lease);
     this.ended.set(lease.key, { reason, at: Date.now() });
     this.give(lease.conn, false);
   }
@@ -113,18 +172,24 @@ export class LeasePool {
 
   /**
    * Borrows a connection for one blocking command of a session: at most
-   * `perSession` at once per session, so one visitor cannot take the pool.
+   * `perSession` at once per session and `perIp` connections per client
+   * address, so neither one visitor nor many sessions from one address can
+   * take the pool.
    */
-  async borrowForBlocking(sessionId: string): Promise<{ conn: RespConnection; done: (clean: boolean) => void }> {
+  async borrowForBlocking(sessionId: string, ip?: string): Promise<{ conn: RespConnection; done: (clean: boolean) => void }> {
     const n = this.blocking.get(sessionId) ?? 0;
     if (n >= this.opts.perSession) {
       throw new SandboxError("busy", `You already have ${n} blocking commands waiting (at most ${this.opts.perSession} at once). Wait for one to return.`, 1);
     }
+    const address = addressOf(ip);
+    this.claimAddress(address);
     this.blocking.set(sessionId, n + 1); // counted before the await, so concurrent calls see it
+    let released = false;
     const release = () => {
-      const left = (this.blocking.get(sessionId) ?? 1) - 1;
-      if (left > 0) this.blocking.set(sessionId, left);
-      else this.blocking.delete(sessionId);
+      if (released) return;
+      released = true;
+      bump(this.blocking, sessionId, -1);
+      bump(this.byAddress, address, -1);
     };
     let conn: RespConnection;
     try {
@@ -184,6 +249,9 @@ export class LeasePool {
     for (const l of this.leases.values()) l.conn.close();
     for (const c of this.idle) c.close();
     this.leases.clear();
+    this.sessionLeases.clear();
+    this.byAddress.clear();
+    this.blocking.clear();
     this.idle = [];
   }
 }
