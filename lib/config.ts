@@ -13,15 +13,29 @@ export interface Config {
   appRedis: RedisTarget;
   /** The subscriber hub: a user that may only subscribe (PSUBSCRIBE needs &*). */
   hubRedis: RedisTarget;
+  /**
+   * The warden: a user that may create and delete ACL users. When set, every
+   * namespace runs as an ACL user of its own (lib/sandbox/acl-users.ts);
+   * unset, all visitors share the REDIS_URL user and only the rewriter keeps
+   * them apart.
+   */
+  aclRedis?: RedisTarget;
   sessionSecret: string;
   maxArgs: number;
   maxArgBytes: number;
   maxCommandBytes: number;
   rate: { perSession: number; perIp: number };
-  leases: { max: number; perSession: number; idleMs: number };
+  /** Dedicated connections (lib/sandbox/leases.ts): in all, per session, per client address (leases and blocking borrows together). */
+  leases: { max: number; perSession: number; perIp: number; idleMs: number };
+  /** Live streams (SSE, lib/http/sse-slots.ts) open in this process: per session, per client address, in all. */
+  streams: { perSession: number; perIp: number; max: number };
+  /** Running scenarios (lib/scenarios/runs.ts): runs per session, per address and in all; worker connections per address and in all. */
+  scenarios: { perSession: number; perIp: number; maxRuns: number; connectionsPerIp: number; maxConnections: number };
   maxBlockSeconds: number;
   quota: { maxKeys: number; maxBytes: number; maxStringBytes: number };
   reply: { items: number; bytes: number };
+  /** How long a Redis command may go unanswered before it fails with 503 and its connection is replaced. */
+  redisTimeoutMs: number;
   namespaceIdleMs: number;
   trustProxy: boolean;
 }
@@ -33,8 +47,9 @@ export const LIMITS = [
   { env: "PLAYGROUND_MAX_COMMAND_BYTES", def: 1024 * 1024, doc: "longest command line, in bytes" },
   { env: "PLAYGROUND_RATE_PER_SESSION", def: 200, doc: "commands per second per session" },
   { env: "PLAYGROUND_RATE_PER_IP", def: 2000, doc: "commands per second per client IP" },
-  { env: "PLAYGROUND_MAX_LEASES", def: 50, doc: "dedicated connections for MULTI/WATCH and blocking commands, in all" },
+  { env: "PLAYGROUND_MAX_LEASES", def: 200, doc: "dedicated connections for MULTI/WATCH and blocking commands, in all" },
   { env: "PLAYGROUND_LEASES_PER_SESSION", def: 4, doc: "open transactions per session (one per console tab)" },
+  { env: "PLAYGROUND_LEASES_PER_IP", def: 40, doc: "dedicated connections (MULTI/WATCH and blocking commands together) one client address may hold: a class of 30 behind one NAT, each in MULTI, fits; one address never takes more than a fifth of the pool" },
   { env: "PLAYGROUND_LEASE_IDLE_SECONDS", def: 120, doc: "an open MULTI/WATCH is discarded after this long without a command" },
   { env: "PLAYGROUND_MAX_BLOCK_SECONDS", def: 10, doc: "cap on a blocking command's timeout (0, forever, is capped too)" },
   { env: "PLAYGROUND_MAX_KEYS", def: 1000, doc: "keys per visitor's namespace" },
@@ -43,6 +58,20 @@ export const LIMITS = [
   { env: "PLAYGROUND_MAX_REPLY_ITEMS", def: 1000, doc: "elements shown of one reply; the rest is counted as … N more" },
   { env: "PLAYGROUND_MAX_REPLY_BYTES", def: 1024 * 1024, doc: "bytes of strings shown of one reply" },
   { env: "PLAYGROUND_NAMESPACE_IDLE_SECONDS", def: 24 * 3600, doc: "a namespace unused this long is deleted by the reaper" },
+  { env: "PLAYGROUND_REDIS_TIMEOUT_MS", def: 2000, doc: "deadline for a Redis answer, in ms (blocking commands: their timeout plus this); past it the request answers 503 and the connection is replaced" },
+  { env: "PLAYGROUND_REDIS_MAXMEMORY", def: 256 * 1024 * 1024, doc: "the embedded Redis's maxmemory, in bytes (noeviction: writes are refused past it; 10% of it caps client buffers)" },
+  { env: "PLAYGROUND_MAX_COMMAND_COST", def: 50_000, doc: "estimated work one command, or one MULTI … EXEC in all, may cost before it runs, in units of about one element read or written (≈ 0.1 µs of Redis time; lib/sandbox/costs.ts): 50,000 ≈ 5 ms" },
+  { env: "PLAYGROUND_MAX_QUEUED_COMMANDS", def: 1000, doc: "commands one MULTI may queue" },
+  { env: "PLAYGROUND_MAX_QUEUED_BYTES", def: 1024 * 1024, doc: "bytes of arguments one MULTI may queue, in all" },
+  { env: "PLAYGROUND_SESSIONS_PER_IP_MINUTE", def: 60, doc: "new sessions (sandboxes) one client address may create per minute, through POST /api/v1/sessions or a first page visit (a class of 60 behind one NAT opening the playground in the same minute fits); workshop joins are counted apart" },
+  { env: "PLAYGROUND_STREAMS_PER_SESSION", def: 12, doc: "live streams (SSE: pub/sub, room events) one session may hold open" },
+  { env: "PLAYGROUND_STREAMS_PER_IP", def: 300, doc: "live streams one client address may hold open (a class of 30 with 9 each, beside the dashboard)" },
+  { env: "PLAYGROUND_MAX_STREAMS", def: 5000, doc: "live streams open in this process, in all" },
+  { env: "PLAYGROUND_SCENARIOS_PER_SESSION", def: 4, doc: "scenarios one session runs at once" },
+  { env: "PLAYGROUND_SCENARIO_RUNS_PER_IP", def: 40, doc: "scenarios one client address runs at once" },
+  { env: "PLAYGROUND_MAX_SCENARIO_RUNS", def: 200, doc: "scenarios running in this process, in all" },
+  { env: "PLAYGROUND_SCENARIO_CONNECTIONS_PER_IP", def: 30, doc: "dedicated connections the workers of one address's running scenarios hold" },
+  { env: "PLAYGROUND_MAX_SCENARIO_CONNECTIONS", def: 120, doc: "dedicated connections for the workers of running scenarios, in all" },
 ] as const;
 
 type LimitEnv = (typeof LIMITS)[number]["env"];
@@ -59,6 +88,10 @@ function int(name: string, fallback: number): number {
   return n;
 }
 
+function optionalUrl(url: string | undefined): RedisTarget | undefined {
+  return url ? parseRedisUrl(url) : undefined;
+}
+
 export function loadConfig(): Config {
   const redisUrl = process.env.PLAYGROUND_REDIS_URL || process.env.REDIS_URL;
   if (!redisUrl) throw new Error("No Redis configured: start the app with `npm start`, or set REDIS_URL.");
@@ -72,6 +105,7 @@ export function loadConfig(): Config {
     redisUrl,
     appRedis: parseRedisUrl(appUrl),
     hubRedis: parseRedisUrl(process.env.PLAYGROUND_HUB_REDIS_URL || process.env.REDIS_HUB_URL || redisUrl),
+    aclRedis: optionalUrl(process.env.PLAYGROUND_ACL_REDIS_URL || process.env.REDIS_ACL_URL),
     sessionSecret,
     maxArgs: limit("PLAYGROUND_MAX_ARGS"),
     maxArgBytes: limit("PLAYGROUND_MAX_ARG_BYTES"),
@@ -80,16 +114,44 @@ export function loadConfig(): Config {
     leases: {
       max: limit("PLAYGROUND_MAX_LEASES"),
       perSession: limit("PLAYGROUND_LEASES_PER_SESSION"),
+      perIp: limit("PLAYGROUND_LEASES_PER_IP"),
       idleMs: limit("PLAYGROUND_LEASE_IDLE_SECONDS") * 1000,
     },
     maxBlockSeconds: limit("PLAYGROUND_MAX_BLOCK_SECONDS"),
+    streams: { perSession: limit("PLAYGROUND_STREAMS_PER_SESSION"), perIp: limit("PLAYGROUND_STREAMS_PER_IP"), max: limit("PLAYGROUND_MAX_STREAMS") },
+    scenarios: {
+      perSession: limit("PLAYGROUND_SCENARIOS_PER_SESSION"),
+      perIp: limit("PLAYGROUND_SCENARIO_RUNS_PER_IP"),
+      maxRuns: limit("PLAYGROUND_MAX_SCENARIO_RUNS"),
+      connectionsPerIp: limit("PLAYGROUND_SCENARIO_CONNECTIONS_PER_IP"),
+      maxConnections: limit("PLAYGROUND_MAX_SCENARIO_CONNECTIONS"),
+    },
     quota: {
       maxKeys: limit("PLAYGROUND_MAX_KEYS"),
       maxBytes: limit("PLAYGROUND_MAX_NAMESPACE_BYTES"),
       maxStringBytes: limit("PLAYGROUND_MAX_STRING_BYTES"),
     },
     reply: { items: limit("PLAYGROUND_MAX_REPLY_ITEMS"), bytes: limit("PLAYGROUND_MAX_REPLY_BYTES") },
+    redisTimeoutMs: limit("PLAYGROUND_REDIS_TIMEOUT_MS"),
     namespaceIdleMs: limit("PLAYGROUND_NAMESPACE_IDLE_SECONDS") * 1000,
     trustProxy: /^(1|true|yes)$/i.test(process.env.TRUST_PROXY ?? ""),
   };
+}
+
+/**
+ * What the embedded redis-server is started with (lib/redis/embedded.ts),
+ * readable before any Redis URL or secret exists.
+ */
+export function embeddedRedisLimits(): { maxmemory: number; maxArgBytes: number; maxStringBytes: number } {
+  return { maxmemory: limit("PLAYGROUND_REDIS_MAXMEMORY"), maxArgBytes: limit("PLAYGROUND_MAX_ARG_BYTES"), maxStringBytes: limit("PLAYGROUND_MAX_STRING_BYTES") };
+}
+
+/** The budgets of lib/sandbox/costs.ts: read here so the sandbox needs no runtime (same environment as loadConfig). */
+export function costLimits(): { maxCost: number; maxQueued: number; maxQueuedBytes: number } {
+  return { maxCost: limit("PLAYGROUND_MAX_COMMAND_COST"), maxQueued: limit("PLAYGROUND_MAX_QUEUED_COMMANDS"), maxQueuedBytes: limit("PLAYGROUND_MAX_QUEUED_BYTES") };
+}
+
+/** New sessions per client address per minute (lib/session.ts admitNewSession). */
+export function sessionsPerIpMinute(): number {
+  return limit("PLAYGROUND_SESSIONS_PER_IP_MINUTE");
 }

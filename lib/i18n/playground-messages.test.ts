@@ -3,7 +3,9 @@ import { useTestRuntime } from "@/test/env";
 import { execCommand } from "@/lib/exec";
 import { issueSession } from "@/lib/session";
 import { isSandboxError } from "@/lib/errors";
-import { explainZh } from "./playground-messages";
+import { COST_HINTS_ZH, explainZh } from "./playground-messages";
+import { COST_HINTS } from "@/lib/sandbox/costs";
+import { admitNewSession } from "@/lib/session";
 
 /**
  * Every refusal, limit and notice the playground itself produces has a
@@ -18,6 +20,9 @@ const rt = useTestRuntime({
   PLAYGROUND_MAX_REPLY_ITEMS: "10",
   PLAYGROUND_MAX_BLOCK_SECONDS: "1",
   PLAYGROUND_MAX_KEYS: "3",
+  PLAYGROUND_MAX_QUEUED_COMMANDS: "4",
+  PLAYGROUND_MAX_QUEUED_BYTES: "2500",
+  PLAYGROUND_LEASES_PER_IP: "3",
 });
 
 const LINES = [
@@ -28,6 +33,11 @@ const LINES = [
   "SRANDMEMBER s -100", "BLPOP q abc", "PING a b c " + "x ".repeat(40), `ECHO ${"x".repeat(1500)}`,
   `ECHO "${"y".repeat(2100)}"`, "HELP NOSUCHCOMMAND", "",
   "ZUNIONSTORE out 0 a",
+  // Read as Redis reads them: NUL bytes in names and keywords, keywords given twice.
+  '"GET\\x00x" k', 'OBJECT "encoding\\x00" k', 'SORT l ALPHA "STORE\\x00" d', "SORT l STORE a STORE b",
+  "XREAD BLOCK 1 BLOCK 0 STREAMS s $", "XREAD FOO BLOCK 0 STREAMS s $", "PFDEBUG GETREG k", "PFSELFTEST",
+  // Costs decided before a command runs.
+  "LOLWUT VERSION 6 1000 1000",
 ];
 
 describe("the playground's own messages, explained in 中文", () => {
@@ -80,5 +90,67 @@ describe("the playground's own messages, explained in 中文", () => {
     } catch (e) {
       if (isSandboxError(e)) expect(explainZh(e.message)).not.toBeNull();
     }
+  });
+
+  it("explains the cap on dedicated connections per client address, with its numbers", async () => {
+    const ip = "203.0.113.77";
+    const tabs = [0, 1].flatMap(() => {
+      const { session } = issueSession(rt.config.sessionSecret);
+      return [0, 1].map((i) => ({ session, id: `addr-tab${i}` }));
+    });
+    let refused: unknown;
+    for (const t of tabs) await execCommand(t.session, { command: "MULTI" }, { ip, id: t.id }).catch((e) => (refused ??= e));
+    for (const t of tabs) await execCommand(t.session, { command: "DISCARD" }, { ip, id: t.id }).catch(() => {});
+    expect(isSandboxError(refused) && refused.message, String(refused)).toMatch(/at most 3 per address/);
+    expect(explainZh((refused as Error).message)).toMatch(/每个地址最多 3 个/);
+  });
+  it("explains the budgets of one command and of a transaction, the quota at EXEC, and the cap on new sessions", async () => {
+    const { session } = issueSession(rt.config.sessionSecret);
+    const zh = async (command: string | string[], id: string) => {
+      const r = await execCommand(session, Array.isArray(command) ? { argv: command } : { command }, { id });
+      expect(r.reply.t, r.text).toBe("error");
+      return [r.text, explainZh(r.text)] as const;
+    };
+    // Queued arguments past 2,500 bytes; then EXEC says why it discards the transaction.
+    await execCommand(session, { command: "MULTI" }, { id: "bytes" });
+    for (const k of ["a", "b"]) await execCommand(session, { argv: ["SET", k, "x".repeat(900)] }, { id: "bytes" });
+    expect((await zh(["SET", "c", "x".repeat(900)], "bytes"))[1]).toMatch(/会让事务排队的参数达到 2,712 字节；练习场每个 MULTI 最多允许 2,500 字节/);
+    const [abort, abortZh] = await zh("EXEC", "bytes");
+    expect(abort).toMatch(/^\(error\) EXECABORT Transaction discarded because of previous errors\. This SET would bring/);
+    expect(abortZh).toMatch(/^事务因为之前的错误被丢弃了。这条 SET 会让事务排队的参数达到/);
+    // Past 4 queued commands.
+    await execCommand(session, { command: "MULTI" }, { id: "count" });
+    for (let i = 0; i < 4; i++) await execCommand(session, { command: "PING" }, { id: "count" });
+    expect((await zh("PING", "count"))[1]).toMatch(/这个事务已经排了 4 条命令/);
+    await execCommand(session, { command: "DISCARD" }, { id: "count" });
+    // Past the budget in all: 28,000 units each.
+    await execCommand(session, { command: "MULTI" }, { id: "cost" });
+    await execCommand(session, { command: "LOLWUT VERSION 6 100 70" }, { id: "cost" });
+    expect((await zh("LOLWUT VERSION 6 100 70", "cost"))[1]).toMatch(/这条 LOLWUT（约 28,000 个工作单位）会让事务的预计开销达到 56,000 个单位/);
+    await execCommand(session, { command: "DISCARD" }, { id: "cost" });
+    // One command past the budget: its estimate, the sizes behind it, what to do instead.
+    expect(explainZh((await execCommand(session, { command: "LOLWUT VERSION 6 1000 1000" })).text)).toBe(
+      "LOLWUT 预计需要 4,000,000 个工作单位（1,000,000 个单元格）；练习场每条命令最多允许 50,000 个，以保证每位访客的命令都能很快完成。请画一张更小的图：更少的列、行或方块。",
+    );
+    // The quota checked again at EXEC: another tab filled the sandbox meanwhile.
+    await execCommand(session, { command: "MULTI" }, { id: "quota" });
+    await execCommand(session, { command: "SET x 1" }, { id: "quota" });
+    await execCommand(session, { command: "MSET a 1 b 2 c 3" }, { id: "other" });
+    const [full, fullZh] = await zh("EXEC", "quota");
+    expect(full).toMatch(/^\(error\) EXECABORT Transaction discarded: Your sandbox is full: 3 keys using [\d.]+ KB, and this transaction's 1 queued command would add up to 1 key/);
+    expect(fullZh).toMatch(/^事务被丢弃了：你的沙箱满了：已有 3 个键，占用 [\d.]+ KB，而这个事务排队的 1 条命令最多还会增加 1 个键/);
+    await execCommand(session, { command: "FLUSHDB" });
+    // New sessions per address per minute.
+    const ip = `i18n-${Math.random().toString(36).slice(2)}`;
+    await admitNewSession(rt.appConn, ip, 1);
+    const capped = await admitNewSession(rt.appConn, ip, 1).catch((e: Error) => e);
+    expect(isSandboxError(capped) && capped.message).toMatch(/^Too many new sandboxes from your network: at most 1 every 60 s\./);
+    expect(explainZh((capped as Error).message)).toMatch(/^来自你所在网络的新沙箱太多了：每 60 秒最多 1 个/);
+  });
+
+  it("has the Chinese of every cost hint", () => {
+    expect(Object.values(COST_HINTS).filter((h) => !COST_HINTS_ZH[h])).toEqual([]);
+    // The estimator's own failure (a bug, never expected): refused, and said so.
+    expect(explainZh("ERR The playground could not estimate what this SORT would cost, so it did not run it. Check its arguments with HELP SORT.")).toMatch(/^练习场无法估算这条 SORT 的开销/);
   });
 });
