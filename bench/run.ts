@@ -10,7 +10,10 @@
  * BENCH_SSE_* env there, BENCH_SSE=0 skips it); then, with the app stopped, big
  * replies and a stalled Redis in this process (bench/big-reply.ts: event-loop
  * delay while a million-element reply streams, another visitor's PING, a
- * SIGSTOPped redis-server; BENCH_BIG_* env there, BENCH_BIG=0 skips it).
+ * SIGSTOPped redis-server; BENCH_BIG_* env there, BENCH_BIG=0 skips it); the
+ * namespace commands at 0 and 500,000 foreign keys (bench/namespace-cost.ts,
+ * BENCH_NAMESPACE=0 skips it); and the per-visitor ACL users' cost
+ * (bench/acl-cost.ts, BENCH_ACL=0 skips it).
  * The app and the bare server each run in a child process, against a private
  * redis-server on a free port. Env: BENCH_SECONDS (10), BENCH_WARMUP (2),
  * BENCH_CONNECTIONS (50), BENCH_VERBOSE=1 to show the children's output.
@@ -28,6 +31,7 @@ import { sandboxCost } from "./sandbox-cost";
 import { sseFanout, type SseResult } from "./sse";
 import { bigReply, type BigReplyResult } from "./big-reply";
 import { benchNamespaceCost } from "./namespace-cost";
+import { aclCost, formatAclCost } from "./acl-cost";
 
 const root = path.resolve(import.meta.dirname, "..");
 const num = (name: string, fallback: number) => {
@@ -178,6 +182,10 @@ async function main(): Promise<void> {
     elapsed: (performance.now() - t0) / 1000,
   });
   if (process.env.BENCH_NAMESPACE !== "0") await benchNamespaceCost(); // KEYS, SCAN, DBSIZE… at 0 and 500,000 foreign keys (BENCH_NS_* env there)
+  if (process.env.BENCH_ACL !== "0") {
+    console.log("\n▸ Per-visitor ACL users against one shared user, in this process (bench/acl-cost.ts)…");
+    for (const line of formatAclCost(await aclCost())) console.log(line);
+  }
   process.exitCode = leftover.length ? 1 : 0;
 }
 
