@@ -41,7 +41,16 @@ export async function reapIdleNamespaces(rt: Runtime, now = Date.now()): Promise
         // A member becomes a key prefix and a SCAN MATCH glob: `*` or `x}:*` would match other
         // visitors' keys. Only an exact session id is used; anything else is dropped and logged.
         if (isSessionId(r.v)) {
-          await dropNamespace(rt, sessionNamespace(r.v));
+          try {
+            await dropNamespace(rt, sessionNamespace(r.v));
+          } catch (e) {
+            // One namespace that cannot be dropped now (Redis refused, a deadline) must not stop the
+            // others: it is looked at again one idle period later.
+            console.error(`[reaper] could not delete ${r.v}'s namespace: ${(e as Error).message}`);
+            await rt.appConn.send(["ZADD", ACTIVE, String(now), r.v]);
+            removed++;
+            continue;
+          }
           lastTouch.delete(r.v);
           reaped++;
         } else console.warn(`[reaper] removed ${JSON.stringify(r.v.slice(0, 60))} from ${ACTIVE}: not a session id`);

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, inject } from "vitest";
-import { resetRuntime, runtime } from "@/lib/runtime";
+import { resetRuntime, runtime, type Runtime } from "@/lib/runtime";
+import { appEnv, type RedisPasswords } from "@/lib/redis/embedded";
+
+/** Limits a test sends far past (a learner never would). */
+const LIFTED = { PLAYGROUND_RATE_PER_SESSION: "1000000", PLAYGROUND_RATE_PER_IP: "1000000", PLAYGROUND_ROOMS_PER_IP_HOUR: "1000000", PLAYGROUND_SESSIONS_PER_IP_MINUTE: "1000000" };
 
 /**
  * Points the process runtime at the test redis-server, with any limits the
@@ -7,7 +11,7 @@ import { resetRuntime, runtime } from "@/lib/runtime";
  * unless given: tests send commands far faster than a learner.
  */
 export function useTestRuntime(env: Record<string, string> = {}) {
-  Object.assign(process.env, { PLAYGROUND_RATE_PER_SESSION: "1000000", PLAYGROUND_RATE_PER_IP: "1000000", PLAYGROUND_ROOMS_PER_IP_HOUR: "1000000", PLAYGROUND_SESSIONS_PER_IP_MINUTE: "1000000" }, env);
+  Object.assign(process.env, LIFTED, env);
   process.env.PLAYGROUND_REDIS_URL = inject("sandboxUrl");
   process.env.PLAYGROUND_APP_REDIS_URL = inject("appUrl");
   process.env.PLAYGROUND_HUB_REDIS_URL = inject("hubUrl");
@@ -38,4 +42,24 @@ export function useApiServer(rt: { conn: { waitReady(): Promise<void> } }): { ba
     return new Promise<void>((r) => server.close(() => r()));
   });
   return api;
+}
+
+/**
+ * Points the process runtime at a redis-server the test started itself
+ * (startRedisServer: its own users, warden included), with the rate limits
+ * lifted and `env` on top. `perVisitor: false` runs every visitor as the one
+ * shared sandbox user, as a REDIS_URL setup without a warden does.
+ */
+export async function useRuntimeOn(
+  redis: { urls: Record<keyof RedisPasswords, string> },
+  env: Record<string, string> = {},
+  opts: { perVisitor?: boolean } = {},
+): Promise<Runtime> {
+  Object.assign(process.env, appEnv(redis), LIFTED, env);
+  if (opts.perVisitor === false) delete process.env.PLAYGROUND_ACL_REDIS_URL;
+  process.env.SESSION_SECRET ??= "test-secret-test-secret-test-secret";
+  resetRuntime();
+  const rt = runtime();
+  await Promise.all([rt.conn.waitReady(), rt.appConn.waitReady()]);
+  return rt;
 }

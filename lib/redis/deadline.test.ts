@@ -173,21 +173,10 @@ describe("the JSON API while Redis is stopped", () => {
   let base = "";
   let token = "";
   beforeAll(async () => {
-    Object.assign(process.env, {
-      PLAYGROUND_REDIS_URL: redis.urls.playground,
-      PLAYGROUND_APP_REDIS_URL: redis.urls.app,
-      PLAYGROUND_HUB_REDIS_URL: redis.urls.hub,
-      PLAYGROUND_RATE_PER_SESSION: "1000000",
-      PLAYGROUND_RATE_PER_IP: "1000000",
-    });
-    delete process.env.PLAYGROUND_ACL_REDIS_URL;
-    process.env.SESSION_SECRET ??= "test-secret-test-secret-test-secret";
-    const { resetRuntime, runtime } = await import("@/lib/runtime");
+    const { useRuntimeOn } = await import("@/test/env");
     const { issueSession } = await import("@/lib/session");
     const { handleApi } = await import("@/lib/http/api");
-    resetRuntime();
-    const rt = runtime();
-    await rt.conn.waitReady();
+    const rt = await useRuntimeOn(redis, {}, { perVisitor: false });
     await rt.appConn.waitReady();
     token = issueSession(rt.config.sessionSecret).token;
     server = http.createServer((req, res) => void handleApi(req, res));

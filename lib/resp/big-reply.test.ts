@@ -43,25 +43,12 @@ const TABS = ["tab1", "tab2", "tab3", "tab4"];
 
 beforeAll(async () => {
   redis = await startRedisServer({ dir });
-  Object.assign(process.env, {
-    PLAYGROUND_REDIS_URL: redis.urls.playground,
-    PLAYGROUND_APP_REDIS_URL: redis.urls.app,
-    PLAYGROUND_HUB_REDIS_URL: redis.urls.hub,
-    PLAYGROUND_RATE_PER_SESSION: "1000000",
-    PLAYGROUND_RATE_PER_IP: "1000000",
-    // The cost budget (lib/sandbox/costs.ts) refuses so big an LRANGE up front; raised here, so that
-    // the decoder — the defence behind it, for whatever the estimate misses — is what is tested.
-    PLAYGROUND_MAX_COMMAND_COST: "1000000000",
-  });
-  delete process.env.PLAYGROUND_ACL_REDIS_URL;
-  process.env.SESSION_SECRET ??= "test-secret-test-secret-test-secret";
-  const { resetRuntime, runtime } = await import("@/lib/runtime");
+  const { useRuntimeOn } = await import("@/test/env");
   const { issueSession } = await import("@/lib/session");
   execCommand = (await import("@/lib/exec")).execCommand;
-  resetRuntime();
-  rt = runtime();
-  await rt.conn.waitReady();
-  await rt.appConn.waitReady();
+  // The cost budget (lib/sandbox/costs.ts) refuses so big an LRANGE up front; raised here, so that
+  // the decoder — the defence behind it, for whatever the estimate misses — is what is tested.
+  rt = await useRuntimeOn(redis, { PLAYGROUND_MAX_COMMAND_COST: "1000000000" }, { perVisitor: false });
   admin = new RespConnection(parseRedisUrl(redis.urls.admin), "big-reply-admin", { timeoutMs: 10_000 });
   await admin.waitReady();
   hog = issueSession(rt.config.sessionSecret).session;

@@ -2,9 +2,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { appEnv, startRedisServer, type EmbeddedRedis } from "@/lib/redis/embedded";
+import { startRedisServer, type EmbeddedRedis } from "@/lib/redis/embedded";
+import { useRuntimeOn } from "@/test/env";
 import { RespConnection, parseRedisUrl } from "@/lib/redis/resp-connection";
-import { resetRuntime, runtime } from "@/lib/runtime";
+import { resetRuntime } from "@/lib/runtime";
 import { execCommand } from "@/lib/exec";
 import { issueSession } from "@/lib/session";
 import { decisiveVariants, loadGrammar, Rng, seedFromEnv, toCliLine, variants, type KeyPool } from "@/test/argv-grammar";
@@ -47,15 +48,7 @@ async function dumpAll(admin: RespConnection, prefix: string): Promise<string> {
 describe("the embedded Redis after a byte-level fuzz", () => {
   it(`starts again with every visitor's data (${LINES} lines)`, async () => {
     redis = await startRedisServer({ dir, persist: true });
-    Object.assign(process.env, appEnv(redis), {
-      SESSION_SECRET: "fuzz-restart-secret-0123456789",
-      PLAYGROUND_RATE_PER_SESSION: "1000000",
-      PLAYGROUND_RATE_PER_IP: "1000000",
-      PLAYGROUND_MAX_BLOCK_SECONDS: "1",
-    });
-    resetRuntime();
-    const rt = runtime();
-    await rt.conn.waitReady();
+    const rt = await useRuntimeOn(redis, { PLAYGROUND_MAX_BLOCK_SECONDS: "1" });
     const victim = issueSession(rt.config.sessionSecret).session;
     const attacker = issueSession(rt.config.sessionSecret).session;
     for (const line of ["SET v:str s3cr3t", "RPUSH v:list a b c", "HSET v:hash f v", "SADD v:set m", "ZADD v:zset 1 one", "XADD v:stream 1-1 f v", "SETBIT v:bits 3 1"]) {

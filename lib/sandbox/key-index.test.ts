@@ -31,7 +31,12 @@ const members = async (key: string) => {
 };
 const exists = async (key: string) => Number(((await admin.send(["EXISTS", key])) as { v: number }).v);
 /** Takes SCAN away from the namespace's ACL user: any walk of the keyspace on its behalf now fails with NOPERM. */
-const noScan = async (s: Session) => expect(await admin.send(["ACL", "SETUSER", `ns:${s.ns.prefix}`, "-scan"])).toEqual({ t: "status", v: "OK" });
+const noScan = async (s: Session) => {
+  withoutScan.push(s);
+  expect(await admin.send(["ACL", "SETUSER", `ns:${s.ns.prefix}`, "-scan"])).toEqual({ t: "status", v: "OK" });
+};
+/** Given SCAN back after the file: other files' reapers may still drop these namespaces (and walk, if unbuilt). */
+const withoutScan: Session[] = [];
 /** One emulated SCAN call: its cursor and its keys, sorted. */
 const scan = async (s: Session, line: string) => {
   const r = (await execCommand(s, { command: line })).reply as Extract<Reply, { t: "array" }>;
@@ -52,6 +57,7 @@ beforeAll(async () => {
   }
 }, 60_000);
 afterAll(async () => {
+  for (const s of withoutScan) await admin.send(["ACL", "SETUSER", `ns:${s.ns.prefix}`, "+scan"]);
   for (let i = 0; i < FOREIGN_KEYS; i += 1000) await admin.send(["UNLINK", ...Array.from({ length: 1000 }, (_, j) => `${FOREIGN}k${i + j}`)]);
   admin.close();
 });
