@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { checkRate, clientIp, hit, limitWindow, windowKey } from "./rate-limit";
+import { addressGroup, checkRate, clientIp, hit, limitWindow, windowKey } from "./rate-limit";
 import { pageSessionCookie, verifySession } from "./session";
 import { useApiServer, useTestRuntime } from "@/test/env";
 import { parseRedisUrl, RespConnection } from "@/lib/redis/resp-connection";
@@ -124,5 +124,24 @@ describe("when Redis is full (maxmemory, noeviction), the limiter counts in the 
       await redis.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("the address every per-address cap counts", () => {
+  it("is an IPv4 address, or an IPv6 /64: one subscriber's many IPv6 addresses are one address", () => {
+    expect(addressGroup("203.0.113.7")).toBe("203.0.113.7");
+    expect(addressGroup("::ffff:203.0.113.7")).toBe("203.0.113.7");
+    expect(addressGroup("2001:db8:1:2:aaaa:bbbb:cccc:dddd")).toBe("2001:db8:1:2::/64");
+    expect(addressGroup("2001:0db8:0001:0002::1")).toBe("2001:db8:1:2::/64");
+    expect(addressGroup("2001:db8::1")).toBe("2001:db8:0:0::/64");
+    expect(addressGroup("::1")).toBe("0:0:0:0::/64");
+    expect(addressGroup("fe80::1%eth0")).toBe("fe80:0:0:0::/64");
+    expect(addressGroup("not an address")).toBe("not an address");
+    // Through a trusted proxy's X-Forwarded-For and from the socket alike.
+    const a = clientIp("127.0.0.1", "198.51.100.1, 2001:db8:1:2::beef", true);
+    const b = clientIp("2001:db8:1:2:ffff::1", undefined, false);
+    expect(a).toBe("2001:db8:1:2::/64");
+    expect(b).toBe(a);
+    expect(clientIp("2001:db8:1:3::1", undefined, false)).not.toBe(a);
   });
 });

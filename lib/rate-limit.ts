@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import type { RespConnection } from "@/lib/redis/resp-connection";
 import { SandboxError } from "@/lib/errors";
 
@@ -91,9 +92,29 @@ export function clientIp(remoteAddress: string | undefined, forwardedFor: string
   if (trustProxy && forwardedFor) {
     const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(",") : forwardedFor).split(",").map((h) => h.trim()).filter(Boolean);
     const last = hops[hops.length - 1];
-    if (last) return last.slice(0, 64);
+    if (last) return addressGroup(last.slice(0, 64));
   }
-  return remoteAddress;
+  return remoteAddress === undefined ? undefined : addressGroup(remoteAddress);
+}
+
+/**
+ * The unit every per-address cap counts: an IPv4 address, or an IPv6 /64.
+ * One IPv6 subscriber (a home, a phone) is routinely given a whole /64, so
+ * counting single IPv6 addresses would let one visitor multiply every cap by
+ * 2^64. IPv4-mapped IPv6 (::ffff:1.2.3.4) is the IPv4 address.
+ */
+export function addressGroup(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return mapped[1];
+  if (isIP(ip) !== 6) return ip;
+  const zone = ip.indexOf("%");
+  const bare = zone >= 0 ? ip.slice(0, zone) : ip;
+  const [head, tail = ""] = bare.split("::");
+  const left = head ? head.split(":") : [];
+  const right = bare.includes("::") && tail ? tail.split(":") : [];
+  // An embedded IPv4 tail (::1.2.3.4) lies past the first 64 bits: only the first four groups matter.
+  const groups = bare.includes("::") ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => (parseInt(g, 16) || 0).toString(16)).join(":")}::/64`;
 }
 
 /** The Redis key of a limitWindow counter. */

@@ -5,6 +5,7 @@ import type { Sender } from "./acl-users";
 import { isKeyword, redisWord } from "./args";
 import type { CommandInfo } from "./command-table";
 import { keyPositions } from "./key-specs";
+import { caps, globWeight, patternArg } from "./glob";
 import type { Namespace } from "./namespace";
 import { NO_GROWTH, type Growth, type QuotaKeeper } from "./limits";
 
@@ -57,6 +58,8 @@ export interface Budgets {
   maxQueued: number;
   /** Bytes of arguments one MULTI may queue. */
   maxQueuedBytes: number;
+  /** Bytes Redis may build for one reply, or for one EXEC's replies together. */
+  maxReplyBytes: number;
 }
 
 /** A transaction's running totals, kept by route.ts from MULTI to EXEC. */
@@ -64,6 +67,8 @@ export interface TxTotals {
   count: number;
   bytes: number;
   cost: number;
+  /** Bytes the queued commands' replies may take, built by Redis at EXEC. */
+  replyBytes: number;
   growth: Growth;
   /** What earlier queued commands may add to each key (elements, or bytes for strings): later estimates count it. */
   adds: Map<string, number>;
@@ -72,12 +77,13 @@ export interface TxTotals {
 }
 
 export function newTxTotals(): TxTotals {
-  return { count: 0, bytes: 0, cost: 0, growth: { keys: 0, bytes: 0 }, adds: new Map() };
+  return { count: 0, bytes: 0, cost: 0, replyBytes: 0, growth: { keys: 0, bytes: 0 }, adds: new Map() };
 }
 
 /** What an admitted command costs and may create; added to its transaction's totals once queued. */
 export interface Charge {
   cost: number;
+  replyBytes: number;
   growth: Growth;
   bytes: number;
   adds: Array<[string, number]>;
@@ -97,7 +103,7 @@ let cached: { key: string; budgets: Budgets } | null = null;
 /** The configured budgets, read again only when the environment changes (tests set their own). */
 function currentBudgets(): Budgets {
   const env = process.env;
-  const key = `${env.PLAYGROUND_MAX_COMMAND_COST}|${env.PLAYGROUND_MAX_QUEUED_COMMANDS}|${env.PLAYGROUND_MAX_QUEUED_BYTES}`;
+  const key = `${env.PLAYGROUND_MAX_COMMAND_COST}|${env.PLAYGROUND_MAX_QUEUED_COMMANDS}|${env.PLAYGROUND_MAX_QUEUED_BYTES}|${env.PLAYGROUND_MAX_BUILT_REPLY_BYTES}`;
   if (cached?.key !== key) cached = { key, budgets: costLimits() };
   return cached.budgets;
 }
@@ -132,12 +138,34 @@ export async function checkCosts(ctx: CostContext, cmd: CommandInfo, argv: reado
     }
   }
   if (!grows && cmd.flags.has("write")) ctx.quotas?.freed(ctx.ns); // DEL, SPOP, EXPIRE …: the next refusal measures again
-  if (!rule && !grows) {
-    return { charge: { cost: 0, growth: NO_GROWTH, bytes, adds: [] } };
+  const replies = REPLY_RULES[cmd.name] ?? (tx && positions.length > 0 && returnsData(cmd, argv) ? keysRead : undefined);
+  if (!rule && !grows && !replies) {
+    return { charge: { cost: 0, replyBytes: 0, growth: NO_GROWTH, bytes, adds: [] } };
   }
   // A line of the wrong arity never runs (Redis answers the arity error): nothing to estimate, nothing created.
-  if (cmd.arity > 0 ? argv.length !== cmd.arity : argv.length < -cmd.arity) return { charge: { cost: 0, growth: NO_GROWTH, bytes, adds: [] } };
+  if (cmd.arity > 0 ? argv.length !== cmd.arity : argv.length < -cmd.arity) return { charge: { cost: 0, replyBytes: 0, growth: NO_GROWTH, bytes, adds: [] } };
   const x = new Args(ctx, cmd, argv, positions);
+  // What Redis would build for the reply: a few commands repeat a value (MGET k k k …), and a transaction's replies add up.
+  let replyBytes = 0;
+  if (replies) {
+    try {
+      replyBytes = Math.ceil(await replies(x));
+    } catch (e) {
+      if (isSandboxError(e)) throw e;
+      console.error(`[costs] could not estimate the reply of ${upper}:`, e);
+    }
+    if (replyBytes > budgets.maxReplyBytes) {
+      return { refuse: `${upper} would make Redis build a reply of about ${fmt(replyBytes)} bytes; the playground allows ${fmt(budgets.maxReplyBytes)} bytes per reply. Ask for each value once, or for fewer values.` };
+    }
+    if (tx && tx.replyBytes + replyBytes > budgets.maxReplyBytes) {
+      return {
+        refuse:
+          `This ${upper} (a reply of about ${fmt(replyBytes)} bytes) would bring the transaction's replies to ${fmt(tx.replyBytes + replyBytes)} bytes; the playground allows ${fmt(budgets.maxReplyBytes)} bytes per EXEC. ` +
+          `The transaction will be discarded at EXEC; read big values outside MULTI, or in several transactions.`,
+      };
+    }
+  }
+  if (!rule && !grows) return { charge: { cost: 0, replyBytes, growth: NO_GROWTH, bytes, adds: [] } };
   let est: Estimate;
   try {
     est = rule ? await rule(x) : {};
@@ -171,7 +199,7 @@ export async function checkCosts(ctx: CostContext, cmd: CommandInfo, argv: reado
     if (refusal) return { refuse: refusal };
   }
   const adds: Array<[string, number]> = (est.adds ?? x.created().map((i) => [i, 1] as [number, number])).map(([i, n]) => [keyId(argv[i]), n]);
-  return { charge: { cost, growth: admitted, bytes, adds } };
+  return { charge: { cost, replyBytes, growth: admitted, bytes, adds } };
 }
 
 /** Adds a queued command's charge to its transaction. */
@@ -179,13 +207,14 @@ export function addToTx(tx: TxTotals, charge: Charge): void {
   tx.count++;
   tx.bytes += charge.bytes;
   tx.cost += charge.cost;
+  tx.replyBytes += charge.replyBytes;
   tx.growth = { keys: tx.growth.keys + charge.growth.keys, bytes: tx.growth.bytes + charge.growth.bytes };
   for (const [k, n] of charge.adds) tx.adds.set(k, (tx.adds.get(k) ?? 0) + n);
 }
 
 /** True for the refusals above (cost, queue, quota): EXEC then says which. */
 export function isBudgetRefusal(text: string): boolean {
-  return /^ERR (?:\S+(?: \S+)? is estimated at [\d,]+ units|This .+ would bring the transaction|This transaction already queues|Your sandbox is full:)/.test(text);
+  return /^ERR (?:\S+(?: \S+)? is estimated at [\d,]+ units|\S+(?: \S+)? would make Redis build a reply|This .+ would bring the transaction|This transaction already queues|Your sandbox is full:)/.test(text);
 }
 
 interface Estimate {
@@ -304,6 +333,17 @@ class Args {
   async mem(i: number): Promise<number> {
     const r = await this.send(["MEMORY", "USAGE", this.key(i)]);
     return r.t === "integer" ? Number(r.v) : 0;
+  }
+
+  /** An integer read about the key at `i` (STRLEN key, HSTRLEN key field, …): 0 when Redis answers anything else. */
+  async intRead(name: string, i: number, ...rest: Uint8Array[]): Promise<number> {
+    const r = await this.send([name, this.key(i), ...rest]);
+    return r.t === "integer" ? Number(r.v) : 0;
+  }
+
+  /** Bytes (or elements) earlier queued commands of the transaction may add to the key at `i`. */
+  added(i: number): number {
+    return this.pending(i);
   }
 
   /** A count command on the key at `i` (ZCOUNT key min max, …), or null when Redis refuses its arguments. */
@@ -469,6 +509,7 @@ export const COST_HINTS = {
   count: "Ask for fewer elements at once (a smaller COUNT).",
   stream: "Read fewer entries at once: add COUNT, e.g. COUNT 100.",
   scan: "Scan fewer elements: LPOS takes MAXLEN, e.g. LPOS key element MAXLEN 1000.",
+  match: "Use a smaller COUNT, or a pattern with less after its first *.",
   geo: "Keep fewer points per key (one key per region, say): a search is estimated from the number of points in its key.",
   bits: "Work on a smaller range or on shorter strings (BITCOUNT and BITPOS take start and end).",
   hll: "Count or merge fewer HyperLogLogs at once: each one is up to 16,384 registers.",
@@ -656,9 +697,16 @@ function scanCursor(kind: Kind): Rule {
   return async (x) => {
     let c = 10;
     for (let i = 3; i + 1 < x.argc; i++) if (x.word(i) === "count") c = Math.max(c, x.int(i + 1) || 0);
-    const len = await x.size(1, kind);
+    const pattern = patternArg(x.cmd, x.argv);
+    const w = pattern ? globWeight(pattern) : 0;
+    const [len, mem] = await Promise.all([x.size(1, kind), w > 0.01 ? x.mem(1) : Promise.resolve(0)]);
     const n = Math.min(len, c);
-    return { cost: n * 4, detail: elements(n), hint: HINT.count };
+    if (w <= 0.01) return { cost: n * 4, detail: elements(n), hint: HINT.count };
+    // MATCH with a `*` inside: each name examined is matched in time proportional to its length (glob.ts).
+    // A small encoding is returned whole; a hash table gives COUNT buckets, a few more names under a rehash.
+    const examined = len <= 128 ? len : Math.min(len, 2 * c);
+    const perName = Math.min(caps().maxName, len > 0 ? mem / len : 0);
+    return { cost: n * 4 + examined * perName * w, detail: `${elements(examined)} matched against a pattern with a * inside`, hint: HINT.match };
   };
 }
 
@@ -980,8 +1028,12 @@ const RULES: Record<string, Rule> = {
   brpoplpush: (x) => ({ growth: { keys: newKeys(x), bytes: 0 }, adds: [[2, 1]] }),
 };
 
-/** Writes not flagged denyoom that grow a namespace all the same: XREADGROUP adds to the group's pending list; SMOVE may convert its destination. */
-const GROWS_WITHOUT_DENYOOM = new Set(["xreadgroup", "smove"]);
+/**
+ * Writes not flagged denyoom that grow a namespace all the same: XREADGROUP adds to the group's pending list; SMOVE may
+ * convert its destination; XCLAIM and XAUTOCLAIM create the consumer they name (a new name each time grew a stream
+ * past its quota in the hostile review).
+ */
+const GROWS_WITHOUT_DENYOOM = new Set(["xreadgroup", "smove", "xclaim", "xautoclaim"]);
 
 /** Growth of the common writes, from their arguments alone (no size read). */
 const STRING_PAIRS: Record<string, [first: number, step: number, valueOffset: number]> = {
@@ -1024,3 +1076,43 @@ RULES.geoadd = scored(3);
 RULES.zincrby = (x) => added(x, "zset", 1, x.bytesOf(3));
 RULES.xadd = (x) => added(x, "stream", 1, argBytes(x, 2));
 RULES.pfadd = (x) => ({ growth: { keys: newKeys(x), bytes: HLL_BYTES }, adds: [] });
+
+// ---------------------------------------------------------------------------
+// Replies: what Redis builds in memory before it sends it (PLAYGROUND_MAX_BUILT_REPLY_BYTES).
+// A command reads at most its keys' data, which the quota bounds, except the
+// few that repeat a value; a transaction's replies add up.
+// ---------------------------------------------------------------------------
+
+/** A bulk string's framing ($<len>\r\n … \r\n) and an array element's, rounded up. */
+const FRAME = 16;
+
+/** Inside MULTI, any command with keys: at most its keys' memory (each time it is named), with what queued writes add. */
+const keysRead = async (x: Args): Promise<number> => {
+  const mems = await Promise.all(x.positions.map((i) => x.mem(i)));
+  return sum(mems) + sum(x.positions.map((i) => x.added(i))) + FRAME * x.positions.length;
+};
+
+/** Writes whose reply carries data (the rest answer OK or a number). */
+const DATA_WRITES = new Set(["getset", "getdel", "getex", "lpop", "rpop", "spop", "zpopmin", "zpopmax", "lmpop", "zmpop", "lmove", "rpoplpush", "xautoclaim", "xclaim", "xreadgroup", "sort"]);
+function returnsData(cmd: CommandInfo, argv: readonly Uint8Array[]): boolean {
+  if (!cmd.flags.has("write")) return true;
+  if (cmd.name === "set") return argv.slice(3).some((a) => isKeyword(a, "get"));
+  return DATA_WRITES.has(cmd.name);
+}
+
+const REPLY_RULES: Record<string, (x: Args) => Promise<number>> = {
+  // Every key each time it is named: MGET k k k … builds k's value that many times.
+  mget: async (x) => sum(await Promise.all(x.positions.map((i) => x.intRead("STRLEN", i).then((n) => n + x.added(i) + FRAME)))),
+  // Every field each time it is named.
+  hmget: async (x) => {
+    const fields = x.argv.slice(2);
+    return sum(await Promise.all(fields.map((f) => x.intRead("HSTRLEN", 1, f).then((n) => n + FRAME))));
+  },
+  // A negative count may repeat fields (and values): as many times the average field with its value.
+  hrandfield: async (x) => {
+    const c = x.argc > 2 ? x.int(2) : 1;
+    if (Number.isNaN(c) || c >= 0) return keysRead(x);
+    const [len, mem] = await Promise.all([x.size(1, "hash"), x.mem(1)]);
+    return len > 0 ? -c * (mem / len + 2 * FRAME) : 0;
+  },
+};
