@@ -38,6 +38,14 @@ export function useSubscription(onEvent: (e: StreamEvent) => void, lesson?: stri
     const reply = (e: MessageEvent) => emit.current({ type: "reply", reply: JSON.parse(e.data).reply });
     es.addEventListener("subscribe", reply);
     es.addEventListener("message", reply);
+    // The playground refused the subscription (a name or pattern too long, patterns too costly): say why, and stop.
+    es.addEventListener("refused", (e) => {
+      reply(e as MessageEvent);
+      es.close();
+      source.current = null;
+      setChannels([]);
+      setPatterns([]);
+    });
     es.addEventListener("gap", () => emit.current({ type: "error", text: words.current.gap }));
     es.addEventListener("resumed", () => emit.current({ type: "note", text: words.current.resumed }));
     es.onerror = () => {

@@ -54,6 +54,8 @@ export const LIMITS = [
   { env: "PLAYGROUND_MAX_BLOCK_SECONDS", def: 10, doc: "cap on a blocking command's timeout (0, forever, is capped too)" },
   { env: "PLAYGROUND_MAX_KEYS", def: 1000, doc: "keys per visitor's namespace" },
   { env: "PLAYGROUND_MAX_NAMESPACE_BYTES", def: 8 * 1024 * 1024, doc: "memory per visitor's namespace (MEMORY USAGE), in bytes" },
+  { env: "PLAYGROUND_MAX_NAME_BYTES", def: 1024, doc: "longest name — key, channel, set or sorted-set member, hash field, stream group or consumer — in bytes (values may be up to the argument limit): Redis matches globs against names in time proportional to their length" },
+  { env: "PLAYGROUND_MAX_PATTERN_BYTES", def: 128, doc: "longest glob pattern (KEYS, SCAN/SSCAN/HSCAN/ZSCAN MATCH, PSUBSCRIBE, PUBSUB CHANNELS), in bytes" },
   { env: "PLAYGROUND_MAX_STRING_BYTES", def: 1024 * 1024, doc: "largest string SETRANGE/SETBIT/BITFIELD offsets may create, in bytes" },
   { env: "PLAYGROUND_MAX_REPLY_ITEMS", def: 1000, doc: "elements shown of one reply; the rest is counted as … N more" },
   { env: "PLAYGROUND_MAX_REPLY_BYTES", def: 1024 * 1024, doc: "bytes of strings shown of one reply" },
@@ -61,6 +63,7 @@ export const LIMITS = [
   { env: "PLAYGROUND_REDIS_TIMEOUT_MS", def: 2000, doc: "deadline for a Redis answer, in ms (blocking commands: their timeout plus this); past it the request answers 503 and the connection is replaced" },
   { env: "PLAYGROUND_REDIS_MAXMEMORY", def: 256 * 1024 * 1024, doc: "the embedded Redis's maxmemory, in bytes (noeviction: writes are refused past it; 10% of it caps client buffers)" },
   { env: "PLAYGROUND_MAX_COMMAND_COST", def: 50_000, doc: "estimated work one command, or one MULTI … EXEC in all, may cost before it runs, in units of about one element read or written (≈ 0.1 µs of Redis time; lib/sandbox/costs.ts): 50,000 ≈ 5 ms" },
+  { env: "PLAYGROUND_MAX_BUILT_REPLY_BYTES", def: 8 * 1024 * 1024, doc: "bytes Redis may build for one command's reply, or for one EXEC's replies together, estimated before it runs (MGET of one key a thousand times, HMGET of one field, HRANDFIELD … WITHVALUES, GETs queued in MULTI)" },
   { env: "PLAYGROUND_MAX_QUEUED_COMMANDS", def: 1000, doc: "commands one MULTI may queue" },
   { env: "PLAYGROUND_MAX_QUEUED_BYTES", def: 1024 * 1024, doc: "bytes of arguments one MULTI may queue, in all" },
   { env: "PLAYGROUND_SESSIONS_PER_IP_MINUTE", def: 60, doc: "new sessions (sandboxes) one client address may create per minute, through POST /api/v1/sessions or a first page visit (a class of 60 behind one NAT opening the playground in the same minute fits); workshop joins are counted apart" },
@@ -147,8 +150,18 @@ export function embeddedRedisLimits(): { maxmemory: number; maxArgBytes: number;
 }
 
 /** The budgets of lib/sandbox/costs.ts: read here so the sandbox needs no runtime (same environment as loadConfig). */
-export function costLimits(): { maxCost: number; maxQueued: number; maxQueuedBytes: number } {
-  return { maxCost: limit("PLAYGROUND_MAX_COMMAND_COST"), maxQueued: limit("PLAYGROUND_MAX_QUEUED_COMMANDS"), maxQueuedBytes: limit("PLAYGROUND_MAX_QUEUED_BYTES") };
+export function costLimits(): { maxCost: number; maxQueued: number; maxQueuedBytes: number; maxReplyBytes: number } {
+  return {
+    maxCost: limit("PLAYGROUND_MAX_COMMAND_COST"),
+    maxQueued: limit("PLAYGROUND_MAX_QUEUED_COMMANDS"),
+    maxQueuedBytes: limit("PLAYGROUND_MAX_QUEUED_BYTES"),
+    maxReplyBytes: limit("PLAYGROUND_MAX_BUILT_REPLY_BYTES"),
+  };
+}
+
+/** Names and glob patterns (lib/sandbox/glob.ts). */
+export function nameLimits(): { maxName: number; maxPattern: number } {
+  return { maxName: limit("PLAYGROUND_MAX_NAME_BYTES"), maxPattern: limit("PLAYGROUND_MAX_PATTERN_BYTES") };
 }
 
 /** New sessions per client address per minute (lib/session.ts admitNewSession). */

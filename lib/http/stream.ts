@@ -10,6 +10,7 @@ import { openStream } from "./sse-slots";
 import { clientIp } from "@/lib/rate-limit";
 import { sessionForLesson } from "@/lib/classroom/scope";
 import type { HubListener, HubMessage } from "@/lib/streaming/subscriber-hub";
+import { nameRefusal, patternRefusal } from "@/lib/sandbox/glob";
 
 /**
  * GET /api/v1/stream?channels=a,b&patterns=p* — the session's pub/sub
@@ -17,7 +18,8 @@ import type { HubListener, HubMessage } from "@/lib/streaming/subscriber-hub";
  * text redis-cli would print. The channels are reference-counted in the
  * process's one subscriber hub and released when the client goes away.
  */
-const Name = z.string().min(1, "a channel name must not be empty").max(256, "a channel name is at most 256 characters");
+// Lengths in bytes are checked once the stream is open, so the console can show why (glob.ts's caps).
+const Name = z.string().min(1, "a channel name must not be empty").max(4096, "a channel name is at most 4,096 characters");
 const Query = z
   .object({ channels: z.array(Name).max(50), patterns: z.array(Name).max(50) })
   .refine((q) => q.channels.length + q.patterns.length > 0, "Give at least one channel (?channels=a,b) or pattern (?patterns=news.*)");
@@ -86,11 +88,21 @@ export async function handleStream(req: IncomingMessage, res: ServerResponse, se
   req.on("close", cleanup);
   res.on("close", cleanup);
 
+  // Names and patterns short enough that Redis's glob matching stays fast (lib/sandbox/glob.ts), and the
+  // namespace's patterns together within the per-command budget for every message published into it.
+  const channels = q.channels.map((c) => Buffer.from(ns.add(enc(c))));
+  const patterns = q.patterns.map((p) => Buffer.from(ns.pattern(enc(p))));
+  const refusal =
+    q.channels.map((c, i) => nameRefusal([enc(c)], 0)?.replace(/^Argument 0 is a name/, `Channel ${i + 1} is a name`)).find(Boolean) ??
+    q.patterns.map((p) => patternRefusal(enc(p), "PSUBSCRIBE")).find(Boolean) ??
+    hub.patternRefusal(ns.prefix, patterns);
+  if (refusal) {
+    sendReply("refused", { t: "error", v: `ERR ${refusal}` });
+    return cleanup();
+  }
   try {
-    const channels = q.channels.map((c) => Buffer.from(ns.add(enc(c))));
-    const patterns = q.patterns.map((p) => Buffer.from(ns.pattern(enc(p))));
     if (channels.length) await hub.add(listener, "channel", channels);
-    if (patterns.length) await hub.add(listener, "pattern", patterns);
+    if (patterns.length) await hub.add(listener, "pattern", patterns, ns.prefix);
   } catch {
     send("error", { message: "Redis is unavailable right now; retrying." });
   }

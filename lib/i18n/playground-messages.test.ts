@@ -15,6 +15,9 @@ import { admitNewSession } from "@/lib/session";
 const rt = useTestRuntime({
   PLAYGROUND_MAX_ARGS: "40",
   PLAYGROUND_MAX_ARG_BYTES: "1000",
+  PLAYGROUND_MAX_NAME_BYTES: "100",
+  PLAYGROUND_MAX_PATTERN_BYTES: "50",
+  PLAYGROUND_MAX_BUILT_REPLY_BYTES: "4000",
   PLAYGROUND_MAX_COMMAND_BYTES: "2000",
   PLAYGROUND_MAX_STRING_BYTES: "65536",
   PLAYGROUND_MAX_REPLY_ITEMS: "10",
@@ -38,6 +41,8 @@ const LINES = [
   "XREAD BLOCK 1 BLOCK 0 STREAMS s $", "XREAD FOO BLOCK 0 STREAMS s $", "PFDEBUG GETREG k", "PFSELFTEST",
   // Costs decided before a command runs.
   "LOLWUT VERSION 6 1000 1000",
+  // Names and glob patterns (lib/sandbox/glob.ts).
+  `SADD s ${"m".repeat(101)}`, `KEYS ${"*".repeat(51)}`, `SSCAN s 0 MATCH ${"*".repeat(51)}`,
 ];
 
 describe("the playground's own messages, explained in 中文", () => {
@@ -146,6 +151,21 @@ describe("the playground's own messages, explained in 中文", () => {
     const capped = await admitNewSession(rt.appConn, ip, 1).catch((e: Error) => e);
     expect(isSandboxError(capped) && capped.message).toMatch(/^Too many new sandboxes from your network: at most 1 every 60 s\./);
     expect(explainZh((capped as Error).message)).toMatch(/^来自你所在网络的新沙箱太多了：每 60 秒最多 1 个/);
+  });
+
+  it("explains the cap on replies Redis builds, for one command and for a transaction", async () => {
+    const { session } = issueSession(rt.config.sessionSecret);
+    await execCommand(session, { argv: ["SET", "v", "x".repeat(900)] });
+    const one = await execCommand(session, { command: "MGET v v v v v" });
+    expect(one.text).toMatch(/MGET would make Redis build a reply of about 4,580 bytes; the playground allows 4,000 bytes per reply/);
+    expect(explainZh(one.text)).toMatch(/^MGET 会让 Redis 构造一个约 4,580 字节的回复；练习场每个回复最多允许 4,000 字节/);
+    await execCommand(session, { command: "MULTI" }, { id: "reply" });
+    let last = "";
+    for (let i = 0; i < 4 && !/error/.test(last); i++) last = (await execCommand(session, { command: "GET v" }, { id: "reply" })).text;
+    expect(last).toMatch(/This GET \(a reply of about [\d,]+ bytes\) would bring the transaction's replies to [\d,]+ bytes; the playground allows 4,000 bytes per EXEC/);
+    expect(explainZh(last)).toMatch(/^这条 GET（回复约 [\d,]+ 字节）会让事务的回复合计达到 [\d,]+ 字节；练习场每个 EXEC 最多允许 4,000 字节/);
+    await execCommand(session, { command: "DISCARD" }, { id: "reply" });
+    await execCommand(session, { command: "FLUSHDB" });
   });
 
   it("has the Chinese of every cost hint", () => {

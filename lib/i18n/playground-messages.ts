@@ -53,6 +53,8 @@ const RULES: Rule[] = [
   [/^ERR (\S+) with count (-\d+) would return (\d+) elements; the playground allows a count down to (-\d+)\./, (m) => `${m[1]} 的计数 ${m[2]} 会返回 ${m[3]} 个元素；练习场允许的计数最小为 ${m[4]}。`],
   // Costs decided before a command runs (lib/sandbox/costs.ts) and quotas counted by what a write creates (lib/sandbox/limits.ts).
   [/^ERR (\S+(?: \S+)?) is estimated at ([\d,]+) units of work(?: \((.+?)\))?; the playground allows ([\d,]+) per command, so that every visitor's commands stay fast\. (.*)$/, (m) => `${m[1]} 预计需要 ${m[2]} 个工作单位${m[3] ? `（${costDetailZh(m[3])}）` : ""}；练习场每条命令最多允许 ${m[4]} 个，以保证每位访客的命令都能很快完成。${COST_HINTS_ZH[m[5]] ?? "请在更小的键上运行它。"}`],
+  [/^ERR (\S+(?: \S+)?) would make Redis build a reply of about ([\d,]+) bytes; the playground allows ([\d,]+) bytes per reply\./, (m) => `${m[1]} 会让 Redis 构造一个约 ${m[2]} 字节的回复；练习场每个回复最多允许 ${m[3]} 字节。每个值只请求一次，或者少请求一些值。`],
+  [/^ERR This (\S+(?: \S+)?) \(a reply of about ([\d,]+) bytes\) would bring the transaction's replies to ([\d,]+) bytes; the playground allows ([\d,]+) bytes per EXEC\./, (m) => `这条 ${m[1]}（回复约 ${m[2]} 字节）会让事务的回复合计达到 ${m[3]} 字节；练习场每个 EXEC 最多允许 ${m[4]} 字节。这个事务会在 EXEC 时被丢弃；请在 MULTI 之外读取大的值，或分成几个事务。`],
   [/^ERR The playground could not estimate what this (.+?) would cost, so it did not run it\./, (m) => `练习场无法估算这条 ${m[1]} 的开销，所以没有运行它。用 HELP ${m[1]} 检查它的参数。`],
   [/^ERR This transaction already queues ([\d,]+) commands, the playground's limit for one MULTI/, (m) => `这个事务已经排了 ${m[1]} 条命令，达到练习场对一个 MULTI 的上限；它会在 EXEC 时被丢弃。请把它拆成几个更小的事务。`],
   [/^ERR This (\S+(?: \S+)?) would bring the transaction's queued arguments to ([\d,]+) bytes; the playground allows ([\d,]+) bytes per MULTI\./, (m) => `这条 ${m[1]} 会让事务排队的参数达到 ${m[2]} 字节；练习场每个 MULTI 最多允许 ${m[3]} 字节。这个事务会在 EXEC 时被丢弃；请把它拆成几个更小的事务。`],
@@ -68,6 +70,8 @@ const RULES: Rule[] = [
   [/^ERR Too many arguments \((\d+)\); the playground's limit is (\d+)\./, (m) => `参数太多（${m[1]} 个）；练习场最多允许 ${m[2]} 个。`],
   [/^ERR The command's arguments add up to (\d+) bytes; the playground's limit is (\d+) bytes\./, (m) => `这条命令的参数合计 ${m[1]} 字节；练习场的上限是 ${m[2]} 字节。`],
   [/^ERR Argument (\d+) is (\d+) bytes; the playground's limit is (\d+) bytes\./, (m) => `第 ${m[1]} 个参数有 ${m[2]} 字节；练习场的上限是 ${m[3]} 字节。`],
+  [/^ERR Argument (\d+) is a name of ([\d,]+) bytes; the playground allows names \(keys, channels, members, fields, groups, consumers\) of up to ([\d,]+) bytes/, (m) => `第 ${m[1]} 个参数是一个 ${m[2]} 字节的名字；练习场里的名字（键、频道、成员、字段、消费者组、消费者）最多 ${m[3]} 字节，这样模式匹配对每个人都很快。值可以更长。`],
+  [/^ERR The pattern of this (.+?) is ([\d,]+) bytes; the playground allows patterns of up to ([\d,]+) bytes/, (m) => `这条 ${m[1]} 的模式有 ${m[2]} 字节；练习场允许的模式最多 ${m[3]} 字节，这样匹配对每个人都很快。`],
   [/^ERR No help for '(.+)': not a command this Redis knows\./, (m) => `没有“${m[1]}”的帮助：这个 Redis 不认识这条命令。按 Tab 可以补全命令名。`],
   [/^ERR Empty command/, () => "空命令：请输入一条 Redis 命令，例如 SET greeting hello，或者 HELP。"],
   // Notices (shown under a reply) and failures (no reply at all).
@@ -96,6 +100,7 @@ const RULES: Rule[] = [
 
 /** What to do instead, for each family of costs.ts (its HINT table, word for word). */
 export const COST_HINTS_ZH: Record<string, string> = {
+  "Use a smaller COUNT, or a pattern with less after its first *.": "请用更小的 COUNT，或者让模式在第一个 * 之后短一些。",
   "LCS fills a table of one cell per pair of bytes: compare shorter strings (GETRANGE can cut them).": "LCS 要为每一对字节填一个表格单元：请比较更短的字符串（可以用 GETRANGE 截取）。",
   "Sort a smaller key (LIMIT does not help: Redis sorts everything first), or keep the data in a sorted set and read it with ZRANGE … LIMIT.": "请对更小的键排序（LIMIT 没有用：Redis 会先把所有元素排好序），或者把数据放进有序集合，用 ZRANGE … LIMIT 读取。",
   "Combine smaller sets, or fewer of them; SSCAN reads a big set in pieces.": "请合并更小或更少的集合；大集合可以用 SSCAN 分批读取。",
@@ -124,6 +129,7 @@ export const COST_HINTS_ZH: Record<string, string> = {
 function costDetailZh(detail: string): string {
   const units: Record<string, string> = { element: "个元素", elements: "个元素", entry: "个条目", entries: "个条目", point: "个点", points: "个点", pixels: "个像素", cells: "个单元格", key: "个键", keys: "个键", set: "个集合", sets: "个集合", string: "个字符串", strings: "个字符串", bytes: "字节" };
   return detail
+    .replace(/ matched against a pattern with a \* inside/, "，要和一个中间带 * 的模式逐一匹配")
     .replace(/, sorted as numbers/, "，按数字排序")
     .replace(/, sorted as strings/, "，按字符串排序")
     .replace(/([\d,]+) (elements?|entries|entry|points?|pixels|cells|keys?|sets?|strings?|bytes)\b/g, (_, n, u) => `${n} ${units[u]}`)

@@ -2,6 +2,7 @@ import { bulkBytes, type Reply } from "@/lib/resp/reply";
 import type { Sender } from "./acl-users";
 import type { CommandInfo } from "./command-table";
 import { keyPositions } from "./key-specs";
+import { pageForPattern } from "./glob";
 import type { Namespace } from "./namespace";
 
 /**
@@ -154,7 +155,7 @@ export class KeyIndex {
     const seen = new Set<string>(); // SSCAN may return a name twice (a rehash)
     let cursor = "0";
     do {
-      const page = await this.page(conn, ns, cursor, pattern, BATCH);
+      const page = await this.page(conn, ns, cursor, pattern, pageForPattern(pattern, BATCH));
       cursor = page.cursor;
       const fresh = page.names.filter((n) => {
         const k = latin1(n);
@@ -177,7 +178,7 @@ export class KeyIndex {
    * are of `type`, if given).
    */
   async scan(conn: Sender, ns: Namespace, cursor: string, opts: { pattern?: Uint8Array; count: number; type?: string }): Promise<{ cursor: string; names: Uint8Array[] }> {
-    const page = await this.page(conn, ns, cursor, opts.pattern, Math.min(opts.count, MAX_SCAN_COUNT));
+    const page = await this.page(conn, ns, cursor, opts.pattern, pageForPattern(opts.pattern, Math.min(opts.count, MAX_SCAN_COUNT)));
     const { type } = opts;
     const found = await this.probe(conn, ns, page.names, type === undefined ? EXISTS : TYPE);
     const kept = type === undefined ? found : found.filter((f) => f.reply.t === "status" && f.reply.v.toLowerCase() === type);

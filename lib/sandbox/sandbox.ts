@@ -9,6 +9,7 @@ import { decide, type Emulation, type RunMode } from "./policy";
 import type { Namespace } from "./namespace";
 import { sizeLimit, type QuotaKeeper } from "./limits";
 import { checkCosts, type Charge, type TxTotals } from "./costs";
+import { namesRefusal, patternRefusal } from "./glob";
 import { EXISTS, PTTL, keyIndex, processKeyIndex, scanKeyspace, type IndexHost, type KeyIndex } from "./key-index";
 
 const dec = new TextDecoder();
@@ -80,6 +81,9 @@ export async function plan(ctx: SandboxContext, argv: Uint8Array[]): Promise<Pla
   const positions = found.positions;
   const keywords = keywordRefusal(cmd, argv, positions);
   if (keywords) return refuse(keywords);
+  // Names and patterns short enough that Redis's glob matching stays fast (glob.ts).
+  const names = namesRefusal(cmd, argv, positions);
+  if (names) return refuse(names);
   if (!isSort && needsServerCheck(cmd)) {
     // Second opinion from the server: the keys it would touch must be exactly
     // ours. When it finds none (bad arguments), the line is not run at all.
@@ -228,6 +232,8 @@ export async function emulate(ctx: SandboxContext, emulation: Emulation, argv: U
     }
     case "keys": {
       if (argv.length !== 2) return wrongArgs(argv);
+      const long = patternRefusal(argv[1], "KEYS");
+      if (long) return { t: "error", v: `ERR ${long}` };
       return array((await index.list(conn, ns, argv[1])).map(bulk));
     }
     case "randomkey": {
@@ -239,6 +245,8 @@ export async function emulate(ctx: SandboxContext, emulation: Emulation, argv: U
       if (argv.length < 2) return wrongArgs(argv);
       const read = readScan(argv);
       if ("error" in read) return { t: "error", v: read.error };
+      const long = patternRefusal(read.pattern, "SCAN");
+      if (long) return { t: "error", v: `ERR ${long}` };
       const page = await index.scan(conn, ns, read.cursor, read);
       return array([bulk(utf8(page.cursor)), array(page.names.map(bulk))]);
     }

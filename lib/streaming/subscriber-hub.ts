@@ -1,6 +1,13 @@
 import Redis from "ioredis";
 import { DEFAULT_TIMEOUT_MS, type RedisTarget } from "@/lib/redis/resp-connection";
 import { SandboxError } from "@/lib/errors";
+import { costLimits } from "@/lib/config";
+import { caps, globWeight } from "@/lib/sandbox/glob";
+
+/** What matching one message's channel (as long as a name may be) against `pattern` costs, in lib/sandbox/costs.ts units. */
+function patternCost(pattern: Buffer): number {
+  return caps().maxName * globWeight(pattern) + 4;
+}
 
 /**
  * One Redis subscriber connection per app process (DESIGN §3): channels and
@@ -29,6 +36,9 @@ export class SubscriberHub {
   private redis: Redis;
   private refs: Record<Kind, Map<string, Set<HubListener>>> = { channel: new Map(), pattern: new Map() };
   private listeners = new Set<HubListener>();
+  /** Live patterns' matching weight per namespace (patternCost), and each pattern's namespace and weight. */
+  private weights = new Map<string, number>();
+  private patternWeight = new Map<string, { group: string; weight: number }>();
   private wasReady = false;
   private everReady = false;
 
@@ -80,8 +90,34 @@ export class SubscriberHub {
     );
   }
 
-  /** Subscribes a listener; resolves with how many channels/patterns it holds. */
-  async add(listener: HubListener, kind: Kind, names: Buffer[]): Promise<void> {
+  /**
+   * Redis matches every message published against every pattern subscribed
+   * (a pattern of another namespace fails at its prefix, at once). The
+   * distinct live patterns of one namespace (`group`) together may cost at
+   * most the per-command budget for one message on a name as long as allowed
+   * (lib/sandbox/glob.ts). Returns the refusal for adding `patterns`, or null.
+   */
+  patternRefusal(group: string, patterns: Buffer[]): string | null {
+    const { maxCost } = costLimits();
+    let total = this.weights.get(group) ?? 0;
+    const seen = new Set<string>();
+    for (const p of patterns) {
+      const key = p.toString("latin1");
+      if (this.refs.pattern.has(key) || seen.has(key)) continue;
+      seen.add(key);
+      total += patternCost(p);
+    }
+    if (total <= maxCost) return null;
+    const fmt = (n: number) => Math.round(n).toLocaleString("en");
+    return `Your sandbox's live pattern subscriptions would cost about ${fmt(total)} units of work for every message published in it; the playground allows ${fmt(maxCost)}, so that publishing stays fast for everyone. Unsubscribe from some patterns, or use patterns with less after their first *.`;
+  }
+
+  /** Subscribes a listener; patterns count against their namespace's (`group`'s) matching budget. */
+  async add(listener: HubListener, kind: Kind, names: Buffer[], group?: string): Promise<void> {
+    if (kind === "pattern" && group !== undefined) {
+      const refusal = this.patternRefusal(group, names);
+      if (refusal) throw new SandboxError("bad_request", refusal);
+    }
     this.listeners.add(listener);
     const fresh: Buffer[] = [];
     for (const n of names) {
@@ -91,6 +127,11 @@ export class SubscriberHub {
         set = new Set();
         this.refs[kind].set(key, set);
         fresh.push(n);
+        if (kind === "pattern" && group !== undefined) {
+          const weight = patternCost(n);
+          this.patternWeight.set(key, { group, weight });
+          this.weights.set(group, (this.weights.get(group) ?? 0) + weight);
+        }
       }
       set.add(listener);
     }
@@ -112,6 +153,13 @@ export class SubscriberHub {
         if (set.size === 0) {
           this.refs[k].delete(key);
           gone.push(Buffer.from(key, "latin1"));
+          const w = k === "pattern" ? this.patternWeight.get(key) : undefined;
+          if (w) {
+            this.patternWeight.delete(key);
+            const left = (this.weights.get(w.group) ?? 0) - w.weight;
+            if (left > 0.5) this.weights.set(w.group, left);
+            else this.weights.delete(w.group);
+          }
         }
       }
       if (gone.length > 0) {
