@@ -32,7 +32,7 @@ export interface Config {
   /** Running scenarios (lib/scenarios/runs.ts): runs per session, per address and in all; worker connections per address and in all. */
   scenarios: { perSession: number; perIp: number; maxRuns: number; connectionsPerIp: number; maxConnections: number };
   maxBlockSeconds: number;
-  quota: { maxKeys: number; maxBytes: number; maxStringBytes: number };
+  quota: { maxKeys: number; maxBytes: number; maxStringBytes: number; maxBytesPerIp: number };
   reply: { items: number; bytes: number };
   /** How long a Redis command may go unanswered before it fails with 503 and its connection is replaced. */
   redisTimeoutMs: number;
@@ -54,6 +54,7 @@ export const LIMITS = [
   { env: "PLAYGROUND_MAX_BLOCK_SECONDS", def: 10, doc: "cap on a blocking command's timeout (0, forever, is capped too)" },
   { env: "PLAYGROUND_MAX_KEYS", def: 1000, doc: "keys per visitor's namespace" },
   { env: "PLAYGROUND_MAX_NAMESPACE_BYTES", def: 8 * 1024 * 1024, doc: "memory per visitor's namespace (MEMORY USAGE), in bytes" },
+  { env: "PLAYGROUND_MAX_BYTES_PER_IP", def: 64 * 1024 * 1024, doc: "memory of all the namespaces one client address writes to, together, in bytes (a class of 30 behind one NAT: about 2 MiB each)" },
   { env: "PLAYGROUND_MAX_NAME_BYTES", def: 1024, doc: "longest name — key, channel, set or sorted-set member, hash field, stream group or consumer — in bytes (values may be up to the argument limit): Redis matches globs against names in time proportional to their length" },
   { env: "PLAYGROUND_MAX_PATTERN_BYTES", def: 128, doc: "longest glob pattern (KEYS, SCAN/SSCAN/HSCAN/ZSCAN MATCH, PSUBSCRIBE, PUBSUB CHANNELS), in bytes" },
   { env: "PLAYGROUND_MAX_STRING_BYTES", def: 1024 * 1024, doc: "largest string SETRANGE/SETBIT/BITFIELD offsets may create, in bytes" },
@@ -133,6 +134,7 @@ export function loadConfig(): Config {
       maxKeys: limit("PLAYGROUND_MAX_KEYS"),
       maxBytes: limit("PLAYGROUND_MAX_NAMESPACE_BYTES"),
       maxStringBytes: limit("PLAYGROUND_MAX_STRING_BYTES"),
+      maxBytesPerIp: limit("PLAYGROUND_MAX_BYTES_PER_IP"),
     },
     reply: { items: limit("PLAYGROUND_MAX_REPLY_ITEMS"), bytes: limit("PLAYGROUND_MAX_REPLY_BYTES") },
     redisTimeoutMs: limit("PLAYGROUND_REDIS_TIMEOUT_MS"),

@@ -99,7 +99,7 @@ export async function execCommand(session: Session, input: ExecInput, client: Ex
     sessionId: session.id,
     ip: client.ip,
     blockCapSeconds: rt.config.maxBlockSeconds,
-    limits: { maxStringBytes: rt.config.quota.maxStringBytes, maxReplyItems: rt.config.reply.items, quotas: rt.quotas },
+    limits: { maxStringBytes: rt.config.quota.maxStringBytes, maxReplyItems: rt.config.reply.items, quotas: rt.quotas, address: client.ip },
     index: keyIndex(rt), // the namespace's key index: plan() adds what a write may create (lib/sandbox/key-index.ts)
   };
   const t0 = performance.now();
@@ -140,6 +140,7 @@ async function help(argv: Uint8Array[]): Promise<Reply> {
 export async function resetNamespace(session: Session): Promise<number> {
   const rt = runtime();
   await rt.conn.ensureReady();
-  rt.quotas.forget(session.ns);
-  return deleteNamespace(rt.scoped(session.ns), session.ns, keyIndex(rt));
+  const n = await deleteNamespace(rt.scoped(session.ns), session.ns, keyIndex(rt));
+  rt.quotas.emptied(session.ns);
+  return n;
 }

@@ -7,7 +7,7 @@ import type { Namespace } from "@/lib/sandbox/namespace";
 import { parseCommandDocs, type CommandDoc } from "@/lib/command-docs";
 import { SandboxError } from "@/lib/errors";
 import { LeasePool } from "@/lib/sandbox/leases";
-import { QuotaKeeper } from "@/lib/sandbox/limits";
+import { AddressMemory, QuotaKeeper } from "@/lib/sandbox/limits";
 import { SubscriberHub } from "@/lib/streaming/subscriber-hub";
 
 /**
@@ -73,7 +73,8 @@ function createRuntime(config: Config): Runtime {
   const appConn = new RespConnection(config.appRedis, "playground-app", { timeoutMs: config.redisTimeoutMs, noEvict: true });
   const leases = new LeasePool({ ...sandboxTarget, connection: visitorConn }, config.leases);
   let hub: SubscriberHub | null = null;
-  const quotas = new QuotaKeeper({ maxKeys: config.quota.maxKeys, maxBytes: config.quota.maxBytes, staleMs: 2000 });
+  const addresses = new AddressMemory(appConn, { maxBytes: config.quota.maxBytesPerIp, idleMs: config.namespaceIdleMs, staleMs: 2000 });
+  const quotas = new QuotaKeeper({ maxKeys: config.quota.maxKeys, maxBytes: config.quota.maxBytes, staleMs: 2000 }, addresses);
   let table: Promise<CommandTable> | null = null;
   let docs: Promise<CommandDoc[]> | null = null;
   // The server may be upgraded or restarted: re-read its commands when it comes back.

@@ -63,6 +63,7 @@ const RULES: Rule[] = [
   [/^EXECABORT Transaction discarded because of previous errors\. (.+)$/, (m) => `事务因为之前的错误被丢弃了。${explainZh(`ERR ${m[1]}`) ?? ""}`],
   [/^EXECABORT Transaction discarded: (.+)$/, (m) => `事务被丢弃了：${explainZh(`ERR ${m[1]}`) ?? ""}`],
   [/^Too many new sandboxes from your network: at most (\d+) every (\d+) s\..*Try again in (\d+) s\./, (m) => `来自你所在网络的新沙箱太多了：每 ${m[2]} 秒最多 ${m[1]} 个。请继续使用你已有的会话（它的 cookie 或令牌），每个会话都是一个独立的沙箱。${m[3]} 秒后再试。`],
+  [/^ERR Your network's sandboxes already use ([\d.]+ [KM]B) beside this one, and (.+?) would bring this one to ([\d.]+ [KM]B); the playground allows ([\d.]+ [KM]B) per client address/, (m) => `你所在网络的沙箱除这个之外已经占用 ${m[1]}，而${quotaWhatZh(m[2])}会让这个沙箱达到 ${m[3]}；练习场每个客户端地址的所有沙箱合计最多 ${m[4]}。请在不再使用的沙箱里删掉一些键（FLUSHDB）后再试。`],
   [/^ERR Your sandbox is full: (\d+) keys using ([^;]+); the playground allows (\d+) keys and ([^ ]+ [^ ]+) per visitor\./, (m) => `你的沙箱满了：${m[1]} 个键，占用 ${m[2]}；每位访客最多 ${m[3]} 个键、${m[4]}。请删掉一些键（DEL，或用 FLUSHDB 清空你的全部键）后再试。`],
   [/^ERR The playground needs (\S+)'s timeout as a plain number of (seconds|milliseconds)/, (m) => `练习场要求 ${m[1]} 的超时是一个普通的${m[2] === "seconds" ? "秒数，例如 5 或 0.5" : "毫秒数，例如 5000"}。`],
   [/^ERR (\S+) is answered by the playground itself, so it cannot be queued inside MULTI/, (m) => `${m[1]} 由练习场自己回答，不能放进 MULTI 排队；这个事务会在 EXEC 时被丢弃。`],

@@ -97,6 +97,8 @@ export interface CostContext {
   quotas?: QuotaKeeper;
   /** Set while the command is queued inside MULTI. */
   tx?: TxTotals;
+  /** The client address the command comes from: its namespaces' memory together is capped too (limits.ts AddressMemory). */
+  address?: string;
 }
 
 let cached: { key: string; budgets: Budgets } | null = null;
@@ -195,7 +197,7 @@ export async function checkCosts(ctx: CostContext, cmd: CommandInfo, argv: reado
       const small = encoding === "intset" || encoding === "listpack" || encoding === "ziplist";
       return (admitted = { keys: Math.max(0, growth.keys - exist), bytes: growth.bytes - (est.converts && !small ? est.converts.bytes : 0) });
     };
-    const refusal = await ctx.quotas.admit(ctx.conn, ctx.ns, growth, { what, pending: tx?.growth, commit: !tx, refine });
+    const refusal = await ctx.quotas.admit(ctx.conn, ctx.ns, growth, { what, pending: tx?.growth, commit: !tx, refine, address: ctx.address });
     if (refusal) return { refuse: refusal };
   }
   const adds: Array<[string, number]> = (est.adds ?? x.created().map((i) => [i, 1] as [number, number])).map(([i, n]) => [keyId(argv[i]), n]);

@@ -130,6 +130,8 @@ export class QuotaKeeper {
 
   constructor(
     private readonly opts: { maxKeys: number; maxBytes: number; staleMs: number },
+    /** Memory per client address, across its namespaces (absent: no per-address cap). */
+    readonly addresses?: AddressMemory,
   ) {}
 
   get maxKeys(): number {
@@ -149,7 +151,7 @@ export class QuotaKeeper {
    * exist already, the encoding of the key it adds to); asked only when the
    * first bound does not fit.
    */
-  async admit(conn: Sender, ns: Namespace, growth: Growth, opts: { what: string; pending?: Growth; commit?: boolean; refine?: () => Promise<Growth> }): Promise<string | null> {
+  async admit(conn: Sender, ns: Namespace, growth: Growth, opts: { what: string; pending?: Growth; commit?: boolean; refine?: () => Promise<Growth>; address?: string }): Promise<string | null> {
     const pending = opts.pending ?? NO_GROWTH;
     const fits = (u: Usage, g: Growth) => u.keys + pending.keys + g.keys <= this.opts.maxKeys && u.bytes + pending.bytes + g.bytes <= this.opts.maxBytes;
     let entry = this.cache.get(ns.prefix);
@@ -167,12 +169,25 @@ export class QuotaKeeper {
       }
       if (!fits(entry.usage, g)) return this.refusal(entry.usage, { keys: pending.keys + g.keys, bytes: pending.bytes + g.bytes }, opts.what);
     }
+    if (this.addresses && opts.address !== undefined && g.bytes > 0) {
+      if (entry.exact) this.addresses.note(opts.address, ns, entry.usage.bytes);
+      const after = entry.usage.bytes + pending.bytes + g.bytes;
+      const refusal = await this.addresses.admit(opts.address, ns, after, opts.what, opts.commit !== false);
+      if (refusal) return refusal;
+    }
     if (opts.commit !== false && (g.keys > 0 || g.bytes > 0)) {
       const now = this.cache.get(ns.prefix) ?? entry;
       now.usage = { keys: now.usage.keys + g.keys, bytes: now.usage.bytes + g.bytes };
       now.exact = false;
     }
     return null;
+  }
+
+  /** Every key of the namespace was just deleted (FLUSHDB, reset): it uses nothing, here and for its addresses. */
+  emptied(ns: Namespace): void {
+    this.cache.delete(ns.prefix);
+    this.cache.set(ns.prefix, { usage: { keys: 0, bytes: 0 }, at: Date.now(), exact: true, freed: false });
+    this.addresses?.emptied(ns);
   }
 
   /** A command that may delete or shrink keys ran: the next refusal measures again. */
@@ -224,3 +239,101 @@ export class QuotaKeeper {
     );
   }
 }
+
+/**
+ * Memory per client address (README "Limits"), across every namespace written
+ * from it: one address may open 60 sandboxes a minute, each with its own
+ * quota, which together would fill the whole Redis (maxmemory, noeviction:
+ * then every visitor's writes fail). Kept in the app's Redis, so it holds
+ * across app instances: a hash per address, `app:ipmem:<address>`, of each
+ * namespace's last known usage and when it was noted; notes older than the
+ * namespace idle time (after which the reaper deletes the namespace) drop out.
+ * Each process reads an address's hash at most every `staleMs` and adds what
+ * it admits in between; a refusal reads it again first.
+ */
+export class AddressMemory {
+  private cache = new Map<string, { at: number; perNs: Map<string, number> }>();
+
+  constructor(
+    private readonly app: Sender,
+    readonly opts: { maxBytes: number; idleMs: number; staleMs: number },
+  ) {}
+
+  static key(address: string): string {
+    return `app:ipmem:${address}`.slice(0, 200);
+  }
+
+  /** A namespace's usage, as measured: written to the address's hash (not awaited: a note). */
+  note(address: string, ns: Namespace, bytes: number): void {
+    this.local(address)?.perNs.set(ns.prefix, bytes);
+    void this.write(address, ns, bytes).catch(() => {});
+  }
+
+  /** The namespace was emptied: every address this process has seen it under notes 0. */
+  emptied(ns: Namespace): void {
+    for (const [address, e] of this.cache) if (e.perNs.has(ns.prefix)) this.note(address, ns, 0);
+  }
+
+  /** Admits the namespace growing to `after` bytes, or returns the refusal (with the numbers). */
+  async admit(address: string, ns: Namespace, after: number, what: string, commit: boolean): Promise<string | null> {
+    let entry = this.local(address);
+    if (!entry) entry = await this.read(address);
+    const fits = (e: { perNs: Map<string, number> }) => total(e.perNs) - (e.perNs.get(ns.prefix) ?? 0) + after <= this.opts.maxBytes;
+    if (!fits(entry)) {
+      entry = await this.read(address);
+      if (!fits(entry)) {
+        const others = total(entry.perNs) - (entry.perNs.get(ns.prefix) ?? 0);
+        return (
+          `Your network's sandboxes already use ${shownBytes(others)} beside this one, and ${what} would bring this one to ${shownBytes(after)}; ` +
+          `the playground allows ${shownBytes(this.opts.maxBytes)} per client address, for all its sandboxes together. Delete some keys (FLUSHDB) in sandboxes you no longer use and try again.`
+        );
+      }
+    }
+    if (commit) {
+      entry.perNs.set(ns.prefix, after);
+      await this.write(address, ns, after);
+    }
+    return null;
+  }
+
+  private local(address: string): { at: number; perNs: Map<string, number> } | undefined {
+    const e = this.cache.get(address);
+    return e && Date.now() - e.at <= this.opts.staleMs ? e : undefined;
+  }
+
+  private async write(address: string, ns: Namespace, bytes: number): Promise<void> {
+    const key = AddressMemory.key(address);
+    await Promise.all([this.app.send(["HSET", key, ns.prefix, `${Math.round(bytes)}:${Date.now()}`]), this.app.send(["PEXPIRE", key, String(this.opts.idleMs)])]);
+  }
+
+  private async read(address: string): Promise<{ at: number; perNs: Map<string, number> }> {
+    const key = AddressMemory.key(address);
+    const r = await this.app.send(["HGETALL", key]);
+    const perNs = new Map<string, number>();
+    const old: string[] = [];
+    const cutoff = Date.now() - this.opts.idleMs;
+    if (r.t === "array") {
+      for (let i = 0; i + 1 < r.v.length; i += 2) {
+        const f = r.v[i];
+        const v = r.v[i + 1];
+        if (f.t !== "bulk" || v.t !== "bulk") continue;
+        const m = /^(\d+):(\d+)$/.exec(v.v);
+        if (!m) continue;
+        if (Number(m[2]) < cutoff) old.push(f.v);
+        else perNs.set(f.v, Number(m[1]));
+      }
+    }
+    if (old.length) void this.app.send(["HDEL", key, ...old]).catch(() => {});
+    const entry = { at: Date.now(), perNs };
+    this.cache.delete(address);
+    this.cache.set(address, entry);
+    if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value!);
+    return entry;
+  }
+}
+
+const total = (m: Map<string, number>) => {
+  let n = 0;
+  for (const v of m.values()) n += v;
+  return n;
+};

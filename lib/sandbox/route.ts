@@ -155,7 +155,7 @@ async function transaction(ctx: RouteContext, cmd: CommandInfo, argv: Uint8Array
       // (an EXEC with arguments runs nothing: Redis refuses it and leaves MULTI open).
       if (ctx.limits && argv.length === 1 && (tx.growth.keys > 0 || tx.growth.bytes > 0)) {
         const n = tx.count;
-        const full = await ctx.limits.quotas.admit(ctx.conn, ctx.ns, tx.growth, { what: `this transaction's ${n} queued ${n === 1 ? "command" : "commands"}` });
+        const full = await ctx.limits.quotas.admit(ctx.conn, ctx.ns, tx.growth, { what: `this transaction's ${n} queued ${n === 1 ? "command" : "commands"}`, address: ctx.limits.address });
         if (full) {
           await lease.conn.send(["DISCARD"]);
           leases.release(lease);
