@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { PLANNED_LESSONS } from "@/lessons/catalog";
+import { lessonList } from "@/lib/lessons/load";
 import { pageLocale } from "@/lib/i18n/server";
 
 export default async function Home({ params }: { params: Promise<{ locale: string }> }) {
@@ -26,11 +26,11 @@ export default async function Home({ params }: { params: Promise<{ locale: strin
           {t.home.lessons}
         </h2>
         <ol className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3">
-          {PLANNED_LESSONS.map((l, i) => (
+          {lessonList(locale).map((l, i) => (
             <li key={l.slug} className="rounded-lg border border-slate-200 p-4 dark:border-slate-800">
               <p className="text-sm text-slate-600 dark:text-slate-400">{t.home.lessonN(i + 1)}</p>
               <Link className="font-medium hover:underline" href={`/${locale}/lessons/${l.slug}`}>
-                {locale === "zh" ? l.titleZh : l.title}
+                {l.title}
               </Link>
             </li>
           ))}

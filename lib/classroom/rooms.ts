@@ -7,7 +7,7 @@ import { isSessionId, issueSession, type Session } from "@/lib/session";
 import { Namespace } from "@/lib/sandbox/namespace";
 import { deleteNamespace, dropNamespace, type NamespaceAccess } from "@/lib/sandbox/sandbox";
 import { keyIndex } from "@/lib/sandbox/key-index";
-import { PLANNED_LESSONS } from "@/lessons/catalog";
+import { lessonList } from "@/lib/lessons/load";
 
 /**
  * Classroom workshops, kept in Redis under the app's own prefix (app:room:…,
@@ -24,7 +24,7 @@ export const MAX_STUDENTS = 200;
 const ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 const CODE_RE = /^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{6}$/;
 
-const SLUGS = PLANNED_LESSONS.map((l) => l.slug) as [string, ...string[]];
+const SLUGS = lessonList("en").map((l) => l.slug) as [string, ...string[]];
 export const CreateRoom = z
   .object({
     title: z.string().trim().min(1, "give the workshop a title").max(100, "a title is at most 100 characters"),

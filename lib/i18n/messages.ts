@@ -194,7 +194,6 @@ const en = {
     vennOnly: (k: string) => `only in ${k}`,
     vennBoth: "in both",
     vennNotSet: (keys: string) => `${keys} is not a set.`,
-    notFound: "coming soon",
   },
   rooms: {
     navWorkshop: "Workshop",
@@ -458,7 +457,6 @@ const zh: Messages = {
     vennOnly: (k: string) => `只在 ${k} 中`,
     vennBoth: "两者都有",
     vennNotSet: (keys: string) => `${keys} 不是集合。`,
-    notFound: "即将推出",
   },
   rooms: {
     navWorkshop: "工作坊",

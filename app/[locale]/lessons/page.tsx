@@ -1,6 +1,5 @@
 import Link from "next/link";
 import type { Metadata } from "next";
-import { PLANNED_LESSONS } from "@/lessons/catalog";
 import { pageLocale } from "@/lib/i18n/server";
 import { lessonList } from "@/lib/lessons/load";
 import { LessonProgress } from "@/components/lesson/lesson-progress";
@@ -11,33 +10,21 @@ export async function generateMetadata({ params }: { params: Promise<{ locale: s
 
 export default async function Lessons({ params }: { params: Promise<{ locale: string }> }) {
   const { locale, t } = await pageLocale(params);
-  const ready = new Map(lessonList(locale).map((l) => [l.slug, l]));
   return (
     <div className="space-y-4">
       <h1 className="text-2xl font-bold">{t.lessons.title}</h1>
       <p className="max-w-3xl text-slate-600 dark:text-slate-300">{t.lessons.intro}</p>
       <ol className="space-y-3">
-        {PLANNED_LESSONS.map((p, i) => {
-          const l = ready.get(p.slug);
-          return (
-            <li key={p.slug} className="rounded-lg border border-slate-200 p-4 dark:border-slate-800" data-testid={`lesson-${p.slug}`}>
-              <p className="text-sm text-slate-600 dark:text-slate-400">{t.home.lessonN(i + 1)}</p>
-              {l ? (
-                <>
-                  <Link className="font-medium underline-offset-2 hover:underline" href={`/${locale}/lessons/${p.slug}`}>
-                    {l.title}
-                  </Link>
-                  <p className="text-sm text-slate-700 dark:text-slate-300">{l.summary}</p>
-                  <LessonProgress slug={p.slug} total={l.exercises.length} />
-                </>
-              ) : (
-                <p className="font-medium">
-                  {locale === "zh" ? p.titleZh : p.title} <span className="text-sm font-normal text-slate-600 dark:text-slate-400">· {t.lesson.notFound}</span>
-                </p>
-              )}
-            </li>
-          );
-        })}
+        {lessonList(locale).map((l, i) => (
+          <li key={l.slug} className="rounded-lg border border-slate-200 p-4 dark:border-slate-800" data-testid={`lesson-${l.slug}`}>
+            <p className="text-sm text-slate-600 dark:text-slate-400">{t.home.lessonN(i + 1)}</p>
+            <Link className="font-medium underline-offset-2 hover:underline" href={`/${locale}/lessons/${l.slug}`}>
+              {l.title}
+            </Link>
+            <p className="text-sm text-slate-700 dark:text-slate-300">{l.summary}</p>
+            <LessonProgress slug={l.slug} total={l.exercises.length} />
+          </li>
+        ))}
       </ol>
     </div>
   );
