@@ -71,6 +71,13 @@ export const LIMITS = [
   { env: "PLAYGROUND_STREAMS_PER_SESSION", def: 12, doc: "live streams (SSE: pub/sub, room events) one session may hold open" },
   { env: "PLAYGROUND_STREAMS_PER_IP", def: 300, doc: "live streams one client address may hold open (a class of 30 with 9 each, beside the dashboard)" },
   { env: "PLAYGROUND_MAX_STREAMS", def: 5000, doc: "live streams open in this process, in all" },
+  { env: "PLAYGROUND_ROOMS_PER_IP_HOUR", def: 10, doc: "workshops one client address may open per hour" },
+  { env: "PLAYGROUND_MAX_ACTIVE_ROOMS", def: 500, doc: "workshops open at once, in all" },
+  { env: "PLAYGROUND_ROOM_SIZE", def: 200, doc: "students in one workshop" },
+  { env: "PLAYGROUND_ROOM_ACTIONS_PER_MINUTE", def: 12, doc: "resets, ends and dispatches of one workshop per minute" },
+  { env: "PLAYGROUND_JOINS_PER_IP_MINUTE", def: 60, doc: "workshop joins one client address may have looked up per minute (a right code gives its try back)" },
+  { env: "PLAYGROUND_JOIN_MISSES_PER_IP_MINUTE", def: 20, doc: "join codes that do not exist one client address may try per minute" },
+  { env: "PLAYGROUND_PROGRESS_PER_10_SECONDS", def: 30, doc: "progress reports one student's session may send per 10 seconds" },
   { env: "PLAYGROUND_SCENARIOS_PER_SESSION", def: 4, doc: "scenarios one session runs at once" },
   { env: "PLAYGROUND_SCENARIO_RUNS_PER_IP", def: 40, doc: "scenarios one client address runs at once" },
   { env: "PLAYGROUND_MAX_SCENARIO_RUNS", def: 200, doc: "scenarios running in this process, in all" },
@@ -158,6 +165,19 @@ export function costLimits(): { maxCost: number; maxQueued: number; maxQueuedByt
     maxQueued: limit("PLAYGROUND_MAX_QUEUED_COMMANDS"),
     maxQueuedBytes: limit("PLAYGROUND_MAX_QUEUED_BYTES"),
     maxReplyBytes: limit("PLAYGROUND_MAX_BUILT_REPLY_BYTES"),
+  };
+}
+
+/** The classroom's limits (lib/http/rooms.ts, lib/classroom/rooms.ts). */
+export function roomLimits(): { perIpHour: number; maxActive: number; size: number; actionsPerMinute: number; joinsPerIpMinute: number; joinMissesPerIpMinute: number; progressPer10s: number } {
+  return {
+    perIpHour: limit("PLAYGROUND_ROOMS_PER_IP_HOUR"),
+    maxActive: limit("PLAYGROUND_MAX_ACTIVE_ROOMS"),
+    size: limit("PLAYGROUND_ROOM_SIZE"),
+    actionsPerMinute: limit("PLAYGROUND_ROOM_ACTIONS_PER_MINUTE"),
+    joinsPerIpMinute: limit("PLAYGROUND_JOINS_PER_IP_MINUTE"),
+    joinMissesPerIpMinute: limit("PLAYGROUND_JOIN_MISSES_PER_IP_MINUTE"),
+    progressPer10s: limit("PLAYGROUND_PROGRESS_PER_10_SECONDS"),
   };
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { useApiServer, useTestRuntime } from "@/test/env";
 import { readSse } from "@/lib/streaming/sse-parse";
-import { MAX_STUDENTS, reapIdleRooms, type RoomState } from "./rooms";
+import { maxStudents, reapIdleRooms, type RoomState } from "./rooms";
 import { limitWindow } from "@/lib/rate-limit";
 
 /** The classroom API over real HTTP against the test redis-server. */
@@ -150,6 +150,7 @@ describe("rooms", () => {
     ac.abort();
   });
 
+  const MAX_STUDENTS = maxStudents();
   it(`stops at ${MAX_STUDENTS} students`, async () => {
     const { code } = await newRoom(["basics"]);
     for (let i = 0; i < MAX_STUDENTS; i += 20) {

@@ -8,6 +8,7 @@ import { Namespace } from "@/lib/sandbox/namespace";
 import { deleteNamespace, dropNamespace, type NamespaceAccess } from "@/lib/sandbox/sandbox";
 import { keyIndex } from "@/lib/sandbox/key-index";
 import { lessonList } from "@/lib/lessons/load";
+import { roomLimits } from "@/lib/config";
 
 /**
  * Classroom workshops, kept in Redis under the app's own prefix (app:room:…,
@@ -19,7 +20,8 @@ import { lessonList } from "@/lib/lessons/load";
  * namespace `room:{<code>}:`.
  */
 export const ROOM_TTL_SECONDS = 12 * 3600;
-export const MAX_STUDENTS = 200;
+/** Students in one workshop (PLAYGROUND_ROOM_SIZE, lib/config.ts). */
+export const maxStudents = (): number => roomLimits().size;
 /** No 0/O, 1/I/L: easy to read off a projector. */
 const ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 const CODE_RE = /^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{6}$/;
@@ -183,6 +185,7 @@ export async function joinRoom(conn: RespConnection, secret: string, code: strin
   const room = await roomFields(conn, code);
   if (!room) throw new SandboxError("not_found", `No workshop with the code ${code}. Check the code on the screen.`);
   if (room.ended === "1") throw new SandboxError("not_found", "This workshop has ended.");
+  const MAX_STUDENTS = maxStudents();
   const full = () => new SandboxError("conflict", `This workshop is full (${MAX_STUDENTS} students).`);
   const count = await ok(conn, ["HLEN", key.names(code)]);
   if (count.t === "integer" && Number(count.v) >= MAX_STUDENTS) throw full();

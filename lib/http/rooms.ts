@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { SandboxError, isSandboxError } from "@/lib/errors";
 import { runtime } from "@/lib/runtime";
 import { checkRate, hit, limitWindow, secondsLeft, windowKey } from "@/lib/rate-limit";
+import { roomLimits } from "@/lib/config";
 import { knownItem } from "@/lib/classroom/catalog";
 import { openStream } from "./sse-slots";
 import { assertSessionRequest, sessionCookie, type Session } from "@/lib/session";
@@ -35,12 +36,6 @@ import { Dispatch, startClassQueue, stopClassQueue } from "@/lib/classroom/queue
  */
 type Json = (status: number, body: unknown) => void;
 
-/** Rooms one address may open per hour (PLAYGROUND_ROOMS_PER_IP_HOUR). */
-const roomsPerIpHour = () => Number(process.env.PLAYGROUND_ROOMS_PER_IP_HOUR) || 10;
-const MAX_ACTIVE_ROOMS = 500;
-const MAX_JOIN_MISSES = 20;
-/** Join lookups per address per minute, in flight or wrong (a right code gives its try back). */
-const MAX_JOIN_TRIES = 60;
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body ?? {});
@@ -57,6 +52,7 @@ export async function handleRooms(req: IncomingMessage, res: ServerResponse, pat
   const rt = runtime();
   await rt.appConn.ensureReady();
   const app = rt.appConn;
+  const limits = roomLimits(); // lib/config.ts: every limit in one table
   const parts = path.split("/").slice(4); // /api/v1/rooms/<code>/<action>
   // Join codes are read off a projector: any case will do.
   const [code, action] = [/^[a-z0-9]{6}$/i.test(parts[0] ?? "") ? parts[0].toUpperCase() : parts[0], parts[1]];
@@ -71,14 +67,14 @@ export async function handleRooms(req: IncomingMessage, res: ServerResponse, pat
   if (parts.length === 0 || (parts.length === 1 && code === "")) {
     want("POST");
     // Rooms are cheap to open and live 12 h: a few per address per hour, and a cap in all.
-    await limitWindow(app, `rooms:${ip ?? "?"}`, roomsPerIpHour(), 3600, "workshops opened from your network");
-    if ((await activeRooms(app)) >= MAX_ACTIVE_ROOMS) throw new SandboxError("busy", "The playground is hosting as many workshops as it can; try again later.", 600);
+    await limitWindow(app, `rooms:${ip ?? "?"}`, limits.perIpHour, 3600, "workshops opened from your network");
+    if ((await activeRooms(app)) >= limits.maxActive) throw new SandboxError("busy", "The playground is hosting as many workshops as it can; try again later.", 600);
     return json(201, await createRoom(app, parse(CreateRoom, await readBody())));
   }
   if (code === "progress" && parts.length === 1) {
     want("POST");
     if (!session) throw new SandboxError("unauthorized");
-    await limitWindow(app, `progress:${session.id}`, 30, 10, "progress reports");
+    await limitWindow(app, `progress:${session.id}`, limits.progressPer10s, 10, "progress reports");
     return json(200, { recorded: await reportProgress(app, session.id, parse(ProgressReport, await readBody()), knownItem) });
   }
   if (code === "me" && parts.length === 1) {
@@ -87,7 +83,7 @@ export async function handleRooms(req: IncomingMessage, res: ServerResponse, pat
   }
   if (!isRoomCode(code ?? "")) throw new SandboxError("not_found", "A join code is 6 letters and digits, e.g. K7QPXM.");
   // Instructor actions that delete keys scan the keyspace: a handful a minute per room.
-  const costly = () => limitWindow(app, `room-admin:${code}`, 12, 60, "resets, ends and dispatches for this workshop");
+  const costly = () => limitWindow(app, `room-admin:${code}`, limits.actionsPerMinute, 60, "resets, ends and dispatches for this workshop");
   switch (action) {
     case undefined:
       want("GET");
@@ -99,32 +95,32 @@ export async function handleRooms(req: IncomingMessage, res: ServerResponse, pat
       assertSessionRequest(req.headers, rt.config.trustProxy, `POST /api/v1/rooms/${code}/join`, `-d '{"name": "Ada"}'`);
       await checkRate(app, rt.config.rate, `join:${code}`, ip);
       const { name } = parse(JoinRoom, await readBody());
-      // Guessing codes: at most MAX_JOIN_MISSES answers for unknown codes per address per minute. A miss
+      // Guessing codes: at most PLAYGROUND_JOIN_MISSES_PER_IP_MINUTE answers for unknown codes per address per minute. A miss
       // is counted, then decided (hit: INCR, atomic), so concurrent guesses cannot all get their 404: past
       // the limit a guess gets 429, which says nothing about the code. Joins with a code that exists are
       // not counted (a class behind one NAT gets in), but are refused too once the limit is reached, or a
       // 201 would tell an over-limit guesser which code is live. Past it, nothing reaches the room store.
       const miss = `join-miss:${ip ?? "?"}`;
-      const tooMany = (wait: number) => new SandboxError("rate_limited", `Too many join codes that do not exist, from your network: at most ${MAX_JOIN_MISSES} every 60 s. Check the code on the screen. Try again in ${wait} s.`, wait);
+      const tooMany = (wait: number) => new SandboxError("rate_limited", `Too many join codes that do not exist, from your network: at most ${limits.joinMissesPerIpMinute} every 60 s. Check the code on the screen. Try again in ${wait} s.`, wait);
       const misses = await app.send(["GET", windowKey(miss)]);
       // Anything but a count there (a key of another type, not a number) goes through hit, which refuses it.
       if (misses.t !== "nil" && !(misses.t === "bulk" && /^-?\d+$/.test(misses.v))) await hit(app, windowKey(miss), 60_000);
-      if (misses.t === "bulk" && Number(misses.v) >= MAX_JOIN_MISSES) throw tooMany(await secondsLeft(app, windowKey(miss), 60));
+      if (misses.t === "bulk" && Number(misses.v) >= limits.joinMissesPerIpMinute) throw tooMany(await secondsLeft(app, windowKey(miss), 60));
       // Every lookup is counted before it happens (increment, then decide), so a burst of concurrent
-      // guesses reaches the room store at most MAX_JOIN_TRIES times a minute per address; a join with a
+      // guesses reaches the room store at most PLAYGROUND_JOINS_PER_IP_MINUTE times a minute per address; a join with a
       // code that exists gives its try back, so a class behind one NAT is held back only while 60 of
       // its joins are in flight at the same instant.
       const tries = windowKey(`join-try:${ip ?? "?"}`);
-      if ((await hit(app, tries, 60_000)) > MAX_JOIN_TRIES) {
+      if ((await hit(app, tries, 60_000)) > limits.joinsPerIpMinute) {
         const wait = await secondsLeft(app, tries, 60);
-        throw new SandboxError("rate_limited", `Too many joins from your network at once: at most ${MAX_JOIN_TRIES} a minute. Try again in ${wait} s.`, wait);
+        throw new SandboxError("rate_limited", `Too many joins from your network at once: at most ${limits.joinsPerIpMinute} a minute. Try again in ${wait} s.`, wait);
       }
       let token: string;
       try {
         ({ token } = await joinRoom(app, rt.config.sessionSecret, code, name));
         void Promise.all([app.send(["DECR", tries]), app.send(["PEXPIRE", tries, "60000", "NX"])]).catch(() => {});
       } catch (e) {
-        if (isSandboxError(e) && e.kind === "not_found") await limitWindow(app, miss, MAX_JOIN_MISSES, 60, "join codes that do not exist, from your network", "Check the code on the screen.");
+        if (isSandboxError(e) && e.kind === "not_found") await limitWindow(app, miss, limits.joinMissesPerIpMinute, 60, "join codes that do not exist, from your network", "Check the code on the screen.");
         throw e;
       }
       res.setHeader("set-cookie", sessionCookie(token));
