@@ -9,23 +9,42 @@ export function formatReply(r: Reply, mode: "cli" | "raw" = "cli"): string {
   return mode === "raw" ? formatRaw(r) + "\n" : formatTTY(r, "");
 }
 
-/** sdscatrepr: quote and escape bytes the way redis-cli shows bulk strings. */
-export function quoteBytes(bytes: Uint8Array): string {
-  let s = '"';
-  for (const b of bytes) {
+/** The escape redis-cli's sdscatrepr writes for each byte that is not printed as itself ("" for one that is). */
+const ESCAPES: Uint8Array[] = Array.from({ length: 256 }, (_, b) => {
+  const text = ((): string => {
     switch (b) {
-      case 0x5c: s += "\\\\"; break;
-      case 0x22: s += '\\"'; break;
-      case 0x0a: s += "\\n"; break;
-      case 0x0d: s += "\\r"; break;
-      case 0x09: s += "\\t"; break;
-      case 0x07: s += "\\a"; break;
-      case 0x08: s += "\\b"; break;
-      default:
-        s += b >= 0x20 && b <= 0x7e ? String.fromCharCode(b) : "\\x" + b.toString(16).padStart(2, "0");
+      case 0x5c: return "\\\\";
+      case 0x22: return '\\"';
+      case 0x0a: return "\\n";
+      case 0x0d: return "\\r";
+      case 0x09: return "\\t";
+      case 0x07: return "\\a";
+      case 0x08: return "\\b";
+      default: return b >= 0x20 && b <= 0x7e ? "" : "\\x" + b.toString(16).padStart(2, "0");
     }
+  })();
+  return Uint8Array.from(text, (c) => c.charCodeAt(0));
+});
+const ascii = new TextDecoder();
+
+/**
+ * sdscatrepr: quote and escape bytes the way redis-cli shows bulk strings.
+ * Written into one byte buffer and decoded once: a megabyte reply formats in
+ * milliseconds (one string concatenation per byte held the event loop, and
+ * every visitor's request with it, for 150 ms).
+ */
+export function quoteBytes(bytes: Uint8Array): string {
+  const out = new Uint8Array(bytes.length * 4 + 2);
+  let n = 0;
+  out[n++] = 0x22;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    const e = ESCAPES[b];
+    if (e.length === 0) out[n++] = b;
+    else for (let j = 0; j < e.length; j++) out[n++] = e[j];
   }
-  return s + '"';
+  out[n++] = 0x22;
+  return ascii.decode(out.subarray(0, n));
 }
 
 function formatTTY(r: Reply, prefix: string): string {
