@@ -90,3 +90,29 @@ describe("replies and growth that amplify what a visitor stored", () => {
 function useQuota(): number {
   return rt.config.quota.maxBytes;
 }
+
+describe("the quota's measurement", () => {
+  const admin = new RespConnection(parseRedisUrl(inject("redisUrl")), "amplification-admin-2");
+  beforeAll(() => admin.waitReady());
+  afterAll(() => admin.close());
+
+  it("is exact: a hash whose first fields are tiny cannot hide big values from it", async () => {
+    const s = newSession();
+    // A hash table (fields past 64 bytes), then its first five fields in Redis's own order made tiny, the rest 10 KB.
+    await execCommand(s, { argv: ["HSET", "h", ...Array.from({ length: 200 }, (_, i) => [`f${i}`, "m".repeat(70)]).flat()] });
+    const order = await execCommand(s, { command: "HKEYS h" });
+    const fields = order.reply.t === "array" ? order.reply.v.map((f) => (f.t === "bulk" ? f.v : "")) : [];
+    for (const f of fields.slice(0, 5)) await execCommand(s, { argv: ["HSET", "h", f, "x"] });
+    let refused = "";
+    for (const f of fields.slice(5)) {
+      const r = await execCommand(s, { argv: ["HSET", "h", f, "v".repeat(10_000)] });
+      if (r.reply.t === "error") {
+        refused = r.text;
+        break;
+      }
+    }
+    expect(refused).toMatch(/Your sandbox is full/);
+    const mem = await admin.send(["MEMORY", "USAGE", `${s.ns.prefix}h`, "SAMPLES", "0"]);
+    expect(mem.t === "integer" && Number(mem.v)).toBeLessThanOrEqual(useQuota() + 20_000);
+  });
+});

@@ -59,7 +59,14 @@ export interface Probe {
 export const EXISTS: Probe = { argv: (k) => ["EXISTS", k], missing: (r) => r.t === "integer" && Number(r.v) === 0 };
 export const PTTL: Probe = { argv: (k) => ["PTTL", k], missing: (r) => r.t === "integer" && Number(r.v) === -2 };
 export const TYPE: Probe = { argv: (k) => ["TYPE", k], missing: (r) => r.t === "status" && r.v === "none" };
-export const MEMORY_USAGE: Probe = { argv: (k) => ["MEMORY", "USAGE", k, "SAMPLES", "5"], missing: (r) => r.t === "nil" };
+/**
+ * Exact (SAMPLES 0): a sample of five elements let a hash whose first five
+ * fields were tiny and the rest 400 KB each measure 10 KB while it held 87 MB,
+ * ten times the quota (the hostile review). Exact costs O(the key's elements),
+ * at most the namespace's ≈ 130,000 smallest elements: ≈ 10–20 ms, at most
+ * once every 250 ms per namespace near its quota (limits.ts REMEASURE_MS).
+ */
+export const MEMORY_USAGE: Probe = { argv: (k) => ["MEMORY", "USAGE", k, "SAMPLES", "0"], missing: (r) => r.t === "nil" };
 
 /** A name that exists, unprefixed, with its probe's reply. */
 export interface Found {
