@@ -59,6 +59,8 @@ export async function aclCost(): Promise<AclCost> {
       SESSION_SECRET: process.env.SESSION_SECRET ?? "bench-acl-secret-0123456789",
       PLAYGROUND_RATE_PER_SESSION: "1000000000",
       PLAYGROUND_RATE_PER_IP: "1000000000",
+      PLAYGROUND_WORK_PER_SESSION: "1000000000",
+      PLAYGROUND_WORK_PER_IP: "1000000000",
     });
     const perVisitor = await measure("per-visitor users");
     delete process.env.PLAYGROUND_ACL_REDIS_URL;

@@ -84,7 +84,7 @@ export async function bigReply(log: (s: string) => void = (s) => process.stdout.
   let redis: EmbeddedRedis | null = null;
   let stopped = false;
   // The environment this section points the runtime with, given back afterwards (later sections set their own).
-  const touched = ["PLAYGROUND_REDIS_URL", "PLAYGROUND_APP_REDIS_URL", "PLAYGROUND_HUB_REDIS_URL", "PLAYGROUND_ACL_REDIS_URL", "PLAYGROUND_RATE_PER_SESSION", "PLAYGROUND_RATE_PER_IP", "PLAYGROUND_MAX_COMMAND_COST"];
+  const touched = ["PLAYGROUND_REDIS_URL", "PLAYGROUND_APP_REDIS_URL", "PLAYGROUND_HUB_REDIS_URL", "PLAYGROUND_ACL_REDIS_URL", "PLAYGROUND_RATE_PER_SESSION", "PLAYGROUND_RATE_PER_IP", "PLAYGROUND_WORK_PER_SESSION", "PLAYGROUND_WORK_PER_IP", "PLAYGROUND_MAX_COMMAND_COST"];
   const saved = Object.fromEntries(touched.map((k) => [k, process.env[k]]));
   try {
     redis = await startRedisServer({ dir });
@@ -94,6 +94,8 @@ export async function bigReply(log: (s: string) => void = (s) => process.stdout.
       PLAYGROUND_HUB_REDIS_URL: redis.urls.hub,
       PLAYGROUND_RATE_PER_SESSION: "1000000000",
       PLAYGROUND_RATE_PER_IP: "1000000000",
+      PLAYGROUND_WORK_PER_SESSION: "1000000000",
+      PLAYGROUND_WORK_PER_IP: "1000000000",
       // The cost budget (lib/sandbox/costs.ts) refuses so big an LRANGE up front: raised, to measure the decoder behind it.
       PLAYGROUND_MAX_COMMAND_COST: "1000000000",
     });

@@ -16,7 +16,7 @@ export interface Limit {
 
 export const RAISED_RATE = "1000000000";
 /** Caps a one-address load generator would hit first. */
-const RAISED = /RATE|STREAMS_PER_IP|MAX_STREAMS|SESSIONS_PER_IP|ROOMS_PER_IP/;
+const RAISED = /RATE|STREAMS_PER_IP|MAX_STREAMS|SESSIONS_PER_IP|ROOMS_PER_IP|WORK_PER_IP/;
 
 export function appLimits(_root?: string): { env: Record<string, string>; limits: Limit[] } {
   const env: Record<string, string> = {};

@@ -72,6 +72,8 @@ export async function namespaceCost(log: (s: string) => void = (s) => process.st
       PLAYGROUND_ACL_REDIS_URL: redis.urls.warden,
       PLAYGROUND_RATE_PER_SESSION: "1000000000",
       PLAYGROUND_RATE_PER_IP: "1000000000",
+      PLAYGROUND_WORK_PER_SESSION: "1000000000",
+      PLAYGROUND_WORK_PER_IP: "1000000000",
     });
     process.env.SESSION_SECRET ||= "bench-secret-bench-secret-bench-secret";
     const { resetRuntime, runtime } = await import("@/lib/runtime");

@@ -25,6 +25,8 @@ export interface Config {
   maxArgBytes: number;
   maxCommandBytes: number;
   rate: { perSession: number; perIp: number };
+  /** Work per second (lib/sandbox/work-budget.ts), and commands running at once per session. */
+  work: { perSession: number; perIp: number; inFlight: number };
   /** Dedicated connections (lib/sandbox/leases.ts): in all, per session, per client address (leases and blocking borrows together). */
   leases: { max: number; perSession: number; perIp: number; idleMs: number };
   /** Live streams (SSE, lib/http/sse-slots.ts) open in this process: per session, per client address, in all. */
@@ -34,6 +36,8 @@ export interface Config {
   maxBlockSeconds: number;
   quota: { maxKeys: number; maxBytes: number; maxStringBytes: number; maxBytesPerIp: number };
   reply: { items: number; bytes: number };
+  /** Bytes of a pub/sub message a live stream shows. */
+  maxMessageBytes: number;
   /** How long a Redis command may go unanswered before it fails with 503 and its connection is replaced. */
   redisTimeoutMs: number;
   namespaceIdleMs: number;
@@ -58,11 +62,15 @@ export const LIMITS = [
   { env: "PLAYGROUND_MAX_NAME_BYTES", def: 1024, doc: "longest name — key, channel, set or sorted-set member, hash field, stream group or consumer — in bytes (values may be up to the argument limit): Redis matches globs against names in time proportional to their length" },
   { env: "PLAYGROUND_MAX_PATTERN_BYTES", def: 128, doc: "longest glob pattern (KEYS, SCAN/SSCAN/HSCAN/ZSCAN MATCH, PSUBSCRIBE, PUBSUB CHANNELS), in bytes" },
   { env: "PLAYGROUND_MAX_STRING_BYTES", def: 1024 * 1024, doc: "largest string SETRANGE/SETBIT/BITFIELD offsets may create, in bytes" },
+  { env: "PLAYGROUND_MAX_MESSAGE_BYTES", def: 4 * 1024, doc: "bytes of one pub/sub message shown in a live stream; the rest is counted as … N more bytes" },
   { env: "PLAYGROUND_MAX_REPLY_ITEMS", def: 1000, doc: "elements shown of one reply; the rest is counted as … N more" },
   { env: "PLAYGROUND_MAX_REPLY_BYTES", def: 1024 * 1024, doc: "bytes of strings shown of one reply" },
   { env: "PLAYGROUND_NAMESPACE_IDLE_SECONDS", def: 24 * 3600, doc: "a namespace unused this long is deleted by the reaper" },
   { env: "PLAYGROUND_REDIS_TIMEOUT_MS", def: 2000, doc: "deadline for a Redis answer, in ms (blocking commands: their timeout plus this); past it the request answers 503 and the connection is replaced" },
   { env: "PLAYGROUND_REDIS_MAXMEMORY", def: 256 * 1024 * 1024, doc: "the embedded Redis's maxmemory, in bytes (noeviction: writes are refused past it; 10% of it caps client buffers)" },
+  { env: "PLAYGROUND_WORK_PER_SESSION", def: 100_000, doc: "work one session may use per second, in the cost units of PLAYGROUND_MAX_COMMAND_COST (≈ 10 ms of Redis time): each command's estimate, its reply's bytes (1 per 16) and a PUBLISH's live streams; past one second's worth the next command waits" },
+  { env: "PLAYGROUND_WORK_PER_IP", def: 500_000, doc: "work one client address may use per second, in the same units (≈ 50 ms of Redis time)" },
+  { env: "PLAYGROUND_COMMANDS_IN_FLIGHT", def: 8, doc: "commands of one session running at the same time, across its console tabs and API clients" },
   { env: "PLAYGROUND_MAX_COMMAND_COST", def: 50_000, doc: "estimated work one command, or one MULTI … EXEC in all, may cost before it runs, in units of about one element read or written (≈ 0.1 µs of Redis time; lib/sandbox/costs.ts): 50,000 ≈ 5 ms" },
   { env: "PLAYGROUND_MAX_BUILT_REPLY_BYTES", def: 8 * 1024 * 1024, doc: "bytes Redis may build for one command's reply, or for one EXEC's replies together, estimated before it runs (MGET of one key a thousand times, HMGET of one field, HRANDFIELD … WITHVALUES, GETs queued in MULTI)" },
   { env: "PLAYGROUND_MAX_QUEUED_COMMANDS", def: 1000, doc: "commands one MULTI may queue" },
@@ -122,6 +130,7 @@ export function loadConfig(): Config {
     maxArgBytes: limit("PLAYGROUND_MAX_ARG_BYTES"),
     maxCommandBytes: limit("PLAYGROUND_MAX_COMMAND_BYTES"),
     rate: { perSession: limit("PLAYGROUND_RATE_PER_SESSION"), perIp: limit("PLAYGROUND_RATE_PER_IP") },
+    work: { perSession: limit("PLAYGROUND_WORK_PER_SESSION"), perIp: limit("PLAYGROUND_WORK_PER_IP"), inFlight: limit("PLAYGROUND_COMMANDS_IN_FLIGHT") },
     leases: {
       max: limit("PLAYGROUND_MAX_LEASES"),
       perSession: limit("PLAYGROUND_LEASES_PER_SESSION"),
@@ -144,6 +153,7 @@ export function loadConfig(): Config {
       maxBytesPerIp: limit("PLAYGROUND_MAX_BYTES_PER_IP"),
     },
     reply: { items: limit("PLAYGROUND_MAX_REPLY_ITEMS"), bytes: limit("PLAYGROUND_MAX_REPLY_BYTES") },
+    maxMessageBytes: limit("PLAYGROUND_MAX_MESSAGE_BYTES"),
     redisTimeoutMs: limit("PLAYGROUND_REDIS_TIMEOUT_MS"),
     namespaceIdleMs: limit("PLAYGROUND_NAMESPACE_IDLE_SECONDS") * 1000,
     trustProxy: /^(1|true|yes)$/i.test(process.env.TRUST_PROXY ?? ""),

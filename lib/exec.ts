@@ -11,6 +11,7 @@ import type { Session } from "@/lib/session";
 import type { RespConnection } from "@/lib/redis/resp-connection";
 import { SandboxError } from "@/lib/errors";
 import { checkRate } from "@/lib/rate-limit";
+import { replyUnits } from "@/lib/sandbox/work-budget";
 import { touchNamespace } from "@/lib/reaper";
 import { recordAnswer, roomInfo, roomNamespace, studentRoom } from "@/lib/classroom/rooms";
 
@@ -86,6 +87,16 @@ export async function execCommand(session: Session, input: ExecInput, client: Ex
     session = { id: session.id, ns: roomNamespace(code) };
   }
   touchNamespace(rt, session.id);
+  // Work per second per session and per address, and commands at once per session (lib/sandbox/work-budget.ts).
+  const release = rt.work.begin(session.id, client.ip);
+  try {
+    return await run(rt, session, argv, client);
+  } finally {
+    release();
+  }
+}
+
+async function run(rt: ReturnType<typeof runtime>, session: Session, argv: Uint8Array[], client: ExecClient): Promise<ExecResult> {
   const table = await rt.commandTable();
   const ns = session.ns;
   const ctx = {
@@ -99,16 +110,34 @@ export async function execCommand(session: Session, input: ExecInput, client: Ex
     sessionId: session.id,
     ip: client.ip,
     blockCapSeconds: rt.config.maxBlockSeconds,
-    limits: { maxStringBytes: rt.config.quota.maxStringBytes, maxReplyItems: rt.config.reply.items, quotas: rt.quotas, address: client.ip },
+    limits: {
+      maxStringBytes: rt.config.quota.maxStringBytes,
+      maxReplyItems: rt.config.reply.items,
+      quotas: rt.quotas,
+      address: client.ip,
+      channels: (prefix: string) => rt.openHub()?.channelStats(prefix) ?? { total: 0, count: 0, bytes: 0 },
+    },
     index: keyIndex(rt), // the namespace's key index: plan() adds what a write may create (lib/sandbox/key-index.ts)
+    spend: (units: number) => rt.work.spend(session.id, client.ip, units),
   };
   const t0 = performance.now();
   const outcome = await execute(ctx, argv);
   const ms = performance.now() - t0;
+  rt.work.charge(session.id, client.ip, 10 + replyUnits(outcome.reply) + publishUnits(rt, ns, argv));
   noteClassAnswer(session, argv, outcome.reply);
   const { reply, truncated } = truncateReply(outcome.reply, rt.config.reply);
   const cut = truncated ? `The reply was cut to ${rt.config.reply.items} elements and ${rt.config.reply.bytes} bytes for the browser.` : undefined;
   return done(reply, ms, [outcome.notice, cut].filter(Boolean).join(" ") || undefined);
+}
+
+/** A PUBLISH's share of this process's live streams: each receiving stream writes the message (as formatted, cut to PLAYGROUND_MAX_MESSAGE_BYTES). */
+function publishUnits(rt: ReturnType<typeof runtime>, ns: Session["ns"], argv: Uint8Array[]): number {
+  const hub = rt.openHub();
+  if (!hub || argv.length !== 3) return 0;
+  const name = dec.decode(argv[0]).toLowerCase();
+  if (name !== "publish" && name !== "spublish") return 0;
+  const receivers = hub.receivers(Buffer.from(ns.add(argv[1])), ns.prefix);
+  return receivers === 0 ? 0 : Math.ceil(((1 + receivers) * (Math.min(argv[2].length, rt.config.maxMessageBytes) * 2 + 200)) / 16);
 }
 
 /** In a workshop's shared keys, `PUBLISH CHANNEL_RESULT <job>` answers a class job: the dashboard says who did. */

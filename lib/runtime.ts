@@ -8,6 +8,7 @@ import { parseCommandDocs, type CommandDoc } from "@/lib/command-docs";
 import { SandboxError } from "@/lib/errors";
 import { LeasePool } from "@/lib/sandbox/leases";
 import { AddressMemory, QuotaKeeper } from "@/lib/sandbox/limits";
+import { WorkBudget } from "@/lib/sandbox/work-budget";
 import { SubscriberHub } from "@/lib/streaming/subscriber-hub";
 
 /**
@@ -38,6 +39,10 @@ export interface Runtime {
   quotas: QuotaKeeper;
   /** The process's one subscriber connection, created on first use. */
   hub(): SubscriberHub;
+  /** The hub if a stream opened it, without opening it. */
+  openHub(): SubscriberHub | null;
+  /** Work per second per session and per address (lib/sandbox/work-budget.ts). */
+  work: WorkBudget;
   commandTable(): Promise<CommandTable>;
   commandDocs(): Promise<CommandDoc[]>;
   close(): void;
@@ -110,6 +115,10 @@ function createRuntime(config: Config): Runtime {
     },
     leases,
     quotas,
+    work: new WorkBudget(config.work),
+    openHub() {
+      return hub;
+    },
     hub() {
       return (hub ??= new SubscriberHub({ ...config.hubRedis, connection: { timeoutMs: config.redisTimeoutMs } }));
     },

@@ -3,7 +3,12 @@ import { resetRuntime, runtime, type Runtime } from "@/lib/runtime";
 import { appEnv, type RedisPasswords } from "@/lib/redis/embedded";
 
 /** Limits a test sends far past (a learner never would). */
-const LIFTED = { PLAYGROUND_RATE_PER_SESSION: "1000000", PLAYGROUND_RATE_PER_IP: "1000000", PLAYGROUND_ROOMS_PER_IP_HOUR: "1000000", PLAYGROUND_SESSIONS_PER_IP_MINUTE: "1000000" };
+const LIFTED = {
+  PLAYGROUND_WORK_PER_SESSION: "1000000000",
+  PLAYGROUND_WORK_PER_IP: "1000000000",
+  PLAYGROUND_COMMANDS_IN_FLIGHT: "100000",
+  PLAYGROUND_RATE_PER_SESSION: "1000000",
+  PLAYGROUND_RATE_PER_IP: "1000000", PLAYGROUND_ROOMS_PER_IP_HOUR: "1000000", PLAYGROUND_SESSIONS_PER_IP_MINUTE: "1000000" };
 
 /**
  * Points the process runtime at the test redis-server, with any limits the

@@ -10,7 +10,8 @@ import { execCommand } from "@/lib/exec";
  * 12 streams open without reading and published 500 KB messages until Node
  * reached 4 GB. Past 1 MiB behind, the stream is dropped.
  */
-const rt = useTestRuntime();
+// Messages shown whole (not cut to 4 KiB), so that a few of them fill the reader's buffers.
+const rt = useTestRuntime({ PLAYGROUND_MAX_MESSAGE_BYTES: String(1024 * 1024) });
 const api = useApiServer(rt);
 
 describe("a stream nobody reads", () => {

@@ -12,7 +12,12 @@ export const MAX_SSE_BEHIND_BYTES = 1024 * 1024;
  * Starts a Server-Sent Events response and returns its writer. A comment line
  * every 15 s keeps proxies from closing an idle stream; `close` stops it.
  */
-export function startSse(res: ServerResponse): { send(event: string, data: unknown): void; close(): void } {
+/** One event as it goes on the wire: serialize once, send to many streams. */
+export function sseFrame(event: string, data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+export function startSse(res: ServerResponse): { send(event: string, data: unknown): void; sendFrame(frame: string): void; close(): void } {
   res.writeHead(200, {
     "content-type": "text/event-stream; charset=utf-8",
     "cache-control": "no-store",
@@ -21,16 +26,20 @@ export function startSse(res: ServerResponse): { send(event: string, data: unkno
   });
   res.flushHeaders();
   const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
+  const sendFrame = (frame: string) => {
+    if (res.writableEnded || res.destroyed) return;
+    res.write(frame);
+    // Checked after the write too: one big event must not leave a stalled reader's buffer unbounded until the next.
+    if (res.writableLength > MAX_SSE_BEHIND_BYTES) {
+      clearInterval(heartbeat);
+      res.destroy(); // its "close" lets the caller unsubscribe
+    }
+  };
   return {
     send(event, data) {
-      if (res.writableEnded || res.destroyed) return;
-      if (res.writableLength > MAX_SSE_BEHIND_BYTES) {
-        clearInterval(heartbeat);
-        res.destroy(); // its "close" lets the caller unsubscribe
-        return;
-      }
-      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      sendFrame(sseFrame(event, data));
     },
+    sendFrame,
     close() {
       clearInterval(heartbeat);
     },

@@ -71,6 +71,8 @@ const RULES: Rule[] = [
   [/^ERR Too many arguments \((\d+)\); the playground's limit is (\d+)\./, (m) => `参数太多（${m[1]} 个）；练习场最多允许 ${m[2]} 个。`],
   [/^ERR The command's arguments add up to (\d+) bytes; the playground's limit is (\d+) bytes\./, (m) => `这条命令的参数合计 ${m[1]} 字节；练习场的上限是 ${m[2]} 字节。`],
   [/^ERR Argument (\d+) is (\d+) bytes; the playground's limit is (\d+) bytes\./, (m) => `第 ${m[1]} 个参数有 ${m[2]} 字节；练习场的上限是 ${m[3]} 字节。`],
+  [/^ERR Your sandbox's live pattern subscriptions would cost about ([\d,]+) units of work for every message published in it; the playground allows ([\d,]+)/, (m) => `你的沙箱里正在生效的模式订阅，每发布一条消息大约要花 ${m[1]} 个工作单位；练习场最多允许 ${m[2]} 个，这样发布对每个人都很快。请退订一些模式，或者让模式在第一个 * 之后短一些。`],
+  [/^ERR Channel (\d+) is a name of ([\d,]+) bytes; the playground allows names \(keys, channels, members, fields, groups, consumers\) of up to ([\d,]+) bytes/, (m) => `第 ${m[1]} 个频道是一个 ${m[2]} 字节的名字；练习场里的名字（键、频道、成员、字段、消费者组、消费者）最多 ${m[3]} 字节，这样模式匹配对每个人都很快。`],
   [/^ERR Argument (\d+) is a name of ([\d,]+) bytes; the playground allows names \(keys, channels, members, fields, groups, consumers\) of up to ([\d,]+) bytes/, (m) => `第 ${m[1]} 个参数是一个 ${m[2]} 字节的名字；练习场里的名字（键、频道、成员、字段、消费者组、消费者）最多 ${m[3]} 字节，这样模式匹配对每个人都很快。值可以更长。`],
   [/^ERR The pattern of this (.+?) is ([\d,]+) bytes; the playground allows patterns of up to ([\d,]+) bytes/, (m) => `这条 ${m[1]} 的模式有 ${m[2]} 字节；练习场允许的模式最多 ${m[3]} 字节，这样匹配对每个人都很快。`],
   [/^ERR No help for '(.+)': not a command this Redis knows\./, (m) => `没有“${m[1]}”的帮助：这个 Redis 不认识这条命令。按 Tab 可以补全命令名。`],
@@ -93,6 +95,8 @@ const RULES: Rule[] = [
   [/^The workers of the scenarios running from your network already hold (\d+) connections \(at most (\d+)\), and this run needs (\d+)\./, (m) => `你所在网络正在运行的场景，其工作进程已经占用 ${m[1]} 个连接（每个地址最多 ${m[2]} 个），这次运行还需要 ${m[3]} 个。请减少工作进程，或等一次运行结束。`],
   [/^The playground is running many scenarios right now \((\d+), its limit\)/, (m) => `练习场现在正在运行很多场景（${m[1]} 个，已达上限）。请过一分钟再试。`],
   [/^The playground is running many scenarios right now: their workers hold (\d+) of (\d+) connections/, (m) => `练习场现在正在运行很多场景：它们的工作进程占用了 ${m[1]} 个连接（上限 ${m[2]} 个）。请过一分钟再试，或减少工作进程。`],
+  [/^Too much work at once: the playground allows about ([\d,]+) units of work per second per (visitor|network address) \(≈ (\d+) ms of Redis time\), and your recent commands used more\. Try again in (\d+) s\./, (m) => `一次做的工作太多了：练习场允许${m[2] === "visitor" ? "每位访客" : "每个网络地址"}每秒大约 ${m[1]} 个工作单位（约 ${m[3]} 毫秒的 Redis 时间），而你最近的命令用得更多。请 ${m[4]} 秒后再试。`],
+  [/^You have (\d+) commands running at once; the playground runs at most (\d+) per visitor at the same time\./, (m) => `你有 ${m[1]} 条命令同时在运行；练习场每位访客最多同时运行 ${m[2]} 条。请等其中一条完成。`],
   [/^Too many commands: the playground allows (\d+) per second per visitor\./, (m) => `命令太多：练习场允许每位访客每秒 ${m[1]} 条。请等一秒再试。`],
   [/^Too many commands from your network: the playground allows (\d+) per second per IP address\./, (m) => `来自你所在网络的命令太多：练习场允许每个 IP 地址每秒 ${m[1]} 条。请等一秒再试。`],
   [/^Redis is unavailable right now; retrying\./, () => "Redis 暂时不可用，正在重试。你的数据是安全的——请稍后再试。"],
@@ -102,6 +106,7 @@ const RULES: Rule[] = [
 /** What to do instead, for each family of costs.ts (its HINT table, word for word). */
 export const COST_HINTS_ZH: Record<string, string> = {
   "Use a smaller COUNT, or a pattern with less after its first *.": "请用更小的 COUNT，或者让模式在第一个 * 之后短一些。",
+  "Ask about the commands you need by name: COMMAND INFO get set, COMMAND DOCS get.": "请按名字查询你需要的命令：COMMAND INFO get set、COMMAND DOCS get。",
   "LCS fills a table of one cell per pair of bytes: compare shorter strings (GETRANGE can cut them).": "LCS 要为每一对字节填一个表格单元：请比较更短的字符串（可以用 GETRANGE 截取）。",
   "Sort a smaller key (LIMIT does not help: Redis sorts everything first), or keep the data in a sorted set and read it with ZRANGE … LIMIT.": "请对更小的键排序（LIMIT 没有用：Redis 会先把所有元素排好序），或者把数据放进有序集合，用 ZRANGE … LIMIT 读取。",
   "Combine smaller sets, or fewer of them; SSCAN reads a big set in pieces.": "请合并更小或更少的集合；大集合可以用 SSCAN 分批读取。",
@@ -130,7 +135,9 @@ export const COST_HINTS_ZH: Record<string, string> = {
 function costDetailZh(detail: string): string {
   const units: Record<string, string> = { element: "个元素", elements: "个元素", entry: "个条目", entries: "个条目", point: "个点", points: "个点", pixels: "个像素", cells: "个单元格", key: "个键", keys: "个键", set: "个集合", sets: "个集合", string: "个字符串", strings: "个字符串", bytes: "字节" };
   return detail
+    .replace(/^every command of the server$/, "服务器的全部命令")
     .replace(/ matched against a pattern with a \* inside/, "，要和一个中间带 * 的模式逐一匹配")
+    .replace(/^([\d,]+) of your channels matched, ([\d,]+) in all$/, "要匹配你的 $1 个频道，服务器上共 $2 个")
     .replace(/, sorted as numbers/, "，按数字排序")
     .replace(/, sorted as strings/, "，按字符串排序")
     .replace(/([\d,]+) (elements?|entries|entry|points?|pixels|cells|keys?|sets?|strings?|bytes)\b/g, (_, n, u) => `${n} ${units[u]}`)

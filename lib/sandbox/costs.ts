@@ -99,6 +99,8 @@ export interface CostContext {
   tx?: TxTotals;
   /** The client address the command comes from: its namespaces' memory together is capped too (limits.ts AddressMemory). */
   address?: string;
+  /** The channels with subscribers this process knows of, for PUBSUB CHANNELS (the subscriber hub's). */
+  channels?: (prefix: string) => { total: number; count: number; bytes: number };
 }
 
 let cached: { key: string; budgets: Budgets } | null = null;
@@ -348,6 +350,12 @@ class Args {
     return this.pending(i);
   }
 
+  /** MEMORY USAGE … SAMPLES 0 of the key at `i`: exact, O(its elements); 0 if missing. */
+  async memExact(i: number): Promise<number> {
+    const r = await this.send(["MEMORY", "USAGE", this.key(i), "SAMPLES", "0"]);
+    return r.t === "integer" ? Number(r.v) : 0;
+  }
+
   /** A count command on the key at `i` (ZCOUNT key min max, …), or null when Redis refuses its arguments. */
   async count(name: string, i: number, ...rest: Uint8Array[]): Promise<number | null> {
     const r = await this.send([name, this.key(i), ...rest]);
@@ -418,6 +426,11 @@ class Args {
       seen.add(k);
       return true;
     });
+  }
+
+  /** Channels with subscribers: in all, and in this namespace with their names' bytes (none known: zeros). */
+  channelStats(): { total: number; count: number; bytes: number } {
+    return this.ctx.channels?.(this.ctx.ns.prefix) ?? { total: 0, count: 0, bytes: 0 };
   }
 
   bytesOf(i: number): number {
@@ -512,6 +525,7 @@ export const COST_HINTS = {
   stream: "Read fewer entries at once: add COUNT, e.g. COUNT 100.",
   scan: "Scan fewer elements: LPOS takes MAXLEN, e.g. LPOS key element MAXLEN 1000.",
   match: "Use a smaller COUNT, or a pattern with less after its first *.",
+  command: "Ask about the commands you need by name: COMMAND INFO get set, COMMAND DOCS get.",
   geo: "Keep fewer points per key (one key per region, say): a search is estimated from the number of points in its key.",
   bits: "Work on a smaller range or on shorter strings (BITCOUNT and BITPOS take start and end).",
   hll: "Count or merge fewer HyperLogLogs at once: each one is up to 16,384 registers.",
@@ -572,10 +586,13 @@ const sort: Rule = async (x) => {
     const start = Math.max(0, limit[0]);
     out = limit[1] < 0 ? Math.max(0, n - start) : Math.max(0, Math.min(n, start + limit[1]) - start);
   }
-  const perElement = n > 0 ? mem / n : 0;
+  // Every element is read whole (strtod parses a number, ALPHA compares strings): SORT of 12 numbers of 512 KiB took 25 ms,
+  // 4 ns a byte. Exact memory below 10,000 elements (a sample misses the one long element among short ones).
+  const bytes = n > 0 && n <= 10_000 ? await x.memExact(1) : mem;
+  const perElement = n > 0 ? bytes / n : 0;
   const compare = dontsort ? 0 : n * log2(n) * (alpha ? 0.3 * (1 + perElement / 64) : 0.2);
   const visited = dontsort && kind === "zset" ? out : n;
-  const est: Estimate = { cost: visited * 2 + compare, detail: `${elements(n)}${dontsort ? "" : alpha ? ", sorted as strings" : ", sorted as numbers"}`, hint: HINT.sort };
+  const est: Estimate = { cost: visited * 2 + compare + bytes * 0.05, detail: `${elements(n)}${dontsort ? "" : alpha ? ", sorted as strings" : ", sorted as numbers"}`, hint: HINT.sort };
   Object.assign(est, store >= 0 ? stored(x, store, "list", out, mem) : { growth: NO_GROWTH, adds: [] });
   return est;
 };
@@ -907,7 +924,42 @@ const randCount = (x: Args) => {
   return Number.isNaN(c) ? c : Math.abs(c);
 };
 
+/**
+ * PUBSUB CHANNELS/SHARDCHANNELS pattern: Redis matches every channel with a
+ * subscriber on the server against the namespace's pattern; another
+ * namespace's fails at the prefix (≈ 0.2 units), this one's costs its name
+ * times the pattern's weight (glob.ts). Channels as this process's subscriber
+ * hub knows them (scenario workers' and other instances' are not counted).
+ */
+const pubsubChannels: Rule = (x) => {
+  const pattern = x.argv[2];
+  const { total, count, bytes } = x.channelStats();
+  const w = pattern ? globWeight(pattern) : 0.01;
+  return { cost: total * 0.2 + count * 4 + bytes * w, detail: `${fmt(count)} of your channels matched, ${fmt(total)} in all`, hint: HINT.match };
+};
+
+/**
+ * COMMAND, COMMAND INFO and COMMAND DOCS without names describe every command
+ * of the server: 0.7 / 0.7 / 0.9 ms of Redis (SLOWLOG, Redis 7.0.15) and a
+ * reply of about 230 / 230 / 300 KB, which a MULTI could repeat a hundred times.
+ */
+const WHOLE_TABLE: Record<string, { cost: number; bytes: number }> = {
+  command: { cost: 7_000, bytes: 240_000 },
+  "command|info": { cost: 7_000, bytes: 240_000 },
+  "command|docs": { cost: 9_200, bytes: 310_000 },
+};
+const wholeTable: Rule = (x) => {
+  const first = x.cmd.name === "command" ? 1 : 2;
+  if (x.argc > first) return {}; // named commands: a few hundred bytes each
+  return { cost: WHOLE_TABLE[x.cmd.name].cost, detail: "every command of the server", hint: HINT.command };
+};
+
 const RULES: Record<string, Rule> = {
+  command: wholeTable,
+  "command|info": wholeTable,
+  "command|docs": wholeTable,
+  "pubsub|channels": pubsubChannels,
+  "pubsub|shardchannels": pubsubChannels,
   lcs,
   sort,
   sort_ro: sort,
@@ -1102,7 +1154,12 @@ function returnsData(cmd: CommandInfo, argv: readonly Uint8Array[]): boolean {
   return DATA_WRITES.has(cmd.name);
 }
 
+const tableReply = async (x: Args): Promise<number> => (x.argc > (x.cmd.name === "command" ? 1 : 2) ? (x.argc - 2) * 2_000 : WHOLE_TABLE[x.cmd.name].bytes);
+
 const REPLY_RULES: Record<string, (x: Args) => Promise<number>> = {
+  command: tableReply,
+  "command|info": tableReply,
+  "command|docs": tableReply,
   // Every key each time it is named: MGET k k k … builds k's value that many times.
   mget: async (x) => sum(await Promise.all(x.positions.map((i) => x.intRead("STRLEN", i).then((n) => n + x.added(i) + FRAME)))),
   // Every field each time it is named.

@@ -20,6 +20,8 @@ export interface RouteContext extends SandboxContext {
   /** The client's address as TRUST_PROXY decides it (lib/rate-limit.ts clientIp): dedicated connections are capped per address too. */
   ip?: string;
   blockCapSeconds: number;
+  /** Spends an admitted command's estimated cost from the sender's work budget before it runs (lib/sandbox/work-budget.ts); throws when it is spent. */
+  spend?: (units: number) => void;
   /** Authenticates a dedicated connection as the namespace's own ACL user, before its first command. */
   login(conn: RespConnection): Promise<void>;
 }
@@ -83,6 +85,7 @@ async function executeInOrder(ctx: RouteContext, argv: Uint8Array[]): Promise<Ou
     return { reply: await emulate(ctx, p.emulation, p.argv), notice: ended };
   }
   if (p.mode === "transaction") return transaction(ctx, p.cmd!, p.argv, lease, ended);
+  if (p.charge?.cost) ctx.spend?.(p.charge.cost);
 
   let run = p.argv;
   let notice = ended;

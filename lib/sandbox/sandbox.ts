@@ -32,7 +32,7 @@ export interface SandboxContext {
   table: CommandTable;
   ns: Namespace;
   /** Per-namespace limits; absent in tests that only check rewriting. */
-  limits?: { maxStringBytes: number; maxReplyItems: number; quotas: QuotaKeeper; address?: string };
+  limits?: { maxStringBytes: number; maxReplyItems: number; quotas: QuotaKeeper; address?: string; channels?: (prefix: string) => { total: number; count: number; bytes: number } };
   /** The console tab's open MULTI (route.ts): its queued commands' totals, which the next one's cost and growth add to. */
   tx?: TxTotals;
   /** The namespace's key index (key-index.ts): plan() adds the names a write may create; absent in tests that only check rewriting. */
@@ -104,7 +104,7 @@ export async function plan(ctx: SandboxContext, argv: Uint8Array[]): Promise<Pla
     const refusal = sizeLimit(cmd, argv, ctx.limits.maxStringBytes, ctx.limits.maxReplyItems);
     if (refusal) return refuse(refusal);
     // Costs and growth estimated from the keys' sizes before it runs (costs.ts): over the budget or the quota, refused.
-    const costs = await checkCosts({ conn: ctx.conn, ns: ctx.ns, quotas: ctx.limits.quotas, tx: ctx.tx, address: ctx.limits.address }, cmd, argv, positions);
+    const costs = await checkCosts({ conn: ctx.conn, ns: ctx.ns, quotas: ctx.limits.quotas, tx: ctx.tx, address: ctx.limits.address, channels: ctx.limits.channels }, cmd, argv, positions);
     if ("refuse" in costs) return refuse(costs.refuse);
     charge = costs.charge;
   }

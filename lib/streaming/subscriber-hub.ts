@@ -112,6 +112,25 @@ export class SubscriberHub {
     return `Your sandbox's live pattern subscriptions would cost about ${fmt(total)} units of work for every message published in it; the playground allows ${fmt(maxCost)}, so that publishing stays fast for everyone. Unsubscribe from some patterns, or use patterns with less after their first *.`;
   }
 
+  /** Channels this process listens to: in all, and those of one namespace with their names' bytes (PUBSUB CHANNELS's estimate). */
+  channelStats(prefix: string): { total: number; count: number; bytes: number } {
+    let count = 0;
+    let bytes = 0;
+    for (const key of this.refs.channel.keys()) {
+      if (!key.startsWith(prefix)) continue;
+      count++;
+      bytes += key.length;
+    }
+    return { total: this.refs.channel.size, count, bytes };
+  }
+
+  /** Streams in this process a message published on `channel` reaches: its own listeners and those of its namespace's (`group`'s) patterns. */
+  receivers(channel: Buffer, group: string): number {
+    let n = this.refs.channel.get(channel.toString("latin1"))?.size ?? 0;
+    for (const [key, w] of this.patternWeight) if (w.group === group) n += this.refs.pattern.get(key)?.size ?? 0;
+    return n;
+  }
+
   /** Subscribes a listener; patterns count against their namespace's (`group`'s) matching budget. */
   async add(listener: HubListener, kind: Kind, names: Buffer[], group?: string): Promise<void> {
     if (kind === "pattern" && group !== undefined) {
