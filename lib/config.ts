@@ -6,7 +6,7 @@ import { parseRedisUrl, type RedisTarget } from "@/lib/redis/resp-connection";
  * before anything here runs, so every module copy sees the same values.
  */
 export interface Config {
-  /** The sandbox connection: a user that reaches only pg:* and room:* (DESIGN §2). */
+  /** The sandbox connection: a user that reaches only pg:* and room:* (docs/architecture.md "The two walls"). */
   redis: RedisTarget;
   redisUrl: string;
   /** The app's own data (rate counters, sessions, rooms): a user that reaches only app:*. */

@@ -1,5 +1,5 @@
 /**
- * Every error the sandbox can raise, mapped once (STYLE §7): the text the
+ * Every error the sandbox can raise, mapped once (docs/architecture.md "HTTP API and sessions"): the text the
  * console shows as `(error) …`, the HTTP status of the JSON API, and whether it
  * is worth logging. Replies that redis-cli would print as `(error)` are 200s in
  * the API with `reply.t = "error"`; only the kinds with another status here

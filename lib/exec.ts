@@ -39,7 +39,7 @@ export interface ExecResult {
 const dec = new TextDecoder();
 
 /**
- * The one path every command takes (DESIGN §1): parse → authorize → rewrite →
+ * The one path every command takes (docs/architecture.md "The command path"): parse → authorize → rewrite →
  * execute → un-rewrite → type. The console's server action and POST
  * /api/v1/exec both call this. Throws SandboxError only for what is not a
  * Redis reply (Redis unavailable); everything redis-cli would print as

@@ -170,7 +170,7 @@ export function sessionCookie(token: string): string {
 
 /**
  * New sessions per client address per minute (PLAYGROUND_SESSIONS_PER_IP_MINUTE,
- * README "Limits"): a session is a sandbox of its own, with its own quota, rate
+ * README's Limits table): a session is a sandbox of its own, with its own quota, rate
  * and dedicated connections, so one address must not mint them without end.
  * Counted in Redis (lib/rate-limit.ts limitWindow: increment, then decide, so
  * concurrent requests cannot all slip under the cap), under the address

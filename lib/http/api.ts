@@ -11,7 +11,7 @@ import { handleRooms } from "./rooms";
 import { handleStream } from "@/lib/http/stream";
 
 /**
- * JSON API v1 (DESIGN §7) as a plain node:http handler, mounted in front of
+ * JSON API v1 (README "JSON API v1", docs/architecture.md "HTTP API and sessions") as a plain node:http handler, mounted in front of
  * Next's request handler by server.ts: the hot path skips Next's router.
  * Returns false when the URL is not ours, so Next handles it.
  */

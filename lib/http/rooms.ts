@@ -30,7 +30,7 @@ import { startSse } from "./sse";
 import { Dispatch, startClassQueue, stopClassQueue } from "@/lib/classroom/queue";
 
 /**
- * The classroom API (README "Rooms"): instructors create a room and drive it
+ * The classroom API (README "Classroom workshops"): instructors create a room and drive it
  * with their bearer token; students join with a code and a name and get a
  * session; the dashboard and the students' pages follow the room live (SSE).
  */

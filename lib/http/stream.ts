@@ -15,7 +15,7 @@ import { nameRefusal, patternRefusal } from "@/lib/sandbox/glob";
 
 /**
  * GET /api/v1/stream?channels=a,b&patterns=p* — the session's pub/sub
- * messages as Server-Sent Events (DESIGN §5, §7), un-prefixed, each with the
+ * messages as Server-Sent Events (docs/architecture.md "Streaming"), un-prefixed, each with the
  * text redis-cli would print. The channels are reference-counted in the
  * process's one subscriber hub and released when the client goes away.
  */
@@ -26,7 +26,7 @@ const Query = z
   .refine((q) => q.channels.length + q.patterns.length > 0, "Give at least one channel (?channels=a,b) or pattern (?patterns=news.*)");
 
 export function parseStreamQuery(url: URL): { channels: string[]; patterns: string[] } {
-  // channels=a,b (DESIGN §7), or channel=a&channel=b for names that contain a comma.
+  // channels=a,b (README "JSON API v1"), or channel=a&channel=b for names that contain a comma.
   const list = (plural: string, single: string) => [
     ...url.searchParams.getAll(plural).flatMap((v) => v.split(",")).filter((v) => v !== ""),
     ...url.searchParams.getAll(single),

@@ -1,5 +1,5 @@
 /**
- * The one parser for fence meta (DESIGN §6, STYLE §5): the words after the
+ * The one parser for fence meta (docs/architecture.md "Lessons"): the words after the
  * language on a ``` line, as `flag` or `key=value` / `key="quoted value"`.
  * Each language allows a fixed set; anything else is an error that names the
  * forms that are allowed.

@@ -7,7 +7,7 @@ import { LessonError, parseLesson, type Section } from "./parse";
 
 /**
  * Loads every lesson from `lessons/NN-slug/` in every language, checks it
- * loudly (STYLE §3: the file, the line, the fix) and keeps the result. Pages
+ * loudly (the file, the line, the fix; docs/architecture.md "Lessons") and keeps the result. Pages
  * are built from it at `next build`, so a broken lesson fails the build.
  */
 export interface Exercise {

@@ -12,7 +12,7 @@ import { embeddedRedisLimits } from "@/lib/config";
  * .data/redis, RDB snapshots: see redisServerArgs) and by the tests (a
  * throwaway directory).
  *
- * It is configured with the second wall (DESIGN §2): the default user is off,
+ * It is configured with the second wall (docs/architecture.md "The two walls"): the default user is off,
  * and three ACL users each reach only what they need:
  *   playground — the sandbox connection: pg:* and room:* keys and channels only,
  *                no admin, dangerous or scripting commands;

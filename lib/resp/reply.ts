@@ -1,5 +1,5 @@
 /**
- * The typed reply model, shared by server and client (DESIGN §4).
+ * The typed reply model, shared by server and client (docs/architecture.md "Replies").
  *
  * Bulk strings carry bytes. On the wire (JSON, server actions) they travel as
  * UTF-8 text when the bytes are valid UTF-8, otherwise as base64 with `b64: true`,

@@ -10,7 +10,7 @@ import type { Namespace } from "./namespace";
 import { NO_GROWTH, type Growth, type QuotaKeeper } from "./limits";
 
 /**
- * Costs decided before a command runs (README "Limits"; issue "Resource
+ * Costs decided before a command runs (README's Limits table; issue "Resource
  * safety" §3 and §4). Redis runs one command at a time: a command whose work
  * grows with its inputs holds every other visitor's PING for as long as it
  * runs (LCS on two 11 KB strings: 450 ms; SORT … ALPHA on 400,000 items:

@@ -3,7 +3,7 @@ import { isKeyword } from "./args";
 import type { CommandInfo } from "./command-table";
 
 /**
- * Glob patterns and the names they are matched against (README "Limits").
+ * Glob patterns and the names they are matched against (README's Limits table).
  *
  * Redis 7.0 matches a glob (KEYS, SCAN/SSCAN/HSCAN/ZSCAN MATCH, PSUBSCRIBE,
  * PUBSUB CHANNELS) with a backtracking matcher, util.c stringmatchlen: at a

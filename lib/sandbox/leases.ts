@@ -3,7 +3,7 @@ import { SandboxError } from "@/lib/errors";
 import type { CommandInfo } from "./command-table";
 
 /**
- * Dedicated connections for what cannot share one (DESIGN §3): a console tab
+ * Dedicated connections for what cannot share one (docs/architecture.md "Connections"): a console tab
  * in MULTI or WATCH keeps a connection of its own until EXEC/DISCARD/UNWATCH,
  * and a blocking command borrows one for as long as it blocks. The pool is
  * bounded; a lease left idle is closed (which discards its transaction) and

@@ -111,7 +111,7 @@ interface QuotaEntry {
 }
 
 /**
- * Keys and memory per namespace (README "Limits"). Every command that may
+ * Keys and memory per namespace (README's Limits table). Every command that may
  * grow the namespace says beforehand, as an upper bound, what it may add
  * (lib/sandbox/costs.ts: a COPY the source's MEMORY USAGE, a *STORE what its
  * inputs could make, SETRANGE the string grown to its offset, APPEND the
@@ -241,7 +241,7 @@ export class QuotaKeeper {
 }
 
 /**
- * Memory per client address (README "Limits"), across every namespace written
+ * Memory per client address (README's Limits table), across every namespace written
  * from it: one address may open 60 sandboxes a minute, each with its own
  * quota, which together would fill the whole Redis (maxmemory, noeviction:
  * then every visitor's writes fail). Kept in the app's Redis, so it holds

@@ -8,7 +8,7 @@ import type { RespConnection } from "@/lib/redis/resp-connection";
 import { addToTx, isBudgetRefusal, newTxTotals, type TxTotals } from "./costs";
 
 /**
- * Runs one authorized command on the right connection (DESIGN §3): the shared
+ * Runs one authorized command on the right connection (docs/architecture.md "Connections"): the shared
  * one, the console tab's leased one while it is in MULTI or WATCH, or a
  * borrowed one for a blocking command.
  */

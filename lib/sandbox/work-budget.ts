@@ -2,7 +2,7 @@ import type { Reply } from "@/lib/resp/reply";
 import { SandboxError } from "@/lib/errors";
 
 /**
- * Work per second, per session and per client address (README "Limits").
+ * Work per second, per session and per client address (README's Limits table).
  *
  * The per-command budget (costs.ts) keeps each command under ≈ 5 ms of
  * Redis, and the rate limit counts commands; but 200 commands a second of

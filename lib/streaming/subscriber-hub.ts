@@ -10,7 +10,7 @@ function patternCost(pattern: Buffer): number {
 }
 
 /**
- * One Redis subscriber connection per app process (DESIGN §3): channels and
+ * One Redis subscriber connection per app process (docs/architecture.md "Streaming"): channels and
  * patterns are reference-counted and fanned out to every listener (an SSE
  * stream). Never one Redis connection per browser tab. ioredis resubscribes
  * by itself after a reconnect; listeners hear "gap" when the connection drops
