@@ -8,6 +8,7 @@ import { checkHealth } from "@/lib/health";
 import { isSandboxError } from "@/lib/errors";
 import type { CommandDoc } from "@/lib/command-docs";
 import { checkRate, limitWindow } from "@/lib/rate-limit";
+import { heavyReadsPer2s, roomLimits } from "@/lib/config";
 import { inspectKeys } from "@/lib/lessons/inspect";
 import { runChecks, type Problem } from "@/lib/lessons/checks";
 import { getLesson } from "@/lib/lessons/load";
@@ -68,7 +69,7 @@ async function lessonRead(lesson: unknown, heavy?: string) {
   const rt = runtime();
   await rt.conn.ensureReady();
   await checkRate(rt.appConn, rt.config.rate, session.id, (await actionClient()).ip);
-  if (heavy) await limitWindow(rt.appConn, `${heavy}:${session.id}`, 8, 2, `${heavy} refreshes`);
+  if (heavy) await limitWindow(rt.appConn, `${heavy}:${session.id}`, heavyReadsPer2s(), 2, `${heavy} refreshes`);
   return { session, rt };
 }
 
@@ -116,7 +117,7 @@ export async function reportMyProgress(report: unknown): Promise<ActionResult<bo
     const session = await actionSession();
     const rt = runtime();
     await rt.appConn.ensureReady();
-    await limitWindow(rt.appConn, `progress:${session.id}`, 30, 10, "progress reports");
+    await limitWindow(rt.appConn, `progress:${session.id}`, roomLimits().progressPer10s, 10, "progress reports");
     return reportProgress(rt.appConn, session.id, parsed.data, knownItem);
   });
 }

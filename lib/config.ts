@@ -85,6 +85,7 @@ export const LIMITS = [
   { env: "PLAYGROUND_ROOM_ACTIONS_PER_MINUTE", def: 12, doc: "resets, ends and dispatches of one workshop per minute" },
   { env: "PLAYGROUND_JOINS_PER_IP_MINUTE", def: 60, doc: "workshop joins one client address may have looked up per minute (a right code gives its try back)" },
   { env: "PLAYGROUND_JOIN_MISSES_PER_IP_MINUTE", def: 20, doc: "join codes that do not exist one client address may try per minute" },
+  { env: "PLAYGROUND_HEAVY_READS_PER_2_SECONDS", def: 8, doc: "key inspector and Venn diagram refreshes one session's lesson page may ask per 2 seconds (each reads every key of the namespace)" },
   { env: "PLAYGROUND_PROGRESS_PER_10_SECONDS", def: 30, doc: "progress reports one student's session may send per 10 seconds" },
   { env: "PLAYGROUND_SCENARIOS_PER_SESSION", def: 4, doc: "scenarios one session runs at once" },
   { env: "PLAYGROUND_SCENARIO_RUNS_PER_IP", def: 40, doc: "scenarios one client address runs at once" },
@@ -189,6 +190,11 @@ export function roomLimits(): { perIpHour: number; maxActive: number; size: numb
     joinMissesPerIpMinute: limit("PLAYGROUND_JOIN_MISSES_PER_IP_MINUTE"),
     progressPer10s: limit("PLAYGROUND_PROGRESS_PER_10_SECONDS"),
   };
+}
+
+/** Lesson pages' reads that walk a namespace (app/actions.ts), per session per 2 s. */
+export function heavyReadsPer2s(): number {
+  return limit("PLAYGROUND_HEAVY_READS_PER_2_SECONDS");
 }
 
 /** Names and glob patterns (lib/sandbox/glob.ts). */

@@ -16,6 +16,8 @@ const lastTouch = new Map<string, number>();
 
 /** Records activity, at most every 30 s per session from this process. */
 export function touchNamespace(rt: Runtime, sessionId: string): void {
+  // Only visitors' sessions are reaped by idleness: a room's class queue runs as `room-<code>`, and rooms go with the room.
+  if (!isSessionId(sessionId)) return;
   const now = Date.now();
   if (now - (lastTouch.get(sessionId) ?? 0) < 30_000) return;
   if (lastTouch.size > 100_000) lastTouch.clear();

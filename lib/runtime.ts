@@ -1,5 +1,5 @@
 import { loadConfig, type Config } from "@/lib/config";
-import { RespConnection, type RedisTarget } from "@/lib/redis/resp-connection";
+import { RespConnection, type ConnectionOptions, type RedisTarget } from "@/lib/redis/resp-connection";
 import { decodeBudget } from "@/lib/resp/truncate";
 import { attachDocTokens, parseCommandTable, type CommandTable } from "@/lib/sandbox/command-table";
 import { NamespaceUsers, type Sender } from "@/lib/sandbox/acl-users";
@@ -26,6 +26,8 @@ export interface Runtime {
   conn: RespConnection;
   /** Where dedicated sandbox connections connect, as whom: the resting user when there are per-namespace users. */
   sandboxTarget: RedisTarget;
+  /** Deadline, blocking allowance and reply cap of every connection a visitor's commands travel on. */
+  visitorConn: ConnectionOptions;
   /** Per-namespace ACL users; null when no warden is configured (one shared sandbox user). */
   users: NamespaceUsers | null;
   /** Sends as the namespace's own ACL user on the shared connection. */
@@ -100,6 +102,7 @@ function createRuntime(config: Config): Runtime {
     appConn,
     users,
     sandboxTarget,
+    visitorConn,
     scoped(ns) {
       if (!users) return conn;
       let s = scopedCache.get(ns.prefix);

@@ -105,7 +105,8 @@ export class ScenarioRuns {
 
 /** A dedicated connection as the sandbox user, for a worker that blocks. */
 export async function dedicatedConnection(rt: Runtime, name: string): Promise<RespConnection> {
-  const conn = new RespConnection(rt.sandboxTarget, name);
+  // The deadline (PLAYGROUND_REDIS_TIMEOUT_MS), blocking allowance and reply cap every visitor connection has.
+  const conn = new RespConnection(rt.sandboxTarget, name, rt.visitorConn);
   try {
     await conn.waitReady(3000);
   } catch (e) {

@@ -86,7 +86,7 @@ export async function runScenario(
         conn: rt.scoped(session.ns),
         table: await rt.commandTable(),
         ns: session.ns,
-        limits: { maxStringBytes: rt.config.quota.maxStringBytes, maxReplyItems: rt.config.reply.items, quotas: rt.quotas },
+        limits: { maxStringBytes: rt.config.quota.maxStringBytes, maxReplyItems: rt.config.reply.items, quotas: rt.quotas, address: ip || undefined },
         index: keyIndex(rt),
       },
       hub: rt.hub(),
