@@ -582,11 +582,13 @@ describe("the escape suite", () => {
     expect(worldProblems(before, await world(), APP_AND_SERVER.flatMap((l) => l.split(" ")).map(b))).toEqual([]);
   });
 
-  it("every admin, dangerous and scripting command is refused or emulated, with an error or namespace-only effect", async () => {
+  it("every admin, dangerous and scripting command is refused by the sandbox itself or emulated, with an error or namespace-only effect", async () => {
     const before = await world();
     for (const name of await adminish()) {
       const r = await execCommand(attacker, { command: `${name} x y` });
       expect(["error", "status", "integer", "array", "verbatim", "nil"], name).toContain(r.reply.t);
+      // Refused by the first wall, not only by the second: a NOPERM would mean the line reached Redis and only the ACL user stopped it.
+      if (r.reply.t === "error") expect(r.reply.v, name).not.toMatch(/^NOPERM/);
     }
     expect(worldProblems(before, await world(), [b("x"), b("y")])).toEqual([]);
   });
