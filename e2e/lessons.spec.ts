@@ -9,8 +9,8 @@ import { loadLessons } from "../lib/lessons/load";
  */
 const lessons = [...loadLessons().values()].filter((l) => l.locale === "en").sort((a, b) => a.order - b.order);
 const words = {
-  en: { runAll: "Run all steps", check: "Check", done: "Done!", lessons: "Lessons", allDone: "all exercises done", differs: "differs from what the lesson expects" },
-  zh: { runAll: "运行全部步骤", check: "检查", done: "完成！", lessons: "课程", allDone: "练习已全部完成", differs: "与课程预期不同" },
+  en: { runAll: "Run all steps", check: "Check", done: "Done!", lessons: "Lessons", allDone: "all exercises done", differs: "differs from what the lesson expects", matches: "as the lesson expects" },
+  zh: { runAll: "运行全部步骤", check: "检查", done: "完成！", lessons: "课程", allDone: "练习已全部完成", differs: "与课程预期不同", matches: "与课程预期一致" },
 };
 
 for (const [locale, list] of [["en", lessons], ["zh", lessons.slice(0, 1)]] as const) {
@@ -29,6 +29,10 @@ for (const [locale, list] of [["en", lessons], ["zh", lessons.slice(0, 1)]] as c
         await expect(out, `step ${s.id}`).toHaveCount(s.commands.length);
       }
       await expect(page.getByText(w.differs)).toHaveCount(0);
+      // And every reply the lesson checks was compared and matched: a page that compared nothing would show no "differs" either.
+      const checked = steps.reduce((n, s) => n + (s.kind === "step" && !s.nocheck ? s.commands.filter((c) => c.expect !== null).length : 0), 0);
+      expect(checked).toBeGreaterThan(0);
+      await expect(page.getByText(`✓ ${w.matches}`)).toHaveCount(checked);
       if (locale === "en") await expectNoAxeViolations(page, "after Run all steps");
 
       const c = new ConsolePage(page);
