@@ -3,6 +3,7 @@ import { useApiServer, useTestRuntime } from "@/test/env";
 import { readSse } from "@/lib/streaming/sse-parse";
 import { maxStudents, reapIdleRooms, type RoomState } from "./rooms";
 import { limitWindow } from "@/lib/rate-limit";
+import { until } from "@/test/until";
 
 /** The classroom API over real HTTP against the test redis-server. */
 const rt = useTestRuntime();
@@ -88,12 +89,9 @@ describe("rooms", () => {
     const student = (await join(code, "Kim")).body.session as string;
     const t0 = Date.now();
     expect((await call("POST", "/api/v1/rooms/progress", { lesson: "social-circles", step: "sadd", ok: true }, student)).body).toEqual({ recorded: true });
-    const until = async (cond: () => boolean) => {
-      for (let i = 0; i < 100 && !cond(); i++) await new Promise((r) => setTimeout(r, 20));
-      expect(cond()).toBe(true);
-    };
     await until(() => dashboard.at(-1)?.students[0]?.steps["social-circles"]?.includes("sadd") ?? false);
-    expect(Date.now() - t0).toBeLessThan(1000);
+    // Pushed at once (npm run bench:classroom: p99 ≈ 210 ms with 100 students); the margin is for a loaded CI machine running files in parallel.
+    expect(Date.now() - t0).toBeLessThan(2500);
     await call("POST", "/api/v1/rooms/progress", { lesson: "social-circles", step: "sinter", ok: false }, student);
     await until(() => dashboard.at(-1)?.students[0]?.errorsInARow === 1);
 
@@ -134,10 +132,6 @@ describe("rooms", () => {
     }).catch(() => {});
     await new Promise((r) => setTimeout(r, 100));
     expect((await call("POST", `/api/v1/rooms/${code}/dispatch`, { jobs: 2, channels: 1, intervalMs: 0 }, instructorToken)).status).toBe(202);
-    const until = async (cond: () => boolean | Promise<boolean>) => {
-      for (let i = 0; i < 150 && !(await cond()); i++) await new Promise((r) => setTimeout(r, 20));
-      expect(await cond()).toBe(true);
-    };
     await until(() => got.length === 2);
     expect(got[0]).toBe('1) "message"\n2) "CHANNEL_DISPATCH_1"\n3) "0"');
     for (const job of ["0", "1"]) expect((await exec(kim, `PUBLISH CHANNEL_RESULT ${job}`, "room")).body.text).toBe("(integer) 1");

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { useApiServer, useTestRuntime } from "@/test/env";
 import { issueSession } from "@/lib/session";
 import { openStreams } from "./sse-slots";
+import { until } from "@/test/until";
 
 /**
  * Caps per client address (issue 10, item 5), over real HTTP: sessions are
@@ -57,13 +58,6 @@ async function stream(path: string, ip: string, t?: string): Promise<{ status: n
   return { status: 200, close: () => ac.abort() };
 }
 
-async function until(what: string, ok: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe("dedicated connections per client address", () => {
   it("many sessions from one address cannot take the pool: another address still gets MULTI, WATCH and BLPOP", async () => {
@@ -104,7 +98,7 @@ describe("dedicated connections per client address", () => {
     expect((await exec(hog, t0, "MULTI", "tx")).status).toBe(200);
     // 4 sessions × 2 tabs of BLPOP: with the MULTI, only 3 of them get a connection.
     const blocks = Promise.all(hogs.flatMap((t) => ["a", "b"].map((tab) => exec(hog, t, "BLPOP q 0", tab))));
-    await until("the hog's blocking commands to hold the address's share", () => rt.leases.heldBy(hog) === 4);
+    await until(() => rt.leases.heldBy(hog) === 4, 3000, "the hog's blocking commands to hold the address's share");
     const other = token();
     expect((await exec(victim, other, "MULTI", "tx")).body.text).toBe("OK");
     expect((await exec(victim, other, "DISCARD", "tx")).body.text).toBe("OK");
@@ -114,7 +108,7 @@ describe("dedicated connections per client address", () => {
     expect(refused.length).toBe(5);
     expect(refused[0].body.error.message).toMatch(/at most 4 per address, of 10 in all/);
     expect((await exec(hog, t0, "DISCARD", "tx")).body.text).toBe("OK");
-    await until("every connection back", () => rt.leases.heldBy(hog) === 0 && rt.leases.stats().inUse === 0);
+    await until(() => rt.leases.heldBy(hog) === 0 && rt.leases.stats().inUse === 0, 3000, "every connection back");
   });
 });
 
@@ -144,7 +138,7 @@ describe("live streams per client address, as TRUST_PROXY decides it", () => {
     } finally {
       for (const s of open) s.close();
     }
-    await until("the streams released", () => openStreams(`addr:${a}`) === 0 && openStreams(`addr:${b}`) === 0);
+    await until(() => openStreams(`addr:${a}`) === 0 && openStreams(`addr:${b}`) === 0, 3000, "the streams released");
     const again = await stream("/api/v1/stream?channels=news", a, token());
     expect(again.status).toBe(200);
     again.close();

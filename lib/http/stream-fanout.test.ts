@@ -4,6 +4,7 @@ import { useApiServer, useTestRuntime } from "@/test/env";
 import { issueSession } from "@/lib/session";
 import { execCommand } from "@/lib/exec";
 import { explainZh } from "@/lib/i18n/playground-messages";
+import { until } from "@/test/until";
 
 /**
  * A big message published to many live streams (hostile review: 330 KB of
@@ -77,13 +78,6 @@ function openStream(token: string, query: string, parse = true) {
   return { events, close: () => ctrl.abort(), done, get ended() { return ended; }, get counted() { return counted; } };
 }
 
-const until = async (ok: () => boolean, ms = 5000) => {
-  const t0 = Date.now();
-  while (!ok()) {
-    if (Date.now() - t0 > ms) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 describe("a big message to many streams", () => {
   it("reaches every stream cut to 4 KiB, and another visitor's PING stays under 50 ms", async () => {

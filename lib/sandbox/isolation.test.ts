@@ -8,6 +8,7 @@ import { issueSession, type Session } from "@/lib/session";
 import { RespConnection, parseRedisUrl } from "@/lib/redis/resp-connection";
 import { RespDecoder, encodeCommand } from "@/lib/resp/decoder";
 import type { Reply } from "@/lib/resp/reply";
+import { until } from "@/test/until";
 
 /**
  * Two visitors, alice and bob, share one Redis. Whatever either of them types,
@@ -157,20 +158,13 @@ async function subscriber(channels: string[]) {
   if (password !== undefined) send("AUTH", ...(username ? [username] : []), password);
   send("SUBSCRIBE", ...channels);
   const handshake = (password !== undefined ? 1 : 0) + channels.length;
-  await waitFor(() => replies.length >= handshake);
+  await until(() => replies.length >= handshake);
   return {
     messages: () => replies.slice(handshake).map((r) => names(r)),
     close: () => sock.destroy(),
   };
 }
 
-async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 beforeAll(async () => {
   await rt.conn.waitReady();
@@ -550,7 +544,7 @@ describe("one visitor cannot read, change or see another's keys", () => {
       try {
         await expectText(alice, "PUBLISH news from-alice", "(integer) 1");
         await expectText(bob, "PUBLISH news from-bob", "(integer) 0");
-        await waitFor(() => ns.messages().length >= 1);
+        await until(() => ns.messages().length >= 1);
         await new Promise((r) => setTimeout(r, 50));
         expect(ns.messages()).toEqual([["message", `${alice.ns.prefix}news`, "from-alice"]]);
       } finally {

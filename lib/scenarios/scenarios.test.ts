@@ -6,6 +6,7 @@ import { readSse } from "@/lib/streaming/sse-parse";
 import { runScenario, parseScenario, type ScenarioName } from "./scenario";
 import { ScenarioRuns, scenarioRuns } from "./runs";
 import type { ScenarioEvent } from "./events";
+import { until } from "@/test/until";
 
 const rt = useTestRuntime();
 const api = useApiServer(rt);
@@ -281,19 +282,15 @@ describe("POST /api/v1/scenarios/<name> (SSE)", () => {
     });
     const events: ScenarioEvent[] = [];
     const reading = readSse(res.body!, (e) => events.push(JSON.parse(e.data))).catch(() => {});
-    const until = async (cond: () => boolean) => {
-      for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 20));
-      expect(cond()).toBe(true);
-    };
-    await until(() => events.some((e) => e.type === "worker" && e.state === "working"));
+    await until(() => events.some((e) => e.type === "worker" && e.state === "working"), 5000);
     const runId = (events[0] as { run: string }).run;
     const other = fresh().token;
     expect((await post(`/api/v1/scenarios/runs/${runId}/crash`, { worker: 1 }, other)).status).toBe(404);
     const crash = await post(`/api/v1/scenarios/runs/${runId}/crash`, { worker: 1 }, token);
     expect(await crash.json()).toEqual({ crashed: true });
-    await until(() => events.some((e) => e.type === "worker" && e.worker === "w1" && e.state === "crashed"));
+    await until(() => events.some((e) => e.type === "worker" && e.worker === "w1" && e.state === "crashed"), 5000);
     ac.abort();
     await reading;
-    await until(() => scenarioRuns().stats().runs === 0);
+    await until(() => scenarioRuns().stats().runs === 0, 5000);
   });
 });

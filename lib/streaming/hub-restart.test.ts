@@ -5,6 +5,7 @@ import { afterAll, expect, it } from "vitest";
 import { startRedisServer, type EmbeddedRedis } from "@/lib/redis/embedded";
 import { RespConnection, parseRedisUrl } from "@/lib/redis/resp-connection";
 import { SubscriberHub, type HubMessage } from "./subscriber-hub";
+import { until } from "@/test/until";
 
 /**
  * The hub survives a Redis restart: a redis-server of this test's own (the
@@ -18,11 +19,6 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const until = async (cond: () => boolean, ms = 10_000) => {
-  const end = Date.now() + ms;
-  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 25));
-  expect(cond()).toBe(true);
-};
 
 it("resubscribes by itself after redis-server is killed and restarted on the same port", async () => {
   redis = await startRedisServer({ dir });
@@ -41,15 +37,15 @@ it("resubscribes by itself after redis-server is killed and restarted on the sam
   let pub = new RespConnection(parseRedisUrl(redis.urls.admin), "restart-pub");
   await pub.waitReady();
   expect(await pub.send(["PUBLISH", channel, "before"])).toEqual({ t: "integer", v: 2 }); // the channel and the pattern
-  await until(() => got.length === 2);
+  await until(() => got.length === 2, 10_000);
 
   process.kill(redis.pid, "SIGKILL");
-  await until(() => heard.includes("gap"));
+  await until(() => heard.includes("gap"), 10_000);
   expect(hub.ready).toBe(false);
   pub.close();
 
   redis = await startRedisServer({ dir, port, passwords });
-  await until(() => heard.includes("resumed"));
+  await until(() => heard.includes("resumed"), 10_000);
   expect(heard).toEqual(["gap", "resumed"]);
   pub = new RespConnection(parseRedisUrl(redis.urls.admin), "restart-pub-2");
   await pub.waitReady();
@@ -57,7 +53,7 @@ it("resubscribes by itself after redis-server is killed and restarted on the sam
   const r = await pub.send(["PUBSUB", "NUMSUB", channel]);
   expect(r).toEqual({ t: "array", v: [{ t: "bulk", v: channel.toString() }, { t: "integer", v: 1 }] });
   expect(await pub.send(["PUBLISH", channel, "after"])).toEqual({ t: "integer", v: 2 });
-  await until(() => got.length === 4);
+  await until(() => got.length === 4, 10_000);
   expect(got).toEqual(["before", "before", "after", "after"]);
   expect(hub.counts()).toEqual({ channels: 1, patterns: 1, listeners: 1 });
   await hub.remove(listener);

@@ -3,6 +3,7 @@ import { useApiServer, useTestRuntime } from "@/test/env";
 import { execCommand } from "@/lib/exec";
 import { issueSession } from "@/lib/session";
 import { readSse } from "@/lib/streaming/sse-parse";
+import { until } from "@/test/until";
 
 const rt = useTestRuntime();
 const api = useApiServer(rt);
@@ -20,11 +21,6 @@ function openStream(token: string, query: string) {
   return { events, ready, close: () => ac.abort() };
 }
 
-const until = async (cond: () => boolean, ms = 3000) => {
-  const end = Date.now() + ms;
-  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-  expect(cond()).toBe(true);
-};
 
 describe("GET /api/v1/stream and the subscriber hub", () => {
   it("delivers the session's messages in redis-cli's format, and not another session's", async () => {
