@@ -13,7 +13,6 @@ import { SandboxError } from "@/lib/errors";
 import { checkRate } from "@/lib/rate-limit";
 import { replyUnits } from "@/lib/sandbox/work-budget";
 import { touchNamespace } from "@/lib/reaper";
-import { recordAnswer, roomInfo, roomNamespace, studentRoom } from "@/lib/classroom/rooms";
 
 export type ExecInput = { command: string } | { argv: string[] };
 
@@ -22,7 +21,7 @@ export interface ExecClient {
   ip?: string;
   /** A console tab or API client of this session; each is its own redis-cli, with its own MULTI. */
   id?: string;
-  /** "room": run in the student's workshop namespace (shared lessons) instead of their own. */
+  /** Another namespace than the session's own, resolved by a feature's hook (lib/hooks.ts): "room" runs in the student's workshop namespace. */
   scope?: "own" | "room";
 }
 
@@ -80,11 +79,10 @@ export async function execCommand(session: Session, input: ExecInput, client: Ex
 
   await Promise.all([rt.conn.ensureReady(), rt.appConn.ensureReady()]);
   await checkRate(rt.appConn, rt.config.rate, session.id, client.ip);
-  if (client.scope === "room") {
-    const code = await studentRoom(rt.appConn, session.id);
-    if (!code) throw new SandboxError("forbidden", "This session has not joined a workshop, so it has no shared room to run in.");
-    if ((await roomInfo(rt.appConn, code))?.ended !== false) throw new SandboxError("forbidden", "This workshop has ended; its shared keys are gone. Your own sandbox is still yours.");
-    session = { id: session.id, ns: roomNamespace(code) };
+  if (client.scope && client.scope !== "own") {
+    const resolve = rt.hooks.scopes.get(client.scope);
+    if (!resolve) throw new SandboxError("bad_request", `No such scope: ${client.scope}.`);
+    session = await resolve(rt, session);
   }
   touchNamespace(rt, session.id);
   // Work per second per session and per address, and commands at once per session (lib/sandbox/work-budget.ts).
@@ -124,7 +122,7 @@ async function run(rt: ReturnType<typeof runtime>, session: Session, argv: Uint8
   const outcome = await execute(ctx, argv);
   const ms = performance.now() - t0;
   rt.work.charge(session.id, client.ip, 10 + replyUnits(outcome.reply) + publishUnits(rt, ns, argv));
-  noteClassAnswer(session, argv, outcome.reply);
+  for (const after of rt.hooks.afterExec) after(rt, session, argv, outcome.reply);
   const { reply, truncated } = truncateReply(outcome.reply, rt.config.reply);
   const cut = truncated ? `The reply was cut to ${rt.config.reply.items} elements and ${rt.config.reply.bytes} bytes for the browser.` : undefined;
   return done(reply, ms, [outcome.notice, cut].filter(Boolean).join(" ") || undefined);
@@ -138,16 +136,6 @@ function publishUnits(rt: ReturnType<typeof runtime>, ns: Session["ns"], argv: U
   if (name !== "publish" && name !== "spublish") return 0;
   const receivers = hub.receivers(Buffer.from(ns.add(argv[1])), ns.prefix);
   return receivers === 0 ? 0 : Math.ceil(((1 + receivers) * (Math.min(argv[2].length, rt.config.maxMessageBytes) * 2 + 200)) / 16);
-}
-
-/** In a workshop's shared keys, `PUBLISH CHANNEL_RESULT <job>` answers a class job: the dashboard says who did. */
-function noteClassAnswer(session: Session, argv: Uint8Array[], reply: Reply): void {
-  const room = /^room:\{([A-Z0-9]{6})\}:$/.exec(session.ns.prefix)?.[1];
-  if (!room || argv.length !== 3 || reply.t !== "integer") return;
-  if (dec.decode(argv[0]).toLowerCase() !== "publish" || dec.decode(argv[1]) !== "CHANNEL_RESULT") return;
-  const job = dec.decode(argv[2]);
-  if (!/^\d{1,3}$/.test(job)) return;
-  void recordAnswer(runtime().appConn, room, session.id, Number(job)).catch(() => {});
 }
 
 function done(reply: Reply, ms: number, notice?: string): ExecResult {

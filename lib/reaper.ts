@@ -2,7 +2,6 @@ import type { Runtime } from "@/lib/runtime";
 import { isSessionId, sessionNamespace } from "@/lib/session";
 import { bulkBytes, utf8 } from "@/lib/resp/reply";
 import { dropNamespace } from "@/lib/sandbox/sandbox";
-import { reapIdleRooms } from "@/lib/classroom/rooms";
 
 /**
  * Idle namespaces expire: every session's last activity is kept in the ZSET
@@ -32,8 +31,9 @@ export async function reapIdleNamespaces(rt: Runtime, now = Date.now()): Promise
   const lock = await rt.appConn.send(["SET", LOCK, String(process.pid), "NX", "PX", "50000"]);
   if (lock.t !== "status") return 0; // another instance is reaping
   try {
-    // Rooms' shared keys go with the room, 12 h after its last activity.
-    let reaped = await reapIdleRooms(rt.appConn, rt, now);
+    // Features' own idle data first (the classroom's rooms: lib/classroom/plugin.ts).
+    let reaped = 0;
+    for (const reap of rt.hooks.reapers) reaped += await reap(rt, now);
     for (;;) {
       const idle = await rt.appConn.send(["ZRANGEBYSCORE", ACTIVE, "-inf", String(now - rt.config.namespaceIdleMs), "LIMIT", "0", "100"]);
       if (idle.t !== "array" || idle.v.length === 0) return reaped;

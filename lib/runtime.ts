@@ -9,6 +9,8 @@ import { SandboxError } from "@/lib/errors";
 import { LeasePool } from "@/lib/sandbox/leases";
 import { AddressMemory, QuotaKeeper } from "@/lib/sandbox/limits";
 import { WorkBudget } from "@/lib/sandbox/work-budget";
+import { Hooks } from "@/lib/hooks";
+import { installClassroom } from "@/lib/classroom/plugin";
 import { SubscriberHub } from "@/lib/streaming/subscriber-hub";
 
 /**
@@ -45,6 +47,8 @@ export interface Runtime {
   openHub(): SubscriberHub | null;
   /** Work per second per session and per address (lib/sandbox/work-budget.ts). */
   work: WorkBudget;
+  /** Where features plug into the command path and the reaper (lib/hooks.ts). */
+  hooks: Hooks;
   commandTable(): Promise<CommandTable>;
   commandDocs(): Promise<CommandDoc[]>;
   close(): void;
@@ -81,6 +85,9 @@ function createRuntime(config: Config): Runtime {
   const leases = new LeasePool({ ...sandboxTarget, connection: visitorConn }, config.leases);
   let hub: SubscriberHub | null = null;
   const addresses = new AddressMemory(appConn, { maxBytes: config.quota.maxBytesPerIp, idleMs: config.namespaceIdleMs, staleMs: 2000 });
+  // The composition root: the classroom plugs in here, the core never imports it.
+  const hooks = new Hooks();
+  installClassroom(hooks);
   const quotas = new QuotaKeeper({ maxKeys: config.quota.maxKeys, maxBytes: config.quota.maxBytes, staleMs: 2000 }, addresses);
   let table: Promise<CommandTable> | null = null;
   let docs: Promise<CommandDoc[]> | null = null;
@@ -119,6 +126,7 @@ function createRuntime(config: Config): Runtime {
     leases,
     quotas,
     work: new WorkBudget(config.work),
+    hooks,
     openHub() {
       return hub;
     },
