@@ -61,7 +61,7 @@ export async function sseFanout(base: string, adminUrl: string): Promise<SseResu
         res.setEncoding("utf8");
         res.on("data", (chunk: string) => {
           buf += chunk;
-          let k;
+          let k: number;
           while ((k = buf.indexOf("\n\n")) >= 0) {
             const block = buf.slice(0, k);
             buf = buf.slice(k + 2);

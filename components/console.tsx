@@ -76,6 +76,7 @@ export function Console({ handle, onCommand, lesson, embedded }: { handle?: Reac
   }, [loadDocs]);
 
   // While Redis is down, poll until it is back, then say so.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: polls only while `down`; note, loadDocs and docs are read when Redis is back
   useEffect(() => {
     if (!down) return;
     const timer = setInterval(async () => {
@@ -86,9 +87,9 @@ export function Console({ handle, onCommand, lesson, embedded }: { handle?: Reac
       }
     }, 2000);
     return () => clearInterval(timer);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [down]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `entries` is the trigger: scroll to the end when a line is added
   useEffect(() => {
     const el = logRef.current;
     if (el) el.scrollTop = el.scrollHeight;
@@ -281,6 +282,7 @@ export function Console({ handle, onCommand, lesson, embedded }: { handle?: Reac
                 tabState.current = null;
               }}
               onKeyDown={onKeyDown}
+              // biome-ignore lint/a11y/noAutofocus: the console page is a prompt, keyboard-first; embedded in a lesson it does not take focus
               autoFocus={!embedded}
               autoComplete="off"
               autoCapitalize="off"

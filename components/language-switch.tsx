@@ -19,6 +19,7 @@ export function LanguageSwitch() {
       lang={HTML_LANG[other]}
       className="ml-auto rounded border border-slate-300 px-2 py-0.5 text-sm hover:bg-slate-50 dark:border-slate-700 dark:hover:bg-slate-900"
       onClick={(e) => {
+        // biome-ignore lint/suspicious/noDocumentCookie: one first-party cookie, set synchronously before the navigation that reads it (the Cookie Store API is not in every browser)
         document.cookie = `${LOCALE_COOKIE}=${other}; Path=/; Max-Age=31536000; SameSite=Lax`;
         // Keep the query and the fragment (the dashboard's key lives there).
         if (location.search || location.hash) {

@@ -72,7 +72,7 @@ export function parseCommandDocs(reply: Reply): CommandDoc[] {
 /** HELP <command>, in the layout redis-cli uses. */
 export function helpText(doc: CommandDoc): string {
   return [
-    `  ${doc.name}${doc.args ? " " + doc.args : ""}`,
+    `  ${doc.name}${doc.args ? ` ${doc.args}` : ""}`,
     `  summary: ${doc.summary}`,
     `  since: ${doc.since}`,
     `  group: ${doc.group}`,

@@ -87,7 +87,7 @@ function readOrCreate(file: string, make: () => string): string {
     if (v) return v;
   } catch {}
   const v = make();
-  fs.writeFileSync(file, v + "\n", { mode: 0o600 });
+  fs.writeFileSync(file, `${v}\n`, { mode: 0o600 });
   return v;
 }
 

@@ -264,7 +264,7 @@ export async function sharedState(shared: RespConnection, admin: RespConnection)
   if (hello.t !== "array" && hello.t !== "map") return `HELLO on the shared connection: ${JSON.stringify(hello).slice(0, 200)}`;
   const i = hello.v.findIndex((r) => r.t === "bulk" && r.v === "id");
   const id = hello.v[i + 1];
-  if (!id || id.t !== "integer") return `HELLO without an id: ${JSON.stringify(hello).slice(0, 200)}`;
+  if (id?.t !== "integer") return `HELLO without an id: ${JSON.stringify(hello).slice(0, 200)}`;
   const r = await admin.send(["CLIENT", "LIST", "ID", String(id.v)]);
   const info = r.t === "bulk" ? parseClientList(r.v)[0] : undefined;
   return info ?? `CLIENT LIST ID ${id.v}: ${JSON.stringify(r).slice(0, 200)}`;

@@ -42,6 +42,7 @@ export function Dashboard({ code, lessons }: { code: string; lessons: LessonOutl
     const timer = setInterval(() => setNow(Date.now()), 15_000);
     return () => clearInterval(timer);
   }, []);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the stream follows the room and its token; the texts are read when an event comes
   useEffect(() => {
     if (!token) return;
     const es = new EventSource(`/api/v1/rooms/${code}/events?token=${encodeURIComponent(token)}`);
@@ -55,7 +56,6 @@ export function Dashboard({ code, lessons }: { code: string; lessons: LessonOutl
       if (es.readyState === EventSource.CLOSED) setError(t.noToken);
     };
     return () => es.close();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [token, code]);
 
   if (token === null) return <p role="alert">{t.noToken}</p>;
@@ -78,6 +78,7 @@ export function Dashboard({ code, lessons }: { code: string; lessons: LessonOutl
       </header>
 
       {!state?.ended && <section aria-label={t.code} className="flex flex-wrap items-center gap-6 rounded-lg border border-slate-300 p-4 dark:border-slate-700">
+        {/* biome-ignore lint/security/noDangerouslySetInnerHtml: the QR code's SVG is made on the server from the join URL (lib/classroom), no visitor text in it */}
         {qr && <div className="size-40 bg-white p-1" role="img" aria-label={t.qr(joinUrl)} dangerouslySetInnerHTML={{ __html: qr }} />}
         <div className="space-y-1">
           <p>

@@ -20,6 +20,7 @@ export function CodeTabs({ stepId, transcript, client, tabs }: { stepId: string 
   const base = useId();
   const refs = useRef<Record<string, HTMLButtonElement | null>>({});
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once, on mount: a block's tab ids never change
   useEffect(() => {
     const sync = () => {
       const pref = localStorage.getItem(PREF) as TabId | null;
@@ -28,7 +29,6 @@ export function CodeTabs({ stepId, transcript, client, tabs }: { stepId: string 
     sync();
     window.addEventListener("pg:code-tab", sync);
     return () => window.removeEventListener("pg:code-tab", sync);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   const choose = (id: TabId, focus = false) => {
@@ -70,7 +70,7 @@ export function CodeTabs({ stepId, transcript, client, tabs }: { stepId: string 
           ))}
         </div>
       )}
-      <div id={`${base}-panel`} role={ids.length > 1 ? "tabpanel" : undefined} aria-labelledby={ids.length > 1 ? `${base}-${current}` : undefined} className="text-sm">
+      <div id={`${base}-panel`} {...(ids.length > 1 ? { role: "tabpanel", "aria-labelledby": `${base}-${current}` } : {})} className="text-sm">
         {current === "cli" && transcript ? (
           <pre className="overflow-x-auto bg-slate-50 p-3 font-mono dark:bg-slate-950" data-testid="transcript" tabIndex={0}>
             {transcript.map((c, i) => (
@@ -81,6 +81,7 @@ export function CodeTabs({ stepId, transcript, client, tabs }: { stepId: string 
             ))}
           </pre>
         ) : tab ? (
+          // biome-ignore lint/security/noDangerouslySetInnerHtml: shiki's highlighting of the lesson's own code, made at build time (lib/lessons/highlight.ts)
           <div className="code-html overflow-x-auto [&_pre]:p-3" dangerouslySetInnerHTML={{ __html: tab.html }} />
         ) : null}
         {tab?.norun && <p className="border-t border-slate-300 px-3 py-1 text-xs text-slate-600 dark:border-slate-700 dark:text-slate-400">{tab.norun}</p>}

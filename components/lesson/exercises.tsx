@@ -66,7 +66,7 @@ function ExerciseCard(props: { n: number; slug: string; exercise: { id: string; 
             <p>{t.stillWrong}</p>
             <ul className="list-disc pl-5 text-amber-900 dark:text-amber-200">
               {state.problems.map((p, i) => (
-                <li key={i}>{describe(p, t)}</li>
+                <li key={i}>{describeProblem(p, t)}</li>
               ))}
             </ul>
           </>
@@ -76,7 +76,7 @@ function ExerciseCard(props: { n: number; slug: string; exercise: { id: string; 
   );
 }
 
-function describe(p: Problem, t: Messages["lesson"]): string {
+function describeProblem(p: Problem, t: Messages["lesson"]): string {
   const q = t.problem;
   switch (p.kind) {
     case "missing":

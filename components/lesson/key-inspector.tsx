@@ -39,6 +39,7 @@ export function KeyInspector({ version, lesson, live }: { version: number; lesso
 
   // At most one refresh every 300 ms (Run all steps sends many commands a second); the last one always comes.
   const settled = useTrailing(version, 300);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `settled` is the trigger: refresh after the latest command, at most every 300 ms
   useEffect(() => {
     void refresh();
   }, [settled, refresh]);

@@ -116,6 +116,7 @@ function Section({ section: s, version, lesson, live, outcome, busy, onRun }: { 
   const t = useT().lesson;
   switch (s.kind) {
     case "prose":
+      // biome-ignore lint/security/noDangerouslySetInnerHtml: the lesson's own prose, rendered from lessons/ at build time (lib/lessons/parse.ts)
       return <div className="lesson-prose" dangerouslySetInnerHTML={{ __html: s.html }} />;
     case "code":
       return <CodeTabs stepId={null} transcript={null} tabs={[s.tab]} />;

@@ -8,6 +8,7 @@ export function useTrailing<T>(value: T, ms: number): T {
   const latest = useRef(value);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   latest.current = value;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `value` is the trigger; the timeout reads the latest value from its ref
   useEffect(() => {
     timer.current ??= setTimeout(() => {
       timer.current = null;

@@ -22,6 +22,7 @@ export function VennDiagram({ keys, version, lesson, live }: { keys: [string, st
     const timer = setInterval(() => setTick((n) => n + 1), 2000);
     return () => clearInterval(timer);
   }, [live]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `settled` and `tick` are triggers: read the sets again after commands and every few seconds
   useEffect(() => {
     let live = true;
     void vennOfMySets(keys[0], keys[1], lesson).then((r) => live && r.ok && setV(r.value));

@@ -9,6 +9,7 @@ import { useEffect, useRef } from "react";
  */
 export function CommandLog({ entries, label }: { entries: Array<{ id: number; actor: string; line: string; text: string; error?: boolean }>; label: string }) {
   const ref = useRef<HTMLOListElement>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `entries` is the trigger: follow the log's end
   useEffect(() => {
     const el = ref.current;
     if (el && el.scrollHeight - el.scrollTop - el.clientHeight < 80) el.scrollTop = el.scrollHeight;

@@ -151,19 +151,19 @@ function JobQueueRun(props: { variant: Variant; options: Options; cancelTick: nu
   const meta = t.variants[variant];
   const [cancelAtMount] = useState(cancelTick);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once, on mount, with the options the lab was opened with
   useEffect(() => {
     void sc.start({ variant, ...options });
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `cancelTick` is the trigger: the parent's Cancel button
   useEffect(() => {
     if (cancelTick !== cancelAtMount && sc.running) sc.cancel();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [cancelTick]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `sc.running` is the trigger: tell the parent when a run starts and ends
   useEffect(() => {
     if (!sc.running) return;
     onRunning(true);
     return () => onRunning(false);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [sc.running]);
 
   const total = view.total || options.jobs;

@@ -1,7 +1,7 @@
 /** A progress bar made of coloured parts (done, failed, lost…), with its numbers for screen readers. */
 export function ProgressBar({ label, total, parts }: { label: string; total: number; parts: Array<{ n: number; label: string; className: string }> }) {
   const sum = parts.reduce((a, p) => a + p.n, 0);
-  const text = `${sum} of ${total}` + (parts.length > 1 ? ` (${parts.map((p) => `${p.n} ${p.label}`).join(", ")})` : "");
+  const text = `${sum} of ${total}${parts.length > 1 ? ` (${parts.map((p) => `${p.n} ${p.label}`).join(", ")})` : ""}`;
   return (
     <div
       role="progressbar"

@@ -12,7 +12,7 @@ function redisCli(lines: string[]): string {
   const r = spawnSync(
     "redis-cli",
     ["-p", String(inject("scratchPort")), "--user", "admin", "--pass", inject("scratchPassword"), "--no-auth-warning", "--no-raw"],
-    { input: lines.join("\n") + "\n", encoding: "utf8" },
+    { input: `${lines.join("\n")}\n`, encoding: "utf8" },
   );
   if (r.status !== 0) throw new Error(`redis-cli failed: ${r.stderr}`);
   return r.stdout;

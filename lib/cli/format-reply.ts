@@ -6,7 +6,7 @@ import { bulkBytes, type Reply } from "@/lib/resp/reply";
  * Every line ends with "\n", as redis-cli writes it.
  */
 export function formatReply(r: Reply, mode: "cli" | "raw" = "cli"): string {
-  return mode === "raw" ? formatRaw(r) + "\n" : formatTTY(r, "");
+  return mode === "raw" ? `${formatRaw(r)}\n` : formatTTY(r, "");
 }
 
 /** The escape redis-cli's sdscatrepr writes for each byte that is not printed as itself ("" for one that is). */
@@ -20,7 +20,7 @@ const ESCAPES: Uint8Array[] = Array.from({ length: 256 }, (_, b) => {
       case 0x09: return "\\t";
       case 0x07: return "\\a";
       case 0x08: return "\\b";
-      default: return b >= 0x20 && b <= 0x7e ? "" : "\\x" + b.toString(16).padStart(2, "0");
+      default: return b >= 0x20 && b <= 0x7e ? "" : `\\x${b.toString(16).padStart(2, "0")}`;
     }
   })();
   return Uint8Array.from(text, (c) => c.charCodeAt(0));
@@ -53,7 +53,7 @@ function formatTTY(r: Reply, prefix: string): string {
     case "status": return `${r.v}\n`;
     case "integer": return `(integer) ${r.v}\n`;
     case "double": return `(double) ${r.v}\n`;
-    case "bulk": return quoteBytes(bulkBytes(r)) + (r.more ? ` … ${r.more} more bytes` : "") + "\n";
+    case "bulk": return `${quoteBytes(bulkBytes(r)) + (r.more ? ` … ${r.more} more bytes` : "")}\n`;
     // "raw": what redis-cli prints as-is (INFO, LOLWUT): no quoting, no added newline.
     case "verbatim": return r.format === "raw" ? r.v : `${r.v}\n`;
     case "nil": return "(nil)\n";
@@ -79,7 +79,7 @@ function formatTTY(r: Reply, prefix: string): string {
         out += formatTTY(items[i], childPrefix);
         if (r.t === "map") {
           i++;
-          out = out.slice(0, -1) + " => " + formatTTY(items[i], childPrefix);
+          out = `${out.slice(0, -1)} => ${formatTTY(items[i], childPrefix)}`;
         }
       }
       return out + more;
@@ -104,7 +104,7 @@ function formatRaw(r: Reply): string {
     case "push": return [...r.v.map(formatRaw), ...(r.more ? [`… ${r.more} more`] : [])].join("\n");
     case "map": {
       const lines: string[] = [];
-      for (let i = 0; i < r.v.length; i += 2) lines.push(formatRaw(r.v[i]) + " " + formatRaw(r.v[i + 1]));
+      for (let i = 0; i < r.v.length; i += 2) lines.push(`${formatRaw(r.v[i])} ${formatRaw(r.v[i + 1])}`);
       return lines.join("\n");
     }
   }

@@ -111,7 +111,7 @@ describe("POST /api/v1/exec", () => {
   });
   it("answers 404 for an unknown route and 405 for a wrong method", async () => {
     expect((await post("/api/v1/nope", "{}")).status).toBe(404);
-    expect((await fetch(base + "/api/v1/exec")).status).toBe(405);
+    expect((await fetch(`${base}/api/v1/exec`)).status).toBe(405);
   });
 });
 
@@ -135,10 +135,10 @@ describe("limits and outages", () => {
     const r = await exec(t, { command: "PING" });
     expect(r.status).toBe(503);
     expect(r.headers.get("retry-after")).toBe("1");
-    expect((await fetch(base + "/api/health")).status).toBe(503);
+    expect((await fetch(`${base}/api/health`)).status).toBe(503);
     useRuntime({ PLAYGROUND_REDIS_URL: inject("sandboxUrl"), PLAYGROUND_APP_REDIS_URL: inject("appUrl") });
     await runtime().conn.waitReady();
-    const h = await fetch(base + "/api/health");
+    const h = await fetch(`${base}/api/health`);
     expect(h.status).toBe(200);
     expect((await h.json()).redis).toBe("ok");
   });

@@ -76,7 +76,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse): Prom
       const session = verifySession(runtime().config.sessionSecret, tokenFromHeaders(req.headers.authorization, req.headers.cookie));
       const body = await readJson(req, true);
       const ip = clientIp(req.socket.remoteAddress, req.headers["x-forwarded-for"], runtime().config.trustProxy);
-      await handleScenarios(req, res, path, session, body, ip, (status, b) => send(res, status, b));
+      await handleScenarios(res, path, session, body, ip, (status, b) => send(res, status, b));
       return true;
     }
     if (path === "/api/v1/exec") {

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ServerResponse } from "node:http";
 import { z } from "zod";
 import { SandboxError, isSandboxError } from "@/lib/errors";
 import type { Session } from "@/lib/session";
@@ -15,7 +15,6 @@ import { startSse } from "./sse";
 const CrashBody = z.object({ worker: z.number().int().min(1).max(10) }).strict();
 
 export async function handleScenarios(
-  req: IncomingMessage,
   res: ServerResponse,
   path: string,
   session: Session | null,

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import { runtime } from "@/lib/runtime";
-import { tokenFromHeaders, verifySession, type Session } from "@/lib/session";
+import type { Session } from "@/lib/session";
 import { SandboxError } from "@/lib/errors";
 import { bulk, type Reply } from "@/lib/resp/reply";
 import { formatReply } from "@/lib/cli/format-reply";

@@ -34,7 +34,7 @@ const LINES = [
   "RESTORE k 0 x", "PUBSUB NUMPAT", "MEMORY DOCTOR", "MEMORY STATS", "MEMORY MALLOC-STATS", "MEMORY PURGE",
   "EVAL \"return 1\" 0", "CONFIG GET maxmemory", "SUBSCRIBE news", "CLIENT LIST", "CLIENT ID", "COPY a b DB 1",
   "GEORADIUS g 15 37 200 km STORE a STORE b", "SORT l BY w_*", "SORT l GET h_*", "SETRANGE s 100000 x",
-  "SRANDMEMBER s -100", "BLPOP q abc", "PING a b c " + "x ".repeat(40), `ECHO ${"x".repeat(1500)}`,
+  "SRANDMEMBER s -100", "BLPOP q abc", `PING a b c ${"x ".repeat(40)}`, `ECHO ${"x".repeat(1500)}`,
   `ECHO "${"y".repeat(2100)}"`, "HELP NOSUCHCOMMAND", "",
   "ZUNIONSTORE out 0 a",
   // Read as Redis reads them: NUL bytes in names and keywords, keywords given twice.

@@ -83,7 +83,7 @@ export function parseLesson(file: string, source: string): ParsedLesson {
     }
     const line = (node.position?.start.line ?? 0) + offset;
     const lang = LANGS[node.lang];
-    let meta;
+    let meta: ReturnType<typeof parseFenceMeta>;
     try {
       meta = parseFenceMeta(lang, node.meta);
     } catch (e) {
@@ -146,7 +146,7 @@ function parseTranscript(file: string, fenceLine: number, node: Code): RedisComm
   const lines = node.value.split("\n");
   for (const [i, raw] of lines.entries()) {
     if (raw.startsWith("> ")) {
-      if (out.length) out[out.length - 1].expect = expect && expect.length ? expect.join("\n") : null;
+      if (out.length) out[out.length - 1].expect = expect?.length ? expect.join("\n") : null;
       out.push({ line: raw.slice(2).trim(), expect: null });
       expect = [];
     } else {
@@ -155,7 +155,7 @@ function parseTranscript(file: string, fenceLine: number, node: Code): RedisComm
     }
   }
   if (out.length === 0) throw new LessonError(file, fenceLine, "a redis block holds `> COMMAND` lines, each followed by its reply");
-  out[out.length - 1].expect = expect && expect.length ? expect.join("\n") : null;
+  out[out.length - 1].expect = expect?.length ? expect.join("\n") : null;
   for (const c of out) if (c.line === "") throw new LessonError(file, fenceLine, "an empty `> ` line");
   return out;
 }

@@ -351,7 +351,10 @@ export class RespConnection extends EventEmitter {
     if (!head || !this.socket) return;
     const due = this.headSince + head.timeoutMs;
     // Timers may fire a little early; 1 ms of slack keeps from re-arming for nothing.
-    if (performance.now() + 1 < due) return this.armDeadline(due);
+    if (performance.now() + 1 < due) {
+      this.armDeadline(due);
+      return;
+    }
     // Stalled: fail everything waiting and start over on a new socket ("close" reconnects).
     const socket = this.socket;
     const wasReady = this.ready;

@@ -217,7 +217,7 @@ describe("RespDecoder: streaming", () => {
     expect(() => decode(wire("?what\r\n"), "whole")).toThrow(/protocol error/);
     expect(() => decode(wire("$x\r\n"), "whole")).toThrow(/protocol error/);
     const d = new RespDecoder(() => {}, { maxLineBytes: 100 });
-    expect(() => d.write(Buffer.from("+" + "a".repeat(200)))).toThrow(/longer than 100 bytes/);
+    expect(() => d.write(Buffer.from(`+${"a".repeat(200)}`))).toThrow(/longer than 100 bytes/);
   });
 });
 
@@ -279,7 +279,7 @@ describe("RespDecoder: capped", () => {
   });
 
   it("holds RESP3 verbatim strings and blob errors to the cap's size each, without spending the budget on them", () => {
-    const b = wire(`*3\r\n`, blobOf("=", Buffer.from("txt:" + "v".repeat(96))), blobOf("!", Buffer.from("E".repeat(100))), blobOf("$", Buffer.from("b".repeat(30))));
+    const b = wire(`*3\r\n`, blobOf("=", Buffer.from(`txt:${"v".repeat(96)}`)), blobOf("!", Buffer.from("E".repeat(100))), blobOf("$", Buffer.from("b".repeat(30))));
     expect(decode(b, "bytes", { items: 10, bytes: 50 })).toEqual([
       {
         t: "array",

@@ -50,6 +50,7 @@ export function isKeyword(a: Uint8Array | undefined, kw: string): boolean {
 /** An argument as a learner reads it in a message (NUL and control bytes escaped). */
 export function shown(a: Uint8Array): string {
   const text = new TextDecoder().decode(a);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control bytes are exactly what this escapes for display
   return text.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 

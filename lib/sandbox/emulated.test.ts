@@ -96,7 +96,7 @@ describe("SCAN, KEYS, DBSIZE, RANDOMKEY and FLUSHDB answer as redis-cli does on 
   });
   const redisCli = (line: string) => {
     const r = spawnSync("redis-cli", ["-p", String(empty.port), "--user", "admin", "--pass", empty.passwords.admin, "--no-auth-warning", "--no-raw"], {
-      input: line + "\n",
+      input: `${line}\n`,
       encoding: "utf8",
     });
     if (r.status !== 0) throw new Error(`redis-cli failed: ${r.stderr}`);

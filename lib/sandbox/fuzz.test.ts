@@ -8,8 +8,7 @@ import { parseCommandLine } from "@/lib/cli/parse-command";
 import { bulkBytes, type Reply } from "@/lib/resp/reply";
 import type { CommandTable } from "@/lib/sandbox/command-table";
 import { isSandboxError } from "@/lib/errors";
-import {
-  b as bytes, decisiveVariants, generate, GROUP_TYPE, loadGrammar, nulCandidates, redisReading, retarget, Rng, toCliLine, variants, type Grammar, type KeyPool, type Variant,
+import {decisiveVariants, generate, GROUP_TYPE, loadGrammar, nulCandidates, redisReading, retarget, Rng, toCliLine, variants, type Grammar, type KeyPool, type Variant,
 } from "@/test/argv-grammar";
 import { BlockWatch, keyspaceDbs, sharedState, stateProblems, type ClientInfo } from "@/test/sandbox-audit";
 
@@ -737,7 +736,7 @@ describe(`fuzz: ${LINES} generated command lines (seed ${SEED})`, () => {
   });
 
   it("no line that could exhaust the server's memory was allowed", () => {
-    expect(report("SRANDMEMBER/HRANDFIELD/ZRANDMEMBER with a count below -" + HAZARD_COUNT, run.hazards)).toBe("");
+    expect(report(`SRANDMEMBER/HRANDFIELD/ZRANDMEMBER with a count below -${HAZARD_COUNT}`, run.hazards)).toBe("");
   });
 
   it("no reply showed the victim's data or the fuzzer's own namespace, and no key slipped past the rewrite to the ACL", () => {

@@ -14,7 +14,7 @@ import { globWeight } from "./glob";
  */
 const rt = useTestRuntime({ PLAYGROUND_MAX_KEYS: "2000", PLAYGROUND_MAX_NAMESPACE_BYTES: String(32 * 1024 * 1024) });
 const newSession = () => issueSession(rt.config.sessionSecret).session;
-const NASTY = "*" + "?".repeat(126) + "b"; // 128 bytes: the most a pattern may be, and the slowest kind
+const NASTY = `*${"?".repeat(126)}b`; // 128 bytes: the most a pattern may be, and the slowest kind
 const run = (s: Session, argv: string[]) => execCommand(s, { argv }).then((r) => r.reply);
 
 async function pingsDuring(victim: Session, during: Promise<unknown>, count = 25): Promise<number[]> {

@@ -1,4 +1,4 @@
-import { bulkBytes, utf8, type Reply } from "@/lib/resp/reply";
+
 import type { Sender } from "./acl-users";
 import { redisWord } from "./args";
 import type { CommandInfo } from "./command-table";

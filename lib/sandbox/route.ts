@@ -1,5 +1,4 @@
 import { array, type Reply } from "@/lib/resp/reply";
-import { SandboxError } from "@/lib/errors";
 import { emulate, plan, unrewrite, type SandboxContext } from "./sandbox";
 import { capTimeout } from "./blocking";
 import type { Lease, LeasePool } from "./leases";
@@ -203,14 +202,4 @@ async function openLease(ctx: RouteContext): Promise<Lease> {
     throw e;
   }
   return lease;
-}
-
-function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new SandboxError("internal", "A blocking command did not return in time.")), ms);
-    p.then(
-      (v) => (clearTimeout(timer), resolve(v)),
-      (e) => (clearTimeout(timer), reject(e)),
-    );
-  });
 }

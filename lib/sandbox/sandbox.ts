@@ -173,7 +173,7 @@ function keyText(a: Uint8Array): string {
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(a);
   } catch {
-    return Buffer.from(a).toString("base64") + "\0b64";
+    return `${Buffer.from(a).toString("base64")}\0b64`;
   }
 }
 

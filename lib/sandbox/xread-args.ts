@@ -38,7 +38,6 @@ export function readXread(argv: readonly Uint8Array[], group: boolean): XreadOpt
       if (dup) return { refuse: dup };
       i += 2;
     } else if (w === "noack") {
-      continue;
     } else {
       // Redis answers a syntax error here, before blocking. A BLOCK that this
       // loop did not reach must not slip onto the shared connection anyway.

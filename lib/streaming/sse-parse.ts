@@ -16,7 +16,7 @@ export async function readSse(body: ReadableStream<Uint8Array>, onEvent: (e: Sse
     const { value, done } = await reader.read();
     if (done) return;
     buf += dec.decode(value, { stream: true });
-    let i;
+    let i: number;
     while ((i = buf.indexOf("\n\n")) >= 0) {
       const block = buf.slice(0, i);
       buf = buf.slice(i + 2);
