@@ -106,7 +106,15 @@ export async function startServer(opts: { port: number; host?: string; dev?: boo
       .catch((e) => console.error(`[index] ${(e as Error).message}`));
   rt.appConn.on("ready", migrate);
   if (rt.appConn.isReady) migrate();
-  const server = http.createServer(requestHandler({ secret: rt.config.sessionSecret, trustProxy: rt.config.trustProxy, api: handleApi, next: handle, admitSession: (ip) => admitNewSession(rt.appConn, ip) }));
+  const server = http.createServer(
+    requestHandler({
+      secret: rt.config.sessionSecret,
+      trustProxy: rt.config.trustProxy,
+      api: handleApi,
+      next: handle,
+      admitSession: (ip) => admitNewSession(rt.appConn, ip),
+    }),
+  );
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

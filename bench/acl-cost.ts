@@ -76,7 +76,8 @@ export async function aclCost(): Promise<AclCost> {
 }
 
 export function formatAclCost(c: AclCost): string[] {
-  const row = (name: string, m: AclCost["shared"]) => `  ${name.padEnd(34)} ${String(m.opsPerSec).padStart(7)} cmd/s   p50 ${m.p50.toFixed(2)} ms   p99 ${m.p99.toFixed(2)} ms`;
+  const row = (name: string, m: AclCost["shared"]) =>
+    `  ${name.padEnd(34)} ${String(m.opsPerSec).padStart(7)} cmd/s   p50 ${m.p50.toFixed(2)} ms   p99 ${m.p99.toFixed(2)} ms`;
   return [
     `Per-visitor ACL users (execCommand GET, ${CONCURRENCY} sessions at once, ${COMMANDS} commands each way):`,
     row("each namespace as its own user", c.perVisitor),

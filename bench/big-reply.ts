@@ -77,14 +77,27 @@ function shape(r: Reply): string {
 }
 
 export async function bigReply(log: (s: string) => void = (s) => process.stdout.write(s)): Promise<BigReplyResult> {
-  const sizes = (process.env.BENCH_BIG_ITEMS || "400000,1000000").split(",").map((s) => Number(s.trim())).filter((n) => n > 0);
+  const sizes = (process.env.BENCH_BIG_ITEMS || "400000,1000000")
+    .split(",")
+    .map((s) => Number(s.trim()))
+    .filter((n) => n > 0);
   const mib = Number(process.env.BENCH_BIG_MB || 8);
   const stallSeconds = Number(process.env.BENCH_STALL_SECONDS ?? 5);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-bench-big-"));
   let redis: EmbeddedRedis | null = null;
   let stopped = false;
   // The environment this section points the runtime with, given back afterwards (later sections set their own).
-  const touched = ["PLAYGROUND_REDIS_URL", "PLAYGROUND_APP_REDIS_URL", "PLAYGROUND_HUB_REDIS_URL", "PLAYGROUND_ACL_REDIS_URL", "PLAYGROUND_RATE_PER_SESSION", "PLAYGROUND_RATE_PER_IP", "PLAYGROUND_WORK_PER_SESSION", "PLAYGROUND_WORK_PER_IP", "PLAYGROUND_MAX_COMMAND_COST"];
+  const touched = [
+    "PLAYGROUND_REDIS_URL",
+    "PLAYGROUND_APP_REDIS_URL",
+    "PLAYGROUND_HUB_REDIS_URL",
+    "PLAYGROUND_ACL_REDIS_URL",
+    "PLAYGROUND_RATE_PER_SESSION",
+    "PLAYGROUND_RATE_PER_IP",
+    "PLAYGROUND_WORK_PER_SESSION",
+    "PLAYGROUND_WORK_PER_IP",
+    "PLAYGROUND_MAX_COMMAND_COST",
+  ];
   const saved = Object.fromEntries(touched.map((k) => [k, process.env[k]]));
   try {
     redis = await startRedisServer({ dir });
@@ -165,7 +178,9 @@ export async function bigReply(log: (s: string) => void = (s) => process.stdout.
         shared: { n: shared.length, median: quantile(shared, 0.5), max: Math.max(...shared) },
       };
       figures.push(f);
-      log(`${ms.toFixed(0)} ms, event loop max ${f.eldMax.toFixed(1)} ms, other visitor's PING while it streams ${f.own.max.toFixed(1)} ms at most (own connection), ${f.shared.max.toFixed(1)} ms on the shared one\n`);
+      log(
+        `${ms.toFixed(0)} ms, event loop max ${f.eldMax.toFixed(1)} ms, other visitor's PING while it streams ${f.own.max.toFixed(1)} ms at most (own connection), ${f.shared.max.toFixed(1)} ms on the shared one\n`,
+      );
     };
 
     for (const n of sizes) {
@@ -243,16 +258,27 @@ export function formatBigReply(r: BigReplyResult): string[] {
   const out = ["── Big replies and a stalled Redis (bench/big-reply.ts) ─────────────────"];
   const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "–");
   for (const f of r.figures) {
-    out.push(`${f.what} (${(f.wireBytes / 2 ** 20).toFixed(1)} MiB on the wire): ${f.ms.toFixed(0)} ms (Redis busy building it: ${f.redisMs.toFixed(0)} ms), ${f.shown}`);
+    out.push(
+      `${f.what} (${(f.wireBytes / 2 ** 20).toFixed(1)} MiB on the wire): ${f.ms.toFixed(0)} ms (Redis busy building it: ${f.redisMs.toFixed(0)} ms), ${f.shown}`,
+    );
     out.push(`          event-loop delay max ${f1(f.eldMax)} ms, p99 ${f1(f.eldP99)} ms`);
-    out.push(`          another visitor's PING while it streams: own connection (a tab in WATCH) median ${f1(f.own.median)} ms, max ${f1(f.own.max)} ms (${f.own.n}×);`);
-    out.push(`          on the shared connection, where it waits for Redis to build the reply and then behind the reply's bytes: max ${f1(f.shared.max)} ms (${f.shared.n}×)`);
+    out.push(
+      `          another visitor's PING while it streams: own connection (a tab in WATCH) median ${f1(f.own.median)} ms, max ${f1(f.own.max)} ms (${f.own.n}×);`,
+    );
+    out.push(
+      `          on the shared connection, where it waits for Redis to build the reply and then behind the reply's bytes: max ${f1(f.shared.max)} ms (${f.shared.n}×)`,
+    );
   }
   const worst = Math.max(...r.figures.map((f) => f.own.median));
-  if (r.figures.length) out.push(`target    another visitor's PING ≤ 50 ms while a big reply streams (own connection, median): ${worst <= 50 ? "MET" : "NOT MET"} (worst ${f1(worst)} ms)`);
+  if (r.figures.length)
+    out.push(
+      `target    another visitor's PING ≤ 50 ms while a big reply streams (own connection, median): ${worst <= 50 ? "MET" : "NOT MET"} (worst ${f1(worst)} ms)`,
+    );
   if (r.stall) {
     const s = r.stall;
-    out.push(`stall     redis-server SIGSTOPped for ${s.stopSeconds} s: a PING sent meanwhile ${s.outcome} after ${(s.ms / 1000).toFixed(2)} s; PONG again ${s.recoverMs.toFixed(0)} ms after SIGCONT`);
+    out.push(
+      `stall     redis-server SIGSTOPped for ${s.stopSeconds} s: a PING sent meanwhile ${s.outcome} after ${(s.ms / 1000).toFixed(2)} s; PONG again ${s.recoverMs.toFixed(0)} ms after SIGCONT`,
+    );
     out.push(`target    fails within ~2.5 s (deadline 2 s), works again within 2 s: ${s.ms <= 2500 && s.recoverMs <= 2000 ? "MET" : "NOT MET"}`);
   }
   out.push(

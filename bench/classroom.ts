@@ -22,13 +22,19 @@ const STEPS: Array<{ id: string; commands: string[] }> = [
   { id: "set-options", commands: ["SET lock:report me NX EX 30", "SET counter 10", "SET counter 11 XX GET"] },
 ];
 
-interface AppReady { port: number }
+interface AppReady {
+  port: number;
+}
 
 const q = (xs: number[], p: number) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] : NaN);
 
 async function post(base: string, url: string, body: unknown, token?: string): Promise<{ status: number; body: any; ms: number }> {
   const t0 = performance.now();
-  const res = await fetch(base + url, { method: "POST", headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+  const res = await fetch(base + url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null, ms: performance.now() - t0 };
 }
@@ -52,19 +58,22 @@ async function main() {
   void readSse(dash.body!, ({ data }) => {
     pushes++;
     const s = JSON.parse(data) as RoomState;
-    for (const st of s.students) for (const id of st.steps.basics ?? []) {
-      const k = `${st.name}/${id}`;
-      if (seen.has(k)) continue;
-      seen.add(k);
-      const at = reported.get(k);
-      if (at !== undefined) shownLag.push(performance.now() - at);
-    }
+    for (const st of s.students)
+      for (const id of st.steps.basics ?? []) {
+        const k = `${st.name}/${id}`;
+        if (seen.has(k)) continue;
+        seen.add(k);
+        const at = reported.get(k);
+        if (at !== undefined) shownLag.push(performance.now() - at);
+      }
   }).catch(() => {});
 
   console.log(`▸ ${STUDENTS} students join room ${code}…`);
   const tokens: string[] = [];
   for (let i = 0; i < STUDENTS; i += 20) {
-    const batch = await Promise.all(Array.from({ length: Math.min(20, STUDENTS - i) }, (_, j) => post(base, `/api/v1/rooms/${code}/join`, { name: `student-${i + j + 1}` })));
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(20, STUDENTS - i) }, (_, j) => post(base, `/api/v1/rooms/${code}/join`, { name: `student-${i + j + 1}` })),
+    );
     for (const b of batch) {
       if (b.status !== 201) throw new Error(`join → ${b.status} ${JSON.stringify(b.body)}`);
       tokens.push(b.body.session);
@@ -96,7 +105,9 @@ async function main() {
   );
   await new Promise((r) => setTimeout(r, 1500));
   ac.abort();
-  const final = await fetch(`${base}/api/v1/rooms/${code}`, { headers: { authorization: `Bearer ${instructorToken}` } }).then((r) => r.json() as Promise<RoomState>);
+  const final = await fetch(`${base}/api/v1/rooms/${code}`, { headers: { authorization: `Bearer ${instructorToken}` } }).then(
+    (r) => r.json() as Promise<RoomState>,
+  );
   await stopAll();
 
   execMs.sort((a, b) => a - b);

@@ -34,7 +34,9 @@ export function appLimits(_root?: string): { env: Record<string, string>; limits
 }
 
 export function formatLimits(limits: Limit[]): string[] {
-  return limits.map((l) => `${l.name}=${l.value}${l.raised ? ` (raised for the bench; default ${l.def})` : l.value !== l.def ? ` (from env; default ${l.def})` : ""}`);
+  return limits.map(
+    (l) => `${l.name}=${l.value}${l.raised ? ` (raised for the bench; default ${l.def})` : l.value !== l.def ? ` (from env; default ${l.def})` : ""}`,
+  );
 }
 
 /** The runtime config as the app child saw it, without secrets, flattened: `rate.perSession=…`. */

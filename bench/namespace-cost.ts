@@ -179,7 +179,9 @@ export const TARGET = { ratio: 3, ms: 20 };
 
 export function formatNamespaceCost(r: NamespaceCostResult): string[] {
   const out = ["── Namespace commands: O(your keys), not O(the keyspace) (bench/namespace-cost.ts) ──"];
-  out.push(`a 5-key visitor; median (max) of ${r.rounds} runs through lib/exec.ts; ${r.foreignKeys.toLocaleString("en-US")} foreign keys in ${r.namespaces.toLocaleString("en-US")} namespaces`);
+  out.push(
+    `a 5-key visitor; median (max) of ${r.rounds} runs through lib/exec.ts; ${r.foreignKeys.toLocaleString("en-US")} foreign keys in ${r.namespaces.toLocaleString("en-US")} namespaces`,
+  );
   const rows = [["command", "empty Redis", `${(r.foreignKeys / 1000).toLocaleString("en-US")}k foreign keys`, "ratio", "target"]];
   let all = true;
   for (const f of r.figures) {
@@ -204,7 +206,7 @@ export function formatNamespaceCost(r: NamespaceCostResult): string[] {
     "before    every listing walked the whole keyspace with SCAN MATCH. Issue 10 (500,000 keys in 5,000 namespaces): KEYS 215 ms, DBSIZE 243 ms,",
     "          RANDOMKEY 214 ms, FLUSHDB 237 ms (×83–173 the empty-Redis time). This bench on that code (2 shared CPUs, each namespace its own",
     "          ACL user): KEYS * 504 ms, SCAN 0 to the end 13.4 s (47,738 calls), DBSIZE 382 ms, RANDOMKEY 454 ms, INFO keyspace 576 ms,",
-    "          FLUSHDB 388 ms (×335–12,800); an empty namespace's SCAN 0 printed a cursor that was not \"0\".",
+    '          FLUSHDB 388 ms (×335–12,800); an empty namespace\'s SCAN 0 printed a cursor that was not "0".',
   );
   return out;
 }

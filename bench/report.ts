@@ -49,7 +49,9 @@ export function report(r: Report): void {
   out.push("");
   const ratio = (a: Figure) => a.rps / bare.rps;
   out.push(`exec / bare     ${ratio(exec).toFixed(2)}×  (p50 ${(exec.p50 / bare.p50).toFixed(2)}×, p99 ${(exec.p99 / bare.p99).toFixed(2)}× the bare latency)`);
-  out.push(`health / bare   ${ratio(health).toFixed(2)}×  (p50 ${(health.p50 / bare.p50).toFixed(2)}×, p99 ${(health.p99 / bare.p99).toFixed(2)}× the bare latency)`);
+  out.push(
+    `health / bare   ${ratio(health).toFixed(2)}×  (p50 ${(health.p50 / bare.p50).toFixed(2)}×, p99 ${(health.p99 / bare.p99).toFixed(2)}× the bare latency)`,
+  );
   const clean = r.figures.every((f) => f.errors === 0 && f.non2xx === 0);
   const met = ratio(exec) >= TARGET && clean;
   out.push(
@@ -59,7 +61,11 @@ export function report(r: Report): void {
   if (r.sandbox) out.push(...formatSandboxCost(r.sandbox), "");
   if (r.sse) out.push(...formatSse(r.sse), "");
   if (r.big) out.push(...formatBigReply(r.big), "");
-  out.push(r.leftover.length ? `✖ redis-server left behind:\n  ${r.leftover.join("\n  ")}` : "cleanup         the app, the bare server and the bench's redis-server are stopped");
+  out.push(
+    r.leftover.length
+      ? `✖ redis-server left behind:\n  ${r.leftover.join("\n  ")}`
+      : "cleanup         the app, the bare server and the bench's redis-server are stopped",
+  );
   out.push(`total time      ${r.elapsed.toFixed(1)} s`);
   console.log(out.join("\n"));
 }

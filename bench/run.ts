@@ -45,8 +45,17 @@ const CONNECTIONS = Math.max(1, Math.round(num("BENCH_CONNECTIONS", 50)));
 const VALUE = "hello from the bench";
 const t0 = performance.now();
 
-interface AppReady { port: number; redisUrl: string; playgroundUrl: string; redisPort: number; redisPid: number; config: string[] }
-interface BareReady { port: number }
+interface AppReady {
+  port: number;
+  redisUrl: string;
+  playgroundUrl: string;
+  redisPort: number;
+  redisPid: number;
+  config: string[];
+}
+interface BareReady {
+  port: number;
+}
 
 /** Our redis-server, if it is still running (others' redis-servers are not ours to judge). */
 function stillRunning(pid: number, port: number): string[] {
@@ -64,7 +73,11 @@ async function build(): Promise<void> {
   if (buildIsCurrent(root)) return console.log("▸ Next build is current.");
   console.log("▸ Building the app (next build)…");
   const code = await new Promise<number | null>((resolve) => {
-    const p = spawn(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], { cwd: root, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+    const p = spawn(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
+      cwd: root,
+      stdio: ["ignore", "ignore", "inherit"],
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+    });
     p.on("exit", resolve);
   });
   if (code !== 0) throw new Error("next build failed; run `npx next build` to see why.");
@@ -146,9 +159,35 @@ async function main(): Promise<void> {
   const body = JSON.stringify({ command: "GET bench:key" });
   console.log(`▸ Load: ${CONNECTIONS} connections, warm-up ${WARMUP} s then ${SECONDS} s per target, one target at a time`);
   const figures: Figure[] = [];
-  figures.push(await measure("exec   POST /api/v1/exec GET", { url: `${base}/api/v1/exec`, connections: CONNECTIONS, method: "POST", body, setupClient: perConnection(headers) }, WARMUP, SECONDS));
-  figures.push(await measure("health GET /api/health", { url: `${base}/api/health`, connections: CONNECTIONS, method: "GET", setupClient: perConnection(headers.map((h) => ({ authorization: h.authorization }))) }, WARMUP, SECONDS));
-  figures.push(await measure("bare   node:http + ioredis GET", { url: bareBase, connections: CONNECTIONS, method: "POST", body, setupClient: perConnection(headers) }, WARMUP, SECONDS));
+  figures.push(
+    await measure(
+      "exec   POST /api/v1/exec GET",
+      { url: `${base}/api/v1/exec`, connections: CONNECTIONS, method: "POST", body, setupClient: perConnection(headers) },
+      WARMUP,
+      SECONDS,
+    ),
+  );
+  figures.push(
+    await measure(
+      "health GET /api/health",
+      {
+        url: `${base}/api/health`,
+        connections: CONNECTIONS,
+        method: "GET",
+        setupClient: perConnection(headers.map((h) => ({ authorization: h.authorization }))),
+      },
+      WARMUP,
+      SECONDS,
+    ),
+  );
+  figures.push(
+    await measure(
+      "bare   node:http + ioredis GET",
+      { url: bareBase, connections: CONNECTIONS, method: "POST", body, setupClient: perConnection(headers) },
+      WARMUP,
+      SECONDS,
+    ),
+  );
 
   console.log("▸ Sandbox layer cost per command, in this process, on the app's redis-server as the playground user (bench/sandbox-cost.ts)…");
   const sandbox = await sandboxCost(app.msg.playgroundUrl);
@@ -168,7 +207,14 @@ async function main(): Promise<void> {
     big = await bigReply();
   }
   report({
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? "?", node: process.version, platform: `${os.platform()} ${os.release()}`, mem: os.totalmem(), load },
+    machine: {
+      cpus: os.cpus().length,
+      model: os.cpus()[0]?.model ?? "?",
+      node: process.version,
+      platform: `${os.platform()} ${os.release()}`,
+      mem: os.totalmem(),
+      load,
+    },
     limits,
     config: app.msg.config,
     connections: CONNECTIONS,

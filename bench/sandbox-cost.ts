@@ -222,7 +222,9 @@ export async function sandboxCost(url: string, log: (s: string) => void = (s) =>
     const sLocal = await layerPass(local, stub, items, warmup, rounds);
     log(`${((performance.now() - t) / 1000).toFixed(1)} s\n`);
 
-    log(`  layer, real COMMAND GETKEYS round trip: ${Math.min(warmup, 200)} + ${rounds.toLocaleString("en-US")} rounds × ${movable.length} movable-key commands… `);
+    log(
+      `  layer, real COMMAND GETKEYS round trip: ${Math.min(warmup, 200)} + ${rounds.toLocaleString("en-US")} rounds × ${movable.length} movable-key commands… `,
+    );
     t = performance.now();
     const sRtt = movable.length ? await layerPass(real, null, movable, Math.min(warmup, 200), rounds) : new Float64Array();
     log(`${((performance.now() - t) / 1000).toFixed(1)} s\n`);
@@ -285,7 +287,9 @@ export function formatSandboxCost(c: SandboxCost): string[] {
   out.push("          at a time; replies captured once beforehand, so the timed part is CPU only; no `limits` in the");
   out.push("          SandboxContext (size limits and quotas are measured separately); live command table of the bench's redis-server");
   out.push(`corpus    ${c.commands} commands, ${c.movable.length} with movable keys (${c.movable.join(", ")}); round-robin,`);
-  out.push(`          ${k(c.warmup)} warm-up + ${k(c.rounds)} measured rounds = ${k(c.commands * c.rounds)} samples; ioredis ${k(c.redisRounds)} rounds = ${k(c.commands * c.redisRounds)} round trips`);
+  out.push(
+    `          ${k(c.warmup)} warm-up + ${k(c.rounds)} measured rounds = ${k(c.commands * c.rounds)} samples; ioredis ${k(c.redisRounds)} rounds = ${k(c.commands * c.redisRounds)} round trips`,
+  );
   out.push("");
   const rows: string[][] = [
     ["", "median (µs)", "p99 (µs)"],
@@ -304,7 +308,9 @@ export function formatSandboxCost(c: SandboxCost): string[] {
   out.push("slowest 5 commands by layer median (µs; GETKEYS answered locally), beside their ioredis round trip:");
   const lw = Math.max(...c.slowest.map((s) => s.line.length));
   for (const s of c.slowest) {
-    out.push(`  ${s.line.padEnd(lw)}   layer ${us(s.layer.median).padStart(5)} (p99 ${us(s.layer.p99).padStart(5)})   ioredis ${us(s.ioredis.median).padStart(6)} (p99 ${us(s.ioredis.p99).padStart(6)})`);
+    out.push(
+      `  ${s.line.padEnd(lw)}   layer ${us(s.layer.median).padStart(5)} (p99 ${us(s.layer.p99).padStart(5)})   ioredis ${us(s.ioredis.median).padStart(6)} (p99 ${us(s.ioredis.p99).padStart(6)})`,
+    );
   }
   out.push(
     `target    layer median ≤ ${TARGET_US} µs: ${c.met ? "MET" : "NOT MET"} (${us(c.layerLocal.median)} µs with GETKEYS answered locally, ${us(c.layerRtt.median)} µs incl. its round trip)`,
@@ -329,8 +335,13 @@ async function standalone(): Promise<void> {
     const cost = await sandboxCost(redis.urls.playground);
     const { pid, port } = redis;
     await cleanup();
-    const left = spawnSync("pgrep", ["-a", "redis-server"], { encoding: "utf8" }).stdout?.split("\n").filter((l) => l.startsWith(`${pid} `) || l.includes(`:${port}`)) ?? [];
-    console.log(["", ...formatSandboxCost(cost), left.length ? `✖ redis-server left behind: ${left.join("; ")}` : "cleanup   the redis-server is stopped"].join("\n"));
+    const left =
+      spawnSync("pgrep", ["-a", "redis-server"], { encoding: "utf8" })
+        .stdout?.split("\n")
+        .filter((l) => l.startsWith(`${pid} `) || l.includes(`:${port}`)) ?? [];
+    console.log(
+      ["", ...formatSandboxCost(cost), left.length ? `✖ redis-server left behind: ${left.join("; ")}` : "cleanup   the redis-server is stopped"].join("\n"),
+    );
     process.exitCode = left.length ? 1 : 0;
   } catch (e) {
     console.error(`\n✖ ${(e as Error).stack ?? e}`);

@@ -124,7 +124,20 @@ export async function sseFanout(base: string, adminUrl: string): Promise<SseResu
   latencies.sort((a, b) => a - b);
   const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
   connections.sort((a, b) => a.subscribers - b.subscribers);
-  return { subscribers, sessions, rate, seconds, published, expected, received, p50: q(0.5), p99: q(0.99), max: latencies[latencies.length - 1] ?? NaN, connections, released };
+  return {
+    subscribers,
+    sessions,
+    rate,
+    seconds,
+    published,
+    expected,
+    received,
+    p50: q(0.5),
+    p99: q(0.99),
+    max: latencies[latencies.length - 1] ?? NaN,
+    connections,
+    released,
+  };
 }
 
 /** The app's connections to Redis, by ACL user (the bench's own admin connection left out). */

@@ -42,7 +42,17 @@ function tabId(): string {
  * The free console: a redis-cli in the browser. Keyboard first — Enter runs,
  * ↑/↓ walk the history, Tab completes, Ctrl+L clears, Esc empties the prompt.
  */
-export function Console({ handle, onCommand, lesson, embedded }: { handle?: React.Ref<ConsoleHandle>; onCommand?: () => void; lesson?: string; embedded?: boolean } = {}) {
+export function Console({
+  handle,
+  onCommand,
+  lesson,
+  embedded,
+}: {
+  handle?: React.Ref<ConsoleHandle>;
+  onCommand?: () => void;
+  lesson?: string;
+  embedded?: boolean;
+} = {}) {
   const t = useT().console;
   const [entries, setEntries] = useState<Entry[]>([]);
   const [value, setValue] = useState("");
@@ -119,7 +129,7 @@ export function Console({ handle, onCommand, lesson, embedded }: { handle?: Reac
       if (r.ok && !client) {
         const word = line.trim().split(/\s+/, 1)[0].toUpperCase();
         if (word === "MULTI" && r.value.reply.t === "status") setInTx(true);
-        if ((word === "EXEC" || word === "DISCARD") || /discarded/.test(r.value.notice ?? "") || /discarded/.test(r.value.text)) setInTx(false);
+        if (word === "EXEC" || word === "DISCARD" || /discarded/.test(r.value.notice ?? "") || /discarded/.test(r.value.text)) setInTx(false);
       }
       return r.ok ? { reply: r.value.reply, text: r.value.text } : { text: r.message, failure: r.message };
     } catch {
@@ -202,7 +212,7 @@ export function Console({ handle, onCommand, lesson, embedded }: { handle?: Reac
           ? x.text
           : x.kind === "stream"
             ? formatReply(x.reply, raw ? "raw" : "cli").replace(/\n$/, "")
-            : `${x.client ? `redis:${x.client}>` : PROMPT} ${x.input}\n${x.reply ? formatReply(x.reply, raw ? "raw" : "cli").replace(/\n$/, "") : x.failure ?? ""}`,
+            : `${x.client ? `redis:${x.client}>` : PROMPT} ${x.input}\n${x.reply ? formatReply(x.reply, raw ? "raw" : "cli").replace(/\n$/, "") : (x.failure ?? "")}`,
       )
       .join("\n");
 
@@ -213,12 +223,18 @@ export function Console({ handle, onCommand, lesson, embedded }: { handle?: Reac
   return (
     <section aria-label={t.region} className="space-y-2" data-docs={docs.length > 0 ? "ready" : "loading"} data-testid="console">
       {down && (
-        <div role="alert" className="rounded-md border border-amber-400 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-600 dark:bg-amber-950 dark:text-amber-100">
+        <div
+          role="alert"
+          className="rounded-md border border-amber-400 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-600 dark:bg-amber-950 dark:text-amber-100"
+        >
           <strong>{t.down}</strong> {t.downMore}
         </div>
       )}
       {sub.active && (
-        <div role="status" className="flex flex-wrap items-center gap-2 rounded-md border border-sky-400 bg-sky-50 px-3 py-2 text-sm text-sky-900 dark:border-sky-700 dark:bg-sky-950 dark:text-sky-100">
+        <div
+          role="status"
+          className="flex flex-wrap items-center gap-2 rounded-md border border-sky-400 bg-sky-50 px-3 py-2 text-sm text-sky-900 dark:border-sky-700 dark:bg-sky-950 dark:text-sky-100"
+        >
           <span>
             {t.subscribed} <strong>{sub.names.join(", ")}</strong> — {t.subscribedMore}
           </span>
@@ -247,7 +263,14 @@ export function Console({ handle, onCommand, lesson, embedded }: { handle?: Reac
         </button>
       </div>
       <div className="overflow-hidden rounded-lg border border-slate-300 bg-slate-50 font-mono text-sm dark:border-slate-700 dark:bg-slate-950">
-        <div ref={logRef} role="log" aria-label={t.output} aria-live="polite" className={`${embedded ? "max-h-[35vh]" : "max-h-[60vh]"} min-h-48 overflow-y-auto p-3`} data-testid="console-log">
+        <div
+          ref={logRef}
+          role="log"
+          aria-label={t.output}
+          aria-live="polite"
+          className={`${embedded ? "max-h-[35vh]" : "max-h-[60vh]"} min-h-48 overflow-y-auto p-3`}
+          data-testid="console-log"
+        >
           {entries.length === 0 && <p className="text-slate-600 dark:text-slate-400">{t.empty}</p>}
           {entries.map((x) =>
             x.kind === "stream" ? (
@@ -271,7 +294,9 @@ export function Console({ handle, onCommand, lesson, embedded }: { handle?: Reac
           <div className="relative min-w-0 flex-1">
             <div aria-hidden className="pointer-events-none absolute inset-0 overflow-hidden whitespace-pre">
               <span className="invisible">{value}</span>
-              <span className="text-slate-400 dark:text-slate-600" data-testid="hint">{hintText}</span>
+              <span className="text-slate-400 dark:text-slate-600" data-testid="hint">
+                {hintText}
+              </span>
             </div>
             <input
               ref={inputRef}
@@ -293,7 +318,11 @@ export function Console({ handle, onCommand, lesson, embedded }: { handle?: Reac
               className="relative w-full bg-transparent outline-none"
             />
           </div>
-          {busy && <span className="text-xs text-slate-600" aria-hidden>…</span>}
+          {busy && (
+            <span className="text-xs text-slate-600" aria-hidden>
+              …
+            </span>
+          )}
         </div>
       </div>
       <p id={hintId} className="text-xs text-slate-600 dark:text-slate-400">

@@ -25,33 +25,36 @@ export function useSubscription(onEvent: (e: StreamEvent) => void, lesson?: stri
   const emit = useRef(onEvent);
   emit.current = onEvent;
 
-  const open = useCallback((chs: string[], pats: string[]) => {
-    source.current?.close();
-    source.current = null;
-    if (chs.length + pats.length === 0) return;
-    const q = new URLSearchParams();
-    for (const c of chs) q.append("channel", c);
-    for (const p of pats) q.append("pattern", p);
-    if (lesson) q.set("lesson", lesson);
-    const es = new EventSource(`/api/v1/stream?${q}`);
-    source.current = es;
-    const reply = (e: MessageEvent) => emit.current({ type: "reply", reply: JSON.parse(e.data).reply });
-    es.addEventListener("subscribe", reply);
-    es.addEventListener("message", reply);
-    // The playground refused the subscription (a name or pattern too long, patterns too costly): say why, and stop.
-    es.addEventListener("refused", (e) => {
-      reply(e as MessageEvent);
-      es.close();
+  const open = useCallback(
+    (chs: string[], pats: string[]) => {
+      source.current?.close();
       source.current = null;
-      setChannels([]);
-      setPatterns([]);
-    });
-    es.addEventListener("gap", () => emit.current({ type: "error", text: words.current.gap }));
-    es.addEventListener("resumed", () => emit.current({ type: "note", text: words.current.resumed }));
-    es.onerror = () => {
-      if (es.readyState === EventSource.CLOSED) emit.current({ type: "error", text: words.current.streamClosed });
-    };
-  }, [lesson]);
+      if (chs.length + pats.length === 0) return;
+      const q = new URLSearchParams();
+      for (const c of chs) q.append("channel", c);
+      for (const p of pats) q.append("pattern", p);
+      if (lesson) q.set("lesson", lesson);
+      const es = new EventSource(`/api/v1/stream?${q}`);
+      source.current = es;
+      const reply = (e: MessageEvent) => emit.current({ type: "reply", reply: JSON.parse(e.data).reply });
+      es.addEventListener("subscribe", reply);
+      es.addEventListener("message", reply);
+      // The playground refused the subscription (a name or pattern too long, patterns too costly): say why, and stop.
+      es.addEventListener("refused", (e) => {
+        reply(e as MessageEvent);
+        es.close();
+        source.current = null;
+        setChannels([]);
+        setPatterns([]);
+      });
+      es.addEventListener("gap", () => emit.current({ type: "error", text: words.current.gap }));
+      es.addEventListener("resumed", () => emit.current({ type: "note", text: words.current.resumed }));
+      es.onerror = () => {
+        if (es.readyState === EventSource.CLOSED) emit.current({ type: "error", text: words.current.streamClosed });
+      };
+    },
+    [lesson],
+  );
 
   useEffect(() => () => source.current?.close(), []);
 

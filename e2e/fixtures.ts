@@ -47,5 +47,8 @@ export { expect };
 /** Checks the page as it is now with axe; the list of violations must be empty. */
 export async function expectNoAxeViolations(page: Page, when?: string): Promise<void> {
   const results = await new AxeBuilder({ page }).analyze();
-  expect(results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`), when).toEqual([]);
+  expect(
+    results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`),
+    when,
+  ).toEqual([]);
 }

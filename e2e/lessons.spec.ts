@@ -9,11 +9,30 @@ import { loadLessons } from "../lib/lessons/load";
  */
 const lessons = [...loadLessons().values()].filter((l) => l.locale === "en").sort((a, b) => a.order - b.order);
 const words = {
-  en: { runAll: "Run all steps", check: "Check", done: "Done!", lessons: "Lessons", allDone: "all exercises done", differs: "differs from what the lesson expects", matches: "as the lesson expects" },
-  zh: { runAll: "运行全部步骤", check: "检查", done: "完成！", lessons: "课程", allDone: "练习已全部完成", differs: "与课程预期不同", matches: "与课程预期一致" },
+  en: {
+    runAll: "Run all steps",
+    check: "Check",
+    done: "Done!",
+    lessons: "Lessons",
+    allDone: "all exercises done",
+    differs: "differs from what the lesson expects",
+    matches: "as the lesson expects",
+  },
+  zh: {
+    runAll: "运行全部步骤",
+    check: "检查",
+    done: "完成！",
+    lessons: "课程",
+    allDone: "练习已全部完成",
+    differs: "与课程预期不同",
+    matches: "与课程预期一致",
+  },
 };
 
-for (const [locale, list] of [["en", lessons], ["zh", lessons.slice(0, 1)]] as const) {
+for (const [locale, list] of [
+  ["en", lessons],
+  ["zh", lessons.slice(0, 1)],
+] as const) {
   for (const lesson of list) {
     test(`${locale}/${lesson.slug}: every step runs as the lesson shows it, every exercise can be done`, async ({ page }) => {
       test.setTimeout(90_000);

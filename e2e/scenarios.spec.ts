@@ -120,4 +120,3 @@ test.describe("finite streams", () => {
     await expect(results.nth(1)).toContainText("counted 100 of 100 visits — none lost");
   });
 });
-

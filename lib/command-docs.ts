@@ -16,8 +16,7 @@ export interface CommandDoc {
   args: string;
 }
 
-const str = (r: Reply | undefined): string =>
-  r && (r.t === "bulk" || r.t === "status") ? r.v : r && r.t === "integer" ? String(r.v) : "";
+const str = (r: Reply | undefined): string => (r && (r.t === "bulk" || r.t === "status") ? r.v : r && r.t === "integer" ? String(r.v) : "");
 const items = (r: Reply | undefined): Reply[] => (r && "v" in r && Array.isArray(r.v) ? r.v : []);
 
 function pairs(r: Reply | undefined): Map<string, Reply> {

@@ -19,10 +19,12 @@ describe("the configuration table", () => {
 
   it("lists no limit the code does not read", () => {
     const named = [...section.matchAll(/`(PLAYGROUND_[A-Z_]+)`/g)].map((m) => m[1]);
-    const code = fs.readdirSync(path.resolve(import.meta.dirname), { recursive: true, encoding: "utf8" })
-      .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
-      .map((f) => fs.readFileSync(path.resolve(import.meta.dirname, f), "utf8"))
-      .join("\n") + fs.readFileSync(path.resolve(import.meta.dirname, "../scripts/start.ts"), "utf8");
+    const code =
+      fs
+        .readdirSync(path.resolve(import.meta.dirname), { recursive: true, encoding: "utf8" })
+        .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
+        .map((f) => fs.readFileSync(path.resolve(import.meta.dirname, f), "utf8"))
+        .join("\n") + fs.readFileSync(path.resolve(import.meta.dirname, "../scripts/start.ts"), "utf8");
     expect(named.filter((env) => !code.includes(env))).toEqual([]);
   });
 });

@@ -53,29 +53,65 @@ export const LIMITS = [
   { env: "PLAYGROUND_RATE_PER_IP", def: 2000, doc: "commands per second per client IP" },
   { env: "PLAYGROUND_MAX_LEASES", def: 200, doc: "dedicated connections for MULTI/WATCH and blocking commands, in all" },
   { env: "PLAYGROUND_LEASES_PER_SESSION", def: 4, doc: "open transactions per session (one per console tab)" },
-  { env: "PLAYGROUND_LEASES_PER_IP", def: 40, doc: "dedicated connections (MULTI/WATCH and blocking commands together) one client address may hold: a class of 30 behind one NAT, each in MULTI, fits; one address never takes more than a fifth of the pool" },
+  {
+    env: "PLAYGROUND_LEASES_PER_IP",
+    def: 40,
+    doc: "dedicated connections (MULTI/WATCH and blocking commands together) one client address may hold: a class of 30 behind one NAT, each in MULTI, fits; one address never takes more than a fifth of the pool",
+  },
   { env: "PLAYGROUND_LEASE_IDLE_SECONDS", def: 120, doc: "an open MULTI/WATCH is discarded after this long without a command" },
   { env: "PLAYGROUND_MAX_BLOCK_SECONDS", def: 10, doc: "cap on a blocking command's timeout (0, forever, is capped too)" },
   { env: "PLAYGROUND_MAX_KEYS", def: 1000, doc: "keys per visitor's namespace" },
   { env: "PLAYGROUND_MAX_NAMESPACE_BYTES", def: 8 * 1024 * 1024, doc: "memory per visitor's namespace (MEMORY USAGE), in bytes" },
-  { env: "PLAYGROUND_MAX_BYTES_PER_IP", def: 64 * 1024 * 1024, doc: "memory of all the namespaces one client address writes to, together, in bytes (a class of 30 behind one NAT: about 2 MiB each)" },
-  { env: "PLAYGROUND_MAX_NAME_BYTES", def: 1024, doc: "longest name — key, channel, set or sorted-set member, hash field, stream group or consumer — in bytes (values may be up to the argument limit): Redis matches globs against names in time proportional to their length" },
+  {
+    env: "PLAYGROUND_MAX_BYTES_PER_IP",
+    def: 64 * 1024 * 1024,
+    doc: "memory of all the namespaces one client address writes to, together, in bytes (a class of 30 behind one NAT: about 2 MiB each)",
+  },
+  {
+    env: "PLAYGROUND_MAX_NAME_BYTES",
+    def: 1024,
+    doc: "longest name — key, channel, set or sorted-set member, hash field, stream group or consumer — in bytes (values may be up to the argument limit): Redis matches globs against names in time proportional to their length",
+  },
   { env: "PLAYGROUND_MAX_PATTERN_BYTES", def: 128, doc: "longest glob pattern (KEYS, SCAN/SSCAN/HSCAN/ZSCAN MATCH, PSUBSCRIBE, PUBSUB CHANNELS), in bytes" },
   { env: "PLAYGROUND_MAX_STRING_BYTES", def: 1024 * 1024, doc: "largest string SETRANGE/SETBIT/BITFIELD offsets may create, in bytes" },
   { env: "PLAYGROUND_MAX_MESSAGE_BYTES", def: 4 * 1024, doc: "bytes of one pub/sub message shown in a live stream; the rest is counted as … N more bytes" },
   { env: "PLAYGROUND_MAX_REPLY_ITEMS", def: 1000, doc: "elements shown of one reply; the rest is counted as … N more" },
   { env: "PLAYGROUND_MAX_REPLY_BYTES", def: 1024 * 1024, doc: "bytes of strings shown of one reply" },
   { env: "PLAYGROUND_NAMESPACE_IDLE_SECONDS", def: 24 * 3600, doc: "a namespace unused this long is deleted by the reaper" },
-  { env: "PLAYGROUND_REDIS_TIMEOUT_MS", def: 2000, doc: "deadline for a Redis answer, in ms (blocking commands: their timeout plus this); past it the request answers 503 and the connection is replaced" },
-  { env: "PLAYGROUND_REDIS_MAXMEMORY", def: 256 * 1024 * 1024, doc: "the embedded Redis's maxmemory, in bytes (noeviction: writes are refused past it; 10% of it caps client buffers)" },
-  { env: "PLAYGROUND_WORK_PER_SESSION", def: 100_000, doc: "work one session may use per second, in the cost units of PLAYGROUND_MAX_COMMAND_COST (≈ 10 ms of Redis time): each command's estimate, its reply's bytes (1 per 16) and a PUBLISH's live streams; past one second's worth the next command waits" },
+  {
+    env: "PLAYGROUND_REDIS_TIMEOUT_MS",
+    def: 2000,
+    doc: "deadline for a Redis answer, in ms (blocking commands: their timeout plus this); past it the request answers 503 and the connection is replaced",
+  },
+  {
+    env: "PLAYGROUND_REDIS_MAXMEMORY",
+    def: 256 * 1024 * 1024,
+    doc: "the embedded Redis's maxmemory, in bytes (noeviction: writes are refused past it; 10% of it caps client buffers)",
+  },
+  {
+    env: "PLAYGROUND_WORK_PER_SESSION",
+    def: 100_000,
+    doc: "work one session may use per second, in the cost units of PLAYGROUND_MAX_COMMAND_COST (≈ 10 ms of Redis time): each command's estimate, its reply's bytes (1 per 16) and a PUBLISH's live streams; past one second's worth the next command waits",
+  },
   { env: "PLAYGROUND_WORK_PER_IP", def: 500_000, doc: "work one client address may use per second, in the same units (≈ 50 ms of Redis time)" },
   { env: "PLAYGROUND_COMMANDS_IN_FLIGHT", def: 8, doc: "commands of one session running at the same time, across its console tabs and API clients" },
-  { env: "PLAYGROUND_MAX_COMMAND_COST", def: 50_000, doc: "estimated work one command, or one MULTI … EXEC in all, may cost before it runs, in units of about one element read or written (≈ 0.1 µs of Redis time; lib/sandbox/costs.ts): 50,000 ≈ 5 ms" },
-  { env: "PLAYGROUND_MAX_BUILT_REPLY_BYTES", def: 8 * 1024 * 1024, doc: "bytes Redis may build for one command's reply, or for one EXEC's replies together, estimated before it runs (MGET of one key a thousand times, HMGET of one field, HRANDFIELD … WITHVALUES, GETs queued in MULTI)" },
+  {
+    env: "PLAYGROUND_MAX_COMMAND_COST",
+    def: 50_000,
+    doc: "estimated work one command, or one MULTI … EXEC in all, may cost before it runs, in units of about one element read or written (≈ 0.1 µs of Redis time; lib/sandbox/costs.ts): 50,000 ≈ 5 ms",
+  },
+  {
+    env: "PLAYGROUND_MAX_BUILT_REPLY_BYTES",
+    def: 8 * 1024 * 1024,
+    doc: "bytes Redis may build for one command's reply, or for one EXEC's replies together, estimated before it runs (MGET of one key a thousand times, HMGET of one field, HRANDFIELD … WITHVALUES, GETs queued in MULTI)",
+  },
   { env: "PLAYGROUND_MAX_QUEUED_COMMANDS", def: 1000, doc: "commands one MULTI may queue" },
   { env: "PLAYGROUND_MAX_QUEUED_BYTES", def: 1024 * 1024, doc: "bytes of arguments one MULTI may queue, in all" },
-  { env: "PLAYGROUND_SESSIONS_PER_IP_MINUTE", def: 60, doc: "new sessions (sandboxes) one client address may create per minute, through POST /api/v1/sessions or a first page visit (a class of 60 behind one NAT opening the playground in the same minute fits); workshop joins are counted apart" },
+  {
+    env: "PLAYGROUND_SESSIONS_PER_IP_MINUTE",
+    def: 60,
+    doc: "new sessions (sandboxes) one client address may create per minute, through POST /api/v1/sessions or a first page visit (a class of 60 behind one NAT opening the playground in the same minute fits); workshop joins are counted apart",
+  },
   { env: "PLAYGROUND_STREAMS_PER_SESSION", def: 12, doc: "live streams (SSE: pub/sub, room events) one session may hold open" },
   { env: "PLAYGROUND_STREAMS_PER_IP", def: 300, doc: "live streams one client address may hold open (a class of 30 with 9 each, beside the dashboard)" },
   { env: "PLAYGROUND_MAX_STREAMS", def: 5000, doc: "live streams open in this process, in all" },
@@ -85,7 +121,11 @@ export const LIMITS = [
   { env: "PLAYGROUND_ROOM_ACTIONS_PER_MINUTE", def: 12, doc: "resets, ends and dispatches of one workshop per minute" },
   { env: "PLAYGROUND_JOINS_PER_IP_MINUTE", def: 60, doc: "workshop joins one client address may have looked up per minute (a right code gives its try back)" },
   { env: "PLAYGROUND_JOIN_MISSES_PER_IP_MINUTE", def: 20, doc: "join codes that do not exist one client address may try per minute" },
-  { env: "PLAYGROUND_HEAVY_READS_PER_2_SECONDS", def: 8, doc: "key inspector and Venn diagram refreshes one session's lesson page may ask per 2 seconds (each reads every key of the namespace)" },
+  {
+    env: "PLAYGROUND_HEAVY_READS_PER_2_SECONDS",
+    def: 8,
+    doc: "key inspector and Venn diagram refreshes one session's lesson page may ask per 2 seconds (each reads every key of the namespace)",
+  },
   { env: "PLAYGROUND_PROGRESS_PER_10_SECONDS", def: 30, doc: "progress reports one student's session may send per 10 seconds" },
   { env: "PLAYGROUND_SCENARIOS_PER_SESSION", def: 4, doc: "scenarios one session runs at once" },
   { env: "PLAYGROUND_SCENARIO_RUNS_PER_IP", def: 40, doc: "scenarios one client address runs at once" },
@@ -166,7 +206,11 @@ export function loadConfig(): Config {
  * readable before any Redis URL or secret exists.
  */
 export function embeddedRedisLimits(): { maxmemory: number; maxArgBytes: number; maxStringBytes: number } {
-  return { maxmemory: limit("PLAYGROUND_REDIS_MAXMEMORY"), maxArgBytes: limit("PLAYGROUND_MAX_ARG_BYTES"), maxStringBytes: limit("PLAYGROUND_MAX_STRING_BYTES") };
+  return {
+    maxmemory: limit("PLAYGROUND_REDIS_MAXMEMORY"),
+    maxArgBytes: limit("PLAYGROUND_MAX_ARG_BYTES"),
+    maxStringBytes: limit("PLAYGROUND_MAX_STRING_BYTES"),
+  };
 }
 
 /** The budgets of lib/sandbox/costs.ts: read here so the sandbox needs no runtime (same environment as loadConfig). */
@@ -180,7 +224,15 @@ export function costLimits(): { maxCost: number; maxQueued: number; maxQueuedByt
 }
 
 /** The classroom's limits (lib/http/rooms.ts, lib/classroom/rooms.ts). */
-export function roomLimits(): { perIpHour: number; maxActive: number; size: number; actionsPerMinute: number; joinsPerIpMinute: number; joinMissesPerIpMinute: number; progressPer10s: number } {
+export function roomLimits(): {
+  perIpHour: number;
+  maxActive: number;
+  size: number;
+  actionsPerMinute: number;
+  joinsPerIpMinute: number;
+  joinMissesPerIpMinute: number;
+  progressPer10s: number;
+} {
   return {
     perIpHour: limit("PLAYGROUND_ROOMS_PER_IP_HOUR"),
     maxActive: limit("PLAYGROUND_MAX_ACTIVE_ROOMS"),

@@ -7,7 +7,12 @@
  */
 export const ERROR_KINDS = {
   // Down, or no answer within the deadline (PLAYGROUND_REDIS_TIMEOUT_MS): the connection is replaced at once.
-  redis_unavailable: { status: 503, log: "warn", message: "Redis is unavailable right now; retrying. Your data is safe — try again in a moment.", retryAfter: 1 },
+  redis_unavailable: {
+    status: 503,
+    log: "warn",
+    message: "Redis is unavailable right now; retrying. Your data is safe — try again in a moment.",
+    retryAfter: 1,
+  },
   bad_request: { status: 400, log: "none", message: "Bad request." },
   unauthorized: { status: 401, log: "none", message: "Missing or invalid session. Create one with POST /api/v1/sessions." },
   busy: { status: 503, log: "info", message: "The playground is busy; try again in a few seconds." },

@@ -87,11 +87,17 @@ describe("the rate limiter counts in Redis, atomically, and fails closed", () =>
   });
 
   it("refuses a command over the API when its per-second counter is of another type: 503 with Retry-After", async () => {
-    const { session } = (await (await fetch(`${api.base}/api/v1/sessions`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).json()) as { session: string };
+    const { session } = (await (
+      await fetch(`${api.base}/api/v1/sessions`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })
+    ).json()) as { session: string };
     const id = session.split(".")[0];
     const now = Math.floor(Date.now() / 1000);
     for (let s = now; s < now + 3; s++) await admin.send(["LPUSH", `app:rl:s:${id}:${s}`, "x"]);
-    const r = await fetch(`${api.base}/api/v1/exec`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${session}` }, body: JSON.stringify({ command: "PING" }) });
+    const r = await fetch(`${api.base}/api/v1/exec`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${session}` },
+      body: JSON.stringify({ command: "PING" }),
+    });
     expect(r.status).toBe(503);
     expect(r.headers.get("retry-after")).toBe("2");
     expect(((await r.json()) as { error: { message: string } }).error.message).toMatch(/refused it to be safe. Try again in 2 s/);

@@ -41,7 +41,11 @@ export async function hit(conn: RespConnection, key: string, windowMs: number): 
   warn(key, r.t === "error" ? r.v : `a ${r.t} reply`);
   void conn.send(["PEXPIRE", key, ms, "LT"]).catch(() => {});
   const wait = Math.ceil(windowMs / 1000);
-  throw new SandboxError("busy", `The playground could not count this request against its rate limit, so it refused it to be safe. Try again in ${wait} s.`, wait);
+  throw new SandboxError(
+    "busy",
+    `The playground could not count this request against its rate limit, so it refused it to be safe. Try again in ${wait} s.`,
+    wait,
+  );
 }
 
 const local = new Map<string, { n: number; until: number }>();
@@ -73,10 +77,18 @@ export async function checkRate(conn: RespConnection, limits: RateLimits, sessio
     ip ? hit(conn, `app:rl:ip:${ip}:${second}`, 1500) : Promise.resolve(0),
   ]);
   if (perSession > limits.perSession) {
-    throw new SandboxError("rate_limited", `Too many commands: the playground allows ${limits.perSession} per second per visitor. Wait a second and try again.`, 1);
+    throw new SandboxError(
+      "rate_limited",
+      `Too many commands: the playground allows ${limits.perSession} per second per visitor. Wait a second and try again.`,
+      1,
+    );
   }
   if (perIp > limits.perIp) {
-    throw new SandboxError("rate_limited", `Too many commands from your network: the playground allows ${limits.perIp} per second per IP address. Wait a second and try again.`, 1);
+    throw new SandboxError(
+      "rate_limited",
+      `Too many commands from your network: the playground allows ${limits.perIp} per second per IP address. Wait a second and try again.`,
+      1,
+    );
   }
 }
 
@@ -90,7 +102,10 @@ export const CLIENT_IP_HEADER = "x-playground-client-ip";
  */
 export function clientIp(remoteAddress: string | undefined, forwardedFor: string | string[] | undefined, trustProxy: boolean): string | undefined {
   if (trustProxy && forwardedFor) {
-    const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(",") : forwardedFor).split(",").map((h) => h.trim()).filter(Boolean);
+    const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(",") : forwardedFor)
+      .split(",")
+      .map((h) => h.trim())
+      .filter(Boolean);
     const last = hops[hops.length - 1];
     if (last) return addressGroup(last.slice(0, 64));
   }
@@ -114,7 +129,10 @@ export function addressGroup(ip: string): string {
   const right = bare.includes("::") && tail ? tail.split(":") : [];
   // An embedded IPv4 tail (::1.2.3.4) lies past the first 64 bits: only the first four groups matter.
   const groups = bare.includes("::") ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => (parseInt(g, 16) || 0).toString(16)).join(":")}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => (parseInt(g, 16) || 0).toString(16))
+    .join(":")}::/64`;
 }
 
 /** The Redis key of a limitWindow counter. */
@@ -131,7 +149,11 @@ export async function limitWindow(conn: RespConnection, key: string, max: number
   const n = await hit(conn, k, windowSeconds * 1000);
   if (n <= max) return;
   const wait = await secondsLeft(conn, k, windowSeconds);
-  throw new SandboxError("rate_limited", `Too many ${what}: at most ${max} every ${windowSeconds >= 3600 ? `${windowSeconds / 3600} h` : `${windowSeconds} s`}. ${hint ? `${hint} ` : ""}Try again in ${wait} s.`, wait);
+  throw new SandboxError(
+    "rate_limited",
+    `Too many ${what}: at most ${max} every ${windowSeconds >= 3600 ? `${windowSeconds / 3600} h` : `${windowSeconds} s`}. ${hint ? `${hint} ` : ""}Try again in ${wait} s.`,
+    wait,
+  );
 }
 
 /** Seconds until a counter's window ends (its TTL), or the whole window if Redis cannot say. */

@@ -78,7 +78,11 @@ function createRuntime(config: Config): Runtime {
     warden.on("ready", () => void users.ensureRest().catch((e) => console.error(`[acl] ${(e as Error).message}`)));
   }
   // Visitors' replies are capped while they are read; every connection has a deadline (lib/redis/resp-connection.ts).
-  const visitorConn = { timeoutMs: config.redisTimeoutMs, maxBlockMs: config.maxBlockSeconds * 1000, replyCap: decodeBudget(config.reply, { items: config.maxArgs + 16, bytes: config.maxCommandBytes }) };
+  const visitorConn = {
+    timeoutMs: config.redisTimeoutMs,
+    maxBlockMs: config.maxBlockSeconds * 1000,
+    replyCap: decodeBudget(config.reply, { items: config.maxArgs + 16, bytes: config.maxCommandBytes }),
+  };
   // The shared connections are exempt from client eviction (maxmemory-clients): every visitor depends on them.
   const conn = new RespConnection(sandboxTarget, "playground", { ...visitorConn, noEvict: true });
   const appConn = new RespConnection(config.appRedis, "playground-app", { timeoutMs: config.redisTimeoutMs, noEvict: true });
@@ -135,10 +139,12 @@ function createRuntime(config: Config): Runtime {
     },
     commandTable() {
       // Key specs from COMMAND, keyword tokens from COMMAND DOCS (args.ts reads both).
-      return (table ??= Promise.all([load(["COMMAND"], parseCommandTable), load(["COMMAND", "DOCS"], (r) => r)]).then(([t, d]) => attachDocTokens(t, d)).catch((e) => {
-        table = null;
-        throw e;
-      }));
+      return (table ??= Promise.all([load(["COMMAND"], parseCommandTable), load(["COMMAND", "DOCS"], (r) => r)])
+        .then(([t, d]) => attachDocTokens(t, d))
+        .catch((e) => {
+          table = null;
+          throw e;
+        }));
     },
     commandDocs() {
       return (docs ??= load(["COMMAND", "DOCS"], parseCommandDocs).catch((e) => {

@@ -127,18 +127,27 @@ export function assertSessionRequest(headers: IncomingHttpHeaders, trustProxy: b
   const instead = "Open the playground's own page, or call the API from a script (curl and other clients send neither Origin nor Sec-Fetch-Site).";
   if (site !== undefined) {
     if (site !== "same-origin" && site !== "none") {
-      throw new SandboxError("forbidden", `${route} only takes requests from the playground's own pages; this one came from ${site === "same-site" ? "another site of the same domain" : "another site"} (Sec-Fetch-Site: ${site.slice(0, 20)}). ${instead}`);
+      throw new SandboxError(
+        "forbidden",
+        `${route} only takes requests from the playground's own pages; this one came from ${site === "same-site" ? "another site of the same domain" : "another site"} (Sec-Fetch-Site: ${site.slice(0, 20)}). ${instead}`,
+      );
     }
   } else if (origin !== undefined) {
     const forwarded = trustProxy ? one(headers["x-forwarded-host"])?.split(",").pop()?.trim() : undefined;
     const host = (forwarded || one(headers.host) || "").toLowerCase();
     if (originHost(origin) !== host || !host) {
-      throw new SandboxError("forbidden", `${route} only takes requests from the playground's own pages; this one came from ${JSON.stringify(origin.slice(0, 100))}, not from ${host || "this host"}. ${instead}`);
+      throw new SandboxError(
+        "forbidden",
+        `${route} only takes requests from the playground's own pages; this one came from ${JSON.stringify(origin.slice(0, 100))}, not from ${host || "this host"}. ${instead}`,
+      );
     }
   }
   const type = one(headers["content-type"]) ?? "";
   if (!/^application\/json\s*(;|$)/i.test(type)) {
-    throw new SandboxError("bad_request", `${route} needs Content-Type: application/json (got "${type.slice(0, 60) || "none"}"), e.g. curl -H 'content-type: application/json' ${example}.`);
+    throw new SandboxError(
+      "bad_request",
+      `${route} needs Content-Type: application/json (got "${type.slice(0, 60) || "none"}"), e.g. curl -H 'content-type: application/json' ${example}.`,
+    );
   }
 }
 
@@ -157,7 +166,12 @@ function originHost(origin: string): string | null {
  * later shares it (otherwise two tabs' first commands could race and each
  * create a session). Returns the cookie header to set, or null.
  */
-export function pageSessionCookie(secret: string, method: string | undefined, url: string | undefined, cookieHeader: string | undefined): { token: string; setCookie: string } | null {
+export function pageSessionCookie(
+  secret: string,
+  method: string | undefined,
+  url: string | undefined,
+  cookieHeader: string | undefined,
+): { token: string; setCookie: string } | null {
   if (method !== "GET" || !url || url.startsWith("/_next/") || url.startsWith("/api/") || /\.[a-z0-9]+$/i.test(url.split("?")[0])) return null;
   if (verifySession(secret, tokenFromHeaders(null, cookieHeader))) return null;
   const { token } = issueSession(secret);

@@ -25,7 +25,7 @@ describe("the second wall (ACL users)", () => {
     await app.waitReady();
     expect((await app.send(["SET", "pg:{x}:k", "1"])).t).toBe("error");
     expect((await app.send(["SET", "app:wall-test", "1"])).t).toBe("status");
-    expect((await sandbox.send(["GET", "app:wall-test"]))).toMatchObject({ t: "error", v: expect.stringMatching(/^NOPERM/) });
-    expect((await sandbox.send(["AUTH", "default", "x"]))).toMatchObject({ t: "error", v: expect.stringMatching(/^WRONGPASS/) });
+    expect(await sandbox.send(["GET", "app:wall-test"])).toMatchObject({ t: "error", v: expect.stringMatching(/^NOPERM/) });
+    expect(await sandbox.send(["AUTH", "default", "x"])).toMatchObject({ t: "error", v: expect.stringMatching(/^WRONGPASS/) });
   });
 });

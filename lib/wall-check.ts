@@ -42,10 +42,10 @@ export function wallWarning(report: WallReport): string {
     "!! The second wall is missing: the Redis user in REDIS_URL is not restricted.",
     ...report.problems.map((p) => `!!   - ${p}`),
     "!! A bug in the sandbox could then reach the app's data or the server.",
-    "!! Create the ACL users listed in the README (\"Using your own Redis\").",
+    '!! Create the ACL users listed in the README ("Using your own Redis").',
     bar,
   ].join("\n");
 }
 
 export const PER_VISITOR_WALL_OFF =
-  "[acl] No warden configured (REDIS_ACL_URL): all visitors share one Redis user, and only the rewriter keeps them apart. See README \"Using your own Redis\".";
+  '[acl] No warden configured (REDIS_ACL_URL): all visitors share one Redis user, and only the rewriter keeps them apart. See README "Using your own Redis".';

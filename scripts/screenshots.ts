@@ -37,7 +37,7 @@ for (const scheme of ["light", "dark"] as const) {
       if (p === "/lessons/pipelines") await page.getByRole("button", { name: "Run the race" }).click();
       if (p === "/lessons/page-counter") await page.getByRole("button", { name: "Send the visitors" }).click();
       if (p !== "/lessons/message-queue") await page.waitForTimeout(1500);
-      const name = `${out}/${(p === "/" ? "home" : p.slice(1).replaceAll("/", "-"))}-${label}-${scheme}.png`;
+      const name = `${out}/${p === "/" ? "home" : p.slice(1).replaceAll("/", "-")}-${label}-${scheme}.png`;
       await page.screenshot({ path: name, fullPage: true });
       console.log(name);
     }

@@ -46,7 +46,9 @@ async function main() {
     redis = await startRedisServer({ dir: path.join(dataDir, "redis"), passwords, persist: true });
     Object.assign(process.env, appEnv(redis));
     fs.writeFileSync(path.join(dataDir, "runtime.json"), JSON.stringify({ host: "127.0.0.1", port: redis.port, pid: redis.pid }), { mode: 0o600 });
-    console.log(`▸ Started an embedded redis-server on 127.0.0.1:${redis.port} (data in ${path.relative(process.cwd(), path.join(dataDir, "redis")) || "."}; npm run redis-cli opens it)`);
+    console.log(
+      `▸ Started an embedded redis-server on 127.0.0.1:${redis.port} (data in ${path.relative(process.cwd(), path.join(dataDir, "redis")) || "."}; npm run redis-cli opens it)`,
+    );
   }
 
   const { startServer } = await import("../server");
@@ -56,7 +58,11 @@ async function main() {
   } catch (e) {
     await redis?.stop();
     const err = e as NodeJS.ErrnoException;
-    fail(err.code === "EADDRINUSE" ? `Port ${port} is already in use: stop what is using it, or set PORT to another port.` : `The server did not start: ${err.message}`);
+    fail(
+      err.code === "EADDRINUSE"
+        ? `Port ${port} is already in use: stop what is using it, or set PORT to another port.`
+        : `The server did not start: ${err.message}`,
+    );
   }
   console.log(`\n  Redis Playground is running at http://localhost:${server.port}\n`);
 

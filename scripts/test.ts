@@ -72,7 +72,10 @@ function hasPythonRedis(): boolean {
 }
 
 function playwrightChromium(): boolean {
-  const r = spawnSync(process.execPath, ["-e", "const {chromium}=require('@playwright/test');process.stdout.write(chromium.executablePath())"], { cwd: root, encoding: "utf8" });
+  const r = spawnSync(process.execPath, ["-e", "const {chromium}=require('@playwright/test');process.stdout.write(chromium.executablePath())"], {
+    cwd: root,
+    encoding: "utf8",
+  });
   return r.status === 0 && !!r.stdout && fs.existsSync(r.stdout);
 }
 

@@ -80,7 +80,7 @@ export const b = (s: string): Uint8Array => te.encode(s);
 export const cat = (...parts: Uint8Array[]): Uint8Array => {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
-  for (const p of parts) (out.set(p, o), (o += p.length));
+  for (const p of parts) out.set(p, o), (o += p.length);
   return out;
 };
 export const NUL = new Uint8Array([0]);
@@ -214,7 +214,15 @@ export async function loadGrammar(conn: Sender): Promise<Grammar> {
       if (!sm) continue;
       const sdoc = pairs(subs[j + 1]);
       const sargs = list(sdoc.get("arguments")).map(parseArg);
-      commands.push({ name: sname, words: sname.toUpperCase().split("|"), ...sm, args: sargs, container: false, tokens: tokensOf(sargs), group: str(sdoc.get("group")) || group });
+      commands.push({
+        name: sname,
+        words: sname.toUpperCase().split("|"),
+        ...sm,
+        args: sargs,
+        container: false,
+        tokens: tokensOf(sargs),
+        group: str(sdoc.get("group")) || group,
+      });
     }
   }
   // Commands COMMAND lists without docs (none in 7.0, but be safe): name and arity only.
@@ -261,12 +269,54 @@ export interface KeyPool {
 }
 
 /** Keys named like the keywords that decide something. */
-export const KEYWORD_KEYS = ["STORE", "store", "STOREDIST", "streams", "STREAMS", "BLOCK", "block", "DB", "db", "GET", "SET", "INCRBY", "BY", "LIMIT", "COUNT", "KEYS", "$", ">", "*", "0"];
+export const KEYWORD_KEYS = [
+  "STORE",
+  "store",
+  "STOREDIST",
+  "streams",
+  "STREAMS",
+  "BLOCK",
+  "block",
+  "DB",
+  "db",
+  "GET",
+  "SET",
+  "INCRBY",
+  "BY",
+  "LIMIT",
+  "COUNT",
+  "KEYS",
+  "$",
+  ">",
+  "*",
+  "0",
+];
 export const NUL_KEYS = ["k\0x", "\0", "STORE\0", "\0STORE", "k1\0"];
 export const GLOB_KEYS = ["*", "pg:*", "app:*", "?", "[a-z]*", "\\*", "pg:{*", "*}*"];
 
 /** Integers that are safe even when a check is bypassed (no 512 MB offsets, no huge negative counts). */
-const INTEGERS = ["0", "1", "2", "3", "5", "10", "-1", "-2", "100", "1000", "-1001", "9223372036854775807", "-9223372036854775808", "18446744073709551616", "x", "1.5", "", "007", "+5", "0x10"];
+const INTEGERS = [
+  "0",
+  "1",
+  "2",
+  "3",
+  "5",
+  "10",
+  "-1",
+  "-2",
+  "100",
+  "1000",
+  "-1001",
+  "9223372036854775807",
+  "-9223372036854775808",
+  "18446744073709551616",
+  "x",
+  "1.5",
+  "",
+  "007",
+  "+5",
+  "0x10",
+];
 const OFFSETS = ["0", "1", "7", "100", "1000", "8388600", "8388609", "9000000", "16777216", "#1", "#3", "#100000", "#300000", "-1", "x"];
 const TIMEOUTS_S = ["0", "0.01", "0.05", "0.1", "1", "1.5", "0x0p0", "inf", "-1", "x"];
 const TIMEOUTS_MS = ["0", "1", "10", "50", "100", "1500", "-1", "x"];
@@ -296,17 +346,32 @@ class Builder {
 
 export function pickKey(rng: Rng, keys: KeyPool): string {
   const kind = rng.weighted([
-    [50, "own"], [12, "victim"], [8, "outside"], [8, "keyword"], [5, "nul"], [5, "glob"], [2, "victim-prefix"], [2, "nested"],
+    [50, "own"],
+    [12, "victim"],
+    [8, "outside"],
+    [8, "keyword"],
+    [5, "nul"],
+    [5, "glob"],
+    [2, "victim-prefix"],
+    [2, "nested"],
   ] as const);
   switch (kind) {
-    case "own": return rng.pick(keys.own);
-    case "victim": return keys.victimPrefix + rng.pick(keys.victimKeys);
-    case "outside": return rng.pick(keys.outside);
-    case "keyword": return rng.pick(KEYWORD_KEYS);
-    case "nul": return rng.pick(NUL_KEYS);
-    case "glob": return rng.pick(GLOB_KEYS);
-    case "victim-prefix": return keys.victimPrefix;
-    case "nested": return keys.victimPrefix + keys.victimPrefix + rng.pick(keys.victimKeys);
+    case "own":
+      return rng.pick(keys.own);
+    case "victim":
+      return keys.victimPrefix + rng.pick(keys.victimKeys);
+    case "outside":
+      return rng.pick(keys.outside);
+    case "keyword":
+      return rng.pick(KEYWORD_KEYS);
+    case "nul":
+      return rng.pick(NUL_KEYS);
+    case "glob":
+      return rng.pick(GLOB_KEYS);
+    case "victim-prefix":
+      return keys.victimPrefix;
+    case "nested":
+      return keys.victimPrefix + keys.victimPrefix + rng.pick(keys.victimKeys);
   }
 }
 
@@ -338,7 +403,15 @@ function valueFor(rng: Rng, spec: ArgSpec): string {
 /** Emits one argument spec (and its repetitions) into the builder. */
 function emit(rng: Rng, spec: ArgSpec, bd: Builder, opts: GenOptions, reps?: number, forced = false): void {
   if (spec.optional && !forced && rng.chance(opts.pOmit ?? 0.5)) return;
-  const n = reps ?? (spec.multiple ? rng.weighted([[6, 1], [3, 2], [1, 3]] as const) : 1);
+  const n =
+    reps ??
+    (spec.multiple
+      ? rng.weighted([
+          [6, 1],
+          [3, 2],
+          [1, 3],
+        ] as const)
+      : 1);
   for (let r = 0; r < n; r++) {
     const start = bd.argv.length;
     if (spec.token && (r === 0 || spec.multipleToken || spec.type === "pure-token")) bd.push(spec.token, "token");
@@ -369,12 +442,25 @@ function emit(rng: Rng, spec: ArgSpec, bd: Builder, opts: GenOptions, reps?: num
  */
 function emitSequence(rng: Rng, specs: ArgSpec[], bd: Builder, opts: GenOptions): void {
   const multi = specs.filter((s) => s.multiple && !s.multipleToken && !s.token);
-  const reps = multi.length ? rng.weighted([[6, 1], [3, 2], [1, 3]] as const) : undefined;
+  const reps = multi.length
+    ? rng.weighted([
+        [6, 1],
+        [3, 2],
+        [1, 3],
+      ] as const)
+    : undefined;
   for (let i = 0; i < specs.length; i++) {
     const s = specs[i];
     if (s.type === "integer" && /^num/.test(s.name) && specs.slice(i + 1).some((t) => t.multiple)) {
       const n = reps ?? 1;
-      const v = rng.weighted([[12, String(n)], [1, String(n + 1)], [1, "0"], [1, "-1"], [1, "9223372036854775807"], [1, String(n - 1)]] as const);
+      const v = rng.weighted([
+        [12, String(n)],
+        [1, String(n + 1)],
+        [1, "0"],
+        [1, "-1"],
+        [1, "9223372036854775807"],
+        [1, String(n - 1)],
+      ] as const);
       if (s.token) bd.push(s.token, "token");
       bd.push(v, "value");
       continue;
@@ -422,14 +508,31 @@ export const LOOKALIKES: Record<string, string[]> = {
   B: ["\u0392", "\uff22"],
 };
 /** Ligatures whose upper case is ASCII: "\ufb06".toUpperCase() === "ST". */
-const LIGATURES: Array<[RegExp, string]> = [[/st/i, "\ufb06"], [/ff/i, "\ufb00"], [/fi/i, "\ufb01"], [/fl/i, "\ufb02"], [/ss/i, "\u00df"]];
+const LIGATURES: Array<[RegExp, string]> = [
+  [/st/i, "\ufb06"],
+  [/ff/i, "\ufb00"],
+  [/fi/i, "\ufb01"],
+  [/fl/i, "\ufb02"],
+  [/ss/i, "\u00df"],
+];
 
 const asciiCase = (rng: Rng, s: string) => [...s].map((c) => (rng.chance(0.5) ? c.toLowerCase() : c.toUpperCase())).join("");
 
 export type Mutation =
-  | "nul-append" | "nul-suffix" | "nul-insert" | "nul-alone" | "nul-prefix"
-  | "case" | "lookalike" | "ligature" | "fullwidth" | "space"
-  | "dup-keyword" | "dup-keyword-nul" | "reorder" | "inject-keyword";
+  | "nul-append"
+  | "nul-suffix"
+  | "nul-insert"
+  | "nul-alone"
+  | "nul-prefix"
+  | "case"
+  | "lookalike"
+  | "ligature"
+  | "fullwidth"
+  | "space"
+  | "dup-keyword"
+  | "dup-keyword-nul"
+  | "reorder"
+  | "inject-keyword";
 
 /** Mutates one word (a name, subcommand or keyword) at the byte level. */
 export function mutateWord(rng: Rng, word: Uint8Array, kind: Mutation): Uint8Array {
@@ -442,15 +545,20 @@ export function mutateWord(rng: Rng, word: Uint8Array, kind: Mutation): Uint8Arr
     text = "";
   }
   switch (kind) {
-    case "nul-append": return cat(word, NUL);
-    case "nul-suffix": return cat(word, NUL, b(rng.pick(["x", "abc", String(rng.int(0, 99999)), "\0", " ", "GET"])));
+    case "nul-append":
+      return cat(word, NUL);
+    case "nul-suffix":
+      return cat(word, NUL, b(rng.pick(["x", "abc", String(rng.int(0, 99999)), "\0", " ", "GET"])));
     case "nul-insert": {
       const at = rng.int(1, Math.max(1, word.length - 1));
       return cat(word.subarray(0, at), NUL, word.subarray(at));
     }
-    case "nul-alone": return NUL;
-    case "nul-prefix": return cat(NUL, word);
-    case "case": return b(asciiCase(rng, text));
+    case "nul-alone":
+      return NUL;
+    case "nul-prefix":
+      return cat(NUL, word);
+    case "case":
+      return b(asciiCase(rng, text));
     case "lookalike": {
       const at = [...text].map((c, i) => (LOOKALIKES[c] ? i : -1)).filter((i) => i >= 0);
       if (!at.length) return b(`\u212a${text}`);
@@ -466,13 +574,38 @@ export function mutateWord(rng: Rng, word: Uint8Array, kind: Mutation): Uint8Arr
       const c = text.charCodeAt(i);
       return c >= 0x21 && c <= 0x7e ? b(text.slice(0, i) + String.fromCharCode(c - 0x21 + 0xff01) + text.slice(i + 1)) : word;
     }
-    case "space": return b(rng.pick([`${text} `, ` ${text}`, `${text}\t`, `${text}\r\n`]));
-    default: return word;
+    case "space":
+      return b(rng.pick([`${text} `, ` ${text}`, `${text}\t`, `${text}\r\n`]));
+    default:
+      return word;
   }
 }
 
 /** Keywords that decide a key position, a database, a blocking timeout or a size somewhere in Redis 7.0. */
-export const DECISIVE_TOKENS = new Set(["STORE", "STOREDIST", "BLOCK", "STREAMS", "DB", "GET", "SET", "INCRBY", "OVERFLOW", "BY", "LIMIT", "COUNT", "KEYS", "GROUP", "RANK", "MAXLEN", "WEIGHTS", "MATCH", "TYPE", "FROMMEMBER", "MINMATCHLEN", "NUMKEYS"]);
+export const DECISIVE_TOKENS = new Set([
+  "STORE",
+  "STOREDIST",
+  "BLOCK",
+  "STREAMS",
+  "DB",
+  "GET",
+  "SET",
+  "INCRBY",
+  "OVERFLOW",
+  "BY",
+  "LIMIT",
+  "COUNT",
+  "KEYS",
+  "GROUP",
+  "RANK",
+  "MAXLEN",
+  "WEIGHTS",
+  "MATCH",
+  "TYPE",
+  "FROMMEMBER",
+  "MINMATCHLEN",
+  "NUMKEYS",
+]);
 
 /** Keyword pairs injected anywhere: the decisive ones, with a value. */
 export function injectedKeyword(rng: Rng, keys: KeyPool): Array<{ a: string; role: Role }> {
@@ -499,10 +632,23 @@ export function injectedKeyword(rng: Rng, keys: KeyPool): Array<{ a: string; rol
 }
 
 const WORD_MUTATIONS: ReadonlyArray<readonly [number, Mutation]> = [
-  [10, "nul-append"], [8, "nul-suffix"], [6, "nul-insert"], [3, "nul-alone"], [3, "nul-prefix"],
-  [8, "case"], [6, "lookalike"], [3, "ligature"], [3, "fullwidth"], [2, "space"],
+  [10, "nul-append"],
+  [8, "nul-suffix"],
+  [6, "nul-insert"],
+  [3, "nul-alone"],
+  [3, "nul-prefix"],
+  [8, "case"],
+  [6, "lookalike"],
+  [3, "ligature"],
+  [3, "fullwidth"],
+  [2, "space"],
 ];
-const STRUCT_MUTATIONS: ReadonlyArray<readonly [number, Mutation]> = [[10, "dup-keyword"], [5, "dup-keyword-nul"], [4, "reorder"], [8, "inject-keyword"]];
+const STRUCT_MUTATIONS: ReadonlyArray<readonly [number, Mutation]> = [
+  [10, "dup-keyword"],
+  [5, "dup-keyword-nul"],
+  [4, "reorder"],
+  [8, "inject-keyword"],
+];
 
 function clone(v: Variant): Variant {
   return { cmd: v.cmd, argv: v.argv.slice(), roles: v.roles.slice(), groups: v.groups.map((g) => ({ ...g })), mutations: v.mutations.slice() };
@@ -546,14 +692,21 @@ export function mutate(rng: Rng, v0: Variant, keys: KeyPool, kind?: Mutation, ta
       items.push({ a, role });
     }
     // At the end, right after the first occurrence (BLOCK 1 BLOCK 0 STREAMS …), or anywhere after the name.
-    const at = rng.weighted([[4, v.argv.length], [3, g.end], [3, rng.int(firstArg, v.argv.length)]] as const);
+    const at = rng.weighted([
+      [4, v.argv.length],
+      [3, g.end],
+      [3, rng.int(firstArg, v.argv.length)],
+    ] as const);
     insert(at, items);
     v.groups.push({ token: g.token, start: at, end: at + items.length });
     v.mutations.push(`${k}:${g.token}@${at}`);
     return v;
   }
   if (k === "reorder" && v.groups.length >= 2) {
-    const [g1, g2] = rng.shuffle(v.groups.slice()).slice(0, 2).sort((x, y) => x.start - y.start);
+    const [g1, g2] = rng
+      .shuffle(v.groups.slice())
+      .slice(0, 2)
+      .sort((x, y) => x.start - y.start);
     if (g1.end <= g2.start) {
       const seg = (g: typeof g1) => ({ argv: v.argv.slice(g.start, g.end), roles: v.roles.slice(g.start, g.end) });
       const s1 = seg(g1);
@@ -568,11 +721,21 @@ export function mutate(rng: Rng, v0: Variant, keys: KeyPool, kind?: Mutation, ta
   }
   // inject-keyword (and the fallback when a structural mutation does not apply)
   const items = injectedKeyword(rng, keys);
-  if (rng.chance(0.4)) items[0] = { a: Buffer.from(mutateWord(rng, b(items[0].a as string), rng.pick(["nul-append", "nul-suffix", "case", "lookalike"] as const))).toString("latin1"), role: "token" };
+  if (rng.chance(0.4))
+    items[0] = {
+      a: Buffer.from(mutateWord(rng, b(items[0].a as string), rng.pick(["nul-append", "nul-suffix", "case", "lookalike"] as const))).toString("latin1"),
+      role: "token",
+    };
   const at = rng.chance(0.5) ? v.argv.length : rng.int(Math.min(firstArg, v.argv.length), v.argv.length);
   const asBytes = items.map((x) => ({ a: typeof x.a === "string" && x.role === "token" ? Buffer.from(x.a, "latin1") : x.a, role: x.role }));
   insert(at, asBytes);
-  v.groups.push({ token: Buffer.from(asBytes[0].a as Uint8Array | string).toString().toUpperCase(), start: at, end: at + items.length });
+  v.groups.push({
+    token: Buffer.from(asBytes[0].a as Uint8Array | string)
+      .toString()
+      .toUpperCase(),
+    start: at,
+    end: at + items.length,
+  });
   v.mutations.push(`inject:${showArg(typeof asBytes[0].a === "string" ? b(asBytes[0].a) : asBytes[0].a)}@${at}`);
   return v;
 }
@@ -589,13 +752,23 @@ export function variants(rng: Rng, g: Grammar, opts: GenOptions & { perCommand: 
     const r = rng.fork(hash(c.name));
     if (c.container) {
       out.push({ cmd: c.name, argv: [b(c.words[0])], roles: ["name"], groups: [], mutations: ["bare-container"] });
-      out.push({ cmd: c.name, argv: [b(c.words[0]), b(r.pick(["nosuch", "LIST\0", "help\0x", "HELP ", "ſet"]))], roles: ["name", "sub"], groups: [], mutations: ["unknown-sub"] });
+      out.push({
+        cmd: c.name,
+        argv: [b(c.words[0]), b(r.pick(["nosuch", "LIST\0", "help\0x", "HELP ", "ſet"]))],
+        roles: ["name", "sub"],
+        groups: [],
+        mutations: ["unknown-sub"],
+      });
       continue;
     }
     for (let i = 0; i < opts.perCommand; i++) out.push(generate(r, c, opts));
     for (let i = 0; i < opts.mutated; i++) {
       let v = generate(r, c, opts);
-      const n = r.weighted([[6, 1], [3, 2], [1, 3]] as const);
+      const n = r.weighted([
+        [6, 1],
+        [3, 2],
+        [1, 3],
+      ] as const);
       for (let j = 0; j < n; j++) v = mutate(r, v, opts.keys);
       out.push(v);
     }
@@ -657,7 +830,16 @@ export function decisiveVariants(rng: Rng, g: Grammar, opts: GenOptions & { n: n
 
 /** The key type a command of a docs group works on (for aiming a line at a victim's key of the right type). */
 export const GROUP_TYPE: Record<string, string> = {
-  string: "str", bitmap: "str", list: "list", hash: "hash", set: "set", "sorted-set": "zset", stream: "stream", geo: "geo", hyperloglog: "hll", generic: "str",
+  string: "str",
+  bitmap: "str",
+  list: "list",
+  hash: "hash",
+  set: "set",
+  "sorted-set": "zset",
+  stream: "stream",
+  geo: "geo",
+  hyperloglog: "hll",
+  generic: "str",
 };
 
 /** The same line with every key argument replaced by `keyFor(i)`. */

@@ -16,7 +16,7 @@ export const CORPUS: CorpusEntry[] = [
   "SET A apple",
   "GET A",
   "GET missing",
-  "SET greeting \"hello world\"",
+  'SET greeting "hello world"',
   "GET greeting",
   'SET esc "tab\\there\\nnew \\"quoted\\" back\\\\slash \\a\\b\\r"',
   "GET esc",

@@ -152,8 +152,26 @@ export function parseClientList(text: string): ClientInfo[] {
     .split("\n")
     .filter((l) => l.trim())
     .map((line) => {
-      const f = Object.fromEntries(line.trim().split(" ").map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
-      return { id: f.id, name: f.name, addr: f.addr, flags: f.flags, db: f.db, user: f.user, cmd: f.cmd, idle: Number(f.idle), multi: f.multi, sub: f.sub, psub: f.psub, resp: f.resp };
+      const f = Object.fromEntries(
+        line
+          .trim()
+          .split(" ")
+          .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+      );
+      return {
+        id: f.id,
+        name: f.name,
+        addr: f.addr,
+        flags: f.flags,
+        db: f.db,
+        user: f.user,
+        cmd: f.cmd,
+        idle: Number(f.idle),
+        multi: f.multi,
+        sub: f.sub,
+        psub: f.psub,
+        resp: f.resp,
+      };
     });
 }
 
@@ -227,8 +245,14 @@ export class BlockWatch {
         this.seen.set(c.id, first);
         if (!this.findings.some((f) => f.id === c.id && f.cmd === c.cmd)) {
           this.findings.push({
-            id: c.id, name: c.name, cmd: c.cmd, idle: c.idle, during: this.during,
-            what: shared ? `the shared connection "${c.name}" is blocked in ${c.cmd}` : `connection "${c.name}" blocked in ${c.cmd} for ${c.idle} s, past the ${this.opts.leaseCapSeconds} s cap`,
+            id: c.id,
+            name: c.name,
+            cmd: c.cmd,
+            idle: c.idle,
+            during: this.during,
+            what: shared
+              ? `the shared connection "${c.name}" is blocked in ${c.cmd}`
+              : `connection "${c.name}" blocked in ${c.cmd} for ${c.idle} s, past the ${this.opts.leaseCapSeconds} s cap`,
           });
         }
         if (now - first >= (this.opts.graceMs ?? 1000)) {

@@ -30,7 +30,10 @@ export default async function RootLayout({ children, params }: { children: React
     <html lang={HTML_LANG[locale]}>
       <body className="min-h-dvh bg-white text-slate-900 antialiased dark:bg-[#0b0f14] dark:text-slate-100">
         <LocaleProvider locale={locale}>
-          <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:text-slate-900">
+          <a
+            href="#main"
+            className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:text-slate-900"
+          >
             {t.nav.skip}
           </a>
           <header className="border-b border-slate-200 dark:border-slate-800">

@@ -13,10 +13,16 @@ export default async function Home({ params }: { params: Promise<{ locale: strin
           <Link href={`/${locale}/playground`} className="rounded-md bg-brand-700 px-4 py-2 font-medium text-white hover:bg-brand-600">
             {t.home.openConsole}
           </Link>
-          <Link href={`/${locale}/lessons`} className="rounded-md border border-slate-300 px-4 py-2 font-medium hover:bg-slate-50 dark:border-slate-700 dark:hover:bg-slate-900">
+          <Link
+            href={`/${locale}/lessons`}
+            className="rounded-md border border-slate-300 px-4 py-2 font-medium hover:bg-slate-50 dark:border-slate-700 dark:hover:bg-slate-900"
+          >
             {t.home.browseLessons}
           </Link>
-          <Link href={`/${locale}/rooms/new`} className="rounded-md border border-slate-300 px-4 py-2 font-medium hover:bg-slate-50 dark:border-slate-700 dark:hover:bg-slate-900">
+          <Link
+            href={`/${locale}/rooms/new`}
+            className="rounded-md border border-slate-300 px-4 py-2 font-medium hover:bg-slate-50 dark:border-slate-700 dark:hover:bg-slate-900"
+          >
             {t.rooms.openOne}
           </Link>
         </div>

@@ -29,18 +29,33 @@ export function CreateRoom({ lessons }: { lessons: Array<{ slug: string; title: 
     <form onSubmit={(e) => void submit(e)} className="space-y-4">
       <label htmlFor={`${id}-title`} className="block space-y-1">
         <span className="font-medium">{t.title}</span>
-        <input id={`${id}-title`} required maxLength={100} value={title} onChange={(e) => setTitle(e.target.value)} className="block w-full rounded border border-slate-300 bg-white px-2 py-1 dark:border-slate-600 dark:bg-slate-900" />
+        <input
+          id={`${id}-title`}
+          required
+          maxLength={100}
+          value={title}
+          onChange={(e) => setTitle(e.target.value)}
+          className="block w-full rounded border border-slate-300 bg-white px-2 py-1 dark:border-slate-600 dark:bg-slate-900"
+        />
       </label>
       <fieldset className="space-y-1">
         <legend className="font-medium">{t.lessons}</legend>
         {lessons.map((l) => (
           <label key={l.slug} className="flex items-center gap-2">
-            <input type="checkbox" checked={picked.includes(l.slug)} onChange={(e) => setPicked((p) => (e.target.checked ? [...p, l.slug] : p.filter((x) => x !== l.slug)))} />
+            <input
+              type="checkbox"
+              checked={picked.includes(l.slug)}
+              onChange={(e) => setPicked((p) => (e.target.checked ? [...p, l.slug] : p.filter((x) => x !== l.slug)))}
+            />
             {l.title}
           </label>
         ))}
       </fieldset>
-      {error && <p role="alert" className="text-red-700 dark:text-red-400">{error}</p>}
+      {error && (
+        <p role="alert" className="text-red-700 dark:text-red-400">
+          {error}
+        </p>
+      )}
       <button type="submit" className="btn-primary" disabled={busy}>
         {busy ? t.creating : t.create}
       </button>

@@ -73,22 +73,32 @@ export function Dashboard({ code, lessons }: { code: string; lessons: LessonOutl
         <p className="text-sm text-slate-600 dark:text-slate-400">
           {t.keepSecret} {!state?.ended && <span className={live ? "text-emerald-700 dark:text-emerald-400" : ""}>● {live ? t.live : t.reconnecting}</span>}
         </p>
-        {error && <p role="alert" className="text-red-700 dark:text-red-400">{error}</p>}
-        {state?.ended && <p role="status" className="font-medium">{t.endedNote}</p>}
+        {error && (
+          <p role="alert" className="text-red-700 dark:text-red-400">
+            {error}
+          </p>
+        )}
+        {state?.ended && (
+          <p role="status" className="font-medium">
+            {t.endedNote}
+          </p>
+        )}
       </header>
 
-      {!state?.ended && <section aria-label={t.code} className="flex flex-wrap items-center gap-6 rounded-lg border border-slate-300 p-4 dark:border-slate-700">
-        {/* biome-ignore lint/security/noDangerouslySetInnerHtml: the QR code's SVG is made on the server from the join URL (lib/classroom), no visitor text in it */}
-        {qr && <div className="size-40 bg-white p-1" role="img" aria-label={t.qr(joinUrl)} dangerouslySetInnerHTML={{ __html: qr }} />}
-        <div className="space-y-1">
-          <p>
-            {t.joinAt} <span className="font-mono">{joinUrl}</span> {t.withCode}
-          </p>
-          <p className="font-mono text-5xl font-bold tracking-[0.3em]" data-testid="join-code">
-            {code}
-          </p>
-        </div>
-      </section>}
+      {!state?.ended && (
+        <section aria-label={t.code} className="flex flex-wrap items-center gap-6 rounded-lg border border-slate-300 p-4 dark:border-slate-700">
+          {/* biome-ignore lint/security/noDangerouslySetInnerHtml: the QR code's SVG is made on the server from the join URL (lib/classroom), no visitor text in it */}
+          {qr && <div className="size-40 bg-white p-1" role="img" aria-label={t.qr(joinUrl)} dangerouslySetInnerHTML={{ __html: qr }} />}
+          <div className="space-y-1">
+            <p>
+              {t.joinAt} <span className="font-mono">{joinUrl}</span> {t.withCode}
+            </p>
+            <p className="font-mono text-5xl font-bold tracking-[0.3em]" data-testid="join-code">
+              {code}
+            </p>
+          </div>
+        </section>
+      )}
 
       <section aria-labelledby={`${id}-roster`} className="space-y-2">
         <h2 id={`${id}-roster`} className="text-xl font-semibold">
@@ -100,11 +110,17 @@ export function Dashboard({ code, lessons }: { code: string; lessons: LessonOutl
             <table className="w-full text-left text-sm" data-testid="roster">
               <thead>
                 <tr className="border-b border-slate-300 dark:border-slate-700">
-                  <th scope="col" className="py-1 pr-3">{t.student}</th>
+                  <th scope="col" className="py-1 pr-3">
+                    {t.student}
+                  </th>
                   {inRoom.map((l) => (
-                    <th key={l.slug} scope="col" className="py-1 pr-3">{l.title}</th>
+                    <th key={l.slug} scope="col" className="py-1 pr-3">
+                      {l.title}
+                    </th>
                   ))}
-                  <th scope="col" className="py-1 pr-3">{t.lastSeen}</th>
+                  <th scope="col" className="py-1 pr-3">
+                    {t.lastSeen}
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -116,7 +132,10 @@ export function Dashboard({ code, lessons }: { code: string; lessons: LessonOutl
                       <th scope="row" className="py-1 pr-3 font-medium">
                         {s.name}
                         {stuck && (
-                          <span className="ml-2 rounded bg-amber-100 px-1 text-xs text-amber-950 dark:bg-amber-900 dark:text-amber-50" title={s.errorsInARow >= STUCK_ERRORS ? t.stuckWhy(s.errorsInARow) : t.idle(Math.round((now - s.lastAt) / 60_000))}>
+                          <span
+                            className="ml-2 rounded bg-amber-100 px-1 text-xs text-amber-950 dark:bg-amber-900 dark:text-amber-50"
+                            title={s.errorsInARow >= STUCK_ERRORS ? t.stuckWhy(s.errorsInARow) : t.idle(Math.round((now - s.lastAt) / 60_000))}
+                          >
                             {t.stuck}: {s.errorsInARow >= STUCK_ERRORS ? t.stuckWhy(s.errorsInARow) : t.idle(Math.round((now - s.lastAt) / 60_000))}
                           </span>
                         )}
@@ -145,7 +164,9 @@ export function Dashboard({ code, lessons }: { code: string; lessons: LessonOutl
         )}
       </section>
 
-      {state?.lessons.includes("message-queue") && <ClassQueue state={state} onDispatch={(body) => act("dispatch", body).then((r) => r.ok && setNote(t.dispatched))} disabled={!token || state.ended} />}
+      {state?.lessons.includes("message-queue") && (
+        <ClassQueue state={state} onDispatch={(body) => act("dispatch", body).then((r) => r.ok && setNote(t.dispatched))} disabled={!token || state.ended} />
+      )}
 
       <section className="space-y-3" aria-label={t.send}>
         <form
@@ -157,14 +178,27 @@ export function Dashboard({ code, lessons }: { code: string; lessons: LessonOutl
         >
           <label htmlFor={`${id}-msg`} className="flex min-w-64 flex-1 flex-col gap-1 text-sm">
             {t.message}
-            <input id={`${id}-msg`} required maxLength={500} disabled={state?.ended} value={message} onChange={(e) => setMessage(e.target.value)} className="rounded border border-slate-300 bg-white px-2 py-1 dark:border-slate-600 dark:bg-slate-900" />
+            <input
+              id={`${id}-msg`}
+              required
+              maxLength={500}
+              disabled={state?.ended}
+              value={message}
+              onChange={(e) => setMessage(e.target.value)}
+              className="rounded border border-slate-300 bg-white px-2 py-1 dark:border-slate-600 dark:bg-slate-900"
+            />
           </label>
           <button type="submit" className="btn-primary" disabled={!token || state?.ended}>
             {t.send}
           </button>
         </form>
         <div className="flex flex-wrap gap-2">
-          <button type="button" className="btn" disabled={!token || state?.ended} onClick={() => void act("reset", {}).then((r) => r.ok && setNote(t.resetDone(r.value.deleted ?? 0)))}>
+          <button
+            type="button"
+            className="btn"
+            disabled={!token || state?.ended}
+            onClick={() => void act("reset", {}).then((r) => r.ok && setNote(t.resetDone(r.value.deleted ?? 0)))}
+          >
             {t.reset}
           </button>
           <button
@@ -177,7 +211,9 @@ export function Dashboard({ code, lessons }: { code: string; lessons: LessonOutl
             {confirmEnd ? t.endConfirm : t.end}
           </button>
         </div>
-        <p role="status" className="text-sm">{note}</p>
+        <p role="status" className="text-sm">
+          {note}
+        </p>
       </section>
     </div>
   );
@@ -192,12 +228,22 @@ function ClassQueue({ state, onDispatch, disabled }: { state: RoomState; onDispa
   const num = (label: string, v: number, set: (n: number) => void, min: number, max: number, key: string) => (
     <label htmlFor={`${id}-${key}`} className="flex flex-col gap-1 text-sm">
       {label}
-      <input id={`${id}-${key}`} type="number" min={min} max={max} value={v} onChange={(e) => set(Math.max(min, Math.min(max, Math.round(Number(e.target.value) || min))))} className="w-28 rounded border border-slate-300 bg-white px-2 py-1 font-mono dark:border-slate-600 dark:bg-slate-900" />
+      <input
+        id={`${id}-${key}`}
+        type="number"
+        min={min}
+        max={max}
+        value={v}
+        onChange={(e) => set(Math.max(min, Math.min(max, Math.round(Number(e.target.value) || min))))}
+        className="w-28 rounded border border-slate-300 bg-white px-2 py-1 font-mono dark:border-slate-600 dark:bg-slate-900"
+      />
     </label>
   );
   return (
     <section aria-labelledby={`${id}-h`} className="space-y-2">
-      <h2 id={`${id}-h`} className="text-xl font-semibold">{t.queueHeading}</h2>
+      <h2 id={`${id}-h`} className="text-xl font-semibold">
+        {t.queueHeading}
+      </h2>
       <p className="max-w-3xl text-sm text-slate-700 dark:text-slate-300">{t.queueIntro}</p>
       <div className="flex flex-wrap items-end gap-3">
         {num(t.queueJobs, jobs, setJobs, 1, 50, "jobs")}
@@ -212,10 +258,18 @@ function ClassQueue({ state, onDispatch, disabled }: { state: RoomState; onDispa
           <table className="text-left text-sm" data-testid="class-jobs">
             <thead>
               <tr className="border-b border-slate-300 dark:border-slate-700">
-                <th scope="col" className="py-1 pr-4">{t.job}</th>
-                <th scope="col" className="py-1 pr-4">{t.channel}</th>
-                <th scope="col" className="py-1 pr-4">{t.state}</th>
-                <th scope="col" className="py-1 pr-4">{t.by}</th>
+                <th scope="col" className="py-1 pr-4">
+                  {t.job}
+                </th>
+                <th scope="col" className="py-1 pr-4">
+                  {t.channel}
+                </th>
+                <th scope="col" className="py-1 pr-4">
+                  {t.state}
+                </th>
+                <th scope="col" className="py-1 pr-4">
+                  {t.by}
+                </th>
               </tr>
             </thead>
             <tbody>

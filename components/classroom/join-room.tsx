@@ -45,9 +45,20 @@ export function JoinRoom() {
       </label>
       <label htmlFor={`${id}-name`} className="block space-y-1">
         <span className="font-medium">{t.name}</span>
-        <input id={`${id}-name`} required maxLength={40} value={name} onChange={(e) => setName(e.target.value)} className="block w-full rounded border border-slate-300 bg-white px-2 py-1 dark:border-slate-600 dark:bg-slate-900" />
+        <input
+          id={`${id}-name`}
+          required
+          maxLength={40}
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          className="block w-full rounded border border-slate-300 bg-white px-2 py-1 dark:border-slate-600 dark:bg-slate-900"
+        />
       </label>
-      {error && <p role="alert" className="text-red-700 dark:text-red-400">{error}</p>}
+      {error && (
+        <p role="alert" className="text-red-700 dark:text-red-400">
+          {error}
+        </p>
+      )}
       <button type="submit" className="btn-primary" disabled={busy}>
         {busy ? t.joining : t.join}
       </button>

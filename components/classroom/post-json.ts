@@ -1,5 +1,9 @@
 /** POSTs JSON to the API; a non-2xx answer becomes its error message. */
-export async function postJson<T>(url: string, body: unknown, token?: string): Promise<{ ok: true; value: T } | { ok: false; status: number; message: string }> {
+export async function postJson<T>(
+  url: string,
+  body: unknown,
+  token?: string,
+): Promise<{ ok: true; value: T } | { ok: false; status: number; message: string }> {
   try {
     const res = await fetch(url, {
       method: "POST",

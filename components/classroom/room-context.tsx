@@ -67,7 +67,10 @@ function RoomBanner({ room }: { room: RoomInfo }) {
       {/* Always in the page, so screen readers announce a message when it arrives; pinned where a scrolled-down student sees it. */}
       <div role="status" aria-live="polite" className="fixed inset-x-4 bottom-4 z-40 mx-auto max-w-2xl empty:hidden">
         {room.broadcast && !room.ended && room.broadcast.at !== dismissed && (
-          <div className="flex items-start gap-3 rounded-md border border-sky-500 bg-sky-50 px-3 py-2 text-sky-950 shadow-lg dark:bg-sky-950 dark:text-sky-50" data-testid="broadcast">
+          <div
+            className="flex items-start gap-3 rounded-md border border-sky-500 bg-sky-50 px-3 py-2 text-sky-950 shadow-lg dark:bg-sky-950 dark:text-sky-50"
+            data-testid="broadcast"
+          >
             <p className="flex-1">
               <strong>{t.broadcast}:</strong> {room.broadcast.message}
             </p>

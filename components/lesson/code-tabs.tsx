@@ -45,7 +45,11 @@ export function CodeTabs({ stepId, transcript, client, tabs }: { stepId: string 
   return (
     <div className="overflow-hidden rounded-lg border border-slate-300 dark:border-slate-700">
       {ids.length > 1 && (
-        <div role="tablist" aria-label={`${t.codeTabs}${stepId ? ` ${stepId}` : ""}`} className="flex border-b border-slate-300 bg-slate-100 text-sm dark:border-slate-700 dark:bg-slate-900">
+        <div
+          role="tablist"
+          aria-label={`${t.codeTabs}${stepId ? ` ${stepId}` : ""}`}
+          className="flex border-b border-slate-300 bg-slate-100 text-sm dark:border-slate-700 dark:bg-slate-900"
+        >
           {ids.map((id, i) => (
             <button
               key={id}

@@ -8,7 +8,17 @@ import { useT } from "../i18n";
 import { loadProgress, markDone } from "./progress";
 
 /** The lesson's exercises: each checks the learner's own keys and says what is still wrong. */
-export function Exercises({ slug, exercises, onChecked, onResult }: { slug: string; exercises: Array<{ id: string; title: string; prompt: string }>; onChecked?: () => void; onResult?: (id: string, ok: boolean) => void }) {
+export function Exercises({
+  slug,
+  exercises,
+  onChecked,
+  onResult,
+}: {
+  slug: string;
+  exercises: Array<{ id: string; title: string; prompt: string }>;
+  onChecked?: () => void;
+  onResult?: (id: string, ok: boolean) => void;
+}) {
   const t = useT().lesson;
   const [done, setDone] = useState<string[]>([]);
   useEffect(() => setDone(loadProgress()[slug] ?? []), [slug]);
@@ -36,7 +46,15 @@ export function Exercises({ slug, exercises, onChecked, onResult }: { slug: stri
   );
 }
 
-function ExerciseCard(props: { n: number; slug: string; exercise: { id: string; title: string; prompt: string }; done: boolean; onDone(): void; onChecked?: () => void; onResult?: (id: string, ok: boolean) => void }) {
+function ExerciseCard(props: {
+  n: number;
+  slug: string;
+  exercise: { id: string; title: string; prompt: string };
+  done: boolean;
+  onDone(): void;
+  onChecked?: () => void;
+  onResult?: (id: string, ok: boolean) => void;
+}) {
   const { n, slug, exercise, done, onDone } = props;
   const t = useT().lesson;
   const [state, setState] = useState<{ checking: boolean; problems?: Problem[]; error?: string }>({ checking: false });
@@ -50,7 +68,11 @@ function ExerciseCard(props: { n: number; slug: string; exercise: { id: string; 
     props.onChecked?.();
   };
   return (
-    <article className="space-y-2 rounded-lg border border-slate-300 p-3 dark:border-slate-700" aria-labelledby={`ex-${exercise.id}`} data-testid={`exercise-${exercise.id}`}>
+    <article
+      className="space-y-2 rounded-lg border border-slate-300 p-3 dark:border-slate-700"
+      aria-labelledby={`ex-${exercise.id}`}
+      data-testid={`exercise-${exercise.id}`}
+    >
       <h3 id={`ex-${exercise.id}`} className="font-medium">
         {t.exercise(n)}: {exercise.title} {done && <span className="text-emerald-700 dark:text-emerald-400">✓</span>}
       </h3>
@@ -92,7 +114,11 @@ function describeProblem(p: Problem, t: Messages["lesson"]): string {
     case "members":
       return q.members(p.key, p.missing.join(", "));
     case "range": {
-      const bounds = [p.eq !== undefined ? q.exactly(p.eq) : null, p.gte !== undefined ? q.atLeast(p.gte) : null, p.lte !== undefined ? q.atMost(p.lte) : null].filter(Boolean);
+      const bounds = [
+        p.eq !== undefined ? q.exactly(p.eq) : null,
+        p.gte !== undefined ? q.atLeast(p.gte) : null,
+        p.lte !== undefined ? q.atMost(p.lte) : null,
+      ].filter(Boolean);
       return q.range(p.key, p.what, p.got, bounds.join(q.and));
     }
   }

@@ -81,11 +81,16 @@ export function KeyInspector({ version, lesson, live }: { version: number; lesso
                 </span>
                 <span className="rounded bg-slate-200 px-1 text-xs text-slate-900 dark:bg-slate-700 dark:text-slate-50">{k.type}</span>
                 {k.size !== undefined && k.type !== "string" && <span className="text-xs text-slate-600 dark:text-slate-400">{t.size(k.size)}</span>}
-                <span className={`ml-auto text-xs ${ms >= 0 ? "text-amber-800 dark:text-amber-300" : "text-slate-600 dark:text-slate-400"}`} data-testid="inspector-ttl">
+                <span
+                  className={`ml-auto text-xs ${ms >= 0 ? "text-amber-800 dark:text-amber-300" : "text-slate-600 dark:text-slate-400"}`}
+                  data-testid="inspector-ttl"
+                >
                   {ms >= 0 ? t.expiresIn(duration(ms, locale)) : t.noExpiry}
                 </span>
               </div>
-              <pre className="mt-1 max-h-24 overflow-hidden whitespace-pre-wrap font-mono text-xs text-slate-700 [overflow-wrap:anywhere] dark:text-slate-300">{k.preview}</pre>
+              <pre className="mt-1 max-h-24 overflow-hidden whitespace-pre-wrap font-mono text-xs text-slate-700 [overflow-wrap:anywhere] dark:text-slate-300">
+                {k.preview}
+              </pre>
             </li>
           );
         })}
@@ -100,7 +105,12 @@ function duration(ms: number, locale: string): string {
   const zh = locale === "zh";
   const s = ms / 1000;
   if (s < 60) return zh ? `${s.toFixed(1)} 秒` : `${s.toFixed(1)} s`;
-  const units: Array<[number, string, string]> = [[86400, "d", "天"], [3600, "h", "小时"], [60, "min", "分"], [1, "s", "秒"]];
+  const units: Array<[number, string, string]> = [
+    [86400, "d", "天"],
+    [3600, "h", "小时"],
+    [60, "min", "分"],
+    [1, "s", "秒"],
+  ];
   const parts: string[] = [];
   let left = Math.floor(s);
   for (const [size, en, cn] of units) {

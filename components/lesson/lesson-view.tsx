@@ -98,7 +98,16 @@ export function LessonView({ lesson }: { lesson: LessonViewData }) {
       <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_minmax(0,26rem)]">
         <article className="min-w-0 space-y-4">
           {lesson.sections.map((s, i) => (
-            <Section key={i} section={s} version={version} lesson={lesson.slug} live={shared} outcome={s.kind === "step" ? outcomes[s.id] : undefined} busy={!!running} onRun={(step) => void guarded(step.id, () => runStep(step))} />
+            <Section
+              key={i}
+              section={s}
+              version={version}
+              lesson={lesson.slug}
+              live={shared}
+              outcome={s.kind === "step" ? outcomes[s.id] : undefined}
+              busy={!!running}
+              onRun={(step) => void guarded(step.id, () => runStep(step))}
+            />
           ))}
           <Exercises slug={lesson.slug} exercises={lesson.exercises} onResult={(id, ok) => report({ exercise: id, ok })} />
         </article>
@@ -112,7 +121,23 @@ export function LessonView({ lesson }: { lesson: LessonViewData }) {
   );
 }
 
-function Section({ section: s, version, lesson, live, outcome, busy, onRun }: { section: ViewSection; version: number; lesson: string; live: boolean; outcome?: Outcome; busy: boolean; onRun(step: Step): void }) {
+function Section({
+  section: s,
+  version,
+  lesson,
+  live,
+  outcome,
+  busy,
+  onRun,
+}: {
+  section: ViewSection;
+  version: number;
+  lesson: string;
+  live: boolean;
+  outcome?: Outcome;
+  busy: boolean;
+  onRun(step: Step): void;
+}) {
   const t = useT().lesson;
   switch (s.kind) {
     case "prose":
@@ -125,7 +150,15 @@ function Section({ section: s, version, lesson, live, outcome, busy, onRun }: { 
     case "scenario":
       return (
         <div data-testid={`scenario-${s.id}`}>
-          {s.scenario === "pipeline" ? <PipelineRace /> : s.scenario === "visitors" ? <VisitorsRace /> : s.scenario === "connections" ? <ConnectionsRace /> : <JobQueueLab />}
+          {s.scenario === "pipeline" ? (
+            <PipelineRace />
+          ) : s.scenario === "visitors" ? (
+            <VisitorsRace />
+          ) : s.scenario === "connections" ? (
+            <ConnectionsRace />
+          ) : (
+            <JobQueueLab />
+          )}
         </div>
       );
     case "step":
@@ -138,11 +171,17 @@ function Section({ section: s, version, lesson, live, outcome, busy, onRun }: { 
             ▶ {t.run}
           </button>
           {outcome && (
-            <ol className="space-y-1 rounded border border-slate-200 bg-slate-50 p-2 font-mono text-xs dark:border-slate-800 dark:bg-slate-950" aria-label={t.runStep(s.id)} data-testid="step-output">
+            <ol
+              className="space-y-1 rounded border border-slate-200 bg-slate-50 p-2 font-mono text-xs dark:border-slate-800 dark:bg-slate-950"
+              aria-label={t.runStep(s.id)}
+              data-testid="step-output"
+            >
               {outcome.map((o, i) => (
                 <li key={i}>
                   <span className="text-brand-700 dark:text-red-400">{s.client ? `redis:${s.client}>` : "redis>"}</span> {o.line}
-                  <pre className={`whitespace-pre-wrap [overflow-wrap:anywhere] ${o.failure || o.ok === false ? "text-red-700 dark:text-red-400" : ""}`}>{o.text}</pre>
+                  <pre className={`whitespace-pre-wrap [overflow-wrap:anywhere] ${o.failure || o.ok === false ? "text-red-700 dark:text-red-400" : ""}`}>
+                    {o.text}
+                  </pre>
                   {o.ok === true && <span className="font-sans text-emerald-700 dark:text-emerald-400">✓ {t.matches}</span>}
                   {o.ok === false && (
                     <span className="font-sans text-amber-800 dark:text-amber-300">

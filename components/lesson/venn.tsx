@@ -45,15 +45,27 @@ export function VennDiagram({ keys, version, lesson, live }: { keys: [string, st
       <svg viewBox="0 0 400 220" className="w-full max-w-md" aria-hidden>
         <circle cx="150" cy="110" r="95" className="fill-sky-500/20 stroke-sky-600" strokeWidth="2" />
         <circle cx="250" cy="110" r="95" className="fill-amber-500/20 stroke-amber-600" strokeWidth="2" />
-        <text x="95" y="22" textAnchor="middle" className="fill-current font-mono text-[11px]">{a}</text>
-        <text x="305" y="22" textAnchor="middle" className="fill-current font-mono text-[11px]">{b}</text>
+        <text x="95" y="22" textAnchor="middle" className="fill-current font-mono text-[11px]">
+          {a}
+        </text>
+        <text x="305" y="22" textAnchor="middle" className="fill-current font-mono text-[11px]">
+          {b}
+        </text>
         {regions.map((r) => (
           <g key={r.label}>
-            <text x={r.x} y="70" textAnchor="middle" className="fill-current text-[18px] font-semibold">{r.count}</text>
+            <text x={r.x} y="70" textAnchor="middle" className="fill-current text-[18px] font-semibold">
+              {r.count}
+            </text>
             {r.members.slice(0, 6).map((m, i) => (
-              <text key={m} x={r.x} y={92 + i * 15} textAnchor="middle" className="fill-current font-mono text-[10px]">{m.length > 12 ? `${m.slice(0, 11)}…` : m}</text>
+              <text key={m} x={r.x} y={92 + i * 15} textAnchor="middle" className="fill-current font-mono text-[10px]">
+                {m.length > 12 ? `${m.slice(0, 11)}…` : m}
+              </text>
             ))}
-            {r.members.length > 6 && <text x={r.x} y={92 + 6 * 15} textAnchor="middle" className="fill-current text-[10px]">+{r.count - 6}</text>}
+            {r.members.length > 6 && (
+              <text x={r.x} y={92 + 6 * 15} textAnchor="middle" className="fill-current text-[10px]">
+                +{r.count - 6}
+              </text>
+            )}
           </g>
         ))}
       </svg>
@@ -61,7 +73,9 @@ export function VennDiagram({ keys, version, lesson, live }: { keys: [string, st
       <dl className="grid grid-cols-[auto_1fr] gap-x-3 text-sm" data-testid="venn-regions">
         {regions.map((r) => (
           <div key={r.label} className="contents">
-            <dt className="text-slate-600 dark:text-slate-400">{r.label} ({r.count})</dt>
+            <dt className="text-slate-600 dark:text-slate-400">
+              {r.label} ({r.count})
+            </dt>
             <dd className="font-mono [overflow-wrap:anywhere]">{r.members.join(" ") || "—"}</dd>
           </div>
         ))}

@@ -27,8 +27,13 @@ export function CommandLog({ entries, label }: { entries: Array<{ id: number; ac
       >
         {entries.map((e) => (
           <li key={e.id} className="mb-1">
-            <span className="text-brand-700 dark:text-red-400">{e.actor}&gt;</span> <span className="whitespace-pre-wrap [overflow-wrap:anywhere]">{e.line}</span>
-            <pre className={`whitespace-pre-wrap [overflow-wrap:anywhere] ${e.error ? "text-red-700 dark:text-red-400" : "text-slate-700 dark:text-slate-300"}`}>{e.text}</pre>
+            <span className="text-brand-700 dark:text-red-400">{e.actor}&gt;</span>{" "}
+            <span className="whitespace-pre-wrap [overflow-wrap:anywhere]">{e.line}</span>
+            <pre
+              className={`whitespace-pre-wrap [overflow-wrap:anywhere] ${e.error ? "text-red-700 dark:text-red-400" : "text-slate-700 dark:text-slate-300"}`}
+            >
+              {e.text}
+            </pre>
           </li>
         ))}
       </ol>

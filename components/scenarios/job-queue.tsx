@@ -213,7 +213,7 @@ function RunState({ view, running }: { view: JobQueueView; running: boolean }) {
             ? t.cancelled
             : end.reason === "timeout"
               ? t.timeout
-              : end.message ?? t.failed;
+              : (end.message ?? t.failed);
   return (
     <p role="status" className="text-sm text-slate-600 dark:text-slate-300">
       {text}
@@ -295,7 +295,12 @@ function Lanes(props: { view: JobQueueView; variant: Variant; options: Options; 
           </span>
         )}
         {running && w.state !== "crashed" && w.state !== "stopped" && (
-          <button type="button" className="rounded border border-red-600 px-1.5 text-xs text-red-700 dark:text-red-300" onClick={() => onCrash(i)} aria-label={t.crashLabel(name)}>
+          <button
+            type="button"
+            className="rounded border border-red-600 px-1.5 text-xs text-red-700 dark:text-red-300"
+            onClick={() => onCrash(i)}
+            aria-label={t.crashLabel(name)}
+          >
             {t.crashButton}
           </button>
         )}

@@ -34,17 +34,51 @@ function useFinite(name: string) {
 /** 1,000 INCRs one by one (a round trip each) against the same 1,000 pipelined (one batch). */
 export function PipelineRace() {
   const t = useT().races;
-  return <TwoPhaseRace scenario="pipeline" option="count" min={10} max={1000} initial={1000} heading={t.pipelineHeading} countLabel={t.incrs} ratioKey="speedup" testId="pipeline-race" />;
+  return (
+    <TwoPhaseRace
+      scenario="pipeline"
+      option="count"
+      min={10}
+      max={1000}
+      initial={1000}
+      heading={t.pipelineHeading}
+      countLabel={t.incrs}
+      ratioKey="speedup"
+      testId="pipeline-race"
+    />
+  );
 }
 
 /** A new connection per command against one pooled connection. */
 export function ConnectionsRace() {
   const t = useT().races;
-  return <TwoPhaseRace scenario="connections" option="commands" min={10} max={500} initial={200} heading={t.connectionsHeading} countLabel={t.commands} ratioKey="ratio" testId="connections-race" />;
+  return (
+    <TwoPhaseRace
+      scenario="connections"
+      option="commands"
+      min={10}
+      max={500}
+      initial={200}
+      heading={t.connectionsHeading}
+      countLabel={t.commands}
+      ratioKey="ratio"
+      testId="connections-race"
+    />
+  );
 }
 
 /** A scenario that times the same work two ways and shows both figures and their ratio. */
-function TwoPhaseRace(props: { scenario: string; option: string; min: number; max: number; initial: number; heading: string; countLabel: string; ratioKey: string; testId: string }) {
+function TwoPhaseRace(props: {
+  scenario: string;
+  option: string;
+  min: number;
+  max: number;
+  initial: number;
+  heading: string;
+  countLabel: string;
+  ratioKey: string;
+  testId: string;
+}) {
   const all = useT();
   const t = all.races;
   const { sc, progress, log, measures, end } = useFinite(props.scenario);
@@ -66,7 +100,11 @@ function TwoPhaseRace(props: { scenario: string; option: string; min: number; ma
           {all.scenario.cancel}
         </button>
       </div>
-      {sc.error && <p role="alert" className="text-sm text-red-700 dark:text-red-400">{sc.error}</p>}
+      {sc.error && (
+        <p role="alert" className="text-sm text-red-700 dark:text-red-400">
+          {sc.error}
+        </p>
+      )}
       {(sc.running || end) && (
         <>
           <p className="text-sm" role="status">
@@ -76,7 +114,7 @@ function TwoPhaseRace(props: { scenario: string; option: string; min: number; ma
                 ? t.done
                 : end?.reason === "cancelled"
                   ? all.scenario.cancelled
-                  : end?.message ?? ""}
+                  : (end?.message ?? "")}
           </p>
           <ProgressBar label={t.sent} total={progress.total || count} parts={[{ n: progress.done, label: phase(progress.phase), className: "bg-sky-600" }]} />
         </>
@@ -130,8 +168,16 @@ export function VisitorsRace() {
           <h3 className="text-sm font-medium">
             {title} <span className="font-mono text-xs text-slate-600 dark:text-slate-400">{key}</span>
           </h3>
-          <ProgressBar label={t.served(title)} total={r.progress.total || visitors} parts={[{ n: r.progress.done, label: t.visitors, className: "bg-sky-600" }]} />
-          {r.sc.error && <p role="alert" className="text-sm text-red-700 dark:text-red-400">{r.sc.error}</p>}
+          <ProgressBar
+            label={t.served(title)}
+            total={r.progress.total || visitors}
+            parts={[{ n: r.progress.done, label: t.visitors, className: "bg-sky-600" }]}
+          />
+          {r.sc.error && (
+            <p role="alert" className="text-sm text-red-700 dark:text-red-400">
+              {r.sc.error}
+            </p>
+          )}
           {r.end?.reason === "done" && (
             <p className="text-sm" data-testid="visitors-result">
               {t.counted(r.end.summary.counted, r.end.summary.visitors)}

@@ -54,17 +54,27 @@ const join = async (code: string, name: string, ip: string) => {
 /** Raw HTTP/1.1 POSTs on connections all opened before any request is sent. */
 async function burst(requests: Array<{ path: string; ip: string; body: string }>): Promise<Array<{ status: number; body: { error?: { message: string } } }>> {
   const { hostname, port } = new URL(api.base);
-  const sockets = await Promise.all(requests.map(() => new Promise<net.Socket>((resolve, reject) => {
-    const s = net.connect(Number(port), hostname, () => resolve(s));
-    s.on("error", reject);
-  })));
-  const replies = sockets.map((s) => new Promise<string>((resolve) => {
-    let data = "";
-    s.on("data", (d) => (data += d.toString()));
-    s.on("end", () => resolve(data));
-  }));
+  const sockets = await Promise.all(
+    requests.map(
+      () =>
+        new Promise<net.Socket>((resolve, reject) => {
+          const s = net.connect(Number(port), hostname, () => resolve(s));
+          s.on("error", reject);
+        }),
+    ),
+  );
+  const replies = sockets.map(
+    (s) =>
+      new Promise<string>((resolve) => {
+        let data = "";
+        s.on("data", (d) => (data += d.toString()));
+        s.on("end", () => resolve(data));
+      }),
+  );
   requests.forEach((r, i) =>
-    sockets[i].write(`POST ${r.path} HTTP/1.1\r\nhost: ${hostname}:${port}\r\nconnection: close\r\ncontent-type: application/json\r\nx-forwarded-for: ${r.ip}\r\ncontent-length: ${Buffer.byteLength(r.body)}\r\n\r\n${r.body}`),
+    sockets[i].write(
+      `POST ${r.path} HTTP/1.1\r\nhost: ${hostname}:${port}\r\nconnection: close\r\ncontent-type: application/json\r\nx-forwarded-for: ${r.ip}\r\ncontent-length: ${Buffer.byteLength(r.body)}\r\n\r\n${r.body}`,
+    ),
   );
   return (await Promise.all(replies)).map((raw) => {
     const body = raw.slice(raw.indexOf("\r\n\r\n") + 4);
@@ -91,12 +101,19 @@ describe("wrong join codes", () => {
     expect(Number(lookups), "room lookups reaching the store").toBeLessThanOrEqual(60);
     expect(notFound + limited.length).toBe(300);
     const messages = new Set(limited.map((r) => r.body.error?.message.replace(/\d+ s\.$/, "N s.")));
-    for (const m of messages) expect(m).toMatch(/^Too many (join codes that do not exist, from your network: at most 20 every 60 s\. Check the code on the screen\.|joins from your network at once: at most 60 a minute\.) Try again in N s\.$/);
+    for (const m of messages)
+      expect(m).toMatch(
+        /^Too many (join codes that do not exist, from your network: at most 20 every 60 s\. Check the code on the screen\.|joins from your network at once: at most 60 a minute\.) Try again in N s\.$/,
+      );
   });
 
   it("do not count joins with a code that exists: a class behind one address all gets in", async () => {
     const ip = address();
-    const room = await fetch(`${api.base}/api/v1/rooms`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: "NAT class", lessons: ["basics"] }) });
+    const room = await fetch(`${api.base}/api/v1/rooms`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title: "NAT class", lessons: ["basics"] }),
+    });
     const { code } = (await room.json()) as { code: string };
     for (let i = 0; i < 19; i++) expect((await join("YYYYYY", `miss${i}`, ip)).status).toBe(404);
     // after 19 typos, 60 students still join, 20 at the same instant (bench:classroom's batches)

@@ -14,7 +14,8 @@ export function installClassroom(hooks: Hooks): void {
   hooks.scopes.set("room", async (rt, session) => {
     const code = await studentRoom(rt.appConn, session.id);
     if (!code) throw new SandboxError("forbidden", "This session has not joined a workshop, so it has no shared room to run in.");
-    if ((await roomInfo(rt.appConn, code))?.ended !== false) throw new SandboxError("forbidden", "This workshop has ended; its shared keys are gone. Your own sandbox is still yours.");
+    if ((await roomInfo(rt.appConn, code))?.ended !== false)
+      throw new SandboxError("forbidden", "This workshop has ended; its shared keys are gone. Your own sandbox is still yours.");
     return { id: session.id, ns: roomNamespace(code) };
   });
   hooks.afterExec.push((rt, session, argv, reply) => {

@@ -55,7 +55,13 @@ describe("rooms", () => {
   it("gives instructor actions to the instructor only: a student gets 403, nobody gets 401", async () => {
     const { code } = await newRoom();
     const student = (await join(code, "Eve")).body.session as string;
-    for (const [method, action, body] of [["GET", "", undefined], ["POST", "/broadcast", { message: "hi" }], ["POST", "/reset", {}], ["POST", "/end", {}], ["GET", "/events", undefined]] as const) {
+    for (const [method, action, body] of [
+      ["GET", "", undefined],
+      ["POST", "/broadcast", { message: "hi" }],
+      ["POST", "/reset", {}],
+      ["POST", "/end", {}],
+      ["GET", "/events", undefined],
+    ] as const) {
       expect((await call(method, `/api/v1/rooms/${code}${action}`, body, student)).status, `${method} ${action} as a student`).toBe(403);
       expect((await call(method, `/api/v1/rooms/${code}${action}`, body)).status, `${method} ${action} with no token`).toBe(401);
     }
@@ -125,7 +131,10 @@ describe("rooms", () => {
     const ac = new AbortController();
     const got: string[] = [];
     // Kim's console in the shared lesson: SUBSCRIBE CHANNEL_DISPATCH_1 (?lesson= puts it in the room).
-    const res = await fetch(`${api.base}/api/v1/stream?channel=CHANNEL_DISPATCH_1&lesson=message-queue`, { headers: { authorization: `Bearer ${kim}` }, signal: ac.signal });
+    const res = await fetch(`${api.base}/api/v1/stream?channel=CHANNEL_DISPATCH_1&lesson=message-queue`, {
+      headers: { authorization: `Bearer ${kim}` },
+      signal: ac.signal,
+    });
     expect(res.status).toBe(200);
     void readSse(res.body!, (e) => {
       if (e.event === "message") got.push(JSON.parse(e.data).text);

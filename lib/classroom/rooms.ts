@@ -34,14 +34,27 @@ export const CreateRoom = z
   })
   .strict();
 export const JoinRoom = z
-  .object({ name: z.string().trim().min(1, "give a display name").max(40, "a name is at most 40 characters").regex(/^[^\p{C}]+$/u, "a name cannot hold control characters") })
+  .object({
+    name: z
+      .string()
+      .trim()
+      .min(1, "give a display name")
+      .max(40, "a name is at most 40 characters")
+      .regex(/^[^\p{C}]+$/u, "a name cannot hold control characters"),
+  })
   .strict();
 export const Broadcast = z.object({ message: z.string().trim().min(1, "the message is empty").max(500, "a message is at most 500 characters") }).strict();
 export const ProgressReport = z
   .object({
     lesson: z.enum(SLUGS),
-    step: z.string().regex(/^[a-z0-9-]{1,40}$/).optional(),
-    exercise: z.string().regex(/^[a-z0-9-]{1,40}$/).optional(),
+    step: z
+      .string()
+      .regex(/^[a-z0-9-]{1,40}$/)
+      .optional(),
+    exercise: z
+      .string()
+      .regex(/^[a-z0-9-]{1,40}$/)
+      .optional(),
     ok: z.boolean(),
   })
   .strict();
@@ -109,7 +122,16 @@ async function ok(conn: RespConnection, argv: (string | Buffer)[]): Promise<Repl
 
 async function touch(conn: RespConnection, code: string, sessionId?: string): Promise<void> {
   const ttl = String(ROOM_TTL_SECONDS);
-  const keys = [key.room(code), key.names(code), key.progress(code), key.errors(code), key.who(code), key.jobs(code), key.jobsBy(code), ...(sessionId ? [key.done(code, sessionId), key.student(sessionId)] : [])];
+  const keys = [
+    key.room(code),
+    key.names(code),
+    key.progress(code),
+    key.errors(code),
+    key.who(code),
+    key.jobs(code),
+    key.jobsBy(code),
+    ...(sessionId ? [key.done(code, sessionId), key.student(sessionId)] : []),
+  ];
   await Promise.all([...keys.map((k) => conn.send(["EXPIRE", k, ttl])), conn.send(["ZADD", ACTIVE_ROOMS, String(Date.now()), code])]);
 }
 
@@ -149,7 +171,18 @@ export async function createRoom(conn: RespConnection, input: z.infer<typeof Cre
     const code = newCode();
     const made = await ok(conn, ["HSETNX", key.room(code), "title", input.title]);
     if (made.t === "integer" && Number(made.v) === 0) continue; // taken: another code
-    await ok(conn, ["HSET", key.room(code), "lessons", JSON.stringify(input.lessons), "token", sha(instructorToken), "createdAt", String(Date.now()), "ended", "0"]);
+    await ok(conn, [
+      "HSET",
+      key.room(code),
+      "lessons",
+      JSON.stringify(input.lessons),
+      "token",
+      sha(instructorToken),
+      "createdAt",
+      String(Date.now()),
+      "ended",
+      "0",
+    ]);
     await touch(conn, code);
     return { code, instructorToken };
   }
@@ -256,23 +289,28 @@ export async function roomState(conn: RespConnection, code: string): Promise<Roo
   );
   const asMap = (r: Reply) => {
     const m = new Map<string, string>();
-    if (r.t === "array") for (let i = 0; i + 1 < r.v.length; i += 2) if (r.v[i].t === "bulk" && r.v[i + 1].t === "bulk") m.set((r.v[i] as { v: string }).v, (r.v[i + 1] as { v: string }).v);
+    if (r.t === "array")
+      for (let i = 0; i + 1 < r.v.length; i += 2)
+        if (r.v[i].t === "bulk" && r.v[i + 1].t === "bulk") m.set((r.v[i] as { v: string }).v, (r.v[i + 1] as { v: string }).v);
     return m;
   };
   const [lastAt, errs] = [asMap(last), asMap(errors)];
   // Session ids read back become key names (the done sets): only exact ids are used.
-  const joined = [...asMap(names).values()].map((v) => JSON.parse(v) as { name: string; session: string; joinedAt: number }).filter((s) => typeof s.session === "string" && isSessionId(s.session));
+  const joined = [...asMap(names).values()]
+    .map((v) => JSON.parse(v) as { name: string; session: string; joinedAt: number })
+    .filter((s) => typeof s.session === "string" && isSessionId(s.session));
   const done = await Promise.all(joined.map((s) => conn.send(["SMEMBERS", key.done(code, s.session)])));
   const students: StudentProgress[] = joined.map((s, i) => {
     const steps: Record<string, string[]> = {};
     const exercises: Record<string, string[]> = {};
     const items = done[i];
-    if (items.t === "array") for (const it of items.v) {
-      if (it.t !== "bulk") continue;
-      const [kind, lesson, id] = it.v.split(":");
-      const into = kind === "step" ? steps : exercises;
-      (into[lesson] ??= []).push(id);
-    }
+    if (items.t === "array")
+      for (const it of items.v) {
+        if (it.t !== "bulk") continue;
+        const [kind, lesson, id] = it.v.split(":");
+        const into = kind === "step" ? steps : exercises;
+        (into[lesson] ??= []).push(id);
+      }
     return {
       name: s.name,
       // Not the session id itself: the dashboard never sees a student's credentials.

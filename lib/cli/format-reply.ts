@@ -13,14 +13,22 @@ export function formatReply(r: Reply, mode: "cli" | "raw" = "cli"): string {
 const ESCAPES: Uint8Array[] = Array.from({ length: 256 }, (_, b) => {
   const text = ((): string => {
     switch (b) {
-      case 0x5c: return "\\\\";
-      case 0x22: return '\\"';
-      case 0x0a: return "\\n";
-      case 0x0d: return "\\r";
-      case 0x09: return "\\t";
-      case 0x07: return "\\a";
-      case 0x08: return "\\b";
-      default: return b >= 0x20 && b <= 0x7e ? "" : `\\x${b.toString(16).padStart(2, "0")}`;
+      case 0x5c:
+        return "\\\\";
+      case 0x22:
+        return '\\"';
+      case 0x0a:
+        return "\\n";
+      case 0x0d:
+        return "\\r";
+      case 0x09:
+        return "\\t";
+      case 0x07:
+        return "\\a";
+      case 0x08:
+        return "\\b";
+      default:
+        return b >= 0x20 && b <= 0x7e ? "" : `\\x${b.toString(16).padStart(2, "0")}`;
     }
   })();
   return Uint8Array.from(text, (c) => c.charCodeAt(0));
@@ -49,15 +57,23 @@ export function quoteBytes(bytes: Uint8Array): string {
 
 function formatTTY(r: Reply, prefix: string): string {
   switch (r.t) {
-    case "error": return `(error) ${r.v}\n`;
-    case "status": return `${r.v}\n`;
-    case "integer": return `(integer) ${r.v}\n`;
-    case "double": return `(double) ${r.v}\n`;
-    case "bulk": return `${quoteBytes(bulkBytes(r)) + (r.more ? ` … ${r.more} more bytes` : "")}\n`;
+    case "error":
+      return `(error) ${r.v}\n`;
+    case "status":
+      return `${r.v}\n`;
+    case "integer":
+      return `(integer) ${r.v}\n`;
+    case "double":
+      return `(double) ${r.v}\n`;
+    case "bulk":
+      return `${quoteBytes(bulkBytes(r)) + (r.more ? ` … ${r.more} more bytes` : "")}\n`;
     // "raw": what redis-cli prints as-is (INFO, LOLWUT): no quoting, no added newline.
-    case "verbatim": return r.format === "raw" ? r.v : `${r.v}\n`;
-    case "nil": return "(nil)\n";
-    case "bool": return r.v ? "(true)\n" : "(false)\n";
+    case "verbatim":
+      return r.format === "raw" ? r.v : `${r.v}\n`;
+    case "nil":
+      return "(nil)\n";
+    case "bool":
+      return r.v ? "(true)\n" : "(false)\n";
     case "array":
     case "set":
     case "push":
@@ -91,17 +107,24 @@ const rawDecoder = new TextDecoder("utf-8");
 
 function formatRaw(r: Reply): string {
   switch (r.t) {
-    case "nil": return "";
-    case "error": return `${r.v}\n`;
+    case "nil":
+      return "";
+    case "error":
+      return `${r.v}\n`;
     case "status":
-    case "verbatim": return r.v;
-    case "bulk": return (r.b64 ? rawDecoder.decode(bulkBytes(r)) : r.v) + (r.more ? ` … ${r.more} more bytes` : "");
-    case "bool": return r.v ? "(true)" : "(false)";
+    case "verbatim":
+      return r.v;
+    case "bulk":
+      return (r.b64 ? rawDecoder.decode(bulkBytes(r)) : r.v) + (r.more ? ` … ${r.more} more bytes` : "");
+    case "bool":
+      return r.v ? "(true)" : "(false)";
     case "integer":
-    case "double": return String(r.v);
+    case "double":
+      return String(r.v);
     case "array":
     case "set":
-    case "push": return [...r.v.map(formatRaw), ...(r.more ? [`… ${r.more} more`] : [])].join("\n");
+    case "push":
+      return [...r.v.map(formatRaw), ...(r.more ? [`… ${r.more} more`] : [])].join("\n");
     case "map": {
       const lines: string[] = [];
       for (let i = 0; i < r.v.length; i += 2) lines.push(`${formatRaw(r.v[i])} ${formatRaw(r.v[i + 1])}`);

@@ -6,8 +6,7 @@
  */
 export type ParseResult =
   /** `argc` counts every argument; past `maxArgs`, `argv` holds only the first `maxArgs`. */
-  | { ok: true; argv: Uint8Array[]; argc: number }
-  | { ok: false; error: string };
+  { ok: true; argv: Uint8Array[]; argc: number } | { ok: false; error: string };
 
 const SPACE = new Set([0x20, 0x0a, 0x0d, 0x09, 0x0b, 0x0c]); // C isspace()
 

@@ -58,7 +58,6 @@ async function stream(path: string, ip: string, t?: string): Promise<{ status: n
   return { status: 200, close: () => ac.abort() };
 }
 
-
 describe("dedicated connections per client address", () => {
   it("many sessions from one address cannot take the pool: another address still gets MULTI, WATCH and BLPOP", async () => {
     const hog = "198.51.100.10";
@@ -70,7 +69,9 @@ describe("dedicated connections per client address", () => {
     expect(held.length).toBe(4);
     const refused = multis.filter((r) => r.status === 503);
     expect(refused.length).toBe(6);
-    expect(refused[0].body.error.message).toMatch(/^Your network already holds 4 dedicated connections \(for transactions and blocking commands; at most 4 per address, of 10 in all\)\./);
+    expect(refused[0].body.error.message).toMatch(
+      /^Your network already holds 4 dedicated connections \(for transactions and blocking commands; at most 4 per address, of 10 in all\)\./,
+    );
     expect(refused[0].retryAfter).toBe("2");
     expect(rt.leases.heldBy(hog)).toBe(4);
 

@@ -10,7 +10,11 @@ let base = "";
 let server: http.Server;
 
 function useRuntime(env: Record<string, string | undefined>) {
-  Object.assign(process.env, { SESSION_SECRET: "api-test-secret-api-test-secret", PLAYGROUND_REDIS_URL: inject("sandboxUrl"), PLAYGROUND_APP_REDIS_URL: inject("appUrl") }, env);
+  Object.assign(
+    process.env,
+    { SESSION_SECRET: "api-test-secret-api-test-secret", PLAYGROUND_REDIS_URL: inject("sandboxUrl"), PLAYGROUND_APP_REDIS_URL: inject("appUrl") },
+    env,
+  );
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
   resetRuntime();
   return runtime();

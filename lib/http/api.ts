@@ -17,10 +17,13 @@ import { handleStream } from "@/lib/http/stream";
  */
 const MAX_BODY = 2 * 1024 * 1024;
 
-export const ExecBody = z.union([
-  z.object({ command: z.string({ error: '"command" must be a string' }) }).strict(),
-  z.object({ argv: z.array(z.string(), { error: '"argv" must be an array of strings' }).min(1, '"argv" must not be empty') }).strict(),
-], { error: 'Body must be {"command": "<redis command line>"} or {"argv": ["CMD", "arg", …]}' });
+export const ExecBody = z.union(
+  [
+    z.object({ command: z.string({ error: '"command" must be a string' }) }).strict(),
+    z.object({ argv: z.array(z.string(), { error: '"argv" must be an array of strings' }).min(1, '"argv" must not be empty') }).strict(),
+  ],
+  { error: 'Body must be {"command": "<redis command line>"} or {"argv": ["CMD", "arg", …]}' },
+);
 
 /** A client of a session (a console tab, a script): each has its own MULTI/WATCH. */
 export const ClientId = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, "X-Playground-Client must be 1–40 letters, digits, - or _");
@@ -32,7 +35,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse): Prom
   const path = url.split("?", 1)[0];
   try {
     if (path === "/api/health") {
-      if (req.method !== "GET" && req.method !== "HEAD") return methodNotAllowed(res, "GET"), true;
+      if (req.method !== "GET" && req.method !== "HEAD") return (methodNotAllowed(res, "GET"), true);
       const h = await checkHealth();
       send(res, h.redis === "ok" ? 200 : 503, h);
       return true;
@@ -45,7 +48,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse): Prom
       assertSessionRequest(req.headers, runtime().config.trustProxy, `POST ${path}`, "-d '{}'");
     }
     if (path === "/api/v1/sessions") {
-      if (req.method !== "POST") return methodNotAllowed(res, "POST"), true;
+      if (req.method !== "POST") return (methodNotAllowed(res, "POST"), true);
       // It replaces the visitor's cookie: same origin and a JSON content type only (lib/session.ts).
       assertSessionRequest(req.headers, runtime().config.trustProxy, "POST /api/v1/sessions", "-d '{}'");
       const body = await readJson(req, true);
@@ -60,7 +63,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse): Prom
       return true;
     }
     if (path === "/api/v1/stream") {
-      if (req.method !== "GET") return methodNotAllowed(res, "GET"), true;
+      if (req.method !== "GET") return (methodNotAllowed(res, "GET"), true);
       const session = verifySession(runtime().config.sessionSecret, tokenFromHeaders(req.headers.authorization, req.headers.cookie));
       await handleStream(req, res, session);
       return true;
@@ -68,11 +71,19 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse): Prom
     if (path === "/api/v1/rooms" || path.startsWith("/api/v1/rooms/")) {
       const session = verifySession(runtime().config.sessionSecret, tokenFromHeaders(req.headers.authorization, req.headers.cookie));
       const ip = clientIp(req.socket.remoteAddress, req.headers["x-forwarded-for"], runtime().config.trustProxy);
-      await handleRooms(req, res, path, session, () => readJson(req, true), (status, b) => send(res, status, b), ip);
+      await handleRooms(
+        req,
+        res,
+        path,
+        session,
+        () => readJson(req, true),
+        (status, b) => send(res, status, b),
+        ip,
+      );
       return true;
     }
     if (path.startsWith("/api/v1/scenarios/")) {
-      if (req.method !== "POST") return methodNotAllowed(res, "POST"), true;
+      if (req.method !== "POST") return (methodNotAllowed(res, "POST"), true);
       const session = verifySession(runtime().config.sessionSecret, tokenFromHeaders(req.headers.authorization, req.headers.cookie));
       const body = await readJson(req, true);
       const ip = clientIp(req.socket.remoteAddress, req.headers["x-forwarded-for"], runtime().config.trustProxy);
@@ -80,7 +91,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse): Prom
       return true;
     }
     if (path === "/api/v1/exec") {
-      if (req.method !== "POST") return methodNotAllowed(res, "POST"), true;
+      if (req.method !== "POST") return (methodNotAllowed(res, "POST"), true);
       // The session first: nobody without one makes the server read and check a body.
       const session = verifySession(runtime().config.sessionSecret, tokenFromHeaders(req.headers.authorization, req.headers.cookie));
       if (!session) throw new SandboxError("unauthorized");
@@ -112,7 +123,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse): Prom
     return true;
   } catch (e) {
     const err = isSandboxError(e) ? e : new SandboxError("internal");
-    if (res.headersSent) return res.end(), true;
+    if (res.headersSent) return (res.end(), true);
     if (!isSandboxError(e)) console.error("[api]", e);
     if (err.retryAfterSeconds) res.setHeader("retry-after", String(err.retryAfterSeconds));
     if (err.kind === "redis_unavailable" && !err.retryAfterSeconds) res.setHeader("retry-after", "1");

@@ -57,7 +57,9 @@ async function school(ip: string, n: number) {
   const students = joins.map((j) => j.body.session as string);
   const multis = await Promise.all(students.map((s) => exec(ip, s, "MULTI")));
   const queued = await Promise.all(students.map((s, i) => exec(ip, s, `SET seat ${i + 1}`)));
-  streams.push(...(await Promise.all(students.flatMap((s) => [stream("/api/v1/stream?channels=chat", ip, s), stream(`/api/v1/rooms/${code}/student-events`, ip, s)]))));
+  streams.push(
+    ...(await Promise.all(students.flatMap((s) => [stream("/api/v1/stream?channels=chat", ip, s), stream(`/api/v1/rooms/${code}/student-events`, ip, s)]))),
+  );
   return { students, multis, queued, streams };
 }
 

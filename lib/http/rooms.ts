@@ -36,7 +36,6 @@ import { Dispatch, startClassQueue, stopClassQueue } from "@/lib/classroom/queue
  */
 type Json = (status: number, body: unknown) => void;
 
-
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body ?? {});
   if (!r.success) {
@@ -48,7 +47,15 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
 
 const bearer = (req: IncomingMessage) => /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1] ?? null;
 
-export async function handleRooms(req: IncomingMessage, res: ServerResponse, path: string, session: Session | null, readBody: () => Promise<unknown>, json: Json, ip: string | undefined): Promise<void> {
+export async function handleRooms(
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  session: Session | null,
+  readBody: () => Promise<unknown>,
+  json: Json,
+  ip: string | undefined,
+): Promise<void> {
   const rt = runtime();
   await rt.appConn.ensureReady();
   const app = rt.appConn;
@@ -68,7 +75,8 @@ export async function handleRooms(req: IncomingMessage, res: ServerResponse, pat
     want("POST");
     // Rooms are cheap to open and live 12 h: a few per address per hour, and a cap in all.
     await limitWindow(app, `rooms:${ip ?? "?"}`, limits.perIpHour, 3600, "workshops opened from your network");
-    if ((await activeRooms(app)) >= limits.maxActive) throw new SandboxError("busy", "The playground is hosting as many workshops as it can; try again later.", 600);
+    if ((await activeRooms(app)) >= limits.maxActive)
+      throw new SandboxError("busy", "The playground is hosting as many workshops as it can; try again later.", 600);
     return json(201, await createRoom(app, parse(CreateRoom, await readBody())));
   }
   if (code === "progress" && parts.length === 1) {
@@ -101,7 +109,12 @@ export async function handleRooms(req: IncomingMessage, res: ServerResponse, pat
       // not counted (a class behind one NAT gets in), but are refused too once the limit is reached, or a
       // 201 would tell an over-limit guesser which code is live. Past it, nothing reaches the room store.
       const miss = `join-miss:${ip ?? "?"}`;
-      const tooMany = (wait: number) => new SandboxError("rate_limited", `Too many join codes that do not exist, from your network: at most ${limits.joinMissesPerIpMinute} every 60 s. Check the code on the screen. Try again in ${wait} s.`, wait);
+      const tooMany = (wait: number) =>
+        new SandboxError(
+          "rate_limited",
+          `Too many join codes that do not exist, from your network: at most ${limits.joinMissesPerIpMinute} every 60 s. Check the code on the screen. Try again in ${wait} s.`,
+          wait,
+        );
       const misses = await app.send(["GET", windowKey(miss)]);
       // Anything but a count there (a key of another type, not a number) goes through hit, which refuses it.
       if (misses.t !== "nil" && !(misses.t === "bulk" && /^-?\d+$/.test(misses.v))) await hit(app, windowKey(miss), 60_000);
@@ -113,14 +126,19 @@ export async function handleRooms(req: IncomingMessage, res: ServerResponse, pat
       const tries = windowKey(`join-try:${ip ?? "?"}`);
       if ((await hit(app, tries, 60_000)) > limits.joinsPerIpMinute) {
         const wait = await secondsLeft(app, tries, 60);
-        throw new SandboxError("rate_limited", `Too many joins from your network at once: at most ${limits.joinsPerIpMinute} a minute. Try again in ${wait} s.`, wait);
+        throw new SandboxError(
+          "rate_limited",
+          `Too many joins from your network at once: at most ${limits.joinsPerIpMinute} a minute. Try again in ${wait} s.`,
+          wait,
+        );
       }
       let token: string;
       try {
         ({ token } = await joinRoom(app, rt.config.sessionSecret, code, name));
         void Promise.all([app.send(["DECR", tries]), app.send(["PEXPIRE", tries, "60000", "NX"])]).catch(() => {});
       } catch (e) {
-        if (isSandboxError(e) && e.kind === "not_found") await limitWindow(app, miss, limits.joinMissesPerIpMinute, 60, "join codes that do not exist, from your network", "Check the code on the screen.");
+        if (isSandboxError(e) && e.kind === "not_found")
+          await limitWindow(app, miss, limits.joinMissesPerIpMinute, 60, "join codes that do not exist, from your network", "Check the code on the screen.");
         throw e;
       }
       res.setHeader("set-cookie", sessionCookie(token));

@@ -44,13 +44,26 @@ describe("server.ts request handler", () => {
   });
 
   it("keeps answering afterwards, and still redirects unprefixed URLs", async () => {
-    const r = await fetch(`${base}/playground`, { headers: { cookie: "pg_session=%E0%A4%A; pg_locale=zh" }, redirect: "manual", signal: AbortSignal.timeout(3000) });
+    const r = await fetch(`${base}/playground`, {
+      headers: { cookie: "pg_session=%E0%A4%A; pg_locale=zh" },
+      redirect: "manual",
+      signal: AbortSignal.timeout(3000),
+    });
     expect(r.status).toBe(307);
     expect(r.headers.get("location")).toBe("/zh/playground");
   });
 
   it("answers 500 rather than hanging when something in it throws", async () => {
-    const throwing = http.createServer(requestHandler({ secret, trustProxy: false, api: async () => false, next: () => { throw new Error("boom"); } }));
+    const throwing = http.createServer(
+      requestHandler({
+        secret,
+        trustProxy: false,
+        api: async () => false,
+        next: () => {
+          throw new Error("boom");
+        },
+      }),
+    );
     await new Promise<void>((r) => throwing.listen(0, "127.0.0.1", r));
     try {
       const r = await fetch(`http://127.0.0.1:${(throwing.address() as AddressInfo).port}/en/`, { signal: AbortSignal.timeout(3000) });

@@ -16,7 +16,11 @@ const api = useApiServer(rt);
 const address = () => `198.51.100.${Math.floor(Math.random() * 250) + 1}-${Math.random().toString(36).slice(2, 8)}`;
 
 const post = (path: string, ip: string, body: unknown = {}, headers: Record<string, string> = {}) =>
-  fetch(`${api.base}${path}`, { method: "POST", headers: { "content-type": "application/json", "x-forwarded-for": ip, ...headers }, body: JSON.stringify(body) });
+  fetch(`${api.base}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-forwarded-for": ip, ...headers },
+    body: JSON.stringify(body),
+  });
 
 describe("new sessions per client address per minute", () => {
   it("POST /api/v1/sessions: 5 a minute per address, then 429 with Retry-After and the cap; another address still gets its own", async () => {
@@ -30,7 +34,9 @@ describe("new sessions per client address per minute", () => {
     expect(r.headers.get("set-cookie")).toBeNull();
     const body = (await r.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe("rate_limited");
-    expect(body.error.message).toMatch(/^Too many new sandboxes from your network: at most 5 every 60 s\. Keep using the session you have \(its cookie, or its token\): each new one is a sandbox of its own\. Try again in \d+ s\.$/);
+    expect(body.error.message).toMatch(
+      /^Too many new sandboxes from your network: at most 5 every 60 s\. Keep using the session you have \(its cookie, or its token\): each new one is a sandbox of its own\. Try again in \d+ s\.$/,
+    );
     expect((await post("/api/v1/sessions", address())).status).toBe(201);
   });
 

@@ -70,7 +70,10 @@ describe("POST /api/v1/sessions needs a same-origin request with a JSON type", (
   });
 
   it.each([
-    ["a bodyless cross-site form post", { "content-type": "application/x-www-form-urlencoded", "sec-fetch-site": "cross-site", origin: "https://evil.example" }],
+    [
+      "a bodyless cross-site form post",
+      { "content-type": "application/x-www-form-urlencoded", "sec-fetch-site": "cross-site", origin: "https://evil.example" },
+    ],
     ["a cross-site request with a JSON type", { ...JSON_TYPE, "sec-fetch-site": "cross-site", origin: "https://evil.example" }],
     ["a sibling subdomain (same-site)", { ...JSON_TYPE, "sec-fetch-site": "same-site", origin: "https://other.playground.example" }],
     ["an older browser's cross-site Origin", { ...JSON_TYPE, origin: "https://evil.example" }],
@@ -101,7 +104,12 @@ describe("joining a workshop replaces the cookie too: the same rule", () => {
     const room = await request("POST", "/api/v1/rooms", JSON_TYPE, JSON.stringify({ title: "Origins", lessons: ["basics"] }));
     expect(room.status).toBe(201);
     const path = `/api/v1/rooms/${room.body.code}/join`;
-    const cross = await request("POST", path, { ...JSON_TYPE, ...ip, "sec-fetch-site": "cross-site", origin: "https://evil.example" }, JSON.stringify({ name: "Eve" }));
+    const cross = await request(
+      "POST",
+      path,
+      { ...JSON_TYPE, ...ip, "sec-fetch-site": "cross-site", origin: "https://evil.example" },
+      JSON.stringify({ name: "Eve" }),
+    );
     expect(cross.status).toBe(403);
     expect(cross.cookie).toBeNull();
     const form = await request("POST", path, { "content-type": "application/x-www-form-urlencoded", ...ip }, "name=Eve");

@@ -31,7 +31,11 @@ export function openStream(owner: string, ip: string | undefined): { release(): 
   const a = open.get(address) ?? 0;
   if (n >= caps.perSession) throw new SandboxError("busy", `Too many live streams open at once (at most ${caps.perSession}); close some tabs.`, 5);
   if (a >= caps.perIp) {
-    throw new SandboxError("busy", `Too many live streams from your network: ${a} are open (at most ${caps.perIp} per address). Close some tabs, or try again later.`, 5);
+    throw new SandboxError(
+      "busy",
+      `Too many live streams from your network: ${a} are open (at most ${caps.perIp} per address). Close some tabs, or try again later.`,
+      5,
+    );
   }
   if (total >= caps.max) throw new SandboxError("busy", `The playground has ${total} live streams open, its limit; try again in a minute.`, 30);
   bump(owner, 1);

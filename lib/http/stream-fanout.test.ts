@@ -75,9 +75,18 @@ function openStream(token: string, query: string, parse = true) {
       /* aborted */
     }
   })();
-  return { events, close: () => ctrl.abort(), done, get ended() { return ended; }, get counted() { return counted; } };
+  return {
+    events,
+    close: () => ctrl.abort(),
+    done,
+    get ended() {
+      return ended;
+    },
+    get counted() {
+      return counted;
+    },
+  };
 }
-
 
 describe("a big message to many streams", () => {
   it("reaches every stream cut to 4 KiB, and another visitor's PING stays under 50 ms", async () => {

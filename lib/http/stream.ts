@@ -28,7 +28,10 @@ const Query = z
 export function parseStreamQuery(url: URL): { channels: string[]; patterns: string[] } {
   // channels=a,b (README "JSON API v1"), or channel=a&channel=b for names that contain a comma.
   const list = (plural: string, single: string) => [
-    ...url.searchParams.getAll(plural).flatMap((v) => v.split(",")).filter((v) => v !== ""),
+    ...url.searchParams
+      .getAll(plural)
+      .flatMap((v) => v.split(","))
+      .filter((v) => v !== ""),
     ...url.searchParams.getAll(single),
   ];
   const parsed = Query.safeParse({ channels: list("channels", "channel"), patterns: list("patterns", "pattern") });
@@ -86,7 +89,10 @@ export async function handleStream(req: IncomingMessage, res: ServerResponse, se
       sse.sendFrame(frame);
     },
     onGap() {
-      send("gap", { message: "The connection to Redis was lost. Messages published until it is back are lost: pub/sub delivers each message at most once, to whoever is subscribed at that moment." });
+      send("gap", {
+        message:
+          "The connection to Redis was lost. Messages published until it is back are lost: pub/sub delivers each message at most once, to whoever is subscribed at that moment.",
+      });
     },
     onResumed() {
       send("resumed", { message: "Reconnected to Redis; subscriptions restored." });
@@ -127,6 +133,22 @@ export async function handleStream(req: IncomingMessage, res: ServerResponse, se
   if (closed) return cleanup();
   // The confirmations redis-cli prints after SUBSCRIBE / PSUBSCRIBE.
   let count = 0;
-  for (const c of q.channels) sendReply("subscribe", { t: "array", v: [{ t: "bulk", v: "subscribe" }, { t: "bulk", v: c }, { t: "integer", v: ++count }] });
-  for (const p of q.patterns) sendReply("subscribe", { t: "array", v: [{ t: "bulk", v: "psubscribe" }, { t: "bulk", v: p }, { t: "integer", v: ++count }] });
+  for (const c of q.channels)
+    sendReply("subscribe", {
+      t: "array",
+      v: [
+        { t: "bulk", v: "subscribe" },
+        { t: "bulk", v: c },
+        { t: "integer", v: ++count },
+      ],
+    });
+  for (const p of q.patterns)
+    sendReply("subscribe", {
+      t: "array",
+      v: [
+        { t: "bulk", v: "psubscribe" },
+        { t: "bulk", v: p },
+        { t: "integer", v: ++count },
+      ],
+    });
 }

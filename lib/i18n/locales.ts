@@ -19,7 +19,12 @@ export function pickLocale(cookieHeader: string | undefined, acceptLanguage: str
     .split(",")
     .map((part, i) => {
       const [tag, ...params] = part.trim().toLowerCase().split(";");
-      const q = Number(params.find((p) => p.trim().startsWith("q="))?.trim().slice(2) ?? 1);
+      const q = Number(
+        params
+          .find((p) => p.trim().startsWith("q="))
+          ?.trim()
+          .slice(2) ?? 1,
+      );
       return { tag, q: Number.isFinite(q) ? q : 0, i };
     })
     .filter((x) => x.tag && x.q > 0)
@@ -35,7 +40,12 @@ export function pickLocale(cookieHeader: string | undefined, acceptLanguage: str
  * Where an unprefixed page URL goes (`/playground` → `/zh/playground`), or
  * null when the URL is not a page (API, assets) or already has a locale.
  */
-export function localeRedirect(method: string | undefined, url: string | undefined, cookie: string | undefined, acceptLanguage: string | undefined): string | null {
+export function localeRedirect(
+  method: string | undefined,
+  url: string | undefined,
+  cookie: string | undefined,
+  acceptLanguage: string | undefined,
+): string | null {
   if ((method !== "GET" && method !== "HEAD") || !url) return null;
   const [path, query] = splitQuery(url);
   if (path.startsWith("/_next/") || path.startsWith("/api/") || /\.[a-z0-9]+$/i.test(path)) return null;

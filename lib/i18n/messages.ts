@@ -20,7 +20,8 @@ const en = {
   },
   home: {
     heading: "Learn Redis by running it.",
-    intro: "Every command you type here runs against a live Redis, in a sandbox of your own, and the reply is printed exactly as redis-cli prints it. No install, no account.",
+    intro:
+      "Every command you type here runs against a live Redis, in a sandbox of your own, and the reply is printed exactly as redis-cli prints it. No install, no account.",
     openConsole: "Open the console",
     browseLessons: "Browse the lessons",
     lessons: "Lessons",
@@ -87,8 +88,16 @@ const en = {
     variants: {
       pubsub: { label: "Pub/sub (the notes)", short: "pub/sub", what: "PUBLISH to CHANNEL_DISPATCH_n; each worker SUBSCRIBEs to its channel." },
       list: { label: "List (LPUSH / BRPOP)", short: "list", what: "LPUSH onto list:jobs; workers BRPOP it." },
-      "reliable-list": { label: "Reliable list (BLMOVE)", short: "reliable list", what: "Workers BLMOVE each job into a processing list of their own and LREM it when done." },
-      stream: { label: "Stream consumer group", short: "stream", what: "XADD to stream:jobs; workers XREADGROUP, XACK when done, XAUTOCLAIM a dead worker's entries." },
+      "reliable-list": {
+        label: "Reliable list (BLMOVE)",
+        short: "reliable list",
+        what: "Workers BLMOVE each job into a processing list of their own and LREM it when done.",
+      },
+      stream: {
+        label: "Stream consumer group",
+        short: "stream",
+        what: "XADD to stream:jobs; workers XREADGROUP, XACK when done, XAUTOCLAIM a dead worker's entries.",
+      },
     },
     jobs: "Jobs",
     channels: "Channels",
@@ -245,7 +254,8 @@ const en = {
     live: "live",
     reconnecting: "reconnecting…",
     queueHeading: "The class job queue",
-    queueIntro: "Your master dispatches jobs on CHANNEL_DISPATCH_1…n in the room. Students take a channel — SUBSCRIBE CHANNEL_DISPATCH_2 in the message-queue lesson's console — and answer each job with PUBLISH CHANNEL_RESULT <job>.",
+    queueIntro:
+      "Your master dispatches jobs on CHANNEL_DISPATCH_1…n in the room. Students take a channel — SUBSCRIBE CHANNEL_DISPATCH_2 in the message-queue lesson's console — and answer each job with PUBLISH CHANNEL_RESULT <job>.",
     queueJobs: "Jobs",
     queueChannels: "Channels",
     queueInterval: "Pause between jobs (ms)",
@@ -255,7 +265,10 @@ const en = {
     channel: "Channel",
     state: "State",
     by: "Answered by",
-    jobState: { dispatched: "dispatched", failed: "nobody subscribed", done: "done", working: "working", lost: "lost", recovered: "recovered" } as Record<string, string>,
+    jobState: { dispatched: "dispatched", failed: "nobody subscribed", done: "done", working: "working", lost: "lost", recovered: "recovered" } as Record<
+      string,
+      string
+    >,
   },
   preview: {
     lessonN: (n: number) => `Lesson ${n} · live preview`,
@@ -351,7 +364,11 @@ const zh: Messages = {
       pubsub: { label: "发布/订阅（笔记原版）", short: "发布/订阅", what: "PUBLISH 到 CHANNEL_DISPATCH_n；每个 worker 订阅（SUBSCRIBE）自己的频道。" },
       list: { label: "列表（LPUSH / BRPOP）", short: "列表", what: "LPUSH 到 list:jobs；worker 用 BRPOP 取任务。" },
       "reliable-list": { label: "可靠列表（BLMOVE）", short: "可靠列表", what: "worker 用 BLMOVE 把任务移进自己的处理中列表，完成后再 LREM 掉。" },
-      stream: { label: "Stream 消费者组", short: "Stream", what: "XADD 到 stream:jobs；worker 用 XREADGROUP 读取，完成后 XACK，用 XAUTOCLAIM 接手崩溃 worker 的条目。" },
+      stream: {
+        label: "Stream 消费者组",
+        short: "Stream",
+        what: "XADD 到 stream:jobs；worker 用 XREADGROUP 读取，完成后 XACK，用 XAUTOCLAIM 接手崩溃 worker 的条目。",
+      },
     },
     jobs: "任务数",
     channels: "频道数",
@@ -508,7 +525,8 @@ const zh: Messages = {
     live: "实时",
     reconnecting: "正在重新连接…",
     queueHeading: "全班任务队列",
-    queueIntro: "你的 master 在房间里向 CHANNEL_DISPATCH_1…n 派发任务。学生各选一个频道——在“消息队列”一课的控制台里输入 SUBSCRIBE CHANNEL_DISPATCH_2——并用 PUBLISH CHANNEL_RESULT <任务号> 回复每个任务。",
+    queueIntro:
+      "你的 master 在房间里向 CHANNEL_DISPATCH_1…n 派发任务。学生各选一个频道——在“消息队列”一课的控制台里输入 SUBSCRIBE CHANNEL_DISPATCH_2——并用 PUBLISH CHANNEL_RESULT <任务号> 回复每个任务。",
     queueJobs: "任务数",
     queueChannels: "频道数",
     queueInterval: "两次派发间隔（毫秒）",

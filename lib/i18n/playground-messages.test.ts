@@ -30,20 +30,54 @@ const rt = useTestRuntime({
 });
 
 const LINES = [
-  "AUTH default x", "HELLO 3", "RESET", "SELECT 1", "MOVE k 1", "SWAPDB 0 1", "MIGRATE h 1 k 0 10", "WAIT 0 0", "QUIT",
-  "RESTORE k 0 x", "PUBSUB NUMPAT", "MEMORY DOCTOR", "MEMORY STATS", "MEMORY MALLOC-STATS", "MEMORY PURGE",
-  "EVAL \"return 1\" 0", "CONFIG GET maxmemory", "SUBSCRIBE news", "CLIENT LIST", "CLIENT ID", "COPY a b DB 1",
-  "GEORADIUS g 15 37 200 km STORE a STORE b", "SORT l BY w_*", "SORT l GET h_*", "SETRANGE s 100000 x",
-  "SRANDMEMBER s -100", "BLPOP q abc", `PING a b c ${"x ".repeat(40)}`, `ECHO ${"x".repeat(1500)}`,
-  `ECHO "${"y".repeat(2100)}"`, "HELP NOSUCHCOMMAND", "",
+  "AUTH default x",
+  "HELLO 3",
+  "RESET",
+  "SELECT 1",
+  "MOVE k 1",
+  "SWAPDB 0 1",
+  "MIGRATE h 1 k 0 10",
+  "WAIT 0 0",
+  "QUIT",
+  "RESTORE k 0 x",
+  "PUBSUB NUMPAT",
+  "MEMORY DOCTOR",
+  "MEMORY STATS",
+  "MEMORY MALLOC-STATS",
+  "MEMORY PURGE",
+  'EVAL "return 1" 0',
+  "CONFIG GET maxmemory",
+  "SUBSCRIBE news",
+  "CLIENT LIST",
+  "CLIENT ID",
+  "COPY a b DB 1",
+  "GEORADIUS g 15 37 200 km STORE a STORE b",
+  "SORT l BY w_*",
+  "SORT l GET h_*",
+  "SETRANGE s 100000 x",
+  "SRANDMEMBER s -100",
+  "BLPOP q abc",
+  `PING a b c ${"x ".repeat(40)}`,
+  `ECHO ${"x".repeat(1500)}`,
+  `ECHO "${"y".repeat(2100)}"`,
+  "HELP NOSUCHCOMMAND",
+  "",
   "ZUNIONSTORE out 0 a",
   // Read as Redis reads them: NUL bytes in names and keywords, keywords given twice.
-  '"GET\\x00x" k', 'OBJECT "encoding\\x00" k', 'SORT l ALPHA "STORE\\x00" d', "SORT l STORE a STORE b",
-  "XREAD BLOCK 1 BLOCK 0 STREAMS s $", "XREAD FOO BLOCK 0 STREAMS s $", "PFDEBUG GETREG k", "PFSELFTEST",
+  '"GET\\x00x" k',
+  'OBJECT "encoding\\x00" k',
+  'SORT l ALPHA "STORE\\x00" d',
+  "SORT l STORE a STORE b",
+  "XREAD BLOCK 1 BLOCK 0 STREAMS s $",
+  "XREAD FOO BLOCK 0 STREAMS s $",
+  "PFDEBUG GETREG k",
+  "PFSELFTEST",
   // Costs decided before a command runs.
   "LOLWUT VERSION 6 1000 1000",
   // Names and glob patterns (lib/sandbox/glob.ts).
-  `SADD s ${"m".repeat(101)}`, `KEYS ${"*".repeat(51)}`, `SSCAN s 0 MATCH ${"*".repeat(51)}`,
+  `SADD s ${"m".repeat(101)}`,
+  `KEYS ${"*".repeat(51)}`,
+  `SSCAN s 0 MATCH ${"*".repeat(51)}`,
 ];
 
 describe("the playground's own messages, explained in 中文", () => {
@@ -89,7 +123,10 @@ describe("the playground's own messages, explained in 中文", () => {
     // The limiter itself, with limits of 1: the second command of the second is refused, per visitor and per address.
     const refusal = async (limits: { perSession: number; perIp: number }, ip: string) => {
       await checkRate(rt.appConn, limits, session.id + ip, ip);
-      return checkRate(rt.appConn, limits, session.id + ip, ip).then(() => null, (e: unknown) => e);
+      return checkRate(rt.appConn, limits, session.id + ip, ip).then(
+        () => null,
+        (e: unknown) => e,
+      );
     };
     const perVisitor = await refusal({ perSession: 1, perIp: 1000 }, "198.51.100.201");
     const perAddress = await refusal({ perSession: 1000, perIp: 1 }, "198.51.100.202");
@@ -146,7 +183,9 @@ describe("the playground's own messages, explained in 中文", () => {
     await execCommand(session, { command: "SET x 1" }, { id: "quota" });
     await execCommand(session, { command: "MSET a 1 b 2 c 3" }, { id: "other" });
     const [full, fullZh] = await zh("EXEC", "quota");
-    expect(full).toMatch(/^\(error\) EXECABORT Transaction discarded: Your sandbox is full: 3 keys using [\d.]+ KB, and this transaction's 1 queued command would add up to 1 key/);
+    expect(full).toMatch(
+      /^\(error\) EXECABORT Transaction discarded: Your sandbox is full: 3 keys using [\d.]+ KB, and this transaction's 1 queued command would add up to 1 key/,
+    );
     expect(fullZh).toMatch(/^事务被丢弃了：你的沙箱满了：已有 3 个键，占用 [\d.]+ KB，而这个事务排队的 1 条命令最多还会增加 1 个键/);
     await execCommand(session, { command: "FLUSHDB" });
     // New sessions per address per minute.
@@ -166,7 +205,9 @@ describe("the playground's own messages, explained in 中文", () => {
     await execCommand(session, { command: "MULTI" }, { id: "reply" });
     let last = "";
     for (let i = 0; i < 4 && !/error/.test(last); i++) last = (await execCommand(session, { command: "GET v" }, { id: "reply" })).text;
-    expect(last).toMatch(/This GET \(a reply of about [\d,]+ bytes\) would bring the transaction's replies to [\d,]+ bytes; the playground allows 4,000 bytes per EXEC/);
+    expect(last).toMatch(
+      /This GET \(a reply of about [\d,]+ bytes\) would bring the transaction's replies to [\d,]+ bytes; the playground allows 4,000 bytes per EXEC/,
+    );
     expect(explainZh(last)).toMatch(/^这条 GET（回复约 [\d,]+ 字节）会让事务的回复合计达到 [\d,]+ 字节；练习场每个 EXEC 最多允许 4,000 字节/);
     await execCommand(session, { command: "DISCARD" }, { id: "reply" });
     await execCommand(session, { command: "FLUSHDB" });
@@ -175,6 +216,8 @@ describe("the playground's own messages, explained in 中文", () => {
   it("has the Chinese of every cost hint", () => {
     expect(Object.values(COST_HINTS).filter((h) => !COST_HINTS_ZH[h])).toEqual([]);
     // The estimator's own failure (a bug, never expected): refused, and said so.
-    expect(explainZh("ERR The playground could not estimate what this SORT would cost, so it did not run it. Check its arguments with HELP SORT.")).toMatch(/^练习场无法估算这条 SORT 的开销/);
+    expect(explainZh("ERR The playground could not estimate what this SORT would cost, so it did not run it. Check its arguments with HELP SORT.")).toMatch(
+      /^练习场无法估算这条 SORT 的开销/,
+    );
   });
 });

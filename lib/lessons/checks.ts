@@ -58,7 +58,8 @@ export async function runChecks(conn: Sender, ns: Namespace, checks: Check[]): P
 }
 
 function range(out: Problem[], key: string, what: "value" | "ttl" | "card", got: number, b: { gte?: number; lte?: number; eq?: number }) {
-  if ((b.gte !== undefined && got < b.gte) || (b.lte !== undefined && got > b.lte) || (b.eq !== undefined && got !== b.eq)) out.push({ kind: "range", key, what, got, ...b });
+  if ((b.gte !== undefined && got < b.gte) || (b.lte !== undefined && got > b.lte) || (b.eq !== undefined && got !== b.eq))
+    out.push({ kind: "range", key, what, got, ...b });
 }
 
 const text = (r: Reply): string => (r.t === "status" || r.t === "bulk" ? r.v : r.t === "nil" ? "(nil)" : "");

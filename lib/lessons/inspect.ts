@@ -55,7 +55,8 @@ async function previewOf(conn: Sender, key: Buffer, type: string): Promise<{ pre
     }
     case "set": {
       const [v, len] = await Promise.all([conn.send(["SRANDMEMBER", key, String(PREVIEW)]), conn.send(["SCARD", key])]);
-      const sortedMembers: Reply = v.t === "array" ? { t: "array", v: [...v.v].sort((a, b) => (a.t === "bulk" && b.t === "bulk" ? (a.v < b.v ? -1 : 1) : 0)) } : v;
+      const sortedMembers: Reply =
+        v.t === "array" ? { t: "array", v: [...v.v].sort((a, b) => (a.t === "bulk" && b.t === "bulk" ? (a.v < b.v ? -1 : 1) : 0)) } : v;
       return { preview: one(sortedMembers), size: len.t === "integer" ? Number(len.v) : undefined };
     }
     case "zset": {

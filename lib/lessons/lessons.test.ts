@@ -20,7 +20,11 @@ describe("the lessons", () => {
   it("exist in every language, numbered 1, 2, 3 … in folder order: the folders are the one list of lessons", () => {
     const slugs = new Set(lessons.map((l) => l.slug));
     for (const slug of slugs) {
-      for (const locale of LOCALES) expect(lessons.some((l) => l.slug === slug && l.locale === locale), `${locale}/${slug}`).toBe(true);
+      for (const locale of LOCALES)
+        expect(
+          lessons.some((l) => l.slug === slug && l.locale === locale),
+          `${locale}/${slug}`,
+        ).toBe(true);
     }
     for (const locale of LOCALES) expect(lessonList(locale).map((l) => l.order)).toEqual([...slugs].map((_, i) => i + 1));
     expect(slugs.size).toBe(6);
@@ -69,9 +73,20 @@ describe("the lessons", () => {
 describe("the lesson parser", () => {
   const head = "---\ntitle: T\nsummary: S\nexercises:\n  - { id: a, title: A, prompt: P }\n---\n";
   it("reads commands, replies, tabs and prose", () => {
-    const { sections } = parseLesson("x.md", `${head}\nSome *prose*.\n\n\`\`\`redis id=one\n> SET a 1\nOK\n> GET a\n"1"\n\`\`\`\n\n\`\`\`python\nprint(1)\n\`\`\`\n`);
+    const { sections } = parseLesson(
+      "x.md",
+      `${head}\nSome *prose*.\n\n\`\`\`redis id=one\n> SET a 1\nOK\n> GET a\n"1"\n\`\`\`\n\n\`\`\`python\nprint(1)\n\`\`\`\n`,
+    );
     expect(sections[0]).toEqual({ kind: "prose", html: "<p>Some <em>prose</em>.</p>" });
-    expect(sections[1]).toMatchObject({ kind: "step", id: "one", commands: [{ line: "SET a 1", expect: "OK" }, { line: "GET a", expect: '"1"' }], tabs: [{ lang: "python" }] });
+    expect(sections[1]).toMatchObject({
+      kind: "step",
+      id: "one",
+      commands: [
+        { line: "SET a 1", expect: "OK" },
+        { line: "GET a", expect: '"1"' },
+      ],
+      tabs: [{ lang: "python" }],
+    });
   });
 
   it("fails with the file, the line and the fix", () => {
@@ -79,7 +94,9 @@ describe("the lesson parser", () => {
     expect(() => parseLesson("l.md", `${head}\n\`\`\`redis\nPING\n\`\`\`\n`)).toThrow(/^l\.md:9: a redis block starts with a command line/);
     expect(() => parseLesson("l.md", `---\ntitle: T\n---\n`)).toThrow(/front matter field "summary"/);
     expect(() => parseLesson("l.md", `${head.replace("title: T", "title: T\nlevel: 3")}`)).toThrow(/Unrecognized key.*level|level/);
-    expect(() => parseLesson("l.md", `${head}\n\`\`\`redis scenario=teleport\n\`\`\`\n`)).toThrow(/scenario=teleport is not one of pipeline, visitors, job-queue, connections/);
+    expect(() => parseLesson("l.md", `${head}\n\`\`\`redis scenario=teleport\n\`\`\`\n`)).toThrow(
+      /scenario=teleport is not one of pipeline, visitors, job-queue, connections/,
+    );
     expect(() => parseLesson("l.md", `${head}\n\`\`\`python norun\nx\n\`\`\`\n`)).toThrow(/norun needs its reason/);
     expect(() => parseLesson("l.md", `${head}\n\`\`\`redis venn="only-one"\n\`\`\`\n`)).toThrow(/venn= names two set keys/);
     expect(parseLesson("l.md", `${head}\n\`\`\`redis venn="a b"\n\`\`\`\n`).sections[0]).toMatchObject({ kind: "venn", keys: ["a", "b"] });

@@ -49,7 +49,8 @@ export function loadLessons(dir = LESSONS_DIR): Map<string, Lesson> {
     const [, nn, slug] = m;
     const exercisesPath = path.join(dir, folder, "exercises.yaml");
     const rel = (f: string) => path.join("lessons", folder, f);
-    if (!fs.existsSync(/*turbopackIgnore: true*/ exercisesPath)) throw new LessonError(rel("exercises.yaml"), undefined, "missing: every lesson has exercises with their checks");
+    if (!fs.existsSync(/*turbopackIgnore: true*/ exercisesPath))
+      throw new LessonError(rel("exercises.yaml"), undefined, "missing: every lesson has exercises with their checks");
     const parsedChecks = ExercisesFile.safeParse(YAML.parse(fs.readFileSync(/*turbopackIgnore: true*/ exercisesPath, "utf8")));
     if (!parsedChecks.success) {
       const i = parsedChecks.error.issues[0];
@@ -66,7 +67,8 @@ export function loadLessons(dir = LESSONS_DIR): Map<string, Lesson> {
         if (!checks[e.id]) throw new LessonError(file, 2, `exercise "${e.id}" has no checks in exercises.yaml`);
       }
       for (const id of Object.keys(checks)) {
-        if (!front.exercises.some((e) => e.id === id)) throw new LessonError(file, 2, `exercises.yaml has "${id}", which this file's front matter does not list`);
+        if (!front.exercises.some((e) => e.id === id))
+          throw new LessonError(file, 2, `exercises.yaml has "${id}", which this file's front matter does not list`);
       }
       if (first) assertSameSteps(file, first, { locale, sections, front });
       else first = { locale, sections, front };
@@ -87,11 +89,17 @@ export function loadLessons(dir = LESSONS_DIR): Map<string, Lesson> {
 }
 
 /** The languages teach the same steps: same ids, same commands, same expected replies, same code. */
-function assertSameSteps(file: string, a: { locale: Locale; sections: Section[]; front: FrontMatter }, b: { locale: Locale; sections: Section[]; front: FrontMatter }) {
+function assertSameSteps(
+  file: string,
+  a: { locale: Locale; sections: Section[]; front: FrontMatter },
+  b: { locale: Locale; sections: Section[]; front: FrontMatter },
+) {
   const shape = (s: Section[]) =>
     s.flatMap((x) =>
       x.kind === "step"
-        ? [`step ${x.id} [${x.client ?? ""}] ${x.nocheck}: ${x.commands.map((c) => `${c.line} => ${c.expect}`).join(" | ")} tabs ${x.tabs.map((t) => t.lang).join(",")}`]
+        ? [
+            `step ${x.id} [${x.client ?? ""}] ${x.nocheck}: ${x.commands.map((c) => `${c.line} => ${c.expect}`).join(" | ")} tabs ${x.tabs.map((t) => t.lang).join(",")}`,
+          ]
         : x.kind === "scenario"
           ? [`scenario ${x.id} ${x.scenario}`]
           : x.kind === "venn"
@@ -101,7 +109,11 @@ function assertSameSteps(file: string, a: { locale: Locale; sections: Section[];
   const [sa, sb] = [shape(a.sections), shape(b.sections)];
   for (let i = 0; i < Math.max(sa.length, sb.length); i++) {
     if (sa[i] !== sb[i]) {
-      throw new LessonError(file, undefined, `differs from lesson.${a.locale}.md at step ${i + 1}: ${sb[i] ?? "(missing)"} ≠ ${sa[i] ?? "(missing)"}; both languages run the same steps`);
+      throw new LessonError(
+        file,
+        undefined,
+        `differs from lesson.${a.locale}.md at step ${i + 1}: ${sb[i] ?? "(missing)"} ≠ ${sa[i] ?? "(missing)"}; both languages run the same steps`,
+      );
     }
   }
   const ids = (f: FrontMatter) => f.exercises.map((e) => e.id).join(",");

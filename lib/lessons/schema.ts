@@ -15,7 +15,10 @@ export const FrontMatter = z
       .array(
         z
           .object({
-            id: z.string().regex(/^[a-z0-9-]+$/).describe("matches an exercise in exercises.yaml"),
+            id: z
+              .string()
+              .regex(/^[a-z0-9-]+$/)
+              .describe("matches an exercise in exercises.yaml"),
             title: z.string().min(1).max(80).describe("short name of the exercise"),
             prompt: z.string().min(1).max(600).describe("what the learner should do, in this language"),
           })

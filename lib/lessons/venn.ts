@@ -36,7 +36,5 @@ export async function vennOf(conn: Sender, ns: Namespace, a: string, b: string):
 
 function members(r: Reply): string[] {
   if (r.t !== "array") return [];
-  return r.v
-    .map((m) => (m.t === "bulk" ? m.v : ""))
-    .sort();
+  return r.v.map((m) => (m.t === "bulk" ? m.v : "")).sort();
 }

@@ -44,7 +44,15 @@ export async function toView(lesson: Lesson): Promise<LessonViewData> {
         case "code":
           return { kind: "code", tab: await tab(s.tab) };
         case "step":
-          return { kind: "step", id: s.id, title: s.title, commands: s.commands, nocheck: s.nocheck, client: s.client, tabs: await Promise.all(s.tabs.map(tab)) };
+          return {
+            kind: "step",
+            id: s.id,
+            title: s.title,
+            commands: s.commands,
+            nocheck: s.nocheck,
+            client: s.client,
+            tabs: await Promise.all(s.tabs.map(tab)),
+          };
       }
     }),
   );

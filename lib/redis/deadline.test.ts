@@ -36,7 +36,7 @@ const open = async (name: string, opts?: ConstructorParameters<typeof RespConnec
   return c;
 };
 /** How a promise ended, and after how many ms. */
-const settle = async <T,>(p: Promise<T>) => {
+const settle = async <T>(p: Promise<T>) => {
   const t0 = performance.now();
   try {
     return { ok: true as const, value: await p, ms: performance.now() - t0 };
@@ -98,7 +98,9 @@ describe("RespConnection deadlines (SIGSTOP, not a kill)", () => {
     const t = performance.now();
     cont();
     const back = await untilPong(c, t);
-    console.log(`deadline: failed after ${r.ms.toFixed(0)} ms (100 queued: ≤ ${Math.max(...rest.map((x) => x.ms)).toFixed(0)} ms); PONG ${back.toFixed(0)} ms after SIGCONT`);
+    console.log(
+      `deadline: failed after ${r.ms.toFixed(0)} ms (100 queued: ≤ ${Math.max(...rest.map((x) => x.ms)).toFixed(0)} ms); PONG ${back.toFixed(0)} ms after SIGCONT`,
+    );
     expect(back, "commands work within 2 s of Redis answering again").toBeLessThan(2000);
   }, 30_000);
 
@@ -132,7 +134,10 @@ describe("RespConnection deadlines (SIGSTOP, not a kill)", () => {
     await untilPong(c, performance.now());
     const slow = await open("deadline-percall", { timeoutMs: 5000 });
     stop();
-    const [x, y] = await Promise.all([settle(c.send(["XREAD", "BLOCK", "800", "STREAMS", "deadline:s", "$"])), settle(slow.send(["PING"], { timeoutMs: 300 }))]);
+    const [x, y] = await Promise.all([
+      settle(c.send(["XREAD", "BLOCK", "800", "STREAMS", "deadline:s", "$"])),
+      settle(slow.send(["PING"], { timeoutMs: 300 })),
+    ]);
     cont();
     expect(x.ok).toBe(false);
     expect(x.ms).toBeGreaterThan(1200);

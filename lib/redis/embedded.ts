@@ -130,26 +130,40 @@ export interface StartOptions {
 export function redisServerArgs(opts: { port: number; dir: string; acl: string; persist: boolean }): string[] {
   const caps = embeddedRedisLimits();
   return [
-    "--port", String(opts.port),
-    "--bind", "127.0.0.1",
-    "--dir", opts.dir,
-    "--daemonize", "no",
-    "--appendonly", "no",
-    "--save", opts.persist ? "60 1" : "",
+    "--port",
+    String(opts.port),
+    "--bind",
+    "127.0.0.1",
+    "--dir",
+    opts.dir,
+    "--daemonize",
+    "no",
+    "--appendonly",
+    "no",
+    "--save",
+    opts.persist ? "60 1" : "",
     // One database: SELECT, MOVE, COPY … DB and SWAPDB have nowhere to put a visitor's keys
     // ("ERR DB index is out of range"), where no quota, FLUSHDB or reaper would look.
-    "--databases", "1",
+    "--databases",
+    "1",
     // Full is full: writes fail with "OOM command not allowed…" rather than evicting anyone's keys
     // (or the app's rooms and rate counters); reads and deletes still work.
-    "--maxmemory", String(caps.maxmemory),
-    "--maxmemory-policy", "noeviction",
+    "--maxmemory",
+    String(caps.maxmemory),
+    "--maxmemory-policy",
+    "noeviction",
     // All clients' buffers together (queries, replies, pub/sub backlog): past 10% of maxmemory,
     // Redis disconnects the biggest client instead of growing.
-    "--maxmemory-clients", "10%",
-    "--proto-max-bulk-len", String(protoMaxBulkLen(caps)),
-    "--aclfile", opts.acl,
-    "--logfile", "redis.log",
-    "--protected-mode", "yes",
+    "--maxmemory-clients",
+    "10%",
+    "--proto-max-bulk-len",
+    String(protoMaxBulkLen(caps)),
+    "--aclfile",
+    opts.acl,
+    "--logfile",
+    "redis.log",
+    "--protected-mode",
+    "yes",
   ];
 }
 
@@ -184,7 +198,9 @@ export async function startRedisServer(opts: StartOptions): Promise<EmbeddedRedi
   }
   throw new Error(
     `redis-server did not start; see ${path.join(opts.dir, "redis.log")}.` +
-      (opts.persist && fs.existsSync(path.join(dir, "dump.rdb")) ? ` If it cannot load ${path.join(opts.dir, "dump.rdb")}, move that file away to start with an empty Redis.` : ""),
+      (opts.persist && fs.existsSync(path.join(dir, "dump.rdb"))
+        ? ` If it cannot load ${path.join(opts.dir, "dump.rdb")}, move that file away to start with an empty Redis.`
+        : ""),
   );
 }
 
@@ -213,7 +229,11 @@ async function convertAof(dir: string, acl: string, passwords: RedisPasswords, w
     const server = handle(child, port, passwords, 60_000);
     try {
       const others = Array.from({ length: 15 }, (_, i) => String(i + 1));
-      const replies = await adminCommands(port, passwords.admin, [...others.flatMap((db) => [["SELECT", db], ["DBSIZE"], ["FLUSHDB"]]), ["SELECT", "0"], ["SAVE"]]);
+      const replies = await adminCommands(port, passwords.admin, [
+        ...others.flatMap((db) => [["SELECT", db], ["DBSIZE"], ["FLUSHDB"]]),
+        ["SELECT", "0"],
+        ["SAVE"],
+      ]);
       if (replies.at(-1) !== "+OK") throw new Error(`SAVE answered ${replies.at(-1)}; see ${path.join(dir, "redis.log")}`);
       const stray = replies.filter((r) => r.startsWith(":")).reduce((n, r) => n + Number(r.slice(1)), 0);
       if (stray > 0) log(`deleted ${stray} keys found in databases 1–15 (the playground uses only database 0).`);

@@ -39,13 +39,18 @@ async function connect(url: string): Promise<RespConnection> {
   return c;
 }
 
-const text = (r: Reply): unknown => (r.t === "bulk" || r.t === "status" || r.t === "error" ? r.v : r.t === "integer" ? Number(r.v) : r.t === "array" ? r.v.map(text) : r.t);
+const text = (r: Reply): unknown =>
+  r.t === "bulk" || r.t === "status" || r.t === "error" ? r.v : r.t === "integer" ? Number(r.v) : r.t === "array" ? r.v.map(text) : r.t;
 
 /** A data folder as the embedded Redis left it before RDB: AOF on, 16 databases, no ACL file. */
 async function oldAofFolder(write: string[][], extra?: (dir: string) => void): Promise<string> {
   const dir = tempDir();
   const port = await freePort();
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "yes", "--logfile", "old.log"], { stdio: "ignore" });
+  const child = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "yes", "--logfile", "old.log"],
+    { stdio: "ignore" },
+  );
   const cli = (argv: string[]) => spawnSync("redis-cli", ["-p", String(port), ...argv], { encoding: "utf8" }).stdout.trim();
   for (let i = 0; i < 100 && cli(["PING"]) !== "PONG"; i++) await new Promise((r) => setTimeout(r, 50));
   for (const argv of write) cli(argv);

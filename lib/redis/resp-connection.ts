@@ -297,9 +297,7 @@ export class RespConnection extends EventEmitter {
       });
     try {
       if (this.target.password !== undefined) {
-        const auth = this.target.username
-          ? await raw(["AUTH", this.target.username, this.target.password])
-          : await raw(["AUTH", this.target.password]);
+        const auth = this.target.username ? await raw(["AUTH", this.target.username, this.target.password]) : await raw(["AUTH", this.target.password]);
         if (auth.t === "error") throw new Error(`Redis AUTH failed: ${auth.v}`);
       }
       await raw(["CLIENT", "SETNAME", this.name]);
@@ -389,7 +387,9 @@ export class RespConnection extends EventEmitter {
         break;
       case "xread":
       case "xreadgroup": {
-        const i = argv.findIndex((a, j) => j > 0 && a.length === 5 && Buffer.from(a.buffer, a.byteOffset, a.length).toString("latin1").toLowerCase() === "block");
+        const i = argv.findIndex(
+          (a, j) => j > 0 && a.length === 5 && Buffer.from(a.buffer, a.byteOffset, a.length).toString("latin1").toLowerCase() === "block",
+        );
         arg = i > 0 ? argv[i + 1] : undefined;
         unit = 1;
         break;

@@ -129,11 +129,16 @@ describe("big replies", () => {
       expect(r.more).toBe(N - rt.config.reply.items);
       expect(result.text.endsWith(`\n… ${N - rt.config.reply.items} more`)).toBe(true);
       expect(result.notice).toMatch(/cut to 1000 elements/);
-      console.log(`LRANGE ${N}: PINGs while streaming ${pings.length}, median ${median(pings)?.toFixed(1)} ms, max ${Math.max(...pings).toFixed(1)} ms; event loop max ${eldMax.toFixed(1)} ms`);
+      console.log(
+        `LRANGE ${N}: PINGs while streaming ${pings.length}, median ${median(pings)?.toFixed(1)} ms, max ${Math.max(...pings).toFixed(1)} ms; event loop max ${eldMax.toFixed(1)} ms`,
+      );
       all.push(...pings);
     }
     expect(all.length, "the reply streamed long enough for PINGs to be measured").toBeGreaterThanOrEqual(10);
-    expect(median(all), `another visitor's PING while a million-element reply streams (median of ${all.length}: ${all.map((x) => x.toFixed(0)).join(", ")} ms)`).toBeLessThan(50);
+    expect(
+      median(all),
+      `another visitor's PING while a million-element reply streams (median of ${all.length}: ${all.map((x) => x.toFixed(0)).join(", ")} ms)`,
+    ).toBeLessThan(50);
   }, 120_000);
 
   it("a multi-megabyte reply comes back cut by bytes, and another visitor's PING stays under 50 ms while it streams", async () => {
@@ -148,10 +153,15 @@ describe("big replies", () => {
       expect(r.v[0]).toEqual({ t: "bulk", v: "x".repeat(BLOB) });
       for (const item of r.v.slice(1)) expect(item).toEqual({ t: "bulk", v: "", more: BLOB });
       expect(result.text.split("\n").slice(1)).toEqual(Array.from({ length: BLOBS - 1 }, (_, i) => `${i + 2}) "" … ${BLOB} more bytes`));
-      console.log(`LRANGE of ${BLOBS} × 1 MiB: PINGs while streaming ${pings.length}, median ${median(pings)?.toFixed(1)} ms, max ${Math.max(...pings).toFixed(1)} ms; event loop max ${eldMax.toFixed(1)} ms`);
+      console.log(
+        `LRANGE of ${BLOBS} × 1 MiB: PINGs while streaming ${pings.length}, median ${median(pings)?.toFixed(1)} ms, max ${Math.max(...pings).toFixed(1)} ms; event loop max ${eldMax.toFixed(1)} ms`,
+      );
       all.push(...pings);
     }
     expect(all.length, "the reply streamed long enough for PINGs to be measured").toBeGreaterThanOrEqual(10);
-    expect(median(all), `another visitor's PING while an 8 MiB reply streams (median of ${all.length}: ${all.map((x) => x.toFixed(0)).join(", ")} ms)`).toBeLessThan(50);
+    expect(
+      median(all),
+      `another visitor's PING while an 8 MiB reply streams (median of ${all.length}: ${all.map((x) => x.toFixed(0)).join(", ")} ms)`,
+    ).toBeLessThan(50);
   }, 120_000);
 });

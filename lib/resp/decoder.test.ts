@@ -74,7 +74,7 @@ function rng(seed: number) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  return { next, int: (n: number) => Math.floor(next() * n), pick: <T,>(xs: T[]): T => xs[Math.floor(next() * xs.length)] };
+  return { next, int: (n: number) => Math.floor(next() * n), pick: <T>(xs: T[]): T => xs[Math.floor(next() * xs.length)] };
 }
 
 const wire = (...parts: (string | Buffer)[]) => Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p, "utf8") : p)));
@@ -275,11 +275,19 @@ describe("RespDecoder: capped", () => {
     }
     d.write(Buffer.from("\r\n+next\r\n"));
     expect(buffered).toBeLessThanOrEqual(1001);
-    expect(out).toEqual([{ t: "bulk", v: "x".repeat(1000), more: len - 1000 }, { t: "status", v: "next" }]);
+    expect(out).toEqual([
+      { t: "bulk", v: "x".repeat(1000), more: len - 1000 },
+      { t: "status", v: "next" },
+    ]);
   });
 
   it("holds RESP3 verbatim strings and blob errors to the cap's size each, without spending the budget on them", () => {
-    const b = wire(`*3\r\n`, blobOf("=", Buffer.from(`txt:${"v".repeat(96)}`)), blobOf("!", Buffer.from("E".repeat(100))), blobOf("$", Buffer.from("b".repeat(30))));
+    const b = wire(
+      `*3\r\n`,
+      blobOf("=", Buffer.from(`txt:${"v".repeat(96)}`)),
+      blobOf("!", Buffer.from("E".repeat(100))),
+      blobOf("$", Buffer.from("b".repeat(30))),
+    );
     expect(decode(b, "bytes", { items: 10, bytes: 50 })).toEqual([
       {
         t: "array",

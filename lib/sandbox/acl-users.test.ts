@@ -81,7 +81,9 @@ describe("per-visitor ACL users", () => {
   it("drops a namespace's user with its keys", async () => {
     const dave = issueSession(rt.config.sessionSecret).session;
     await execCommand(dave, { command: "SET k 1" });
-    expect((await admin.send(["ACL", "USERS"])) as { v: { v: string }[] }).toMatchObject({ v: expect.arrayContaining([{ t: "bulk", v: `ns:${dave.ns.prefix}` }]) });
+    expect((await admin.send(["ACL", "USERS"])) as { v: { v: string }[] }).toMatchObject({
+      v: expect.arrayContaining([{ t: "bulk", v: `ns:${dave.ns.prefix}` }]),
+    });
     expect(await dropNamespace(rt, dave.ns)).toBe(1);
     const users = (await admin.send(["ACL", "USERS"])) as { v: { v: string }[] };
     expect(users.v.map((u) => u.v)).not.toContain(`ns:${dave.ns.prefix}`);

@@ -40,8 +40,7 @@ export interface Credentials {
 }
 
 /** Command rules of every visitor's user: the same as the shared sandbox user's (README "Using your own Redis"). */
-export const VISITOR_COMMAND_RULES =
-  "+@all -@admin -@dangerous -@scripting +sort +sort_ro -select -move -wait -client|reply -client|tracking -client|caching";
+export const VISITOR_COMMAND_RULES = "+@all -@admin -@dangerous -@scripting +sort +sort_ro -select -move -wait -client|reply -client|tracking -client|caching";
 /**
  * The resting user of shared and pooled connections: nothing but PING, COMMAND,
  * naming the connection and exempting it from client eviction. It has no password (`nopass`): signing in as it

@@ -20,7 +20,9 @@ describe("memory per client address, across its sandboxes", () => {
     const results: string[] = [];
     for (const s of sessions) results.push((await execCommand(s, { argv: ["SET", "k", value] }, { ip })).text);
     expect(results.slice(0, 3)).toEqual(["OK", "OK", "OK"]);
-    expect(results[3]).toMatch(/^\(error\) ERR Your network's sandboxes already use [\d.]+ KB beside this one, and this SET would bring this one to [\d.]+ KB; the playground allows 1\.0 MB per client address/);
+    expect(results[3]).toMatch(
+      /^\(error\) ERR Your network's sandboxes already use [\d.]+ KB beside this one, and this SET would bring this one to [\d.]+ KB; the playground allows 1\.0 MB per client address/,
+    );
     expect(explainZh(results[3])).toMatch(/^你所在网络的沙箱除这个之外已经占用/);
     // Another address is not affected.
     expect((await execCommand(sessions[3], { argv: ["SET", "k", value] }, { ip: "198.51.100.77" })).text).toBe("OK");

@@ -50,7 +50,9 @@ describe("replies and growth that amplify what a visitor stored", () => {
       }
       queued++;
     }
-    expect(refusal).toMatch(/This GET \(a reply of about [\d,]+ bytes\) would bring the transaction's replies to [\d,]+ bytes; the playground allows 8,388,608 bytes per EXEC/);
+    expect(refusal).toMatch(
+      /This GET \(a reply of about [\d,]+ bytes\) would bring the transaction's replies to [\d,]+ bytes; the playground allows 8,388,608 bytes per EXEC/,
+    );
     expect(queued).toBeGreaterThan(70);
     expect(queued).toBeLessThan(84);
     const exec = await execCommand(s, { command: "EXEC" }, { id: "tab" });
@@ -72,14 +74,18 @@ describe("replies and growth that amplify what a visitor stored", () => {
     let made = 0;
     for (let i = 0; i < 800 && !refused; i++) {
       const cmd = i % 2 ? "XCLAIM" : "XAUTOCLAIM";
-      const argv = cmd === "XCLAIM" ? ["XCLAIM", "st", "g", `${i}${"c".repeat(1000)}`, "0", id.t === "bulk" ? id.v : "0-1"] : ["XAUTOCLAIM", "st", "g", `${i}${"c".repeat(1000)}`, "0", "0"];
+      const argv =
+        cmd === "XCLAIM"
+          ? ["XCLAIM", "st", "g", `${i}${"c".repeat(1000)}`, "0", id.t === "bulk" ? id.v : "0-1"]
+          : ["XAUTOCLAIM", "st", "g", `${i}${"c".repeat(1000)}`, "0", "0"];
       const r = await execCommand(s, { argv });
       if (r.reply.t === "error") refused = r.text;
       else made++;
     }
     expect(refused).toMatch(/Your sandbox is full/);
     const info = await admin.send(["XINFO", "GROUPS", `${s.ns.prefix}st`]);
-    const consumers = info.t === "array" && info.v[0].t === "array" ? info.v[0].v[info.v[0].v.findIndex((x) => x.t === "bulk" && x.v === "consumers") + 1] : null;
+    const consumers =
+      info.t === "array" && info.v[0].t === "array" ? info.v[0].v[info.v[0].v.findIndex((x) => x.t === "bulk" && x.v === "consumers") + 1] : null;
     expect(consumers?.t === "integer" && Number(consumers.v)).toBe(made + 1); // and "first"
     const mem = await admin.send(["MEMORY", "USAGE", `${s.ns.prefix}st`, "SAMPLES", "0"]);
     expect(mem.t === "integer" && Number(mem.v)).toBeLessThanOrEqual(quota * 1.1);

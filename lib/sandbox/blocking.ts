@@ -41,7 +41,8 @@ export function capTimeout(
   const where = timeoutArg(cmd, argv);
   const capMs = capSeconds * 1000;
   // A wrong number of arguments never blocks (Redis refuses it first), and the "timeout" there may be a prefixed key.
-  if (!where || where.index <= 0 || where.index >= argv.length || (cmd.arity > 0 ? argv.length !== cmd.arity : argv.length < -cmd.arity)) return { argv, waitMs: capMs };
+  if (!where || where.index <= 0 || where.index >= argv.length || (cmd.arity > 0 ? argv.length !== cmd.arity : argv.length < -cmd.arity))
+    return { argv, waitMs: capMs };
   const text = dec.decode(argv[where.index]);
   // Only plain decimals: Redis also reads "inf" and hex floats such as 0x0p0
   // (strtold) as a timeout, which would slip past the cap.

@@ -3,10 +3,7 @@ import type { Reply } from "@/lib/resp/reply";
 /** One key spec, as the live server reports it in `COMMAND` (Redis ≥ 7). */
 export interface KeySpec {
   flags: string[];
-  beginSearch:
-    | { type: "index"; index: number }
-    | { type: "keyword"; keyword: string; startfrom: number }
-    | { type: "unknown" };
+  beginSearch: { type: "index"; index: number } | { type: "keyword"; keyword: string; startfrom: number } | { type: "unknown" };
   findKeys:
     | { type: "range"; lastkey: number; keystep: number; limit: number }
     | { type: "keynum"; keynumidx: number; firstkey: number; keystep: number }

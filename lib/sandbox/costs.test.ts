@@ -49,7 +49,9 @@ describe("costs decided before a command runs", () => {
   it("LRANGE counts the elements in its range, not the list", async () => {
     const s = newSession();
     await fill(s, "RPUSH", "l", 60_000, (i) => [String(i)]);
-    expect(await text(s, "LRANGE l 0 -1")).toMatch(/^\(error\) ERR LRANGE is estimated at 60,000 units of work \(60,000 elements\); .* Read a smaller range, e\.g\. LRANGE key 0 999\.$/);
+    expect(await text(s, "LRANGE l 0 -1")).toMatch(
+      /^\(error\) ERR LRANGE is estimated at 60,000 units of work \(60,000 elements\); .* Read a smaller range, e\.g\. LRANGE key 0 999\.$/,
+    );
     expect((await run(s, "LRANGE l 0 49999")).reply.t).toBe("array");
     expect(await text(s, "LRANGE l -3 -1")).toBe('1) "59997"\n2) "59998"\n3) "59999"');
   });
@@ -81,12 +83,16 @@ describe("costs decided before a command runs", () => {
     expect((await run(s, "HSCAN h 0 COUNT 100")).reply.t).toBe("array");
     expect(await text(s, "SMEMBERS h")).toBe("(error) WRONGTYPE Operation against a key holding the wrong kind of value");
     await Promise.all(Array.from({ length: 10_000 }, (_, i) => admin.send(["XADD", `${s.ns.prefix}x`, `1-${i + 1}`, "f", "v"])));
-    expect(await text(s, "XRANGE x - +")).toMatch(/^\(error\) ERR XRANGE is estimated at [\d,]+ units of work \(10,000 entries\); .* Read fewer entries at once: add COUNT, e\.g\. COUNT 100\.$/);
+    expect(await text(s, "XRANGE x - +")).toMatch(
+      /^\(error\) ERR XRANGE is estimated at [\d,]+ units of work \(10,000 entries\); .* Read fewer entries at once: add COUNT, e\.g\. COUNT 100\.$/,
+    );
     expect(await text(s, "XRANGE x - + COUNT 1")).toBe('1) 1) "1-1"\n   2) 1) "f"\n      2) "v"');
     expect(await text(s, "XREAD STREAMS x 0")).toMatch(/^\(error\) ERR XREAD is estimated at [\d,]+ units of work \(10,000 entries\)/);
     expect((await run(s, "XREAD COUNT 100 STREAMS x 0")).reply.t).toBe("array");
     await fill(s, "GEOADD", "g", 13_000, (i) => [String(13 + (i % 100) / 1000), String(52 + Math.floor(i / 100) / 1000), `p${i}`]);
-    expect(await text(s, "GEOSEARCH g FROMLONLAT 13.05 52.05 BYRADIUS 1 km")).toMatch(/^\(error\) ERR GEOSEARCH is estimated at 52,000 units of work \(13,000 points\); .* Keep fewer points per key/);
+    expect(await text(s, "GEOSEARCH g FROMLONLAT 13.05 52.05 BYRADIUS 1 km")).toMatch(
+      /^\(error\) ERR GEOSEARCH is estimated at 52,000 units of work \(13,000 points\); .* Keep fewer points per key/,
+    );
     await text(s, "ZREMRANGEBYRANK g 0 999");
     expect((await run(s, "GEOSEARCH g FROMLONLAT 13.05 52.05 BYRADIUS 1 km")).reply.t).toBe("array");
   });
@@ -96,7 +102,9 @@ describe("costs decided before a command runs", () => {
     await admin.send(["SET", `${s.ns.prefix}bits`, new Uint8Array(1024 * 1024)]);
     process.env.PLAYGROUND_MAX_COMMAND_COST = "1000";
     try {
-      expect(await text(s, "BITCOUNT bits")).toMatch(/^\(error\) ERR BITCOUNT is estimated at 3,146 units of work \(1,048,576 bytes\); the playground allows 1,000 per command.*\(BITCOUNT and BITPOS take start and end\)\.$/);
+      expect(await text(s, "BITCOUNT bits")).toMatch(
+        /^\(error\) ERR BITCOUNT is estimated at 3,146 units of work \(1,048,576 bytes\); the playground allows 1,000 per command.*\(BITCOUNT and BITPOS take start and end\)\.$/,
+      );
       expect(await text(s, "BITCOUNT bits 0 99999")).toBe("(integer) 0");
       expect(await text(s, "BITCOUNT bits 0 799999 BIT")).toBe("(integer) 0");
       expect(await text(s, "BITCOUNT bits 0 -1 BIT")).toMatch(/^\(error\) ERR BITCOUNT is estimated at 3,146 units/);
@@ -121,7 +129,9 @@ describe("costs decided before a command runs", () => {
     await text(s, "PFADD h a b c");
     const keys = Array(112).fill("h");
     expect((await argv(s, ["PFCOUNT", ...keys.slice(0, 111)])).text).toBe("(integer) 3");
-    expect((await argv(s, ["PFCOUNT", ...keys])).text).toMatch(/^\(error\) ERR PFCOUNT is estimated at 50,400 units of work \(112 keys\); .* Count or merge fewer HyperLogLogs at once/);
+    expect((await argv(s, ["PFCOUNT", ...keys])).text).toMatch(
+      /^\(error\) ERR PFCOUNT is estimated at 50,400 units of work \(112 keys\); .* Count or merge fewer HyperLogLogs at once/,
+    );
     expect((await argv(s, ["PFMERGE", "m", ...keys])).text).toMatch(/^\(error\) ERR PFMERGE is estimated at 50,850 units of work \(113 keys\)/);
   });
 });
@@ -137,7 +147,9 @@ describe("a MULTI is held to the same budget in all", () => {
       "(error) ERR This LCS (about 40,000 units of work) would bring the transaction to 80,000 units; the playground allows 50,000 per transaction, as for one command. " +
         "The transaction will be discarded at EXEC; run the heavy commands outside MULTI, or in several transactions.",
     );
-    expect(await text(s, "EXEC", "tx")).toMatch(/^\(error\) EXECABORT Transaction discarded because of previous errors\. This LCS \(about 40,000 units of work\) would bring the transaction to 80,000 units/);
+    expect(await text(s, "EXEC", "tx")).toMatch(
+      /^\(error\) EXECABORT Transaction discarded because of previous errors\. This LCS \(about 40,000 units of work\) would bring the transaction to 80,000 units/,
+    );
     expect(rt.leases.get(`${s.id}/tx/${s.ns.prefix}`)).toBeUndefined();
   });
 
@@ -146,7 +158,9 @@ describe("a MULTI is held to the same budget in all", () => {
     await fill(s, "SADD", "s", 6_000, (i) => [`m${i}`]);
     expect(await text(s, "MULTI", "tx")).toBe("OK");
     expect(await text(s, "SUNIONSTORE big s", "tx")).toBe("QUEUED"); // 36,000
-    expect(await text(s, "SMEMBERS big", "tx")).toMatch(/^\(error\) ERR This SMEMBERS \(about 24,000 units of work\) would bring the transaction to 60,000 units/);
+    expect(await text(s, "SMEMBERS big", "tx")).toMatch(
+      /^\(error\) ERR This SMEMBERS \(about 24,000 units of work\) would bring the transaction to 60,000 units/,
+    );
     expect(await text(s, "DISCARD", "tx")).toBe("OK");
   });
 
@@ -157,7 +171,9 @@ describe("a MULTI is held to the same budget in all", () => {
     expect(await text(s, "PING", "tx")).toBe(
       "(error) ERR This transaction already queues 1,000 commands, the playground's limit for one MULTI; it will be discarded at EXEC. Split it into smaller transactions.",
     );
-    expect(await text(s, "EXEC", "tx")).toMatch(/^\(error\) EXECABORT Transaction discarded because of previous errors\. This transaction already queues 1,000 commands/);
+    expect(await text(s, "EXEC", "tx")).toMatch(
+      /^\(error\) EXECABORT Transaction discarded because of previous errors\. This transaction already queues 1,000 commands/,
+    );
   });
 
   it("caps the bytes of queued commands", async () => {

@@ -125,7 +125,12 @@ const TX_COMMANDS = new Set(["multi", "exec", "discard", "watch", "unwatch"]);
  * the namespace's quota, with the numbers; otherwise its charge. Commands that
  * need no estimate return at once, without touching Redis.
  */
-export async function checkCosts(ctx: CostContext, cmd: CommandInfo, argv: readonly Uint8Array[], positions: readonly number[]): Promise<{ refuse: string } | { charge: Charge }> {
+export async function checkCosts(
+  ctx: CostContext,
+  cmd: CommandInfo,
+  argv: readonly Uint8Array[],
+  positions: readonly number[],
+): Promise<{ refuse: string } | { charge: Charge }> {
   const upper = cmd.name.replace("|", " ").toUpperCase();
   const rule = RULES[cmd.name];
   const grows = cmd.flags.has("denyoom") || GROWS_WITHOUT_DENYOOM.has(cmd.name);
@@ -135,10 +140,14 @@ export async function checkCosts(ctx: CostContext, cmd: CommandInfo, argv: reado
   const tx = cmd.flags.has("no_multi") || TX_COMMANDS.has(cmd.name) ? undefined : ctx.tx;
   if (tx) {
     if (tx.count + 1 > budgets.maxQueued) {
-      return { refuse: `This transaction already queues ${fmt(tx.count)} commands, the playground's limit for one MULTI; it will be discarded at EXEC. Split it into smaller transactions.` };
+      return {
+        refuse: `This transaction already queues ${fmt(tx.count)} commands, the playground's limit for one MULTI; it will be discarded at EXEC. Split it into smaller transactions.`,
+      };
     }
     if (tx.bytes + bytes > budgets.maxQueuedBytes) {
-      return { refuse: `This ${upper} would bring the transaction's queued arguments to ${fmt(tx.bytes + bytes)} bytes; the playground allows ${fmt(budgets.maxQueuedBytes)} bytes per MULTI. The transaction will be discarded at EXEC; split it into smaller ones.` };
+      return {
+        refuse: `This ${upper} would bring the transaction's queued arguments to ${fmt(tx.bytes + bytes)} bytes; the playground allows ${fmt(budgets.maxQueuedBytes)} bytes per MULTI. The transaction will be discarded at EXEC; split it into smaller ones.`,
+      };
     }
   }
   if (!grows && cmd.flags.has("write")) ctx.quotas?.freed(ctx.ns); // DEL, SPOP, EXPIRE …: the next refusal measures again
@@ -159,7 +168,9 @@ export async function checkCosts(ctx: CostContext, cmd: CommandInfo, argv: reado
       console.error(`[costs] could not estimate the reply of ${upper}:`, e);
     }
     if (replyBytes > budgets.maxReplyBytes) {
-      return { refuse: `${upper} would make Redis build a reply of about ${fmt(replyBytes)} bytes; the playground allows ${fmt(budgets.maxReplyBytes)} bytes per reply. Ask for each value once, or for fewer values.` };
+      return {
+        refuse: `${upper} would make Redis build a reply of about ${fmt(replyBytes)} bytes; the playground allows ${fmt(budgets.maxReplyBytes)} bytes per reply. Ask for each value once, or for fewer values.`,
+      };
     }
     if (tx && tx.replyBytes + replyBytes > budgets.maxReplyBytes) {
       return {
@@ -181,7 +192,9 @@ export async function checkCosts(ctx: CostContext, cmd: CommandInfo, argv: reado
   const cost = Math.ceil(est.cost ?? 0);
   if (cost > budgets.maxCost) {
     const detail = est.detail ? ` (${est.detail})` : "";
-    return { refuse: `${upper} is estimated at ${fmt(cost)} units of work${detail}; the playground allows ${fmt(budgets.maxCost)} per command, so that every visitor's commands stay fast. ${est.hint ?? HINT.other}` };
+    return {
+      refuse: `${upper} is estimated at ${fmt(cost)} units of work${detail}; the playground allows ${fmt(budgets.maxCost)} per command, so that every visitor's commands stay fast. ${est.hint ?? HINT.other}`,
+    };
   }
   if (tx && tx.cost + cost > budgets.maxCost) {
     return {
@@ -218,7 +231,9 @@ export function addToTx(tx: TxTotals, charge: Charge): void {
 
 /** True for the refusals above (cost, queue, quota): EXEC then says which. */
 export function isBudgetRefusal(text: string): boolean {
-  return /^ERR (?:\S+(?: \S+)? is estimated at [\d,]+ units|\S+(?: \S+)? would make Redis build a reply|This .+ would bring the transaction|This transaction already queues|Your sandbox is full:)/.test(text);
+  return /^ERR (?:\S+(?: \S+)? is estimated at [\d,]+ units|\S+(?: \S+)? would make Redis build a reply|This .+ would bring the transaction|This transaction already queues|Your sandbox is full:)/.test(
+    text,
+  );
 }
 
 interface Estimate {
@@ -328,7 +343,7 @@ class Args {
    */
   async sizeUnlessSpan(key: number, kind: Kind, weight: number, from = 2): Promise<number> {
     const [start, stop] = [this.int(from), this.int(from + 1)];
-    const span = (start >= 0) === (stop >= 0) ? Math.max(0, stop - start + 1) : Infinity;
+    const span = start >= 0 === stop >= 0 ? Math.max(0, stop - start + 1) : Infinity;
     if (span * weight <= this.maxCost && !this.inTx) return start >= 0 ? stop + 1 : -start;
     return this.size(key, kind);
   }
@@ -592,7 +607,11 @@ const sort: Rule = async (x) => {
   const perElement = n > 0 ? bytes / n : 0;
   const compare = dontsort ? 0 : n * log2(n) * (alpha ? 0.3 * (1 + perElement / 64) : 0.2);
   const visited = dontsort && kind === "zset" ? out : n;
-  const est: Estimate = { cost: visited * 2 + compare + bytes * 0.05, detail: `${elements(n)}${dontsort ? "" : alpha ? ", sorted as strings" : ", sorted as numbers"}`, hint: HINT.sort };
+  const est: Estimate = {
+    cost: visited * 2 + compare + bytes * 0.05,
+    detail: `${elements(n)}${dontsort ? "" : alpha ? ", sorted as strings" : ", sorted as numbers"}`,
+    hint: HINT.sort,
+  };
   Object.assign(est, store >= 0 ? stored(x, store, "list", out, mem) : { growth: NO_GROWTH, adds: [] });
   return est;
 };
@@ -608,7 +627,8 @@ function setAlgebra(op: "union" | "inter" | "diff" | "card", dest: number | null
     const total = sum(cards);
     const smallest = cards.length ? Math.min(...cards) : 0;
     const k = keys.length;
-    const cost = op === "union" ? total * 6 : op === "diff" ? total * 3 + (cards[0] ?? 0) * 4 : op === "card" ? smallest * k * 1.5 : smallest * k * 2 + smallest * 4;
+    const cost =
+      op === "union" ? total * 6 : op === "diff" ? total * 3 + (cards[0] ?? 0) * 4 : op === "card" ? smallest * k * 1.5 : smallest * k * 2 + smallest * 4;
     const est: Estimate = { cost, detail: `${k} ${k === 1 ? "set" : "sets"}, ${elements(total)}`, hint: HINT.sets };
     if (dest !== null) {
       const distinctCards = x.distinct(keys).map((i) => cards[keys.indexOf(i)]);
@@ -635,10 +655,13 @@ function zsetAlgebra(op: "union" | "inter" | "diff" | "card", dest: number | nul
     const k = keys.length;
     const scores = x.find("withscores", 2) > 0 ? 2 : 0;
     const cost =
-      op === "union" ? total * log2(total) + total * scores
-      : op === "inter" ? smallest * (2 * k + log2(smallest) / 2) + smallest * scores
-      : op === "diff" ? total * 2 + (first * log2(first)) / 4 + first * scores
-      : smallest * k;
+      op === "union"
+        ? total * log2(total) + total * scores
+        : op === "inter"
+          ? smallest * (2 * k + log2(smallest) / 2) + smallest * scores
+          : op === "diff"
+            ? total * 2 + (first * log2(first)) / 4 + first * scores
+            : smallest * k;
     const est: Estimate = { cost, detail: `${k} ${k === 1 ? "key" : "keys"}, ${elements(total)}`, hint: HINT.zsets };
     if (dest !== null) {
       const distinctCards = x.distinct(keys).map((i) => cards[keys.indexOf(i)]);
@@ -730,7 +753,12 @@ function scanCursor(kind: Kind): Rule {
 }
 
 /** A stream's entries cost by their size: 2 per entry, plus 1 per 4 bytes of it (fields and values come back as reply elements). */
-async function streamEntries(x: Args, i: number, count: number | null, upTo: Promise<number | null> = Promise.resolve(null)): Promise<{ n: number; cost: number }> {
+async function streamEntries(
+  x: Args,
+  i: number,
+  count: number | null,
+  upTo: Promise<number | null> = Promise.resolve(null),
+): Promise<{ n: number; cost: number }> {
   const [len, mem, most] = await Promise.all([x.size(i, "stream"), x.mem(i), upTo]);
   const n = Math.min(len, count ?? Infinity, most ?? Infinity);
   const perEntry = 2 + (len > 0 ? mem / len : 0) / 4;
@@ -823,20 +851,30 @@ const bitop: Rule = async (x) => {
 
 /** HyperLogLogs: each key's 16,384 registers merged (PFCOUNT of several keys, PFMERGE). */
 const HLL_BYTES = 12304 + KEY;
-const hll = (dest: boolean): Rule => (x) => {
-  const k = x.positions.length;
-  const est: Estimate = { cost: k * 450, detail: `${k} ${k === 1 ? "key" : "keys"}`, hint: HINT.hll };
-  if (dest) Object.assign(est, { growth: { keys: newKeys(x), bytes: HLL_BYTES }, adds: [] });
-  return est;
-};
+const hll =
+  (dest: boolean): Rule =>
+  (x) => {
+    const k = x.positions.length;
+    const est: Estimate = { cost: k * 450, detail: `${k} ${k === 1 ? "key" : "keys"}`, hint: HINT.hll };
+    if (dest) Object.assign(est, { growth: { keys: newKeys(x), bytes: HLL_BYTES }, adds: [] });
+    return est;
+  };
 
 /** COPY and DUMP: the whole value, element by element (strings: byte by byte). */
 function wholeValue(copy: boolean): Rule {
   return async (x) => {
     const [{ kind, n }, mem] = await Promise.all([x.typed(1, ALL_KINDS), x.mem(1)]);
     const cost = copy
-      ? kind === "string" ? n * (n < OVERSIZE ? 0.005 : 0.015) : kind === "list" ? n * 0.3 : kind === "stream" ? mem * 0.06 : n * 4
-      : kind === "string" || kind === "list" || kind === "stream" ? mem * 0.03 : n * 6;
+      ? kind === "string"
+        ? n * (n < OVERSIZE ? 0.005 : 0.015)
+        : kind === "list"
+          ? n * 0.3
+          : kind === "stream"
+            ? mem * 0.06
+            : n * 4
+      : kind === "string" || kind === "list" || kind === "stream"
+        ? mem * 0.03
+        : n * 6;
     const est: Estimate = { cost, detail: kind === "string" ? `${fmt(n)} bytes` : elements(n), hint: HINT.copy };
     if (copy) Object.assign(est, { growth: { keys: newKeys(x), bytes: mem + x.bytesOf(2) + KEY }, adds: [[2, n]] });
     return est;
@@ -1147,7 +1185,24 @@ const keysRead = async (x: Args): Promise<number> => {
 };
 
 /** Writes whose reply carries data (the rest answer OK or a number). */
-const DATA_WRITES = new Set(["getset", "getdel", "getex", "lpop", "rpop", "spop", "zpopmin", "zpopmax", "lmpop", "zmpop", "lmove", "rpoplpush", "xautoclaim", "xclaim", "xreadgroup", "sort"]);
+const DATA_WRITES = new Set([
+  "getset",
+  "getdel",
+  "getex",
+  "lpop",
+  "rpop",
+  "spop",
+  "zpopmin",
+  "zpopmax",
+  "lmpop",
+  "zmpop",
+  "lmove",
+  "rpoplpush",
+  "xautoclaim",
+  "xclaim",
+  "xreadgroup",
+  "sort",
+]);
 function returnsData(cmd: CommandInfo, argv: readonly Uint8Array[]): boolean {
   if (!cmd.flags.has("write")) return true;
   if (cmd.name === "set") return argv.slice(3).some((a) => isKeyword(a, "get"));

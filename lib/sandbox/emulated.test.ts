@@ -22,7 +22,9 @@ describe("INFO shows a harmless subset", () => {
     await text(s, "SET a 1");
     await text(s, "SET b 2 EX 100");
     const out = await text(s, "INFO");
-    expect(out).toMatch(/^# Server\r\nredis_version:7\.\d+\.\d+\r\nredis_mode:standalone\r\nplayground:true\r\n\r\n# Keyspace\r\ndb0:keys=2,expires=1,avg_ttl=0\r?$/);
+    expect(out).toMatch(
+      /^# Server\r\nredis_version:7\.\d+\.\d+\r\nredis_mode:standalone\r\nplayground:true\r\n\r\n# Keyspace\r\ndb0:keys=2,expires=1,avg_ttl=0\r?$/,
+    );
     expect(out).not.toMatch(/connected_clients|used_memory|pg:\{/);
     expect(await text(s, "INFO keyspace")).toMatch(/^# Keyspace\r\ndb0:keys=2,expires=1/);
     expect(await text(newSession(), "INFO keyspace")).toMatch(/^# Keyspace\r?$/);
@@ -103,7 +105,7 @@ describe("SCAN, KEYS, DBSIZE, RANDOMKEY and FLUSHDB answer as redis-cli does on 
     return r.stdout.replace(/\n$/, "");
   };
 
-  it("SCAN on an empty namespace: cursor \"0\" and (empty array)", async () => {
+  it('SCAN on an empty namespace: cursor "0" and (empty array)', async () => {
     const s = newSession();
     expect(await text(s, "SCAN 0")).toBe('1) "0"\n2) (empty array)');
     expect(redisCli("SCAN 0")).toBe('1) "0"\n2) (empty array)');
@@ -116,13 +118,50 @@ describe("SCAN, KEYS, DBSIZE, RANDOMKEY and FLUSHDB answer as redis-cli does on 
   it("the same text as redis-cli for every argument error and empty reply", async () => {
     const s = newSession();
     const lines = [
-      "SCAN 0", "SCAN 0 COUNT 5", "SCAN 0 count 5 match * type string", "SCAN 0 MATCH a* COUNT 100000000", "SCAN 0 TYPE nosuchtype",
-      "SCAN -1", "SCAN +5", 'SCAN ""', "SCAN 18446744073709551615", "SCAN -18446744073709551615", 'SCAN "5\\x00abc"',
-      "SCAN abc", 'SCAN " 1"', 'SCAN "1 "', "SCAN 18446744073709551616", "SCAN 0x10", "SCAN -", "SCAN abc COUNT 0",
-      "SCAN 0 COUNT 0", "SCAN 0 COUNT -1", "SCAN 0 COUNT abc", "SCAN 0 COUNT 01", "SCAN 0 COUNT +1", "SCAN 0 COUNT -0",
-      "SCAN 0 COUNT 9223372036854775808", 'SCAN 0 COUNT "5\\x00"', "SCAN 0 MATCH", "SCAN 0 COUNT", "SCAN 0 FOO bar", "SCAN 0 COUNT 0 FOO",
-      "SCAN 0 FOO COUNT 0", "SCAN 0 COUNT 5 COUNT 0", "SCAN",
-      "KEYS *", "KEYS", "KEYS a b", "DBSIZE", "DBSIZE x", "RANDOMKEY", "RANDOMKEY x", "FLUSHDB x", "FLUSHDB sync x", "FLUSHDB ASYNC", "FLUSHALL",
+      "SCAN 0",
+      "SCAN 0 COUNT 5",
+      "SCAN 0 count 5 match * type string",
+      "SCAN 0 MATCH a* COUNT 100000000",
+      "SCAN 0 TYPE nosuchtype",
+      "SCAN -1",
+      "SCAN +5",
+      'SCAN ""',
+      "SCAN 18446744073709551615",
+      "SCAN -18446744073709551615",
+      'SCAN "5\\x00abc"',
+      "SCAN abc",
+      'SCAN " 1"',
+      'SCAN "1 "',
+      "SCAN 18446744073709551616",
+      "SCAN 0x10",
+      "SCAN -",
+      "SCAN abc COUNT 0",
+      "SCAN 0 COUNT 0",
+      "SCAN 0 COUNT -1",
+      "SCAN 0 COUNT abc",
+      "SCAN 0 COUNT 01",
+      "SCAN 0 COUNT +1",
+      "SCAN 0 COUNT -0",
+      "SCAN 0 COUNT 9223372036854775808",
+      'SCAN 0 COUNT "5\\x00"',
+      "SCAN 0 MATCH",
+      "SCAN 0 COUNT",
+      "SCAN 0 FOO bar",
+      "SCAN 0 COUNT 0 FOO",
+      "SCAN 0 FOO COUNT 0",
+      "SCAN 0 COUNT 5 COUNT 0",
+      "SCAN",
+      "KEYS *",
+      "KEYS",
+      "KEYS a b",
+      "DBSIZE",
+      "DBSIZE x",
+      "RANDOMKEY",
+      "RANDOMKEY x",
+      "FLUSHDB x",
+      "FLUSHDB sync x",
+      "FLUSHDB ASYNC",
+      "FLUSHALL",
     ];
     const diffs: string[] = [];
     for (const line of lines) {

@@ -6,7 +6,16 @@ import { RespConnection, parseRedisUrl } from "@/lib/redis/resp-connection";
 import type { Reply } from "@/lib/resp/reply";
 import { b, nulCandidates, showArgv, toCliLine } from "@/test/argv-grammar";
 import {
-  BlockWatch, diff, restoreSnapshot, sharedState, showSnapKey, snapshot, stateProblems, unblockOwn, type ClientInfo, type Snapshot,
+  BlockWatch,
+  diff,
+  restoreSnapshot,
+  sharedState,
+  showSnapKey,
+  snapshot,
+  stateProblems,
+  unblockOwn,
+  type ClientInfo,
+  type Snapshot,
 } from "@/test/sandbox-audit";
 
 /**
@@ -59,8 +68,16 @@ const VICTIM_DATA = [
   "SETBIT bits 3 1",
 ];
 const ATTACKER_DATA = [
-  "SET mine own", "RPUSH mylist c a b", "GEOADD mygeo 13.36 38.11 m1 15.08 37.50 m2", "XADD mystream 1-1 f v",
-  "XGROUP CREATE mystream grp 0", "XGROUP CREATE mystream late $", "ZADD zs 1 a", "SADD myset a", "PFADD myhll y z", "SET cpsrc v",
+  "SET mine own",
+  "RPUSH mylist c a b",
+  "GEOADD mygeo 13.36 38.11 m1 15.08 37.50 m2",
+  "XADD mystream 1-1 f v",
+  "XGROUP CREATE mystream grp 0",
+  "XGROUP CREATE mystream late $",
+  "ZADD zs 1 a",
+  "SADD myset a",
+  "PFADD myhll y z",
+  "SET cpsrc v",
 ];
 /** Planted outside every namespace: the app's data (a room, its roster) and a plain key. */
 const PLANTED: Array<[string, string[]]> = [
@@ -133,29 +150,110 @@ const adminish = async () => {
 
 /** Attempts by category. Each is a command line the attacker sends. */
 const KNOWS_NAMESPACE = [
-  `GET ${V}secret`, `SET ${V}secret pwned`, `DEL ${V}secret`, `EXPIRE ${V}secret 1`, `RENAME ${V}secret mine`,
-  `COPY ${V}secret mine`, `DUMP ${V}secret`, `OBJECT ENCODING ${V}secret`, `HGETALL ${V}user`, `HSET ${V}user name eve`,
-  `LPOP ${V}list`, `LMOVE ${V}list mine LEFT RIGHT`, `RPOPLPUSH ${V}list mine`, `SMEMBERS ${V}set`, `SMOVE ${V}set mine m1`,
-  `SINTERSTORE ${V}set mine`, `ZPOPMIN ${V}zset`, `ZUNIONSTORE ${V}zset 1 mine`, `XRANGE ${V}stream - +`, `XTRIM ${V}stream MAXLEN 0`,
-  `XREAD STREAMS ${V}stream 0`, `PFMERGE ${V}hll mine`, `GEOSEARCHSTORE ${V}geo mine FROMLONLAT 0 0 BYRADIUS 1 km`, `SETBIT ${V}bits 3 0`,
-  `BITOP NOT ${V}bits mine`, `MSET ${V}secret a ${V}user b`, `MGET ${V}secret ${V}user`, `UNLINK ${V}secret ${V}list`,
-  `TOUCH ${V}secret`, `SORT ${V}list STORE ${V}list`, `LMPOP 1 ${V}list LEFT`, `ZMPOP 1 ${V}zset MIN`, `BLPOP ${V}list 0.1`,
-  `KEYS ${V}*`, `SCAN 0 MATCH ${V}*`, `PUBSUB CHANNELS ${V}*`, `PUBLISH ${V}news x`, `WATCH ${V}secret`, `UNWATCH`,
-  `RENAME mine ${V}secret`, `RESTORE ${V}secret 0 x`, `MIGRATE 127.0.0.1 1 ${V}secret 0 10`, `MOVE ${V}secret 1`,
+  `GET ${V}secret`,
+  `SET ${V}secret pwned`,
+  `DEL ${V}secret`,
+  `EXPIRE ${V}secret 1`,
+  `RENAME ${V}secret mine`,
+  `COPY ${V}secret mine`,
+  `DUMP ${V}secret`,
+  `OBJECT ENCODING ${V}secret`,
+  `HGETALL ${V}user`,
+  `HSET ${V}user name eve`,
+  `LPOP ${V}list`,
+  `LMOVE ${V}list mine LEFT RIGHT`,
+  `RPOPLPUSH ${V}list mine`,
+  `SMEMBERS ${V}set`,
+  `SMOVE ${V}set mine m1`,
+  `SINTERSTORE ${V}set mine`,
+  `ZPOPMIN ${V}zset`,
+  `ZUNIONSTORE ${V}zset 1 mine`,
+  `XRANGE ${V}stream - +`,
+  `XTRIM ${V}stream MAXLEN 0`,
+  `XREAD STREAMS ${V}stream 0`,
+  `PFMERGE ${V}hll mine`,
+  `GEOSEARCHSTORE ${V}geo mine FROMLONLAT 0 0 BYRADIUS 1 km`,
+  `SETBIT ${V}bits 3 0`,
+  `BITOP NOT ${V}bits mine`,
+  `MSET ${V}secret a ${V}user b`,
+  `MGET ${V}secret ${V}user`,
+  `UNLINK ${V}secret ${V}list`,
+  `TOUCH ${V}secret`,
+  `SORT ${V}list STORE ${V}list`,
+  `LMPOP 1 ${V}list LEFT`,
+  `ZMPOP 1 ${V}zset MIN`,
+  `BLPOP ${V}list 0.1`,
+  `KEYS ${V}*`,
+  `SCAN 0 MATCH ${V}*`,
+  `PUBSUB CHANNELS ${V}*`,
+  `PUBLISH ${V}news x`,
+  `WATCH ${V}secret`,
+  `UNWATCH`,
+  `RENAME mine ${V}secret`,
+  `RESTORE ${V}secret 0 x`,
+  `MIGRATE 127.0.0.1 1 ${V}secret 0 10`,
+  `MOVE ${V}secret 1`,
 ];
 const PATTERNS = [
-  "KEYS *", "KEYS [p]g:*", "KEYS ?g:*", "KEYS \\pg:*", "KEYS *secret*", "KEYS pg:*", "KEYS app:*", "KEYS *escape*",
-  "SCAN 0 MATCH * COUNT 1000", "SCAN 0 MATCH pg:* COUNT 1000", "SCAN 0 MATCH app:* COUNT 1000", "SCAN 0 TYPE string COUNT 1000",
-  "PUBSUB CHANNELS *", "PUBSUB CHANNELS pg:*", "PUBSUB NUMSUB pg:x", "RANDOMKEY", "DBSIZE",
+  "KEYS *",
+  "KEYS [p]g:*",
+  "KEYS ?g:*",
+  "KEYS \\pg:*",
+  "KEYS *secret*",
+  "KEYS pg:*",
+  "KEYS app:*",
+  "KEYS *escape*",
+  "SCAN 0 MATCH * COUNT 1000",
+  "SCAN 0 MATCH pg:* COUNT 1000",
+  "SCAN 0 MATCH app:* COUNT 1000",
+  "SCAN 0 TYPE string COUNT 1000",
+  "PUBSUB CHANNELS *",
+  "PUBSUB CHANNELS pg:*",
+  "PUBSUB NUMSUB pg:x",
+  "RANDOMKEY",
+  "DBSIZE",
 ];
 const APP_AND_SERVER = [
-  "GET app:escape-check", "SET app:escape-check x", "DEL app:escape-check", "GET escape-outside", "SET escape-outside x",
-  "SELECT 1", "SWAPDB 0 1", "AUTH default x", "AUTH admin x", "AUTH playground x", "HELLO 3", "HELLO 2 AUTH admin x",
-  "RESET", "QUIT", "CLIENT REPLY OFF", "CLIENT TRACKING ON", "CLIENT SETNAME x", "CLIENT NO-EVICT on", "WAIT 1 0",
-  "CONFIG SET requirepass x", "ACL SETUSER eve on >x ~* +@all", "ACL WHOAMI", "MODULE LOAD /tmp/x.so", "DEBUG SLEEP 1",
-  "SHUTDOWN NOSAVE", "BGSAVE", "REPLICAOF 127.0.0.1 6379", "MONITOR", "SYNC", "PSYNC ? -1", "SLOWLOG GET", "LATENCY RESET",
-  'EVAL "redis.call(\'FLUSHALL\')" 0', 'FUNCTION LOAD "#!lua name=x\\nredis.register_function(\'f\', function() return 1 end)"',
-  "SCRIPT LOAD x", "FLUSHALL", "FLUSHDB ASYNC", "COPY mine other DB 1", "OBJECT FREQ mine", "MEMORY PURGE",
+  "GET app:escape-check",
+  "SET app:escape-check x",
+  "DEL app:escape-check",
+  "GET escape-outside",
+  "SET escape-outside x",
+  "SELECT 1",
+  "SWAPDB 0 1",
+  "AUTH default x",
+  "AUTH admin x",
+  "AUTH playground x",
+  "HELLO 3",
+  "HELLO 2 AUTH admin x",
+  "RESET",
+  "QUIT",
+  "CLIENT REPLY OFF",
+  "CLIENT TRACKING ON",
+  "CLIENT SETNAME x",
+  "CLIENT NO-EVICT on",
+  "WAIT 1 0",
+  "CONFIG SET requirepass x",
+  "ACL SETUSER eve on >x ~* +@all",
+  "ACL WHOAMI",
+  "MODULE LOAD /tmp/x.so",
+  "DEBUG SLEEP 1",
+  "SHUTDOWN NOSAVE",
+  "BGSAVE",
+  "REPLICAOF 127.0.0.1 6379",
+  "MONITOR",
+  "SYNC",
+  "PSYNC ? -1",
+  "SLOWLOG GET",
+  "LATENCY RESET",
+  "EVAL \"redis.call('FLUSHALL')\" 0",
+  "FUNCTION LOAD \"#!lua name=x\\nredis.register_function('f', function() return 1 end)\"",
+  "SCRIPT LOAD x",
+  "FLUSHALL",
+  "FLUSHDB ASYNC",
+  "COPY mine other DB 1",
+  "OBJECT FREQ mine",
+  "MEMORY PURGE",
 ];
 
 // ---------------------------------------------------------------- Redis's reading of the bytes
@@ -170,16 +268,86 @@ const APP_AND_SERVER = [
  */
 const RESOLVING = new Map<string, Uint8Array>();
 const NUL_TOP = [
-  "GET", "SET", "DEL", "UNLINK", "RENAME", "COPY", "HGETALL", "HSET", "LPOP", "LRANGE", "SMEMBERS", "ZRANGE", "XRANGE", "DUMP", "EXPIRE",
-  "APPEND", "GETDEL", "SETRANGE", "SORT", "PFMERGE", "BITOP", "SCAN", "RANDOMKEY", "KEYS", "DBSIZE", "FLUSHALL", "FLUSHDB", "SWAPDB", "MOVE",
-  "SELECT", "TYPE", "EXISTS", "TOUCH", "OBJECT", "XINFO", "MEMORY", "GETEX", "SUNIONSTORE", "LMOVE", "RESET", "AUTH", "HELLO", "QUIT",
-  "MULTI", "EXEC", "WATCH", "SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "BLPOP", "BRPOPLPUSH", "CLIENT", "MONITOR", "WAIT", "BITFIELD", "XREAD",
+  "GET",
+  "SET",
+  "DEL",
+  "UNLINK",
+  "RENAME",
+  "COPY",
+  "HGETALL",
+  "HSET",
+  "LPOP",
+  "LRANGE",
+  "SMEMBERS",
+  "ZRANGE",
+  "XRANGE",
+  "DUMP",
+  "EXPIRE",
+  "APPEND",
+  "GETDEL",
+  "SETRANGE",
+  "SORT",
+  "PFMERGE",
+  "BITOP",
+  "SCAN",
+  "RANDOMKEY",
+  "KEYS",
+  "DBSIZE",
+  "FLUSHALL",
+  "FLUSHDB",
+  "SWAPDB",
+  "MOVE",
+  "SELECT",
+  "TYPE",
+  "EXISTS",
+  "TOUCH",
+  "OBJECT",
+  "XINFO",
+  "MEMORY",
+  "GETEX",
+  "SUNIONSTORE",
+  "LMOVE",
+  "RESET",
+  "AUTH",
+  "HELLO",
+  "QUIT",
+  "MULTI",
+  "EXEC",
+  "WATCH",
+  "SUBSCRIBE",
+  "PSUBSCRIBE",
+  "SSUBSCRIBE",
+  "BLPOP",
+  "BRPOPLPUSH",
+  "CLIENT",
+  "MONITOR",
+  "WAIT",
+  "BITFIELD",
+  "XREAD",
 ];
 const NUL_SUB: Array<[string, string]> = [
-  ["OBJECT", "ENCODING"], ["OBJECT", "FREQ"], ["XINFO", "STREAM"], ["XINFO", "GROUPS"], ["MEMORY", "USAGE"], ["PUBSUB", "CHANNELS"],
-  ["PUBSUB", "NUMSUB"], ["XGROUP", "DESTROY"], ["XGROUP", "CREATE"], ["XGROUP", "SETID"], ["CLIENT", "SETNAME"], ["CLIENT", "REPLY"],
-  ["CLIENT", "TRACKING"], ["CLIENT", "NO-EVICT"], ["CLIENT", "KILL"], ["CLIENT", "PAUSE"], ["CLIENT", "UNBLOCK"], ["CONFIG", "SET"],
-  ["COMMAND", "GETKEYS"], ["FUNCTION", "FLUSH"], ["SCRIPT", "FLUSH"], ["XGROUP", "CREATECONSUMER"],
+  ["OBJECT", "ENCODING"],
+  ["OBJECT", "FREQ"],
+  ["XINFO", "STREAM"],
+  ["XINFO", "GROUPS"],
+  ["MEMORY", "USAGE"],
+  ["PUBSUB", "CHANNELS"],
+  ["PUBSUB", "NUMSUB"],
+  ["XGROUP", "DESTROY"],
+  ["XGROUP", "CREATE"],
+  ["XGROUP", "SETID"],
+  ["CLIENT", "SETNAME"],
+  ["CLIENT", "REPLY"],
+  ["CLIENT", "TRACKING"],
+  ["CLIENT", "NO-EVICT"],
+  ["CLIENT", "KILL"],
+  ["CLIENT", "PAUSE"],
+  ["CLIENT", "UNBLOCK"],
+  ["CONFIG", "SET"],
+  ["COMMAND", "GETKEYS"],
+  ["FUNCTION", "FLUSH"],
+  ["SCRIPT", "FLUSH"],
+  ["XGROUP", "CREATECONSUMER"],
 ];
 
 async function findResolvingNames(): Promise<void> {
@@ -187,7 +355,16 @@ async function findResolvingNames(): Promise<void> {
   for (const name of NUL_TOP) {
     const cands = nulCandidates(name, 3000, "e");
     // A container's own name is looked up with one of its subcommands after it.
-    const after = name === "OBJECT" ? ["ENCODING", "x"] : name === "XINFO" ? ["STREAM", "x"] : name === "MEMORY" ? ["USAGE", "x"] : name === "CLIENT" ? ["SETNAME", "x"] : ["x"];
+    const after =
+      name === "OBJECT"
+        ? ["ENCODING", "x"]
+        : name === "XINFO"
+          ? ["STREAM", "x"]
+          : name === "MEMORY"
+            ? ["USAGE", "x"]
+            : name === "CLIENT"
+              ? ["SETNAME", "x"]
+              : ["x"];
     const rs = await Promise.all(cands.map((c) => raw.send([b("COMMAND"), b("GETKEYS"), c, ...after.map(b)])));
     const i = rs.findIndex((r) => !invalid(r));
     if (i >= 0) RESOLVING.set(name, cands[i]);
@@ -199,7 +376,9 @@ async function findResolvingNames(): Promise<void> {
     if (i >= 0) RESOLVING.set(`${c} ${sub}`, cands[i]);
   }
   const missing = [...NUL_TOP, ...NUL_SUB.map((x) => x.join(" "))].filter((n) => !RESOLVING.has(n));
-  console.log(`escape: NUL-suffixed names this server resolves: ${RESOLVING.size}${missing.length ? `; none found for ${missing.join(", ")} (sent with a bare NUL instead)` : ""}`);
+  console.log(
+    `escape: NUL-suffixed names this server resolves: ${RESOLVING.size}${missing.length ? `; none found for ${missing.join(", ")} (sent with a bare NUL instead)` : ""}`,
+  );
 }
 
 /** `GET` → the resolving `GET\0<suffix>`; `OBJECT ENCODING` → its resolving subcommand word. */
@@ -224,7 +403,9 @@ const sub = (c: string, s: string) => [c, () => nul(`${c} ${s}`)] as Arg[];
 const noAllocation = (key: string) => async (): Promise<string[]> => {
   const len = await raw.send(["STRLEN", `${A}${key}`]);
   await raw.send(["DEL", `${A}${key}`]);
-  return len.t === "integer" && Number(len.v) > rt.config.quota.maxStringBytes ? [`${A}${key} grew to ${len.v} bytes (the limit is ${rt.config.quota.maxStringBytes})`] : [];
+  return len.t === "integer" && Number(len.v) > rt.config.quota.maxStringBytes
+    ? [`${A}${key} grew to ${len.v} bytes (the limit is ${rt.config.quota.maxStringBytes})`]
+    : [];
 };
 /** A blocking command must come back within the cap (1 s) and a little. */
 const withinCap = async (_r: ExecResult | Error, ms: number): Promise<string[]> => (ms > 1450 ? [`took ${Math.round(ms)} ms; the blocking cap is 1 s`] : []);
@@ -315,24 +496,52 @@ const NUL_KEYWORDS: Attempt[] = [
   { name: 'SORT_RO … "STORE\\0" (SORT_RO has no STORE)', argv: ["SORT_RO", "mylist", "ALPHA", "STORE\0", `${V}secret`] },
   { name: 'SORT … "BY\\0" * (a BY pattern behind a NUL)', argv: ["SORT", "mylist", "BY\0", `${V}*`] },
   { name: 'SORT … "GET\\0" (a GET pattern behind a NUL)', argv: ["SORT", "mylist", "GET\0", `${V}*`] },
-  { name: 'SORT … "LIMIT\\0" 0 1 STORE … (LIMIT read by Redis, not by the sandbox)', argv: ["SORT", "mylist", "ALPHA", "LIMIT\0", "0", "1", "STORE", `${V}secret`] },
+  {
+    name: 'SORT … "LIMIT\\0" 0 1 STORE … (LIMIT read by Redis, not by the sandbox)',
+    argv: ["SORT", "mylist", "ALPHA", "LIMIT\0", "0", "1", "STORE", `${V}secret`],
+  },
   { name: 'GEORADIUS … "STORE\\0" into the victim\'s sorted set', argv: ["GEORADIUS", "mygeo", "15", "37", "200", "km", "STORE\0", `${V}zset`] },
   { name: 'GEORADIUS … "STOREDIST\\0" into app:escape-check', argv: ["GEORADIUS", "mygeo", "15", "37", "200", "km", "STOREDIST\0", "app:escape-check"] },
   { name: 'GEORADIUSBYMEMBER … "STORE\\0x" into the victim\'s sorted set', argv: ["GEORADIUSBYMEMBER", "mygeo", "m1", "200", "km", "STORE\0x", `${V}zset`] },
-  { name: 'GEORADIUSBYMEMBER … "storedist\\0" into the victim\'s sorted set', argv: ["GEORADIUSBYMEMBER", "mygeo", "m1", "200", "km", "storedist\0", `${V}zset`] },
+  {
+    name: 'GEORADIUSBYMEMBER … "storedist\\0" into the victim\'s sorted set',
+    argv: ["GEORADIUSBYMEMBER", "mygeo", "m1", "200", "km", "storedist\0", `${V}zset`],
+  },
   { name: 'COPY … "DB\\0" 3 (into another database)', argv: ["COPY", "cpsrc", "copied", "DB\0", "3"] },
   { name: 'COPY … "db\\0x" 1 REPLACE', argv: ["COPY", "cpsrc", "copied", "db\0x", "1", "REPLACE"] },
   { name: 'COPY … "D\\0B" 1 (a NUL inside DB)', argv: ["COPY", "cpsrc", "copied", "D\0B", "1"] },
   { name: 'XREAD "BLOCK\\0" 1500 on the shared connection', argv: ["XREAD", "BLOCK\0", "1500", "STREAMS", "mystream", "$"], blocks: true, check: withinCap },
-  { name: 'XREAD "block\\0x" 0 (forever) on the shared connection', argv: ["XREAD", "block\0x", "0", "STREAMS", "mystream", "$"], blocks: true, check: withinCap },
-  { name: 'XREADGROUP … "BLOCK\\0" 1500', argv: ["XREADGROUP", "GROUP", "late", "c", "BLOCK\0", "1500", "STREAMS", "mystream", ">"], blocks: true, check: withinCap },
+  {
+    name: 'XREAD "block\\0x" 0 (forever) on the shared connection',
+    argv: ["XREAD", "block\0x", "0", "STREAMS", "mystream", "$"],
+    blocks: true,
+    check: withinCap,
+  },
+  {
+    name: 'XREADGROUP … "BLOCK\\0" 1500',
+    argv: ["XREADGROUP", "GROUP", "late", "c", "BLOCK\0", "1500", "STREAMS", "mystream", ">"],
+    blocks: true,
+    check: withinCap,
+  },
   { name: 'XREAD COUNT 1 "STREAMS\\0" the victim\'s stream', argv: ["XREAD", "COUNT", "1", "STREAMS\0", `${V}stream`, "0"] },
   { name: 'XREADGROUP … "STREAMS\\0" the victim\'s stream', argv: ["XREADGROUP", "GROUP", "grp", "c", "STREAMS\0", `${V}stream`, ">"] },
-  { name: 'BITFIELD … "SET\\0" u8 at bit 80,000,000 (must not allocate 10 MB)', argv: ["BITFIELD", "bf", "SET\0", "u8", "80000000", "1"], check: noAllocation("bf") },
-  { name: 'BITFIELD … "INCRBY\\0" u8 #20000000 (must not allocate 20 MB)', argv: ["BITFIELD", "bf", "INCRBY\0", "u8", "#20000000", "1"], check: noAllocation("bf") },
+  {
+    name: 'BITFIELD … "SET\\0" u8 at bit 80,000,000 (must not allocate 10 MB)',
+    argv: ["BITFIELD", "bf", "SET\0", "u8", "80000000", "1"],
+    check: noAllocation("bf"),
+  },
+  {
+    name: 'BITFIELD … "INCRBY\\0" u8 #20000000 (must not allocate 20 MB)',
+    argv: ["BITFIELD", "bf", "INCRBY\0", "u8", "#20000000", "1"],
+    check: noAllocation("bf"),
+  },
   { name: 'BITFIELD … "set\\0x" i64 #2000000', argv: ["BITFIELD", "bf", "set\0x", "i64", "#2000000", "1"], check: noAllocation("bf") },
   { name: 'BITFIELD … GET u8 0 "SET\\0" u8 90,000,000', argv: ["BITFIELD", "bf", "GET", "u8", "0", "SET\0", "u8", "90000000", "1"], check: noAllocation("bf") },
-  { name: 'BITFIELD … "OVERFLOW\\0" SAT "SET\\0" far away', argv: ["BITFIELD", "bf", "OVERFLOW\0", "SAT", "SET\0", "u16", "#5000000", "1"], check: noAllocation("bf") },
+  {
+    name: 'BITFIELD … "OVERFLOW\\0" SAT "SET\\0" far away',
+    argv: ["BITFIELD", "bf", "OVERFLOW\0", "SAT", "SET\0", "u16", "#5000000", "1"],
+    check: noAllocation("bf"),
+  },
   { name: 'BITFIELD … SET "u8\\0x" (a NUL in the type) far away', argv: ["BITFIELD", "bf", "SET", "u8\0x", "90000000", "1"], check: noAllocation("bf") },
   { name: 'BITFIELD_RO … "GET\\0" far away (reads, allocates nothing)', argv: ["BITFIELD_RO", "bf", "GET\0", "u8", "90000000"], check: noAllocation("bf") },
   { name: 'SET … "GET\\0" (harmless, read as GET by Redis)', argv: ["SET", "mine", "v", "GET\0"] },
@@ -341,33 +550,76 @@ const NUL_KEYWORDS: Attempt[] = [
   { name: 'MIGRATE … "KEYS\\0" the victim\'s key', argv: ["MIGRATE", "127.0.0.1", "1", "", "0", "10", "KEYS\0", `${V}secret`] },
   { name: 'SCAN 0 "MATCH\\0" app:* (emulated SCAN)', argv: ["SCAN", "0", "MATCH\0", "app:*", "COUNT", "1000"] },
   { name: 'SCAN 0 "TYPE\\0" string', argv: ["SCAN", "0", "TYPE\0", "string", "COUNT", "1000"] },
-  { name: 'SETRANGE far away behind nothing (plain control: refused by size)', argv: ["SETRANGE", "bf", "90000000", "x"], check: noAllocation("bf") },
+  { name: "SETRANGE far away behind nothing (plain control: refused by size)", argv: ["SETRANGE", "bf", "90000000", "x"], check: noAllocation("bf") },
 ];
 
 const DUPLICATES: Attempt[] = [
-  { name: "GEORADIUS … STORE a STORE <victim's key> (Redis writes the last)", argv: ["GEORADIUS", "mygeo", "15", "37", "200", "km", "STORE", "a", "STORE", `${V}zset`] },
-  { name: "GEORADIUS … STORE a STOREDIST app:escape-check", argv: ["GEORADIUS", "mygeo", "15", "37", "200", "km", "STORE", "a", "STOREDIST", "app:escape-check"] },
-  { name: "GEORADIUS … STOREDIST a STORE app:room:ESCAPE", argv: ["GEORADIUS", "mygeo", "15", "37", "200", "km", "STOREDIST", "a", "STORE", "app:room:ESCAPE"] },
-  { name: "GEORADIUS … STOREDIST a STOREDIST <victim's key>", argv: ["GEORADIUS", "mygeo", "15", "37", "200", "km", "STOREDIST", "a", "STOREDIST", `${V}zset`] },
+  {
+    name: "GEORADIUS … STORE a STORE <victim's key> (Redis writes the last)",
+    argv: ["GEORADIUS", "mygeo", "15", "37", "200", "km", "STORE", "a", "STORE", `${V}zset`],
+  },
+  {
+    name: "GEORADIUS … STORE a STOREDIST app:escape-check",
+    argv: ["GEORADIUS", "mygeo", "15", "37", "200", "km", "STORE", "a", "STOREDIST", "app:escape-check"],
+  },
+  {
+    name: "GEORADIUS … STOREDIST a STORE app:room:ESCAPE",
+    argv: ["GEORADIUS", "mygeo", "15", "37", "200", "km", "STOREDIST", "a", "STORE", "app:room:ESCAPE"],
+  },
+  {
+    name: "GEORADIUS … STOREDIST a STOREDIST <victim's key>",
+    argv: ["GEORADIUS", "mygeo", "15", "37", "200", "km", "STOREDIST", "a", "STOREDIST", `${V}zset`],
+  },
   { name: "GEORADIUS … STORE a stOrE <victim's key> (case)", argv: ["GEORADIUS", "mygeo", "15", "37", "200", "km", "STORE", "a", "stOrE", `${V}zset`] },
-  { name: 'GEORADIUS … STORE a "STORE\\0" app:escape-check', argv: ["GEORADIUS", "mygeo", "15", "37", "200", "km", "STORE", "a", "STORE\0", "app:escape-check"] },
-  { name: "GEORADIUSBYMEMBER … STORE a STORE app:escape-check", argv: ["GEORADIUSBYMEMBER", "mygeo", "m1", "200", "km", "STORE", "a", "STORE", "app:escape-check"] },
+  {
+    name: 'GEORADIUS … STORE a "STORE\\0" app:escape-check',
+    argv: ["GEORADIUS", "mygeo", "15", "37", "200", "km", "STORE", "a", "STORE\0", "app:escape-check"],
+  },
+  {
+    name: "GEORADIUSBYMEMBER … STORE a STORE app:escape-check",
+    argv: ["GEORADIUSBYMEMBER", "mygeo", "m1", "200", "km", "STORE", "a", "STORE", "app:escape-check"],
+  },
   { name: 'GEORADIUSBYMEMBER … STORE a "store" <victim\'s key>', argv: ["GEORADIUSBYMEMBER", "mygeo", "m1", "200", "km", "STORE", "a", "store", `${V}zset`] },
-  { name: "GEORADIUSBYMEMBER … STOREDIST a STORE <victim's key>", argv: ["GEORADIUSBYMEMBER", "mygeo", "m1", "200", "km", "STOREDIST", "a", "STORE", `${V}zset`] },
-  { name: "GEORADIUS_RO … STORE a STORE b (no STORE at all in _RO)", argv: ["GEORADIUS_RO", "mygeo", "15", "37", "200", "km", "STORE", "a", "STORE", `${V}zset`] },
+  {
+    name: "GEORADIUSBYMEMBER … STOREDIST a STORE <victim's key>",
+    argv: ["GEORADIUSBYMEMBER", "mygeo", "m1", "200", "km", "STOREDIST", "a", "STORE", `${V}zset`],
+  },
+  {
+    name: "GEORADIUS_RO … STORE a STORE b (no STORE at all in _RO)",
+    argv: ["GEORADIUS_RO", "mygeo", "15", "37", "200", "km", "STORE", "a", "STORE", `${V}zset`],
+  },
   { name: "SORT … STORE a STORE <victim's key> (Redis writes the last)", argv: ["SORT", "mylist", "ALPHA", "STORE", "a", "STORE", `${V}secret`] },
   { name: "SORT … ALPHA STORE a store app:escape-check", argv: ["SORT", "mylist", "ALPHA", "STORE", "a", "store", "app:escape-check"] },
   { name: 'SORT … STORE a "STORE\\0" <victim\'s list>', argv: ["SORT", "mylist", "ALPHA", "STORE", "a", "STORE\0", `${V}list`] },
-  { name: "XREAD BLOCK 10 BLOCK 1500 (Redis waits the last)", argv: ["XREAD", "BLOCK", "10", "BLOCK", "1500", "STREAMS", "mystream", "$"], blocks: true, check: withinCap },
+  {
+    name: "XREAD BLOCK 10 BLOCK 1500 (Redis waits the last)",
+    argv: ["XREAD", "BLOCK", "10", "BLOCK", "1500", "STREAMS", "mystream", "$"],
+    blocks: true,
+    check: withinCap,
+  },
   { name: "XREAD BLOCK 10 BLOCK 0 (forever)", argv: ["XREAD", "BLOCK", "10", "BLOCK", "0", "STREAMS", "mystream", "$"], blocks: true, check: withinCap },
-  { name: "XREADGROUP … BLOCK 10 BLOCK 1500", argv: ["XREADGROUP", "GROUP", "late", "c", "BLOCK", "10", "BLOCK", "1500", "STREAMS", "mystream", ">"], blocks: true, check: withinCap },
-  { name: 'XREAD COUNT 1 BLOCK 10 "block" 1500', argv: ["XREAD", "COUNT", "1", "BLOCK", "10", "block", "1500", "STREAMS", "mystream", "$"], blocks: true, check: withinCap },
+  {
+    name: "XREADGROUP … BLOCK 10 BLOCK 1500",
+    argv: ["XREADGROUP", "GROUP", "late", "c", "BLOCK", "10", "BLOCK", "1500", "STREAMS", "mystream", ">"],
+    blocks: true,
+    check: withinCap,
+  },
+  {
+    name: 'XREAD COUNT 1 BLOCK 10 "block" 1500',
+    argv: ["XREAD", "COUNT", "1", "BLOCK", "10", "block", "1500", "STREAMS", "mystream", "$"],
+    blocks: true,
+    check: withinCap,
+  },
   { name: 'XREAD BLOCK 10 "BLOCK\\0" 0', argv: ["XREAD", "BLOCK", "10", "BLOCK\0", "0", "STREAMS", "mystream", "$"], blocks: true, check: withinCap },
   { name: "XREAD STREAMS mystream $ STREAMS <victim's stream> $", argv: ["XREAD", "STREAMS", "mystream", "$", "STREAMS", `${V}stream`, "$"] },
   { name: "XREADGROUP GROUP grp c GROUP grp2 c2 STREAMS …", argv: ["XREADGROUP", "GROUP", "grp", "c", "GROUP", "grp2", "c2", "STREAMS", "mystream", ">"] },
   { name: "COPY … DB 0 DB 3", argv: ["COPY", "cpsrc", "copied", "DB", "0", "DB", "3"] },
   { name: 'COPY … db 0 "DB\\0" 3', argv: ["COPY", "cpsrc", "copied", "db", "0", "DB\0", "3"] },
-  { name: "BITFIELD … SET u8 0 1 SET u8 90,000,000 1", argv: ["BITFIELD", "bf", "SET", "u8", "0", "1", "SET", "u8", "90000000", "1"], check: noAllocation("bf") },
+  {
+    name: "BITFIELD … SET u8 0 1 SET u8 90,000,000 1",
+    argv: ["BITFIELD", "bf", "SET", "u8", "0", "1", "SET", "u8", "90000000", "1"],
+    check: noAllocation("bf"),
+  },
   { name: "LPOS … COUNT 1 COUNT 0", argv: ["LPOS", "mylist", "a", "COUNT", "1", "COUNT", "0"] },
 ];
 
@@ -398,7 +650,12 @@ const KEYWORD_KEYS: Attempt[] = [
   { name: "XREAD STREAMS streams 0 (a stream named streams)", argv: ["XREAD", "STREAMS", "streams", "0"] },
   { name: "XREAD STREAMS BLOCK 0 (a stream named BLOCK: must not block)", argv: ["XREAD", "STREAMS", "BLOCK", "0"], blocks: true, check: withinCap },
   { name: "XREAD COUNT 1 STREAMS STREAMS STREAMS 0 0", argv: ["XREAD", "COUNT", "1", "STREAMS", "STREAMS", "STREAMS", "0", "0"] },
-  { name: "XREADGROUP GROUP STREAMS BLOCK STREAMS STREAMS >", argv: ["XREADGROUP", "GROUP", "STREAMS", "BLOCK", "STREAMS", "STREAMS", ">"], blocks: true, check: withinCap },
+  {
+    name: "XREADGROUP GROUP STREAMS BLOCK STREAMS STREAMS >",
+    argv: ["XREADGROUP", "GROUP", "STREAMS", "BLOCK", "STREAMS", "STREAMS", ">"],
+    blocks: true,
+    check: withinCap,
+  },
   { name: "COPY DB DB (keys named DB)", argv: ["COPY", "DB", "DB"] },
   { name: "COPY mine DB DB 3", argv: ["COPY", "mine", "DB", "DB", "3"] },
   { name: "BITFIELD SET SET u8 0 1 (a key named SET)", argv: ["BITFIELD", "SET", "SET", "u8", "0", "1"] },
@@ -432,8 +689,17 @@ const CONNECTION_STATE: Attempt[] = [
   { name: "CLIENT\\0… SETNAME pwned (NUL in the container's name)", argv: [N("CLIENT"), "SETNAME", "pwned"], blocks: true },
   { name: "MONITOR\\0…", argv: [N("MONITOR")], blocks: true },
   { name: "WAIT\\0… 0 0", argv: [N("WAIT"), "0", "0"], blocks: true },
-  { name: "BITFIELD\\0… SET far away (the size limit bypassed with the name)", argv: [N("BITFIELD"), `${A}bf`, "SET", "u8", "90000000", "1"], check: noAllocation("bf") },
-  { name: "XREAD\\0… BLOCK 1500 (the cap bypassed with the name)", argv: [N("XREAD"), "BLOCK", "1500", "STREAMS", `${A}mystream`, "$"], blocks: true, check: withinCap },
+  {
+    name: "BITFIELD\\0… SET far away (the size limit bypassed with the name)",
+    argv: [N("BITFIELD"), `${A}bf`, "SET", "u8", "90000000", "1"],
+    check: noAllocation("bf"),
+  },
+  {
+    name: "XREAD\\0… BLOCK 1500 (the cap bypassed with the name)",
+    argv: [N("XREAD"), "BLOCK", "1500", "STREAMS", `${A}mystream`, "$"],
+    blocks: true,
+    check: withinCap,
+  },
 ];
 
 /**
@@ -447,7 +713,10 @@ const CONNECTION_STATE: Attempt[] = [
 const RESOURCES: Attempt[] = [
   {
     name: "LCS of two 11,000-byte strings (Redis busy for seconds, for every visitor)",
-    setup: [["SET", "lcs-a", "a".repeat(11_000)], ["SET", "lcs-b", "a".repeat(11_000)]],
+    setup: [
+      ["SET", "lcs-a", "a".repeat(11_000)],
+      ["SET", "lcs-b", "a".repeat(11_000)],
+    ],
     argv: ["LCS", "lcs-a", "lcs-b", "LEN"],
     blocks: true,
   },
@@ -467,7 +736,7 @@ async function timed<T>(p: Promise<T>): Promise<{ v: T | Error; ms: number }> {
   }
 }
 
-const within = <T,>(p: Promise<T>, ms: number): Promise<T> =>
+const within = <T>(p: Promise<T>, ms: number): Promise<T> =>
   Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`no answer after ${ms} ms`)), ms))]);
 
 /** Another's data in a reply; the attacker's own arguments echoed back (an unknown command's error quotes them) do not count. */
@@ -497,7 +766,17 @@ async function attempt(a: Attempt): Promise<string[]> {
   const [{ v: r, ms }, p] = await Promise.all([sent, ping]);
   await watch.tick();
   const problems: string[] = [];
-  if (process.env.ESCAPE_DEBUG) console.log("attempt", a.name, showArgv(argv, 120), "→", r instanceof Error ? r.message : r.text.slice(0, 120), Math.round(ms), "ms", p ? `ping ${Math.round(p.ms)} ms` : "");
+  if (process.env.ESCAPE_DEBUG)
+    console.log(
+      "attempt",
+      a.name,
+      showArgv(argv, 120),
+      "→",
+      r instanceof Error ? r.message : r.text.slice(0, 120),
+      Math.round(ms),
+      "ms",
+      p ? `ping ${Math.round(p.ms)} ms` : "",
+    );
   const reply = r instanceof Error ? `threw ${r.message}` : r.text;
   if (r instanceof Error && !/busy/i.test(r.message)) problems.push(`execCommand threw: ${r.message}`);
   if (!(r instanceof Error) && leaks(r.text, argv)) problems.push(`the reply shows another's data or the app's: ${r.text.slice(0, 200)}`);
@@ -516,12 +795,18 @@ async function attempt(a: Attempt): Promise<string[]> {
   if (typeof stateBefore !== "string" && typeof state !== "string" && state.id !== stateBefore.id) {
     problems.push(`shared connection: closed by the attempt (client id ${stateBefore.id} → ${state.id}); every command in flight on it failed`);
   }
-  const health = await timed(within((async () => {
-    const set = await execCommand(bystander, { command: "SET health ok" });
-    const get = await execCommand(bystander, { command: "GET health" });
-    return `${set.text} ${get.text}`;
-  })(), 5000));
-  if (health.v instanceof Error || health.v !== 'OK "ok"') problems.push(`another visitor's SET/GET after: ${health.v instanceof Error ? health.v.message : health.v}`);
+  const health = await timed(
+    within(
+      (async () => {
+        const set = await execCommand(bystander, { command: "SET health ok" });
+        const get = await execCommand(bystander, { command: "GET health" });
+        return `${set.text} ${get.text}`;
+      })(),
+      5000,
+    ),
+  );
+  if (health.v instanceof Error || health.v !== 'OK "ok"')
+    problems.push(`another visitor's SET/GET after: ${health.v instanceof Error ? health.v.message : health.v}`);
   // The attacker's own keys named like another namespace would show up in its next KEYS as if they leaked.
   for (let cursor = "0"; ; ) {
     const r = await raw.send(["SCAN", cursor, "MATCH", `${A}pg:*`, "COUNT", "1000"]);
@@ -548,7 +833,9 @@ async function attempt(a: Attempt): Promise<string[]> {
 describe("the escape suite", () => {
   it("has at least 150 attempts across every category, and 100 more at the byte level", async () => {
     const total = KNOWS_NAMESPACE.length + PATTERNS.length + APP_AND_SERVER.length + (await adminish()).length;
-    const bytes = Object.entries(BYTE_LEVEL).map(([k, v]) => `${k.toLowerCase().replace(/_/g, " ")} ${v.length}`).join(", ");
+    const bytes = Object.entries(BYTE_LEVEL)
+      .map(([k, v]) => `${k.toLowerCase().replace(/_/g, " ")} ${v.length}`)
+      .join(", ");
     console.log(
       `escape attempts: ${total + BYTE_ATTEMPTS.length} (knows the namespace ${KNOWS_NAMESPACE.length}, patterns ${PATTERNS.length}, app and server ${APP_AND_SERVER.length}, ` +
         `every admin/dangerous/scripting command ${(await adminish()).length}; read as Redis reads bytes ${BYTE_ATTEMPTS.length}: ${bytes})`,

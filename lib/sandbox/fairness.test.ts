@@ -132,11 +132,41 @@ describe("fairness: the most expensive command the budget allows, in a loop", ()
       setup: async (n) => void (await Promise.all([send("SET", k("a"), letters(n, 1)), send("SET", k("b"), letters(n, 2))])),
       cmd: () => ["LCS", "a", "b"],
     },
-    { name: "SORT (numbers)", needs: ["list"], max: 200_000, setup: async (n) => (await copyOf("ml", "l"), void (await send("LTRIM", k("l"), "0", String(n - 1)))), cmd: () => ["SORT", "l"] },
-    { name: "SORT … ALPHA", needs: ["list"], max: 200_000, setup: async (n) => (await copyOf("ml", "l"), void (await send("LTRIM", k("l"), "0", String(n - 1)))), cmd: () => ["SORT", "l", "ALPHA", "LIMIT", "0", "10"] },
-    { name: "SORT … STORE", needs: ["list"], max: 200_000, setup: async (n) => (await copyOf("ml", "l"), void (await send("LTRIM", k("l"), "0", String(n - 1)))), cmd: () => ["SORT", "l", "STORE", "sorted"] },
-    { name: "LRANGE", needs: ["list"], max: 200_000, setup: async (n) => (await copyOf("ml", "l"), void (await send("LTRIM", k("l"), "0", String(n - 1)))), cmd: () => ["LRANGE", "l", "0", "-1"] },
-    { name: "LPOS (a scan)", needs: ["list"], max: 200_000, setup: async (n) => (await copyOf("ml", "l"), void (await send("LTRIM", k("l"), "0", String(n - 1)))), cmd: () => ["LPOS", "l", "absent"] },
+    {
+      name: "SORT (numbers)",
+      needs: ["list"],
+      max: 200_000,
+      setup: async (n) => (await copyOf("ml", "l"), void (await send("LTRIM", k("l"), "0", String(n - 1)))),
+      cmd: () => ["SORT", "l"],
+    },
+    {
+      name: "SORT … ALPHA",
+      needs: ["list"],
+      max: 200_000,
+      setup: async (n) => (await copyOf("ml", "l"), void (await send("LTRIM", k("l"), "0", String(n - 1)))),
+      cmd: () => ["SORT", "l", "ALPHA", "LIMIT", "0", "10"],
+    },
+    {
+      name: "SORT … STORE",
+      needs: ["list"],
+      max: 200_000,
+      setup: async (n) => (await copyOf("ml", "l"), void (await send("LTRIM", k("l"), "0", String(n - 1)))),
+      cmd: () => ["SORT", "l", "STORE", "sorted"],
+    },
+    {
+      name: "LRANGE",
+      needs: ["list"],
+      max: 200_000,
+      setup: async (n) => (await copyOf("ml", "l"), void (await send("LTRIM", k("l"), "0", String(n - 1)))),
+      cmd: () => ["LRANGE", "l", "0", "-1"],
+    },
+    {
+      name: "LPOS (a scan)",
+      needs: ["list"],
+      max: 200_000,
+      setup: async (n) => (await copyOf("ml", "l"), void (await send("LTRIM", k("l"), "0", String(n - 1)))),
+      cmd: () => ["LPOS", "l", "absent"],
+    },
     { name: "SUNION", needs: ["set"], max: 20_000, setup: (n) => trimSet(n), cmd: () => ["SUNION", "s", "s"] },
     { name: "SUNIONSTORE", needs: ["set"], max: 20_000, setup: (n) => trimSet(n), cmd: () => ["SUNIONSTORE", "u", "s", "s"] },
     { name: "SINTER", needs: ["set"], max: 20_000, setup: (n) => trimSet(n), cmd: () => ["SINTER", "s", "s"] },
@@ -147,17 +177,45 @@ describe("fairness: the most expensive command the budget allows, in a loop", ()
     { name: "ZINTER", needs: ["zset"], max: 20_000, setup: (n) => trimZset(n), cmd: () => ["ZINTER", "2", "z", "z", "WITHSCORES"] },
     { name: "ZRANGE … WITHSCORES", needs: ["zset"], max: 20_000, setup: (n) => trimZset(n), cmd: () => ["ZRANGE", "z", "0", "-1", "WITHSCORES"] },
     { name: "HGETALL", needs: ["hash"], max: 20_000, setup: (n) => build("HSET", "h", n, (i) => [`field:${i}`, `value:${i}`]), cmd: () => ["HGETALL", "h"] },
-    { name: "XRANGE", needs: ["stream"], max: 20_000, setup: async (n) => (await copyOf("mx", "x"), void (await send("XTRIM", k("x"), "MAXLEN", String(n)))), cmd: () => ["XRANGE", "x", "-", "+"] },
-    { name: "XREAD", needs: ["stream"], max: 20_000, setup: async (n) => (await copyOf("mx", "x"), void (await send("XTRIM", k("x"), "MAXLEN", String(n)))), cmd: () => ["XREAD", "STREAMS", "x", "0"] },
-    { name: "GEOSEARCH … ASC", needs: ["geo"], max: 20_000, setup: async (n) => (await copyOf("mg", "g"), void (await send("ZREMRANGEBYRANK", k("g"), String(n), "-1"))), cmd: () => ["GEOSEARCH", "g", "FROMLONLAT", "14", "52.5", "BYRADIUS", "500", "km", "ASC"] },
+    {
+      name: "XRANGE",
+      needs: ["stream"],
+      max: 20_000,
+      setup: async (n) => (await copyOf("mx", "x"), void (await send("XTRIM", k("x"), "MAXLEN", String(n)))),
+      cmd: () => ["XRANGE", "x", "-", "+"],
+    },
+    {
+      name: "XREAD",
+      needs: ["stream"],
+      max: 20_000,
+      setup: async (n) => (await copyOf("mx", "x"), void (await send("XTRIM", k("x"), "MAXLEN", String(n)))),
+      cmd: () => ["XREAD", "STREAMS", "x", "0"],
+    },
+    {
+      name: "GEOSEARCH … ASC",
+      needs: ["geo"],
+      max: 20_000,
+      setup: async (n) => (await copyOf("mg", "g"), void (await send("ZREMRANGEBYRANK", k("g"), String(n), "-1"))),
+      cmd: () => ["GEOSEARCH", "g", "FROMLONLAT", "14", "52.5", "BYRADIUS", "500", "km", "ASC"],
+    },
     {
       name: "BITOP",
       max: 40,
       setup: async () => void (await send("SET", k("bits"), Buffer.alloc(512 * 1024, 0x5a))),
       cmd: (n) => ["BITOP", "AND", "bitdest", ...Array(n).fill("bits")],
     },
-    { name: "PFCOUNT", max: 1000, setup: async () => void (await send("PFADD", k("hll"), ...Array.from({ length: 5000 }, (_, i) => `e${i}`))), cmd: (n) => ["PFCOUNT", ...Array(n).fill("hll")] },
-    { name: "PFMERGE", max: 1000, setup: async () => void (await send("PFADD", k("hll"), ...Array.from({ length: 5000 }, (_, i) => `e${i}`))), cmd: (n) => ["PFMERGE", "merged", ...Array(n).fill("hll")] },
+    {
+      name: "PFCOUNT",
+      max: 1000,
+      setup: async () => void (await send("PFADD", k("hll"), ...Array.from({ length: 5000 }, (_, i) => `e${i}`))),
+      cmd: (n) => ["PFCOUNT", ...Array(n).fill("hll")],
+    },
+    {
+      name: "PFMERGE",
+      max: 1000,
+      setup: async () => void (await send("PFADD", k("hll"), ...Array.from({ length: 5000 }, (_, i) => `e${i}`))),
+      cmd: (n) => ["PFMERGE", "merged", ...Array(n).fill("hll")],
+    },
     { name: "LOLWUT VERSION 6", max: 1000, setup: async () => {}, cmd: (n) => ["LOLWUT", "VERSION", "6", String(n), "200"] },
     { name: "LOLWUT VERSION 5", max: 1000, setup: async () => {}, cmd: (n) => ["LOLWUT", "VERSION", "5", String(n), "1", "200"] },
   ];
@@ -184,7 +242,7 @@ describe("fairness: the most expensive command the budget allows, in a loop", ()
   const built = new Set<string>();
 
   it.each(families.map((f) => [f.name, f] as const))("%s", async (_name, f) => {
-    for (const m of f.needs ?? []) if (!built.has(m)) (await masters[m](), built.add(m));
+    for (const m of f.needs ?? []) if (!built.has(m)) await masters[m](), built.add(m);
     const probe = async (n: number) => (await f.setup(n), overBudget(await paced(f.cmd(n))));
     // The largest n whose command the estimate still allows.
     expect(await probe(f.max), `${f.name} at ${f.max} should be over the budget`).toBe(true);
@@ -224,7 +282,9 @@ describe("fairness: the most expensive command the budget allows, in a loop", ()
     stop = true;
     const runs = await loop;
     ms.sort((a, b) => a - b);
-    console.log(`${f.name}: largest allowed n = ${lo} (n = ${hi} refused); ${runs} runs, round trip median ${ms[ms.length >> 1]?.toFixed(1)} ms, max ${ms.at(-1)?.toFixed(1)} ms`);
+    console.log(
+      `${f.name}: largest allowed n = ${lo} (n = ${hi} refused); ${runs} runs, round trip median ${ms[ms.length >> 1]?.toFixed(1)} ms, max ${ms.at(-1)?.toFixed(1)} ms`,
+    );
     expect(runs).toBeGreaterThan(3);
     expect(Math.max(...times)).toBeLessThan(50);
   });

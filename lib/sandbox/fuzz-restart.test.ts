@@ -51,7 +51,15 @@ describe("the embedded Redis after a byte-level fuzz", () => {
     const rt = await useRuntimeOn(redis, { PLAYGROUND_MAX_BLOCK_SECONDS: "1" });
     const victim = issueSession(rt.config.sessionSecret).session;
     const attacker = issueSession(rt.config.sessionSecret).session;
-    for (const line of ["SET v:str s3cr3t", "RPUSH v:list a b c", "HSET v:hash f v", "SADD v:set m", "ZADD v:zset 1 one", "XADD v:stream 1-1 f v", "SETBIT v:bits 3 1"]) {
+    for (const line of [
+      "SET v:str s3cr3t",
+      "RPUSH v:list a b c",
+      "HSET v:hash f v",
+      "SADD v:set m",
+      "ZADD v:zset 1 one",
+      "XADD v:stream 1-1 f v",
+      "SETBIT v:bits 3 1",
+    ]) {
       expect((await execCommand(victim, { command: line })).reply.t).not.toBe("error");
     }
     const admin = new RespConnection(parseRedisUrl(redis.urls.admin), "fuzz-restart-admin");
@@ -61,11 +69,13 @@ describe("the embedded Redis after a byte-level fuzz", () => {
 
     const grammar = await loadGrammar(admin);
     const rng = new Rng(seedFromEnv() ^ 0x7e57);
-    const keys: KeyPool = { own: ["k1", "k2", "v:str", "v:list"], victimPrefix: victim.ns.prefix, victimKeys: ["v:str", "v:list", "v:hash", "v:set", "v:zset", "v:stream", "v:bits"], outside: ["app:active", "outside"] };
-    const lines = [
-      ...decisiveVariants(rng.fork(1), grammar, { keys, n: 4 }),
-      ...variants(rng.fork(2), grammar, { keys, perCommand: 2, mutated: 6 }),
-    ];
+    const keys: KeyPool = {
+      own: ["k1", "k2", "v:str", "v:list"],
+      victimPrefix: victim.ns.prefix,
+      victimKeys: ["v:str", "v:list", "v:hash", "v:set", "v:zset", "v:stream", "v:bits"],
+      outside: ["app:active", "outside"],
+    };
+    const lines = [...decisiveVariants(rng.fork(1), grammar, { keys, n: 4 }), ...variants(rng.fork(2), grammar, { keys, perCommand: 2, mutated: 6 })];
     rng.shuffle(lines);
     let ran = 0;
     for (const v of lines.slice(0, LINES)) {

@@ -8,7 +8,20 @@ import { parseCommandLine } from "@/lib/cli/parse-command";
 import { bulkBytes, type Reply } from "@/lib/resp/reply";
 import type { CommandTable } from "@/lib/sandbox/command-table";
 import { isSandboxError } from "@/lib/errors";
-import {decisiveVariants, generate, GROUP_TYPE, loadGrammar, nulCandidates, redisReading, retarget, Rng, toCliLine, variants, type Grammar, type KeyPool, type Variant,
+import {
+  decisiveVariants,
+  generate,
+  GROUP_TYPE,
+  loadGrammar,
+  nulCandidates,
+  redisReading,
+  retarget,
+  Rng,
+  toCliLine,
+  variants,
+  type Grammar,
+  type KeyPool,
+  type Variant,
 } from "@/test/argv-grammar";
 import { BlockWatch, keyspaceDbs, sharedState, stateProblems, type ClientInfo } from "@/test/sandbox-audit";
 
@@ -174,34 +187,199 @@ class Gen {
 }
 
 const KEY_WORDS = [
-  "k1", "k2", "k3", "k4", "k5", "fz-shared", "{t}a", "{t}b",
-  "v:str", "v:ttl", "v:hash", "v:list", "v:set", "v:zset", "v:stream", "v:hll", "v:geo", "v:bits",
-  "fuzz-outside:str", "fuzz-outside:list", "fuzz-outside:hash", "fuzz-outside:stream", ...APP_KEYS,
+  "k1",
+  "k2",
+  "k3",
+  "k4",
+  "k5",
+  "fz-shared",
+  "{t}a",
+  "{t}b",
+  "v:str",
+  "v:ttl",
+  "v:hash",
+  "v:list",
+  "v:set",
+  "v:zset",
+  "v:stream",
+  "v:hll",
+  "v:geo",
+  "v:bits",
+  "fuzz-outside:str",
+  "fuzz-outside:list",
+  "fuzz-outside:hash",
+  "fuzz-outside:stream",
+  ...APP_KEYS,
 ];
 const KEYWORDS = [
-  "STORE", "STOREDIST", "STREAMS", "BY", "GET", "MATCH", "COUNT", "LIMIT", "WITHSCORES", "BLOCK", "DB", "KEYS", "NUMKEYS",
-  "*", "$", ">", "0", "-", "+", "GROUP", "NOACK", "LEFT", "RIGHT", "BEFORE", "AFTER", "NX", "XX", "GT", "LT", "CH", "INCR",
-  "EX", "PX", "EXAT", "PXAT", "KEEPTTL", "PERSIST", "REPLACE", "ABSTTL", "IDLETIME", "FREQ", "WEIGHTS", "AGGREGATE", "SUM",
-  "MIN", "MAX", "REV", "BYSCORE", "BYLEX", "FROMMEMBER", "FROMLONLAT", "BYRADIUS", "BYBOX", "ASC", "DESC", "WITHCOORD",
-  "WITHDIST", "WITHHASH", "ANY", "MAXLEN", "MINID", "~", "=", "NOMKSTREAM", "JUSTID", "FORCE", "RETRYCOUNT", "IDLE", "TIME",
-  "MKSTREAM", "ENTRIESREAD", "FULL", "IDX", "MINMATCHLEN", "WITHMATCHLEN", "LEN", "RANK", "TYPE", "WITHVALUES", "OVERFLOW",
-  "WRAP", "SAT", "FAIL", "SET", "INCRBY", "u8", "i64", "#1", "BIT", "BYTE", "AND", "OR", "XOR", "NOT", "ASYNC", "SYNC",
-  "CREATE", "DESTROY", "SETID", "CONSUMERS", "GROUPS", "STREAM", "HELP", "ENCODING", "SAMPLES", "USAGE", "m", "km", "mi",
+  "STORE",
+  "STOREDIST",
+  "STREAMS",
+  "BY",
+  "GET",
+  "MATCH",
+  "COUNT",
+  "LIMIT",
+  "WITHSCORES",
+  "BLOCK",
+  "DB",
+  "KEYS",
+  "NUMKEYS",
+  "*",
+  "$",
+  ">",
+  "0",
+  "-",
+  "+",
+  "GROUP",
+  "NOACK",
+  "LEFT",
+  "RIGHT",
+  "BEFORE",
+  "AFTER",
+  "NX",
+  "XX",
+  "GT",
+  "LT",
+  "CH",
+  "INCR",
+  "EX",
+  "PX",
+  "EXAT",
+  "PXAT",
+  "KEEPTTL",
+  "PERSIST",
+  "REPLACE",
+  "ABSTTL",
+  "IDLETIME",
+  "FREQ",
+  "WEIGHTS",
+  "AGGREGATE",
+  "SUM",
+  "MIN",
+  "MAX",
+  "REV",
+  "BYSCORE",
+  "BYLEX",
+  "FROMMEMBER",
+  "FROMLONLAT",
+  "BYRADIUS",
+  "BYBOX",
+  "ASC",
+  "DESC",
+  "WITHCOORD",
+  "WITHDIST",
+  "WITHHASH",
+  "ANY",
+  "MAXLEN",
+  "MINID",
+  "~",
+  "=",
+  "NOMKSTREAM",
+  "JUSTID",
+  "FORCE",
+  "RETRYCOUNT",
+  "IDLE",
+  "TIME",
+  "MKSTREAM",
+  "ENTRIESREAD",
+  "FULL",
+  "IDX",
+  "MINMATCHLEN",
+  "WITHMATCHLEN",
+  "LEN",
+  "RANK",
+  "TYPE",
+  "WITHVALUES",
+  "OVERFLOW",
+  "WRAP",
+  "SAT",
+  "FAIL",
+  "SET",
+  "INCRBY",
+  "u8",
+  "i64",
+  "#1",
+  "BIT",
+  "BYTE",
+  "AND",
+  "OR",
+  "XOR",
+  "NOT",
+  "ASYNC",
+  "SYNC",
+  "CREATE",
+  "DESTROY",
+  "SETID",
+  "CONSUMERS",
+  "GROUPS",
+  "STREAM",
+  "HELP",
+  "ENCODING",
+  "SAMPLES",
+  "USAGE",
+  "m",
+  "km",
+  "mi",
 ];
 const NUMBERS = [
-  "-1", "-2", "-100", "9223372036854775807", "-9223372036854775807", "-9223372036854775808", "9223372036854775808",
-  "18446744073709551615", "18446744073709551616", "1e308", "-1e308", "1e-308", "inf", "-inf", "+inf", "nan", "0.5", "-0.0",
-  "3.14", "0x10", "0x0p0", "-0x0p0", "0x1p4", "0x1p-3", "007", "+5", "1-1", "0-0", "1-*", "18446744073709551615-18446744073709551615", "0.01",
+  "-1",
+  "-2",
+  "-100",
+  "9223372036854775807",
+  "-9223372036854775807",
+  "-9223372036854775808",
+  "9223372036854775808",
+  "18446744073709551615",
+  "18446744073709551616",
+  "1e308",
+  "-1e308",
+  "1e-308",
+  "inf",
+  "-inf",
+  "+inf",
+  "nan",
+  "0.5",
+  "-0.0",
+  "3.14",
+  "0x10",
+  "0x0p0",
+  "-0x0p0",
+  "0x1p4",
+  "0x1p-3",
+  "007",
+  "+5",
+  "1-1",
+  "0-0",
+  "1-*",
+  "18446744073709551615-18446744073709551615",
+  "0.01",
 ];
 const QUOTES = [
-  '"hello world"', "'single quoted'", '"say \\"hi\\""', "'it\\'s'", '"unbalanced', "'unbalanced", 'a"b c"', '"a"b', "'a'b",
-  '"\\"', "\"'\"", "'\"'", '""""', '"\\n\\t\\r\\a\\b"', '"\\xZZ"', '"trailing\\"', "'", '"', "it's", 'say"', '"\\x00"',
+  '"hello world"',
+  "'single quoted'",
+  '"say \\"hi\\""',
+  "'it\\'s'",
+  '"unbalanced',
+  "'unbalanced",
+  'a"b c"',
+  '"a"b',
+  "'a'b",
+  '"\\"',
+  '"\'"',
+  "'\"'",
+  '""""',
+  '"\\n\\t\\r\\a\\b"',
+  '"\\xZZ"',
+  '"trailing\\"',
+  "'",
+  '"',
+  "it's",
+  'say"',
+  '"\\x00"',
 ];
 const UNICODE = ["中文", "🙂", "é", "e\u0301", "\u200d", "\ufeff", "ß", "İ", "\u202e", "👩‍💻", "\ud800", "键:k1", "Ω≈ç√"];
-const GARBAGE_CHARS = [
-  ..."abcXYZ019 \t\r\n\"'\\{}[]*?$:-+#~=>,;|&%^!@()",
-  "中", "🙂", "\u0000", "\u0001", "\u0007", "\u001b", "\u007f", "\u00ff", "\u2028",
-];
+const GARBAGE_CHARS = [..."abcXYZ019 \t\r\n\"'\\{}[]*?$:-+#~=>,;|&%^!@()", "中", "🙂", "\u0000", "\u0001", "\u0007", "\u001b", "\u007f", "\u00ff", "\u2028"];
 
 interface Named {
   /** "GET" or "CONFIG GET" */
@@ -243,7 +421,7 @@ function makeLines(g: Gen, names: Named[], n: number): { lines: string[]; seeds:
     () => `APPEND k2 "${"y".repeat(600 * 1024)}"`,
     () => `${g.pick(names).words} k1 ${"z".repeat(600 * 1024)} k2`,
     () => `ECHO ${"w".repeat(1100 * 1024)}`,
-    () => `MSET ${Array.from({ length: 550 }, (_, i) => `k${i % 5 + 1} v${i}`).join(" ")}`,
+    () => `MSET ${Array.from({ length: 550 }, (_, i) => `k${(i % 5) + 1} v${i}`).join(" ")}`,
     () => `DEL ${Array.from({ length: 1100 }, () => g.pick(KEY_WORDS)).join(" ")}`,
     () => `${g.pick(names).words} ${Array.from({ length: 1100 }, () => token(g, 2)).join(" ")}`,
   ];
@@ -270,32 +448,109 @@ const BURSTS: string[][] = [
 /** Hand-picked lines (escape attempts the isolation suite knows about, and hazards) that every run starts with. */
 function SEED_LINES(): string[] {
   return [
-    "SADD v:set a b", "HSET v:hash f v", "ZADD v:zset 1 m", "RPUSH v:list a b c", "XADD v:stream 1-1 f v", "XGROUP CREATE v:stream grp 0",
-    `GET ${V}v:str`, `SET ${V}v:str hijack`, `DEL ${V}v:str ${V}v:hash fuzz-outside:str fz-shared`, `UNLINK ${V}v:list`,
-    `RENAME k1 ${V}v:list`, `COPY v:set ${V}v:set REPLACE`, `COPY ${V}v:str k9 DB 1`, `COPY v:set k9 DB 1 REPLACE`, "MOVE v:set 1", "SELECT 1",
-    `GEORADIUS v:geo 15 37 500 km STORE k2 STORE ${V}v:zset`, `GEORADIUS v:geo 15 37 500 km STORE k2 STOREDIST fuzz-outside:str`,
-    `XREADGROUP GROUP grp c STREAMS STREAMS ${V}v:stream >`, `XREADGROUP GROUP grp c COUNT 1 STREAMS ${V}v:stream >`,
-    `XREAD STREAMS ${V}v:stream fuzz-outside:stream 0 0`, `XREAD COUNT 1 STREAMS v:stream ${V}v:stream 0`,
-    `ZUNIONSTORE ${V}v:zset 1 v:zset`, `ZUNIONSTORE k1 2 v:zset ${V}v:zset`, `LMPOP 2 v:list ${V}v:list LEFT`, `LMPOP 1 v:list ${V}v:list LEFT`,
-    `SORT ${V}v:list BY nosort GET fuzz-outside:*`, `EVAL "return redis.call('DEL', KEYS[1])" 1 ${V}v:str`,
-    "MULTI", `DEL ${V}v:hash`, `SET ${V}v:str x`, "EXEC", `WATCH ${V}v:str`, "MULTI", "KEYS *", "EXEC", "UNWATCH",
-    `BLPOP ${V}v:list 0.01`, `BLMOVE ${V}v:list k1 LEFT RIGHT 0.01`, `XREAD BLOCK 10 STREAMS ${V}v:stream $`,
-    "BLPOP k1 0x0p0", "BZPOPMIN k1 -0x0p0", "BLMPOP 0X0P0 1 k1 LEFT", "XREAD BLOCK 0x0p0 STREAMS v:stream $", "WATCH k1", "BLPOP k1 0x1p4", "UNWATCH",
-    "BRPOPLPUSH 10", "BLPOP k1", "BLMOVE k1 k2", "BZPOPMAX 5", "BRPOPLPUSH k1 k2 3 4",
-    "SRANDMEMBER v:set -9223372036854775807", "HRANDFIELD v:hash -9223372036854775807 WITHVALUES", "ZRANDMEMBER v:zset -9223372036854775807",
-    "SRANDMEMBER v:set -5", "KEYS *", `KEYS ${V}*`, `SCAN 0 MATCH ${V}* COUNT 1000`, "SCAN 0 MATCH pg:* COUNT 1000", "DBSIZE", "RANDOMKEY",
-    "FLUSHALL", "RPUSH v:list a", `PUBLISH ${V}chan x`, `OBJECT ENCODING ${V}v:str`, `MEMORY USAGE ${V}v:hash`, `DUMP ${V}v:str`,
-    `COMMAND GETKEYS SET ${V}v:str x`, `TOUCH ${V}v:str`, `EXPIRE ${V}v:str 1`, `PERSIST ${V}v:ttl`, `SETRANGE ${V}v:str 0 x`,
-    `PFMERGE ${V}v:hll v:hll`, `SINTERSTORE ${V}v:set v:set`, `SMOVE v:set ${V}v:set a`, `LMOVE ${V}v:list v:list LEFT LEFT`,
-    `XGROUP DESTROY ${V}v:stream grp`, `XGROUP SETID ${V}v:stream grp $`, `XACK ${V}v:stream grp 1-1`, `XCLAIM ${V}v:stream grp c 0 1-1`,
-    `XAUTOCLAIM ${V}v:stream grp c 0 0`, `XINFO STREAM ${V}v:stream FULL`, `XPENDING ${V}v:stream grp`, `XTRIM ${V}v:stream MAXLEN 0`,
-    `SET "${V}v:str" x`, `GET '${V}v:str'`, `GET "\\x70\\x67:{${victim.id}}:v:str"`,
+    "SADD v:set a b",
+    "HSET v:hash f v",
+    "ZADD v:zset 1 m",
+    "RPUSH v:list a b c",
+    "XADD v:stream 1-1 f v",
+    "XGROUP CREATE v:stream grp 0",
+    `GET ${V}v:str`,
+    `SET ${V}v:str hijack`,
+    `DEL ${V}v:str ${V}v:hash fuzz-outside:str fz-shared`,
+    `UNLINK ${V}v:list`,
+    `RENAME k1 ${V}v:list`,
+    `COPY v:set ${V}v:set REPLACE`,
+    `COPY ${V}v:str k9 DB 1`,
+    `COPY v:set k9 DB 1 REPLACE`,
+    "MOVE v:set 1",
+    "SELECT 1",
+    `GEORADIUS v:geo 15 37 500 km STORE k2 STORE ${V}v:zset`,
+    `GEORADIUS v:geo 15 37 500 km STORE k2 STOREDIST fuzz-outside:str`,
+    `XREADGROUP GROUP grp c STREAMS STREAMS ${V}v:stream >`,
+    `XREADGROUP GROUP grp c COUNT 1 STREAMS ${V}v:stream >`,
+    `XREAD STREAMS ${V}v:stream fuzz-outside:stream 0 0`,
+    `XREAD COUNT 1 STREAMS v:stream ${V}v:stream 0`,
+    `ZUNIONSTORE ${V}v:zset 1 v:zset`,
+    `ZUNIONSTORE k1 2 v:zset ${V}v:zset`,
+    `LMPOP 2 v:list ${V}v:list LEFT`,
+    `LMPOP 1 v:list ${V}v:list LEFT`,
+    `SORT ${V}v:list BY nosort GET fuzz-outside:*`,
+    `EVAL "return redis.call('DEL', KEYS[1])" 1 ${V}v:str`,
+    "MULTI",
+    `DEL ${V}v:hash`,
+    `SET ${V}v:str x`,
+    "EXEC",
+    `WATCH ${V}v:str`,
+    "MULTI",
+    "KEYS *",
+    "EXEC",
+    "UNWATCH",
+    `BLPOP ${V}v:list 0.01`,
+    `BLMOVE ${V}v:list k1 LEFT RIGHT 0.01`,
+    `XREAD BLOCK 10 STREAMS ${V}v:stream $`,
+    "BLPOP k1 0x0p0",
+    "BZPOPMIN k1 -0x0p0",
+    "BLMPOP 0X0P0 1 k1 LEFT",
+    "XREAD BLOCK 0x0p0 STREAMS v:stream $",
+    "WATCH k1",
+    "BLPOP k1 0x1p4",
+    "UNWATCH",
+    "BRPOPLPUSH 10",
+    "BLPOP k1",
+    "BLMOVE k1 k2",
+    "BZPOPMAX 5",
+    "BRPOPLPUSH k1 k2 3 4",
+    "SRANDMEMBER v:set -9223372036854775807",
+    "HRANDFIELD v:hash -9223372036854775807 WITHVALUES",
+    "ZRANDMEMBER v:zset -9223372036854775807",
+    "SRANDMEMBER v:set -5",
+    "KEYS *",
+    `KEYS ${V}*`,
+    `SCAN 0 MATCH ${V}* COUNT 1000`,
+    "SCAN 0 MATCH pg:* COUNT 1000",
+    "DBSIZE",
+    "RANDOMKEY",
+    "FLUSHALL",
+    "RPUSH v:list a",
+    `PUBLISH ${V}chan x`,
+    `OBJECT ENCODING ${V}v:str`,
+    `MEMORY USAGE ${V}v:hash`,
+    `DUMP ${V}v:str`,
+    `COMMAND GETKEYS SET ${V}v:str x`,
+    `TOUCH ${V}v:str`,
+    `EXPIRE ${V}v:str 1`,
+    `PERSIST ${V}v:ttl`,
+    `SETRANGE ${V}v:str 0 x`,
+    `PFMERGE ${V}v:hll v:hll`,
+    `SINTERSTORE ${V}v:set v:set`,
+    `SMOVE v:set ${V}v:set a`,
+    `LMOVE ${V}v:list v:list LEFT LEFT`,
+    `XGROUP DESTROY ${V}v:stream grp`,
+    `XGROUP SETID ${V}v:stream grp $`,
+    `XACK ${V}v:stream grp 1-1`,
+    `XCLAIM ${V}v:stream grp c 0 1-1`,
+    `XAUTOCLAIM ${V}v:stream grp c 0 0`,
+    `XINFO STREAM ${V}v:stream FULL`,
+    `XPENDING ${V}v:stream grp`,
+    `XTRIM ${V}v:stream MAXLEN 0`,
+    `SET "${V}v:str" x`,
+    `GET '${V}v:str'`,
+    `GET "\\x70\\x67:{${victim.id}}:v:str"`,
   ];
 }
 
 function commandLine(g: Gen, c: Named): string {
   const base = c.arity > 0 ? c.arity - c.fixed : Math.max(0, -c.arity - c.fixed);
-  let n = c.arity > 0 ? base : base + g.weighted([[5, 0], [3, 1], [2, 2], [2, g.int(3, 8)]] as const);
+  let n =
+    c.arity > 0
+      ? base
+      : base +
+        g.weighted([
+          [5, 0],
+          [3, 1],
+          [2, 2],
+          [2, g.int(3, 8)],
+        ] as const);
   if (g.chance(0.12)) n = Math.max(0, n + g.int(-2, 3));
   const args = Array.from({ length: n }, (_, i) => token(g, i));
   let name = c.words;
@@ -310,23 +565,40 @@ function commandLine(g: Gen, c: Named): string {
 function token(g: Gen, position: number): string {
   if (position < 2 && g.chance(0.45)) return g.chance(0.15) ? victimKey(g) : g.pick(KEY_WORDS);
   const kind = g.weighted([
-    [22, "key"], [8, "victim"], [4, "pattern"], [14, "keyword"], [16, "number"], [5, "bytes"], [4, "quotes"],
-    [4, "unicode"], [3, "empty"], [10, "word"],
+    [22, "key"],
+    [8, "victim"],
+    [4, "pattern"],
+    [14, "keyword"],
+    [16, "number"],
+    [5, "bytes"],
+    [4, "quotes"],
+    [4, "unicode"],
+    [3, "empty"],
+    [10, "word"],
   ] as const);
   switch (kind) {
-    case "key": return g.pick(KEY_WORDS);
-    case "victim": return victimKey(g);
-    case "pattern": return g.pick(["*", "pg:*", "app:*", "pg:{*", "*}*", "[a-z]*", "\\*", "pg:\\{*", "?", `${V}*`, V, `*${victim.id}*`, "app:rl:s:x", "fuzz-outside:*"]);
-    case "keyword": return g.chance(0.3) ? g.pick(KEYWORDS).toLowerCase() : g.pick(KEYWORDS);
-    case "number": return g.chance(0.5) ? String(g.int(-3, 20)) : g.pick(NUMBERS);
+    case "key":
+      return g.pick(KEY_WORDS);
+    case "victim":
+      return victimKey(g);
+    case "pattern":
+      return g.pick(["*", "pg:*", "app:*", "pg:{*", "*}*", "[a-z]*", "\\*", "pg:\\{*", "?", `${V}*`, V, `*${victim.id}*`, "app:rl:s:x", "fuzz-outside:*"]);
+    case "keyword":
+      return g.chance(0.3) ? g.pick(KEYWORDS).toLowerCase() : g.pick(KEYWORDS);
+    case "number":
+      return g.chance(0.5) ? String(g.int(-3, 20)) : g.pick(NUMBERS);
     case "bytes": {
       const hex = Array.from({ length: g.int(1, 8) }, () => `\\x${g.int(0, 255).toString(16).padStart(2, "0")}`).join("");
       return g.chance(0.3) ? `"k1${hex}"` : `"${hex}"`;
     }
-    case "quotes": return g.pick(QUOTES);
-    case "unicode": return g.chance(0.5) ? g.pick(UNICODE) : `"${g.pick(UNICODE)}${g.pick(UNICODE)}"`;
-    case "empty": return g.pick(['""', "''"]);
-    case "word": return Array.from({ length: g.int(1, 8) }, () => g.pick([..."abcdefghijklmnopqrstuvwxyz0123456789_:-."])).join("");
+    case "quotes":
+      return g.pick(QUOTES);
+    case "unicode":
+      return g.chance(0.5) ? g.pick(UNICODE) : `"${g.pick(UNICODE)}${g.pick(UNICODE)}"`;
+    case "empty":
+      return g.pick(['""', "''"]);
+    case "word":
+      return Array.from({ length: g.int(1, 8) }, () => g.pick([..."abcdefghijklmnopqrstuvwxyz0123456789_:-."])).join("");
   }
 }
 
@@ -448,7 +720,12 @@ function classify(r: ExecResult): string {
   if (/playground's limit/.test(v)) return "limit";
   if (/^ERR Empty command/.test(v)) return "empty";
   if (/^NOPERM/.test(v)) return "noperm";
-  if (/playground|sandbox|shared connection|not available|administers the whole server|server-side scripts|live stream|whole server|cluster-internal|another server/.test(v)) return "denied";
+  if (
+    /playground|sandbox|shared connection|not available|administers the whole server|server-side scripts|live stream|whole server|cluster-internal|another server/.test(
+      v,
+    )
+  )
+    return "denied";
   return "redis";
 }
 
@@ -472,7 +749,12 @@ async function resolvingNulNames(): Promise<Map<string, { word: Uint8Array; posi
 /** The byte-level share of the run: docs-grammar lines for every command and subcommand, mutated, as console lines. */
 async function byteLevelLines(n: number): Promise<string[]> {
   const rng = new Rng(SEED ^ 0x5eed);
-  const keys: KeyPool = { own: ["k1", "k2", "k3", "v:str", "v:list", "v:hash", "v:set", "v:zset", "v:stream", "v:geo", "v:hll", "{t}a"], victimPrefix: V, victimKeys: VICTIM_KEY_NAMES, outside: OUTSIDE_KEYS };
+  const keys: KeyPool = {
+    own: ["k1", "k2", "k3", "v:str", "v:list", "v:hash", "v:set", "v:zset", "v:stream", "v:geo", "v:hll", "{t}a"],
+    victimPrefix: V,
+    victimKeys: VICTIM_KEY_NAMES,
+    outside: OUTSIDE_KEYS,
+  };
   const found = await resolvingNulNames();
   run.nulResolving = found.size;
   const out: Variant[] = [];
@@ -601,7 +883,10 @@ async function fuzz(): Promise<void> {
 
 function report(title: string, xs: Finding[]): string {
   if (xs.length === 0) return "";
-  const list = xs.slice(0, 10).map((f) => `  line #${f.i} ${short(f.line)}\n    → ${f.what.split("\n").slice(0, 4).join("\n      ")}`).join("\n");
+  const list = xs
+    .slice(0, 10)
+    .map((f) => `  line #${f.i} ${short(f.line)}\n    → ${f.what.split("\n").slice(0, 4).join("\n      ")}`)
+    .join("\n");
   return `${title} (${xs.length}; seed ${SEED}, FUZZ_SEED=${SEED} FUZZ_CONCURRENCY=1 to repeat in order):\n${list}\n`;
 }
 
@@ -633,10 +918,12 @@ beforeAll(async () => {
   table = await rt.commandTable();
   try {
     const { CORPUS } = (await import("@/test/cli-corpus")) as { CORPUS: unknown };
-    corpusTokens = new Set(strings(CORPUS).flatMap((l) => {
-      const p = parseCommandLine(l);
-      return p.ok ? p.argv.map(b64) : [];
-    }));
+    corpusTokens = new Set(
+      strings(CORPUS).flatMap((l) => {
+        const p = parseCommandLine(l);
+        return p.ok ? p.argv.map(b64) : [];
+      }),
+    );
   } catch {
     corpusTokens = new Set();
   }
@@ -644,7 +931,10 @@ beforeAll(async () => {
   // Safety net should a line slip through that makes Redis build a huge
   // reply: the connection is dropped at 256 MB instead of the server eating
   // the machine's memory; writes stop at 1 GB.
-  for (const [param, value] of [["client-output-buffer-limit", "normal 256mb 256mb 0"], ["maxmemory", "1gb"]] as const) {
+  for (const [param, value] of [
+    ["client-output-buffer-limit", "normal 256mb 256mb 0"],
+    ["maxmemory", "1gb"],
+  ] as const) {
     const cur = await raw.send(["CONFIG", "GET", param]);
     if (cur.t === "array" && cur.v[1]?.t === "bulk") saved.push([param, cur.v[1].v]);
     const set = await raw.send(["CONFIG", "SET", param, value]);
@@ -709,8 +999,12 @@ describe(`fuzz: ${LINES} generated command lines (seed ${SEED})`, () => {
     console.log(`fuzz: seed ${SEED} (set FUZZ_SEED=${SEED} to repeat), ${LINES} lines, ${CONCURRENCY} in flight`);
     await fuzz();
     const c = run.counts;
-    const ok = Object.entries(c).filter(([k]) => k.startsWith("ok:")).sort();
-    const errs = Object.entries(c).filter(([k]) => !k.startsWith("ok:")).sort();
+    const ok = Object.entries(c)
+      .filter(([k]) => k.startsWith("ok:"))
+      .sort();
+    const errs = Object.entries(c)
+      .filter(([k]) => !k.startsWith("ok:"))
+      .sort();
     const sum = (xs: Array<[string, number]>) => xs.reduce((n, [, v]) => n + v, 0);
     console.log(
       `fuzz: seed ${SEED}: ${run.lines.length} lines (${run.seeds} hand-picked in order, ${BURSTS.flat().length} in concurrent bursts, ${run.namesCovered}/${run.names} command names; ` +
@@ -760,8 +1054,10 @@ describe(`fuzz: ${LINES} generated command lines (seed ${SEED})`, () => {
           if (startsWith(key, fuzzer.ns.prefix)) continue;
           if (startsWith(key, V)) problems.push(`db 0: ${name} is new under the victim's prefix`);
           else if (run.typed.has(k)) problems.push(`db 0: ${name} is named exactly as a fuzzed argument`);
-          else if (startsWith(key, "app:")) tolerated.push(name); // the app's counters and other files' rooms
-          else if (/^pg:\{[A-Za-z0-9_-]{16}\}:/.test(dec.decode(key))) tolerated.push(name); // another test file's session
+          else if (startsWith(key, "app:"))
+            tolerated.push(name); // the app's counters and other files' rooms
+          else if (/^pg:\{[A-Za-z0-9_-]{16}\}:/.test(dec.decode(key)))
+            tolerated.push(name); // another test file's session
           else if (OTHER_TEST_FIXTURES.some((re) => re.test(dec.decode(key)))) tolerated.push(name);
           else problems.push(`db 0: ${name} is new and outside every namespace`);
         } else {
@@ -788,7 +1084,9 @@ describe(`fuzz: ${LINES} generated command lines (seed ${SEED})`, () => {
       if (planted || typed) problems.push(`${name} ${now[name] === undefined ? "was deleted" : "changed"}`);
     }
     expect(problems).toEqual([]);
-    expect(await dumpAll(APP_KEYS.map((k) => b64(enc(k))))).toEqual(Object.fromEntries(Object.entries(before.app).filter(([k]) => APP_KEYS.some((a) => show(a, 1000) === k))));
+    expect(await dumpAll(APP_KEYS.map((k) => b64(enc(k))))).toEqual(
+      Object.fromEntries(Object.entries(before.app).filter(([k]) => APP_KEYS.some((a) => show(a, 1000) === k))),
+    );
   });
 
   it("never blocked the shared connection, nor a leased one past its cap", () => {

@@ -72,7 +72,14 @@ describe("glob patterns against names", () => {
   it("refuses patterns over the cap in KEYS, SCAN, SSCAN, HSCAN, ZSCAN and PUBSUB CHANNELS", async () => {
     const s = newSession();
     const long = "*".repeat(129);
-    for (const argv of [["KEYS", long], ["SCAN", "0", "MATCH", long], ["SSCAN", "s", "0", "MATCH", long], ["HSCAN", "h", "0", "MATCH", long], ["ZSCAN", "z", "0", "MATCH", long], ["PUBSUB", "CHANNELS", long]]) {
+    for (const argv of [
+      ["KEYS", long],
+      ["SCAN", "0", "MATCH", long],
+      ["SSCAN", "s", "0", "MATCH", long],
+      ["HSCAN", "h", "0", "MATCH", long],
+      ["ZSCAN", "z", "0", "MATCH", long],
+      ["PUBSUB", "CHANNELS", long],
+    ]) {
       const r = await run(s, argv);
       expect(r.t === "error" && r.v, argv[0]).toMatch(/pattern of this .+ is 129 bytes; the playground allows patterns of up to 128 bytes/);
     }
@@ -161,12 +168,27 @@ describe("glob patterns against names", () => {
     const hub = rt.hub();
     const nasty = (i: number) => Buffer.from(`${s.ns.prefix}${i}${NASTY.slice(0, 120)}`);
     const simple = (i: number) => Buffer.from(`${s.ns.prefix}news.${i}.*`);
-    expect(hub.patternRefusal(s.ns.prefix, Array.from({ length: 50 }, (_, i) => simple(i)))).toBeNull();
+    expect(
+      hub.patternRefusal(
+        s.ns.prefix,
+        Array.from({ length: 50 }, (_, i) => simple(i)),
+      ),
+    ).toBeNull();
     expect(hub.patternRefusal(s.ns.prefix, [nasty(1), nasty(2), nasty(3)])).toBeNull();
-    expect(hub.patternRefusal(s.ns.prefix, Array.from({ length: 12 }, (_, i) => nasty(i)))).toMatch(/live pattern subscriptions would cost about [\d,]+ units of work for every message published in it; the playground allows 50,000/);
+    expect(
+      hub.patternRefusal(
+        s.ns.prefix,
+        Array.from({ length: 12 }, (_, i) => nasty(i)),
+      ),
+    ).toMatch(/live pattern subscriptions would cost about [\d,]+ units of work for every message published in it; the playground allows 50,000/);
     // Held patterns count: the next stream of the same namespace is refused once they fill the budget.
     const listener = { onMessage() {} };
-    await hub.add(listener, "pattern", Array.from({ length: 11 }, (_, i) => nasty(i)), s.ns.prefix);
+    await hub.add(
+      listener,
+      "pattern",
+      Array.from({ length: 11 }, (_, i) => nasty(i)),
+      s.ns.prefix,
+    );
     expect(hub.patternRefusal(s.ns.prefix, [nasty(20)])).toMatch(/would cost about/);
     expect(hub.patternRefusal(issueSession(rt.config.sessionSecret).session.ns.prefix, [nasty(20)])).toBeNull();
     await expect(hub.add(listener, "pattern", [nasty(21)], s.ns.prefix)).rejects.toThrow(/would cost about/);
@@ -179,6 +201,11 @@ describe("glob patterns against names", () => {
     const times = await pingsDuring(victim, flood);
     expect(Math.max(...times)).toBeLessThan(50);
     await hub.remove(listener);
-    expect(hub.patternRefusal(s.ns.prefix, Array.from({ length: 11 }, (_, i) => nasty(i + 100)))).toBeNull();
+    expect(
+      hub.patternRefusal(
+        s.ns.prefix,
+        Array.from({ length: 11 }, (_, i) => nasty(i + 100)),
+      ),
+    ).toBeNull();
   });
 });

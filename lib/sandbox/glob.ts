@@ -74,12 +74,17 @@ export function nameRefusal(argv: readonly Uint8Array[], i: number): string | nu
   return `Argument ${i} is a name of ${n.toLocaleString("en")} bytes; the playground allows names (keys, channels, members, fields, groups, consumers) of up to ${maxName.toLocaleString("en")} bytes, so that pattern matching stays fast for everyone. Values may be longer.`;
 }
 
-const from = (start: number, step = 1) => (argv: readonly Uint8Array[]) => {
-  const out: number[] = [];
-  for (let i = start; i < argv.length; i += step) out.push(i);
-  return out;
-};
-const at = (...is: number[]) => () => is;
+const from =
+  (start: number, step = 1) =>
+  (argv: readonly Uint8Array[]) => {
+    const out: number[] = [];
+    for (let i = start; i < argv.length; i += step) out.push(i);
+    return out;
+  };
+const at =
+  (...is: number[]) =>
+  () =>
+    is;
 
 /**
  * Arguments that name a member, field, channel, group or consumer (keys come

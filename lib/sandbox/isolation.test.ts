@@ -126,11 +126,7 @@ async function rawScan(pattern: string, conn = raw): Promise<string[]> {
  */
 async function snapshot(): Promise<Record<string, string>> {
   const snap: Record<string, string> = {};
-  const keys = [
-    ...(await rawScan(`${alice.ns.prefix}*`)),
-    ...(await rawScan(`${bob.ns.prefix}*`)),
-    ...(await rawScan("iso-outside:*")),
-  ];
+  const keys = [...(await rawScan(`${alice.ns.prefix}*`)), ...(await rawScan(`${bob.ns.prefix}*`)), ...(await rawScan("iso-outside:*"))];
   for (const k of keys) snap[k] = JSON.stringify(await raw.send(["DUMP", k]));
   const plain = [...aliceKeys];
   snap["<top-level plain names>"] = JSON.stringify(plain.length ? await raw.send(["EXISTS", ...plain]) : null);
@@ -164,7 +160,6 @@ async function subscriber(channels: string[]) {
     close: () => sock.destroy(),
   };
 }
-
 
 beforeAll(async () => {
   await rt.conn.waitReady();
@@ -574,7 +569,7 @@ describe("the namespace prefix never leaks", () => {
     expect(await scanOf(alice, " MATCH leak:* TYPE list COUNT 1000")).toEqual(["leak:list"]);
     const all2 = await scanOf(alice);
     expect(all2).toEqual(all);
-    for (let i = 0; i < 10; i++) expect((await text(alice, "RANDOMKEY"))).not.toContain(LEAK);
+    for (let i = 0; i < 10; i++) expect(await text(alice, "RANDOMKEY")).not.toContain(LEAK);
     // The raw reply, not only its printed form.
     const { reply } = await run(alice, "SCAN 0 COUNT 1000");
     expect(JSON.stringify(reply)).not.toContain(LEAK);
@@ -583,7 +578,10 @@ describe("the namespace prefix never leaks", () => {
   it("error messages quote keys without the prefix", async () => {
     const cases: Array<[string, string]> = [
       ["XREADGROUP GROUP nogroup c STREAMS leak:s >", "(error) NOGROUP No such key 'leak:s' or consumer group 'nogroup' in XREADGROUP with GROUP option"],
-      ["XREADGROUP GROUP nogroup c STREAMS leak:missing >", "(error) NOGROUP No such key 'leak:missing' or consumer group 'nogroup' in XREADGROUP with GROUP option"],
+      [
+        "XREADGROUP GROUP nogroup c STREAMS leak:missing >",
+        "(error) NOGROUP No such key 'leak:missing' or consumer group 'nogroup' in XREADGROUP with GROUP option",
+      ],
       ["XPENDING leak:s nogroup", "(error) NOGROUP No such key 'leak:s' or consumer group 'nogroup'"],
       ["XINFO CONSUMERS leak:s nogroup", "(error) NOGROUP No such consumer group 'nogroup' for key name 'leak:s'"],
       ["XGROUP SETID leak:s nogroup 0", "(error) NOGROUP No such consumer group 'nogroup' for key name 'leak:s'"],
@@ -674,7 +672,12 @@ describe("escape attempts are refused and change nothing", () => {
     ["SHUTDOWN NOSAVE", B, "SHUTDOWN NOSAVE", /^\(error\) ERR SHUTDOWN /],
     ["MONITOR", B, "MONITOR", /^\(error\) ERR MONITOR /],
     ["INFO clients (emulated: nothing about other clients)", B, "INFO clients", ""],
-    ["INFO everything (emulated subset)", B, "INFO everything", /^# Server\r\nredis_version:[\d.]+\r\nredis_mode:standalone\r\nplayground:true\r\n\r\n# Keyspace\r\ndb0:keys=2,expires=0,avg_ttl=0\r?$/],
+    [
+      "INFO everything (emulated subset)",
+      B,
+      "INFO everything",
+      /^# Server\r\nredis_version:[\d.]+\r\nredis_mode:standalone\r\nplayground:true\r\n\r\n# Keyspace\r\ndb0:keys=2,expires=0,avg_ttl=0\r?$/,
+    ],
     ["SAVE", B, "SAVE", /^\(error\) ERR SAVE /],
     ["REPLICAOF", B, "REPLICAOF 127.0.0.1 1", /^\(error\) ERR REPLICAOF /],
     ["ACL", B, "ACL LIST", /^\(error\) ERR ACL LIST /],
@@ -707,9 +710,19 @@ describe("escape attempts are refused and change nothing", () => {
     ["MEMORY PURGE", B, "MEMORY PURGE", /^\(error\) ERR MEMORY PURGE /],
     ["OBJECT without a subcommand", B, "OBJECT", /^\(error\) ERR wrong number of arguments for 'object'/],
     ["OBJECT unknown subcommand", B, `OBJECT NOSUCH ${alice.ns.prefix}esc:k`, /^\(error\) ERR unknown subcommand/],
-    ["XREAD with an unbalanced STREAMS list", A, "XREAD STREAMS esc:events esc:other 0", "(error) ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified."],
+    [
+      "XREAD with an unbalanced STREAMS list",
+      A,
+      "XREAD STREAMS esc:events esc:other 0",
+      "(error) ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.",
+    ],
     ["XREAD unbalanced into another namespace", B, `XREAD STREAMS esc:events ${alice.ns.prefix}esc:events 0`, /^\(error\) ERR Unbalanced XREAD /],
-    ["ZUNIONSTORE with numkeys larger than the key list", A, "ZUNIONSTORE esc:dst 5 esc:z esc:z2", /^\(error\) ERR The server found no keys in this ZUNIONSTORE/],
+    [
+      "ZUNIONSTORE with numkeys larger than the key list",
+      A,
+      "ZUNIONSTORE esc:dst 5 esc:z esc:z2",
+      /^\(error\) ERR The server found no keys in this ZUNIONSTORE/,
+    ],
     ["ZUNIONSTORE numkeys past a foreign key", B, `ZUNIONSTORE esc:dst 1 esc:z ${alice.ns.prefix}esc:z`, "(error) ERR syntax error"],
     ["LMPOP numkeys larger than the key list", B, `LMPOP 3 esc:list ${alice.ns.prefix}esc:list LEFT`, /^\(error\) /],
     // Option values spelled like the STREAMS keyword: the server's key specs
@@ -722,7 +735,12 @@ describe("escape attempts are refused and change nothing", () => {
     // STORE given twice: GEORADIUS stores into the last one, the key spec (and
     // COMMAND GETKEYS) name the first, so the last went unprefixed: bob could
     // overwrite or delete alice's keys and keys outside any namespace.
-    ["GEORADIUS … STORE twice (another namespace)", B, `GEORADIUS esc:bobgeo 15 37 500 km STORE esc:x STORE ${alice.ns.prefix}esc:k`, "(error) ERR STORE appears more than once in this GEORADIUS; the playground runs it only when STORE appears once (a key may not be named STORE here)."],
+    [
+      "GEORADIUS … STORE twice (another namespace)",
+      B,
+      `GEORADIUS esc:bobgeo 15 37 500 km STORE esc:x STORE ${alice.ns.prefix}esc:k`,
+      "(error) ERR STORE appears more than once in this GEORADIUS; the playground runs it only when STORE appears once (a key may not be named STORE here).",
+    ],
     ["GEORADIUS … STORE twice (outside)", B, `GEORADIUS esc:bobgeo 15 37 500 km STORE esc:x STORE ${OUTSIDE.str}`, /^\(error\) /],
     ["GEORADIUS … STOREDIST twice", B, `GEORADIUS esc:bobgeo 15 37 500 km STOREDIST esc:x STOREDIST ${OUTSIDE.str}`, /^\(error\) /],
     ["GEORADIUS … STORE, STOREDIST, STORE", B, `GEORADIUS esc:bobgeo 15 37 500 km STORE esc:x STOREDIST esc:y STORE ${OUTSIDE.str}`, /^\(error\) /],

@@ -155,7 +155,15 @@ describe("every path that creates a key indexes it; listing never walks the keys
       blockCapSeconds: rt.config.maxBlockSeconds,
       index,
     };
-    const go = async (line: string) => formatReply((await execute(ctx, line.split(" ").map((w) => Buffer.from(w)))).reply).trim();
+    const go = async (line: string) =>
+      formatReply(
+        (
+          await execute(
+            ctx,
+            line.split(" ").map((w) => Buffer.from(w)),
+          )
+        ).reply,
+      ).trim();
     expect(await go("MULTI")).toBe("OK");
     expect(await go("SET queued 1")).toBe("QUEUED");
     await sleep(120);

@@ -184,7 +184,12 @@ export class KeyIndex {
    * reply's; "0" when the namespace is exhausted), the names that exist (and
    * are of `type`, if given).
    */
-  async scan(conn: Sender, ns: Namespace, cursor: string, opts: { pattern?: Uint8Array; count: number; type?: string }): Promise<{ cursor: string; names: Uint8Array[] }> {
+  async scan(
+    conn: Sender,
+    ns: Namespace,
+    cursor: string,
+    opts: { pattern?: Uint8Array; count: number; type?: string },
+  ): Promise<{ cursor: string; names: Uint8Array[] }> {
     const page = await this.page(conn, ns, cursor, opts.pattern, pageForPattern(opts.pattern, Math.min(opts.count, MAX_SCAN_COUNT)));
     const { type } = opts;
     const found = await this.probe(conn, ns, page.names, type === undefined ? EXISTS : TYPE);
@@ -250,7 +255,13 @@ export class KeyIndex {
    * One SSCAN page of the index. From cursor 0 the marker is read in the same
    * pipeline, and a namespace without one is built first.
    */
-  private async page(conn: Sender, ns: Namespace, cursor: string, pattern: Uint8Array | undefined, count: number): Promise<{ cursor: string; names: Uint8Array[] }> {
+  private async page(
+    conn: Sender,
+    ns: Namespace,
+    cursor: string,
+    pattern: Uint8Array | undefined,
+    count: number,
+  ): Promise<{ cursor: string; names: Uint8Array[] }> {
     const argv: (string | Uint8Array)[] = ["SSCAN", KeyIndex.setKey(ns), cursor];
     if (pattern && !(pattern.length === 1 && pattern[0] === 0x2a)) argv.push("MATCH", pattern);
     argv.push("COUNT", String(count));

@@ -42,7 +42,9 @@ export function keyPositions(cmd: CommandInfo, argv: readonly Uint8Array[]): Key
       for (let i = 1; i < argc; i++) {
         if (i !== first - 1 && isKeyword(argv[i], bs.keyword.toLowerCase())) {
           const kw = bs.keyword.toUpperCase();
-          return refuse(`${kw} appears more than once in this ${upper}; the playground runs it only when ${kw} appears once (a key may not be named ${kw} here).`);
+          return refuse(
+            `${kw} appears more than once in this ${upper}; the playground runs it only when ${kw} appears once (a key may not be named ${kw} here).`,
+          );
         }
       }
     } else {

@@ -4,7 +4,13 @@ import { execCommand } from "@/lib/exec";
 import { issueSession, type Session } from "@/lib/session";
 import { reapIdleNamespaces, touchNamespace } from "@/lib/reaper";
 
-const rt = useTestRuntime({ PLAYGROUND_MAX_KEYS: "20", PLAYGROUND_MAX_NAMESPACE_BYTES: "200000", PLAYGROUND_MAX_STRING_BYTES: "65536", PLAYGROUND_MAX_REPLY_ITEMS: "100", PLAYGROUND_NAMESPACE_IDLE_SECONDS: "1" });
+const rt = useTestRuntime({
+  PLAYGROUND_MAX_KEYS: "20",
+  PLAYGROUND_MAX_NAMESPACE_BYTES: "200000",
+  PLAYGROUND_MAX_STRING_BYTES: "65536",
+  PLAYGROUND_MAX_REPLY_ITEMS: "100",
+  PLAYGROUND_NAMESPACE_IDLE_SECONDS: "1",
+});
 const newSession = () => issueSession(rt.config.sessionSecret).session;
 const run = (s: Session, command: string) => execCommand(s, { command });
 const text = async (s: Session, command: string) => (await run(s, command)).text;
@@ -82,10 +88,13 @@ describe("one command cannot make Redis allocate without bound", () => {
     const s = newSession();
     expect(await text(s, line)).toMatch(/^\(error\) ERR \w+ with count -\d+ would return \d+ elements; the playground allows a count down to -100\.$/);
   });
-  it.each(["BLPOP k 0x0p0", "BLPOP k inf", "BZPOPMIN z 1e400", "XREAD BLOCK 0x10 STREAMS s $"])("a timeout Redis reads but the cap cannot (%s) is refused", async (line) => {
-    const s = newSession();
-    const t0 = performance.now();
-    expect(await text(s, line)).toMatch(/^\(error\) ERR The playground needs \w+'s timeout as a plain number/);
-    expect(performance.now() - t0).toBeLessThan(500);
-  });
+  it.each(["BLPOP k 0x0p0", "BLPOP k inf", "BZPOPMIN z 1e400", "XREAD BLOCK 0x10 STREAMS s $"])(
+    "a timeout Redis reads but the cap cannot (%s) is refused",
+    async (line) => {
+      const s = newSession();
+      const t0 = performance.now();
+      expect(await text(s, line)).toMatch(/^\(error\) ERR The playground needs \w+'s timeout as a plain number/);
+      expect(performance.now() - t0).toBeLessThan(500);
+    },
+  );
 });

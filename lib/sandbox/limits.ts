@@ -1,4 +1,3 @@
-
 import type { Sender } from "./acl-users";
 import { redisWord } from "./args";
 import type { CommandInfo } from "./command-table";
@@ -151,7 +150,12 @@ export class QuotaKeeper {
    * exist already, the encoding of the key it adds to); asked only when the
    * first bound does not fit.
    */
-  async admit(conn: Sender, ns: Namespace, growth: Growth, opts: { what: string; pending?: Growth; commit?: boolean; refine?: () => Promise<Growth>; address?: string }): Promise<string | null> {
+  async admit(
+    conn: Sender,
+    ns: Namespace,
+    growth: Growth,
+    opts: { what: string; pending?: Growth; commit?: boolean; refine?: () => Promise<Growth>; address?: string },
+  ): Promise<string | null> {
     const pending = opts.pending ?? NO_GROWTH;
     const fits = (u: Usage, g: Growth) => u.keys + pending.keys + g.keys <= this.opts.maxKeys && u.bytes + pending.bytes + g.bytes <= this.opts.maxBytes;
     let entry = this.cache.get(ns.prefix);
@@ -303,7 +307,10 @@ export class AddressMemory {
 
   private async write(address: string, ns: Namespace, bytes: number): Promise<void> {
     const key = AddressMemory.key(address);
-    await Promise.all([this.app.send(["HSET", key, ns.prefix, `${Math.round(bytes)}:${Date.now()}`]), this.app.send(["PEXPIRE", key, String(this.opts.idleMs)])]);
+    await Promise.all([
+      this.app.send(["HSET", key, ns.prefix, `${Math.round(bytes)}:${Date.now()}`]),
+      this.app.send(["PEXPIRE", key, String(this.opts.idleMs)]),
+    ]);
   }
 
   private async read(address: string): Promise<{ at: number; perNs: Map<string, number> }> {

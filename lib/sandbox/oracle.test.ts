@@ -6,8 +6,28 @@ import { RespConnection, parseRedisUrl } from "@/lib/redis/resp-connection";
 import { bulkBytes, type Reply } from "@/lib/resp/reply";
 import { plan, type Plan, type SandboxContext } from "@/lib/sandbox/sandbox";
 import {
-  b, bytesEqual, cat, decisiveVariants, generate, keyOf, loadGrammar, nulCandidates, redisReading, Rng, seedFromEnv, showArg, showArgv, startsWithBytes,
-  toCliLine, variants, GROUP_TYPE, retarget, type CommandSpec, type Grammar, type KeyPool, type Variant,
+  b,
+  bytesEqual,
+  cat,
+  decisiveVariants,
+  generate,
+  keyOf,
+  loadGrammar,
+  nulCandidates,
+  redisReading,
+  Rng,
+  seedFromEnv,
+  showArg,
+  showArgv,
+  startsWithBytes,
+  toCliLine,
+  variants,
+  GROUP_TYPE,
+  retarget,
+  type CommandSpec,
+  type Grammar,
+  type KeyPool,
+  type Variant,
 } from "@/test/argv-grammar";
 import { BlockWatch, diff, sharedState, showSnapKey, snapshot, stateProblems, unblockOwn, type ClientInfo, type Snapshot } from "@/test/sandbox-audit";
 
@@ -101,12 +121,27 @@ const run = {
 // ---------------------------------------------------------------- setup
 
 const VICTIM_DATA = [
-  `SET v:str ${SECRET}`, `RPUSH v:list ${SECRET} b`, `HSET v:hash f ${SECRET}`, `SADD v:set ${SECRET}`, `ZADD v:zset 1 ${SECRET}`,
-  `XADD v:stream 1-1 f ${SECRET}`, "XGROUP CREATE v:stream grp 0", `PFADD v:hll ${SECRET}`, `GEOADD v:geo 13.361389 38.115556 ${SECRET}`,
+  `SET v:str ${SECRET}`,
+  `RPUSH v:list ${SECRET} b`,
+  `HSET v:hash f ${SECRET}`,
+  `SADD v:set ${SECRET}`,
+  `ZADD v:zset 1 ${SECRET}`,
+  `XADD v:stream 1-1 f ${SECRET}`,
+  "XGROUP CREATE v:stream grp 0",
+  `PFADD v:hll ${SECRET}`,
+  `GEOADD v:geo 13.361389 38.115556 ${SECRET}`,
 ];
 const OWN_DATA = [
-  "SET s:str hello", "RPUSH s:list c a b", "HSET s:hash f v", "SADD s:set a b", "ZADD s:zset 1 a 2 b", "XADD s:stream 1-1 f v",
-  "XGROUP CREATE s:stream grp 0", "GEOADD s:geo 13.361389 38.115556 m1 15.087269 37.502669 m2", "PFADD s:hll a", "SETBIT s:bits 7 1",
+  "SET s:str hello",
+  "RPUSH s:list c a b",
+  "HSET s:hash f v",
+  "SADD s:set a b",
+  "ZADD s:zset 1 a 2 b",
+  "XADD s:stream 1-1 f v",
+  "XGROUP CREATE s:stream grp 0",
+  "GEOADD s:geo 13.361389 38.115556 m1 15.087269 37.502669 m2",
+  "PFADD s:hll a",
+  "SETBIT s:bits 7 1",
 ];
 
 /** The admin connection's view of what must not change: everything but the visitor's own keys, other files' sessions and the app's counters. */
@@ -181,13 +216,20 @@ function readNobody(r: Reply): NameReading {
   if (/^ERR unknown (sub)?command /.test(r.v)) return { resolved: false, text: r.v };
   // A refused EXEC is always worded as an aborted transaction, in MULTI or not.
   const inner = r.v.replace(/^EXECABORT Transaction discarded because of: /, "");
-  const m = /^NOPERM this user has no permissions to run the '([^']+)' command/.exec(inner) ?? /^(?:ERR )?wrong number of arguments for '([^']+)' command/.exec(inner);
+  const m =
+    /^NOPERM this user has no permissions to run the '([^']+)' command/.exec(inner) ?? /^(?:ERR )?wrong number of arguments for '([^']+)' command/.exec(inner);
   return m ? { resolved: true, name: m[1], text: r.v } : { resolved: true, name: `?(${r.v})`, text: r.v };
 }
 
 /** COMMAND GETKEYS looks names up as processCommand does, and never runs anything: safe for AUTH/HELLO/RESET/QUIT. */
 async function resolvesByGetkeys(argv: Uint8Array[]): Promise<boolean> {
-  const probes = argv.length >= 2 ? [argv] : [[argv[0], b("x")], [argv[0], b("help")]];
+  const probes =
+    argv.length >= 2
+      ? [argv]
+      : [
+          [argv[0], b("x")],
+          [argv[0], b("help")],
+        ];
   for (const p of probes) {
     const r = await admin.send([b("COMMAND"), b("GETKEYS"), ...p]);
     if (!(isError(r) && r.v === "ERR Invalid command specified")) return true;
@@ -220,12 +262,12 @@ async function probeNulNames(): Promise<Map<string, { word: Uint8Array; position
       run.nulNames.topTried++;
       const cands = nulCandidates(c.words[0], NAME_PROBES, "o");
       const hits = await resolving((w) => [w], cands, grammar.noAuth.has(c.name));
-      if (hits.length) (found.set(c.name, { word: hits[0], position: 0 }), run.nulNames.top++);
+      if (hits.length) found.set(c.name, { word: hits[0], position: 0 }), run.nulNames.top++;
     } else {
       run.nulNames.subsTried++;
       const cands = nulCandidates(c.words[1], SUB_PROBES, "o");
       const hits = await resolving((w) => [b(c.words[0]), w], cands, false);
-      if (hits.length) (found.set(c.name, { word: hits[0], position: 1 }), run.nulNames.subs++);
+      if (hits.length) found.set(c.name, { word: hits[0], position: 1 }), run.nulNames.subs++;
     }
   }
   return found;
@@ -237,7 +279,7 @@ function nulNameVariants(rng: Rng, found: Map<string, { word: Uint8Array; positi
     const spec = grammar.byName.get(name)!;
     for (let i = 0; i < 2; i++) {
       // A container's own NUL name: generate one of its subcommands' lines under it.
-      const base: CommandSpec = spec.container ? rng.pick(grammar.commands.filter((c) => c.name.startsWith(`${name}|`))) ?? spec : spec;
+      const base: CommandSpec = spec.container ? (rng.pick(grammar.commands.filter((c) => c.name.startsWith(`${name}|`))) ?? spec) : spec;
       const v = generate(rng, base, { keys: KEYS });
       v.argv[position] = word;
       v.mutations.push(`resolving-nul-${position ? "sub" : "name"}:${showArg(word)}`);
@@ -252,7 +294,13 @@ function nulNameVariants(rng: Rng, found: Map<string, { word: Uint8Array; positi
 
 const CHANNEL_COMMANDS = new Set(["publish", "spublish", "pubsub|numsub", "pubsub|shardnumsub", "pubsub|channels", "pubsub|shardchannels"]);
 const EMULATED_NAMES: Record<string, string[]> = {
-  flushdb: ["flushdb", "flushall"], dbsize: ["dbsize"], keys: ["keys"], scan: ["scan"], randomkey: ["randomkey"], info: ["info"], help: ["help"],
+  flushdb: ["flushdb", "flushall"],
+  dbsize: ["dbsize"],
+  keys: ["keys"],
+  scan: ["scan"],
+  randomkey: ["randomkey"],
+  info: ["info"],
+  help: ["help"],
 };
 
 async function judge(v: Variant, p: Plan | { kind: "threw"; error: string }): Promise<{ execute: boolean }> {
@@ -267,28 +315,43 @@ async function judge(v: Variant, p: Plan | { kind: "threw"; error: string }): Pr
     const text = p.reply.t === "error" ? p.reply.v : "";
     if (/^ERR unknown (sub)?command /.test(text)) {
       run.counts.unknownAnswered++;
-      if (reading.resolved) run.unknownText.push({ v, what: `the sandbox answered "${text}", but Redis resolves this name${reading.name ? ` to '${reading.name}'` : ""} (${reading.text ?? "COMMAND GETKEYS"})` });
-      else if (reading.text !== undefined && reading.text !== text) run.unknownText.push({ v, what: `the sandbox answered ${JSON.stringify(text)}\n      Redis answers ${JSON.stringify(reading.text)}` });
+      if (reading.resolved)
+        run.unknownText.push({
+          v,
+          what: `the sandbox answered "${text}", but Redis resolves this name${reading.name ? ` to '${reading.name}'` : ""} (${reading.text ?? "COMMAND GETKEYS"})`,
+        });
+      else if (reading.text !== undefined && reading.text !== text)
+        run.unknownText.push({ v, what: `the sandbox answered ${JSON.stringify(text)}\n      Redis answers ${JSON.stringify(reading.text)}` });
     } else if (/^ERR wrong number of arguments for '[^']+' command$/.test(text) && reading.text !== undefined) {
       // An arity error the sandbox words itself (a bare container, say): Redis must give the same one.
       run.counts.arityAnswered++;
-      if (reading.text !== text) run.unknownText.push({ v, what: `the sandbox answered ${JSON.stringify(text)}\n      Redis answers ${JSON.stringify(reading.text)}` });
+      if (reading.text !== text)
+        run.unknownText.push({ v, what: `the sandbox answered ${JSON.stringify(text)}\n      Redis answers ${JSON.stringify(reading.text)}` });
     }
     return { execute: false };
   }
   if (p.kind === "emulate") {
     const ok = EMULATED_NAMES[p.emulation] ?? [p.emulation];
     if (!reading.resolved || (reading.name && !ok.includes(reading.name))) {
-      run.nameMismatch.push({ v, what: `emulated as ${p.emulation.toUpperCase()}, but Redis reads the name as ${reading.resolved ? `'${reading.name}'` : "unknown"}${reading.text ? ` (${reading.text})` : ""}` });
+      run.nameMismatch.push({
+        v,
+        what: `emulated as ${p.emulation.toUpperCase()}, but Redis reads the name as ${reading.resolved ? `'${reading.name}'` : "unknown"}${reading.text ? ` (${reading.text})` : ""}`,
+      });
     }
     return { execute: false };
   }
   // kind === "run"
   const cmdName = (p as { cmd?: { name: string } }).cmd?.name;
   if (!cmdName) {
-    run.unchecked.push({ v, what: `sent to Redis without the sandbox resolving its name; Redis ${reading.resolved ? `resolves it${reading.name ? ` to '${reading.name}'` : ""}` : "does not know it"}` });
+    run.unchecked.push({
+      v,
+      what: `sent to Redis without the sandbox resolving its name; Redis ${reading.resolved ? `resolves it${reading.name ? ` to '${reading.name}'` : ""}` : "does not know it"}`,
+    });
   } else if (!reading.resolved) {
-    run.nameMismatch.push({ v, what: `the sandbox runs it as '${cmdName}', Redis does not know the name (${reading.text ?? "COMMAND GETKEYS: Invalid command specified"})` });
+    run.nameMismatch.push({
+      v,
+      what: `the sandbox runs it as '${cmdName}', Redis does not know the name (${reading.text ?? "COMMAND GETKEYS: Invalid command specified"})`,
+    });
   } else if (reading.name && reading.name !== cmdName) {
     run.nameMismatch.push({ v, what: `the sandbox runs it as '${cmdName}', Redis as '${reading.name}'` });
   }
@@ -306,7 +369,10 @@ async function judge(v: Variant, p: Plan | { kind: "threw"; error: string }): Pr
     const theirs = gk.v.map((r) => (r.t === "bulk" ? bulkBytes(r) : new Uint8Array()));
     const outside = theirs.filter((k) => !startsWithBytes(k, PREFIX));
     if (outside.length) {
-      run.keyEscape.push({ v, what: `sent ${showArgv(out)}\n      Redis reads key(s) ${outside.map(showArg).join(", ")} outside the namespace (all keys: ${theirs.map(showArg).join(", ")})` });
+      run.keyEscape.push({
+        v,
+        what: `sent ${showArgv(out)}\n      Redis reads key(s) ${outside.map(showArg).join(", ")} outside the namespace (all keys: ${theirs.map(showArg).join(", ")})`,
+      });
     }
     if (!CHANNEL_COMMANDS.has(cmdName ?? "")) {
       const a = theirs.map(keyOf).sort();
@@ -316,7 +382,8 @@ async function judge(v: Variant, p: Plan | { kind: "threw"; error: string }): Pr
         const extra = o.filter((k) => !a.includes(k));
         run.keyMismatch.push({
           v,
-          what: `sent ${showArgv(out)}\n      Redis's keys: ${theirs.map(showArg).join(", ") || "none"}; prefixed by the sandbox: ${ours.map((k) => showArg(Buffer.from(k, "latin1"))).join(", ") || "none"}` +
+          what:
+            `sent ${showArgv(out)}\n      Redis's keys: ${theirs.map(showArg).join(", ") || "none"}; prefixed by the sandbox: ${ours.map((k) => showArg(Buffer.from(k, "latin1"))).join(", ") || "none"}` +
             (missing.length ? `; not prefixed: ${missing.map((k) => showArg(Buffer.from(k, "latin1"))).join(", ")}` : "") +
             (extra.length ? `; prefixed but not a key to Redis: ${extra.map((k) => showArg(Buffer.from(k, "latin1"))).join(", ")}` : ""),
         });
@@ -343,18 +410,21 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
 
 async function pool<T>(items: T[], n: number, fn: (x: T, i: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: n }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i], i);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await fn(items[i], i);
+      }
+    }),
+  );
 }
 
 function report(title: string, xs: Finding[], max = 12): string {
   if (!xs.length) return "";
   // The ones Redis really runs first (a resolved name, a victim's key), then the rest.
-  const weight = (f: Finding) => (/Redis resolves|Redis as '|outside the namespace|not prefixed/.test(f.what) ? 0 : 1) + (f.v.mutations.some((m) => m.startsWith("resolving")) ? 0 : 0.5);
+  const weight = (f: Finding) =>
+    (/Redis resolves|Redis as '|outside the namespace|not prefixed/.test(f.what) ? 0 : 1) + (f.v.mutations.some((m) => m.startsWith("resolving")) ? 0 : 0.5);
   xs = xs.slice().sort((a, c) => weight(a) - weight(c));
   const lines = xs.slice(0, max).map((f) => `  ${f.v.cmd} [${f.v.mutations.join(", ") || "clean"}]\n    argv ${showArgv(f.v.argv)}\n    → ${f.what}`);
   return `${title}: ${xs.length} (seed ${SEED}; FUZZ_SEED=${SEED} repeats the lines)\n${lines.join("\n")}${xs.length > max ? `\n  … ${xs.length - max} more` : ""}\n`;
@@ -433,10 +503,13 @@ describe(`Redis as the oracle (seed ${SEED})`, () => {
   });
 
   it("the sandbox never sends a line under a name it did not resolve, nor one Redis reads as another command", () => {
-    expect(report("sent without being resolved by the sandbox (deny by default)", run.unchecked) + report("name read differently by the sandbox and Redis", run.nameMismatch)).toBe("");
+    expect(
+      report("sent without being resolved by the sandbox (deny by default)", run.unchecked) +
+        report("name read differently by the sandbox and Redis", run.nameMismatch),
+    ).toBe("");
   });
 
-  it('every "unknown command/subcommand" (and arity error) the sandbox words itself is Redis\'s own, in Redis\'s exact words', () => {
+  it("every \"unknown command/subcommand\" (and arity error) the sandbox words itself is Redis's own, in Redis's exact words", () => {
     expect(report("unknown-command answers that differ from Redis", run.unknownText)).toBe("");
   });
 
@@ -452,7 +525,8 @@ describe(`Redis as the oracle (seed ${SEED})`, () => {
     const d = diff(run.before, run.after);
     const victimOrPlanted = (k: string) => k.includes(V) || OUTSIDE.some((o) => k.endsWith(`\u0001${o}`));
     // A key another test file wrote meanwhile is not ours to judge; one the lines named, the victim's, a planted one, or a namespaced key in another database is.
-    const attributable = (k: string) => victimOrPlanted(k) || run.typed.has(k.slice(k.indexOf("\u0001") + 1)) || (!k.startsWith("0\u0001") && k.includes("\u0001pg:{"));
+    const attributable = (k: string) =>
+      victimOrPlanted(k) || run.typed.has(k.slice(k.indexOf("\u0001") + 1)) || (!k.startsWith("0\u0001") && k.includes("\u0001pg:{"));
     const problems = [
       ...d.added.filter(attributable).map((k) => `new key ${showSnapKey(k)}`),
       ...d.removed.filter(attributable).map((k) => `deleted ${showSnapKey(k)}`),
@@ -462,7 +536,8 @@ describe(`Redis as the oracle (seed ${SEED})`, () => {
       ...run.leaks.map((f) => `${showArgv(f.v.argv, 200)} → ${f.what}`),
     ];
     const tolerated = [...d.added, ...d.removed, ...d.changed].filter((k) => !attributable(k));
-    if (tolerated.length) console.log(`oracle: ${tolerated.length} keys changed by other test files tolerated, e.g. ${tolerated.slice(0, 3).map(showSnapKey).join(", ")}`);
+    if (tolerated.length)
+      console.log(`oracle: ${tolerated.length} keys changed by other test files tolerated, e.g. ${tolerated.slice(0, 3).map(showSnapKey).join(", ")}`);
     expect(problems).toEqual([]);
   });
 

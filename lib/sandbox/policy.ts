@@ -11,10 +11,7 @@ import { isKeyword } from "./args";
  * newer Redis adds, a subcommand of a container — is refused, never sent raw.
  * `policy.test.ts` checks the table against the live server's COMMAND list.
  */
-export type Decision =
-  | { action: "allow"; mode?: RunMode }
-  | { action: "emulate"; emulation: Emulation }
-  | { action: "deny"; reason: string };
+export type Decision = { action: "allow"; mode?: RunMode } | { action: "emulate"; emulation: Emulation } | { action: "deny"; reason: string };
 
 /** How an allowed command runs: on the shared connection, or on a leased one. */
 export type RunMode = "transaction" | "blocking";

@@ -57,7 +57,8 @@ async function expectWithinQuota(s: Session, what: string): Promise<{ keys: numb
   return u;
 }
 
-const FULL = /^\(error\) ERR Your sandbox is full: \d+ keys? using [\d.]+ [KM]B, and this \S+ would add up to \d+ keys? and [\d.]+ [KM]B; the playground allows 200 keys and 1\.0 MB per visitor\. Delete some keys/;
+const FULL =
+  /^\(error\) ERR Your sandbox is full: \d+ keys? using [\d.]+ [KM]B, and this \S+ would add up to \d+ keys? and [\d.]+ [KM]B; the playground allows 200 keys and 1\.0 MB per visitor\. Delete some keys/;
 
 describe("a namespace stays within its quota, whatever creates the bytes", () => {
   it("COPY in a loop: each copy counts the source's memory", async () => {
@@ -76,10 +77,20 @@ describe("a namespace stays within its quota, whatever creates the bytes", () =>
     for (let i = 0; i < 2; i++) await argv(s, ["ZADD", "z", ...Array.from({ length: 500 }, (_, j) => [String(j), `m${i * 500 + j}`]).flat()]);
     await argv(s, ["GEOADD", "g", ...Array.from({ length: 300 }, (_, j) => [String(13 + j / 1000), "52.5", `p${j}`]).flat()]);
     await argv(s, ["SET", "bits", "b".repeat(100_000)]);
-    const lines = ["SUNIONSTORE u{i} s", "ZUNIONSTORE zu{i} 2 z s", "SINTERSTORE i{i} s s", "SDIFFSTORE d{i} s z", "ZRANGESTORE zr{i} z 0 -1", "GEOSEARCHSTORE gs{i} g FROMLONLAT 13.1 52.5 BYRADIUS 100 km", "BITOP OR b{i} bits bits"];
+    const lines = [
+      "SUNIONSTORE u{i} s",
+      "ZUNIONSTORE zu{i} 2 z s",
+      "SINTERSTORE i{i} s s",
+      "SDIFFSTORE d{i} s z",
+      "ZRANGESTORE zr{i} z 0 -1",
+      "GEOSEARCHSTORE gs{i} g FROMLONLAT 13.1 52.5 BYRADIUS 100 km",
+      "BITOP OR b{i} bits bits",
+    ];
     const { ran, refusal } = await loop(s, 70, (i) => lines[i % lines.length].replace("{i}", String(i)));
     expect(ran).toBeGreaterThan(0);
-    expect(refusal).toMatch(/^\(error\) ERR Your sandbox is full: .* and this (SUNIONSTORE|ZUNIONSTORE|SINTERSTORE|SDIFFSTORE|ZRANGESTORE|GEOSEARCHSTORE|BITOP) would add/);
+    expect(refusal).toMatch(
+      /^\(error\) ERR Your sandbox is full: .* and this (SUNIONSTORE|ZUNIONSTORE|SINTERSTORE|SDIFFSTORE|ZRANGESTORE|GEOSEARCHSTORE|BITOP) would add/,
+    );
     await expectWithinQuota(s, `70 *STOREs (${ran} ran)`);
   });
 
@@ -121,7 +132,9 @@ describe("a namespace stays within its quota, whatever creates the bytes", () =>
       else refusal ||= r.text;
     }
     expect(queued).toBe(4);
-    expect(refusal).toMatch(/^\(error\) ERR Your sandbox is full: 0 keys using 0\.0 KB, and this SET, with the 4 commands queued before it, would add up to 5 keys and 1\.2 MB/);
+    expect(refusal).toMatch(
+      /^\(error\) ERR Your sandbox is full: 0 keys using 0\.0 KB, and this SET, with the 4 commands queued before it, would add up to 5 keys and 1\.2 MB/,
+    );
     expect((await run(s, "EXEC", "tx")).text).toMatch(/^\(error\) EXECABORT Transaction discarded because of previous errors\. Your sandbox is full/);
     expect((await usage(s)).keys).toBe(0);
 
@@ -129,7 +142,9 @@ describe("a namespace stays within its quota, whatever creates the bytes", () =>
     expect((await run(s, "MULTI", "tx")).text).toBe("OK");
     for (let i = 0; i < 3; i++) expect((await argv(s, ["SET", `k${i}`, "z".repeat(200_000)], "tx")).text).toBe("QUEUED");
     for (let i = 0; i < 2; i++) expect((await argv(s, ["SET", `other${i}`, "o".repeat(200_000)], "tab2")).text).toBe("OK");
-    expect((await run(s, "EXEC", "tx")).text).toMatch(/^\(error\) EXECABORT Transaction discarded: Your sandbox is full: 2 keys using [\d.]+ KB, and this transaction's 3 queued commands would add up to 3 keys and 732\.\d KB/);
+    expect((await run(s, "EXEC", "tx")).text).toMatch(
+      /^\(error\) EXECABORT Transaction discarded: Your sandbox is full: 2 keys using [\d.]+ KB, and this transaction's 3 queued commands would add up to 3 keys and 732\.\d KB/,
+    );
     expect(await (await run(s, "EXISTS k0 k1 k2")).text).toBe("(integer) 0");
     await expectWithinQuota(s, "MULTI with 10 queued SETs of 200 KB");
   });
@@ -152,7 +167,9 @@ describe("a namespace stays within its quota, whatever creates the bytes", () =>
   it("counts keys too, and a write onto an existing key as no new key", async () => {
     const s = newSession();
     for (let i = 0; i < 4; i++) await argv(s, ["MSET", ...Array.from({ length: 50 }, (_, j) => [`k${i * 50 + j}`, "v"]).flat()]);
-    expect((await run(s, "COPY k0 new")).text).toMatch(/^\(error\) ERR Your sandbox is full: 200 keys using [\d.]+ KB, and this COPY would add up to 1 key and/);
+    expect((await run(s, "COPY k0 new")).text).toMatch(
+      /^\(error\) ERR Your sandbox is full: 200 keys using [\d.]+ KB, and this COPY would add up to 1 key and/,
+    );
     expect((await run(s, "COPY k0 k1 REPLACE")).text).toBe("(integer) 1");
     expect((await run(s, "SET k2 w")).text).toBe("OK");
     expect((await run(s, "DEL k3")).text).toBe("(integer) 1");

@@ -29,7 +29,10 @@ const victimState = async () => JSON.stringify(await Promise.all(["secret", "lis
 
 beforeAll(async () => {
   admin = new RespConnection(parseRedisUrl(inject("redisUrl")), "reads-admin");
-  const scratchAdmin = new RespConnection({ host: "127.0.0.1", port: inject("scratchPort"), username: "admin", password: inject("scratchPassword") }, "reads-scratch");
+  const scratchAdmin = new RespConnection(
+    { host: "127.0.0.1", port: inject("scratchPort"), username: "admin", password: inject("scratchPassword") },
+    "reads-scratch",
+  );
   await Promise.all([admin.waitReady(), scratchAdmin.waitReady()]);
   await scratchAdmin.send(["ACL", "SETUSER", "oracle-nobody", "on", ">nobody", "resetkeys", "resetchannels", "-@all"]);
   scratchAdmin.close();

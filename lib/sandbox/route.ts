@@ -65,7 +65,10 @@ async function executeInOrder(ctx: RouteContext, argv: Uint8Array[]): Promise<Ou
   const ended = lease ? undefined : ctx.leases.takeEnded(ctx.clientKey);
   if (lease) ctx.leases.touch(lease);
   const p = await plan(lease?.multi ? { ...ctx, tx: txOf(lease) } : ctx, argv);
-  if (lease && ctx.leases.get(ctx.clientKey) !== lease) return { reply: err("ERR This command arrived after its transaction ended (an EXEC, DISCARD or UNWATCH sent at the same time came first); it was not run.") };
+  if (lease && ctx.leases.get(ctx.clientKey) !== lease)
+    return {
+      reply: err("ERR This command arrived after its transaction ended (an EXEC, DISCARD or UNWATCH sent at the same time came first); it was not run."),
+    };
   const upper = dec.decode(argv[0]).toUpperCase();
 
   if (p.kind === "reply") {
@@ -79,7 +82,9 @@ async function executeInOrder(ctx: RouteContext, argv: Uint8Array[]): Promise<Ou
   if (p.kind === "emulate") {
     if (lease?.multi) {
       lease.aborted = true;
-      return { reply: err(`ERR ${upper} is answered by the playground itself, so it cannot be queued inside MULTI. This transaction will be discarded at EXEC.`) };
+      return {
+        reply: err(`ERR ${upper} is answered by the playground itself, so it cannot be queued inside MULTI. This transaction will be discarded at EXEC.`),
+      };
     }
     return { reply: await emulate(ctx, p.emulation, p.argv), notice: ended };
   }
@@ -157,7 +162,10 @@ async function transaction(ctx: RouteContext, cmd: CommandInfo, argv: Uint8Array
       // (an EXEC with arguments runs nothing: Redis refuses it and leaves MULTI open).
       if (ctx.limits && argv.length === 1 && (tx.growth.keys > 0 || tx.growth.bytes > 0)) {
         const n = tx.count;
-        const full = await ctx.limits.quotas.admit(ctx.conn, ctx.ns, tx.growth, { what: `this transaction's ${n} queued ${n === 1 ? "command" : "commands"}`, address: ctx.limits.address });
+        const full = await ctx.limits.quotas.admit(ctx.conn, ctx.ns, tx.growth, {
+          what: `this transaction's ${n} queued ${n === 1 ? "command" : "commands"}`,
+          address: ctx.limits.address,
+        });
         if (full) {
           await lease.conn.send(["DISCARD"]);
           leases.release(lease);

@@ -32,7 +32,13 @@ export interface SandboxContext {
   table: CommandTable;
   ns: Namespace;
   /** Per-namespace limits; absent in tests that only check rewriting. */
-  limits?: { maxStringBytes: number; maxReplyItems: number; quotas: QuotaKeeper; address?: string; channels?: (prefix: string) => { total: number; count: number; bytes: number } };
+  limits?: {
+    maxStringBytes: number;
+    maxReplyItems: number;
+    quotas: QuotaKeeper;
+    address?: string;
+    channels?: (prefix: string) => { total: number; count: number; bytes: number };
+  };
   /** The console tab's open MULTI (route.ts): its queued commands' totals, which the next one's cost and growth add to. */
   tx?: TxTotals;
   /** The namespace's key index (key-index.ts): plan() adds the names a write may create; absent in tests that only check rewriting. */
@@ -58,7 +64,8 @@ export async function plan(ctx: SandboxContext, argv: Uint8Array[]): Promise<Pla
   // Names: Redis compares them only up to a NUL byte, so a name with one is
   // never looked up at all. A name this server does not know gets the error
   // Redis gives, worded here (nothing unknown is sent).
-  if (hasNul(argv[0])) return refuse(`The command name "${shown(argv[0])}" contains a NUL byte, which Redis would read as the end of the name; the playground does not run it.`);
+  if (hasNul(argv[0]))
+    return refuse(`The command name "${shown(argv[0])}" contains a NUL byte, which Redis would read as the end of the name; the playground does not run it.`);
   const top = ctx.table.get(redisWord(argv[0]));
   if (!top) return redisError(unknownCommandError(argv));
   let cmd = top;
@@ -66,7 +73,8 @@ export async function plan(ctx: SandboxContext, argv: Uint8Array[]): Promise<Pla
   // bare OBJECT gets the arity error.
   if (top.subcommands.size > 0 && argv.length < 2 && top.arity !== -1) return redisError(arityError(top.name));
   if (top.subcommands.size > 0 && argv.length >= 2) {
-    if (hasNul(argv[1])) return refuse(`The subcommand "${shown(argv[1])}" contains a NUL byte, which Redis would read as its end; the playground does not run it.`);
+    if (hasNul(argv[1]))
+      return refuse(`The subcommand "${shown(argv[1])}" contains a NUL byte, which Redis would read as its end; the playground does not run it.`);
     const sub = top.subcommands.get(redisWord(argv[1]));
     if (!sub) return redisError(unknownSubcommandError(argv));
     cmd = sub;
@@ -104,7 +112,12 @@ export async function plan(ctx: SandboxContext, argv: Uint8Array[]): Promise<Pla
     const refusal = sizeLimit(cmd, argv, ctx.limits.maxStringBytes, ctx.limits.maxReplyItems);
     if (refusal) return refuse(refusal);
     // Costs and growth estimated from the keys' sizes before it runs (costs.ts): over the budget or the quota, refused.
-    const costs = await checkCosts({ conn: ctx.conn, ns: ctx.ns, quotas: ctx.limits.quotas, tx: ctx.tx, address: ctx.limits.address, channels: ctx.limits.channels }, cmd, argv, positions);
+    const costs = await checkCosts(
+      { conn: ctx.conn, ns: ctx.ns, quotas: ctx.limits.quotas, tx: ctx.tx, address: ctx.limits.address, channels: ctx.limits.channels },
+      cmd,
+      argv,
+      positions,
+    );
     if ("refuse" in costs) return refuse(costs.refuse);
     charge = costs.charge;
   }

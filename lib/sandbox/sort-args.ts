@@ -29,11 +29,17 @@ export function sortKeyPositions(argv: readonly Uint8Array[], upper: string): { 
     } else if (word === "by" && left >= 1) {
       // Any "*" at all, even after a NUL byte (Redis's strchr stops there; this check does not).
       if (argv[i + 1].includes(0x2a)) {
-        return { ok: false, reason: `${upper} … BY with a "*" pattern reads other keys, which the playground does not allow. Sort by the elements themselves, or use BY nosort.` };
+        return {
+          ok: false,
+          reason: `${upper} … BY with a "*" pattern reads other keys, which the playground does not allow. Sort by the elements themselves, or use BY nosort.`,
+        };
       }
       i++;
     } else if (word === "get" && left >= 1) {
-      return { ok: false, reason: `${upper} … GET reads other keys by pattern, which the playground does not allow. Sort the elements themselves and look them up one by one.` };
+      return {
+        ok: false,
+        reason: `${upper} … GET reads other keys by pattern, which the playground does not allow. Sort the elements themselves and look them up one by one.`,
+      };
     }
     // Anything else is a syntax error to Redis, which then touches no key. The
     // loop goes on all the same, so a STORE further on is prefixed regardless.

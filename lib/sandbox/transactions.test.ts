@@ -3,9 +3,15 @@ import { useTestRuntime } from "@/test/env";
 import { execCommand, type ExecClient } from "@/lib/exec";
 import { issueSession, type Session } from "@/lib/session";
 
-const rt = useTestRuntime({ PLAYGROUND_MAX_LEASES: "6", PLAYGROUND_LEASES_PER_SESSION: "3", PLAYGROUND_LEASE_IDLE_SECONDS: "1", PLAYGROUND_MAX_BLOCK_SECONDS: "1" });
+const rt = useTestRuntime({
+  PLAYGROUND_MAX_LEASES: "6",
+  PLAYGROUND_LEASES_PER_SESSION: "3",
+  PLAYGROUND_LEASE_IDLE_SECONDS: "1",
+  PLAYGROUND_MAX_BLOCK_SECONDS: "1",
+});
 afterAll(() => {
-  for (const k of ["PLAYGROUND_MAX_LEASES", "PLAYGROUND_LEASES_PER_SESSION", "PLAYGROUND_LEASE_IDLE_SECONDS", "PLAYGROUND_MAX_BLOCK_SECONDS"]) delete process.env[k];
+  for (const k of ["PLAYGROUND_MAX_LEASES", "PLAYGROUND_LEASES_PER_SESSION", "PLAYGROUND_LEASE_IDLE_SECONDS", "PLAYGROUND_MAX_BLOCK_SECONDS"])
+    delete process.env[k];
 });
 
 const newSession = () => issueSession(rt.config.sessionSecret).session;

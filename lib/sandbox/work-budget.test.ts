@@ -87,6 +87,8 @@ describe("work per second", () => {
     releases[0](); // a second release changes nothing
     expect(() => w.begin("s", "1.2.3.4")).not.toThrow();
     expect(() => w.begin("s", "1.2.3.4")).toThrow(/running at once/);
-    expect(explainZh("You have 8 commands running at once; the playground runs at most 8 per visitor at the same time. Wait for one to finish.")).toMatch(/^你有 8 条命令同时在运行/);
+    expect(explainZh("You have 8 commands running at once; the playground runs at most 8 per visitor at the same time. Wait for one to finish.")).toMatch(
+      /^你有 8 条命令同时在运行/,
+    );
   });
 });

@@ -51,7 +51,11 @@ export class WorkBudget {
     const { perSession, perIp, inFlight } = this.limits;
     const running = this.running.get(session) ?? 0;
     if (running >= inFlight) {
-      throw new SandboxError("rate_limited", `You have ${running} commands running at once; the playground runs at most ${inFlight} per visitor at the same time. Wait for one to finish.`, 1);
+      throw new SandboxError(
+        "rate_limited",
+        `You have ${running} commands running at once; the playground runs at most ${inFlight} per visitor at the same time. Wait for one to finish.`,
+        1,
+      );
     }
     const mine = this.level(`s:${session}`, perSession);
     if (mine >= perSession) throw this.tooMuch(mine, perSession, "per visitor");

@@ -7,9 +7,7 @@ import { isKeyword, redisWord } from "./args";
  * Keywords compare as Redis compares them (args.ts). A repeated BLOCK, COUNT,
  * GROUP or STREAMS is refused: Redis would honour the last BLOCK.
  */
-export type XreadOptions =
-  | { block?: number; streams?: number }
-  | { refuse: string };
+export type XreadOptions = { block?: number; streams?: number } | { refuse: string };
 
 export function readXread(argv: readonly Uint8Array[], group: boolean): XreadOptions {
   const upper = group ? "XREADGROUP" : "XREAD";

@@ -27,7 +27,10 @@ export class SandboxedClient {
 
   /** Runs one command; `show: false` keeps it out of the stream (a poll that found nothing). */
   async call(argv: string[], opts: { show?: (r: Reply) => boolean } = {}): Promise<Reply> {
-    const p = await plan(this.ctx, argv.map((a) => enc.encode(a)));
+    const p = await plan(
+      this.ctx,
+      argv.map((a) => enc.encode(a)),
+    );
     let reply: Reply;
     if (p.kind === "reply") reply = p.reply;
     else if (p.kind === "emulate") reply = { t: "error", v: `ERR ${argv[0]} is emulated; scenarios do not use it.` };
@@ -42,7 +45,13 @@ export class SandboxedClient {
   /** Streams a command and its reply as redis-cli prints them (unless this client is quiet). */
   show(argv: string[], reply: Reply): void {
     if (this.quiet) return;
-    this.emit({ type: "cmd", actor: this.actor, line: showArgv(argv), text: formatReply(reply).replace(/\n$/, ""), ...(reply.t === "error" ? { error: true } : {}) });
+    this.emit({
+      type: "cmd",
+      actor: this.actor,
+      line: showArgv(argv),
+      text: formatReply(reply).replace(/\n$/, ""),
+      ...(reply.t === "error" ? { error: true } : {}),
+    });
   }
 }
 
@@ -51,7 +60,10 @@ export class SandboxedClient {
  * times (the pipeline race times Redis round trips, not the sandbox).
  */
 export async function prepare(client: { ctx: SandboxContext; conn: Sender }, argv: string[]): Promise<() => Promise<Reply>> {
-  const p = await plan(client.ctx, argv.map((a) => enc.encode(a)));
+  const p = await plan(
+    client.ctx,
+    argv.map((a) => enc.encode(a)),
+  );
   if (p.kind !== "run" || p.mode) {
     throw new SandboxError("bad_request", p.kind === "reply" && p.reply.t === "error" ? p.reply.v : `${argv[0]} cannot run in a loop here.`);
   }

@@ -8,9 +8,7 @@ import { SandboxedClient, prepare } from "./client";
  * handshake and AUTH before its command. Real connections, as the sandbox
  * user, one at a time; the commands are INCRs in the visitor's namespace.
  */
-export const ConnectionsOptions = z
-  .object({ commands: z.number().int().min(10).max(500).default(200).describe("commands in each half") })
-  .strict();
+export const ConnectionsOptions = z.object({ commands: z.number().int().min(10).max(500).default(200).describe("commands in each half") }).strict();
 export type ConnectionsOptions = z.infer<typeof ConnectionsOptions>;
 
 export async function runConnections(env: ScenarioEnv, o: ConnectionsOptions): Promise<void> {
@@ -47,7 +45,14 @@ export async function runConnections(env: ScenarioEnv, o: ConnectionsOptions): P
   emit({
     type: "end",
     reason: "done",
-    summary: { commands: o.commands, newConnectionMs: round(fresh), pooledMs: round(pooled), ratio: round(fresh / Math.max(pooled, 0.001)), opened, ms: round(performance.now() - t0) },
+    summary: {
+      commands: o.commands,
+      newConnectionMs: round(fresh),
+      pooledMs: round(pooled),
+      ratio: round(fresh / Math.max(pooled, 0.001)),
+      opened,
+      ms: round(performance.now() - t0),
+    },
   });
 }
 

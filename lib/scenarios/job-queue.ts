@@ -22,7 +22,10 @@ export type Variant = (typeof VARIANTS)[number];
 
 export const JobQueueOptions = z
   .object({
-    variant: z.enum(VARIANTS).default("pubsub").describe("pubsub (the notes), list (LPUSH/BRPOP), reliable-list (BLMOVE to a processing list), stream (consumer group)"),
+    variant: z
+      .enum(VARIANTS)
+      .default("pubsub")
+      .describe("pubsub (the notes), list (LPUSH/BRPOP), reliable-list (BLMOVE to a processing list), stream (consumer group)"),
     jobs: z.number().int().min(1).max(200).default(100).describe("jobs the master dispatches"),
     channels: z.number().int().min(1).max(10).default(5).describe("pub/sub only: CHANNEL_DISPATCH_1…N, picked at random per job as the notes do"),
     workers: z.number().int().min(0).max(10).default(5).describe("server-side workers; with pub/sub, worker i subscribes to CHANNEL_DISPATCH_i"),
@@ -162,7 +165,8 @@ export async function runJobQueue(env: ScenarioEnv, o: JobQueueOptions): Promise
           });
           dispatched++;
           lastActivity = Date.now();
-          if (failed.has(job)) await pause(Math.max(200, Math.round(o.workMs * 1.5)), signal); // the notes: time.sleep(3)
+          if (failed.has(job))
+            await pause(Math.max(200, Math.round(o.workMs * 1.5)), signal); // the notes: time.sleep(3)
           else if (o.intervalMs) await pause(o.intervalMs, signal);
         }
       })().catch((e) => end("error", messageOf(e, "The master could not dispatch a job."))),
@@ -224,8 +228,7 @@ async function dispatch(
     report(receivers > 0 ? "dispatched" : "failed", { lane, receivers });
     return;
   }
-  const r: Reply =
-    o.variant === "stream" ? await master.call(["XADD", n.jobs, "*", "job", String(job)]) : await master.call(["LPUSH", n.jobs, String(job)]);
+  const r: Reply = o.variant === "stream" ? await master.call(["XADD", n.jobs, "*", "job", String(job)]) : await master.call(["LPUSH", n.jobs, String(job)]);
   if (r.t === "error") throw new SandboxError("bad_request", `The master's ${o.variant === "stream" ? "XADD" : "LPUSH"} failed: ${r.v}`);
   report("dispatched", { lane: n.jobs });
 }

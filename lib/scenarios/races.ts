@@ -10,9 +10,7 @@ import { pause } from "./runs";
  * 100 concurrent simulated visitors counting page views with GET+SET against
  * INCR. Real commands in the visitor's namespace; real figures from this server.
  */
-export const PipelineOptions = z
-  .object({ count: z.number().int().min(10).max(1000).default(1000).describe("INCRs in each half of the race") })
-  .strict();
+export const PipelineOptions = z.object({ count: z.number().int().min(10).max(1000).default(1000).describe("INCRs in each half of the race") }).strict();
 export type PipelineOptions = z.infer<typeof PipelineOptions>;
 
 export const VisitorsOptions = z

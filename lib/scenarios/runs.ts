@@ -68,17 +68,29 @@ export class ScenarioRuns {
     // Sessions are free to create: the client's address bounds them too.
     const fromIp = [...this.runs.values()].filter((r) => r.ip === ip);
     if (fromIp.length >= this.opts.perIp) {
-      throw new SandboxError("busy", `Your network already has ${fromIp.length} scenarios running (at most ${this.opts.perIp} per address). Wait for one to end.`, 10);
+      throw new SandboxError(
+        "busy",
+        `Your network already has ${fromIp.length} scenarios running (at most ${this.opts.perIp} per address). Wait for one to end.`,
+        10,
+      );
     }
     const ipConns = fromIp.reduce((n, r) => n + r.conns, 0);
     if (ipConns + connections > this.opts.connectionsPerIp) {
-      throw new SandboxError("busy", `The workers of the scenarios running from your network already hold ${ipConns} connections (at most ${this.opts.connectionsPerIp}), and this run needs ${connections}. Use fewer workers, or wait for a run to end.`, 10);
+      throw new SandboxError(
+        "busy",
+        `The workers of the scenarios running from your network already hold ${ipConns} connections (at most ${this.opts.connectionsPerIp}), and this run needs ${connections}. Use fewer workers, or wait for a run to end.`,
+        10,
+      );
     }
     if (this.runs.size >= this.opts.maxRuns) {
       throw new SandboxError("busy", `The playground is running many scenarios right now (${this.runs.size}, its limit); try again in a minute.`, 30);
     }
     if (this.conns + connections > this.opts.maxConnections) {
-      throw new SandboxError("busy", `The playground is running many scenarios right now: their workers hold ${this.conns} of ${this.opts.maxConnections} connections; try again in a minute, or use fewer workers.`, 30);
+      throw new SandboxError(
+        "busy",
+        `The playground is running many scenarios right now: their workers hold ${this.conns} of ${this.opts.maxConnections} connections; try again in a minute, or use fewer workers.`,
+        30,
+      );
     }
     this.conns += connections;
     const run: RunHandle = { id: randomBytes(9).toString("base64url"), sessionId, ip, kind, controls: {}, abort: new AbortController(), conns: connections };

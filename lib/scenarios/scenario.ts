@@ -106,7 +106,12 @@ export async function runScenario(
     } catch (e) {
       if (!handle.abort.signal.aborted) {
         console.error(`[scenario ${name}]`, e);
-        emit({ type: "end", reason: "error", summary: {}, message: e instanceof Error && !(e as SandboxError).kind ? "The scenario failed on the server." : (e as Error).message });
+        emit({
+          type: "end",
+          reason: "error",
+          summary: {},
+          message: e instanceof Error && !(e as SandboxError).kind ? "The scenario failed on the server." : (e as Error).message,
+        });
       } else emit({ type: "end", reason: "cancelled", summary: {} });
     }
   } finally {

@@ -36,7 +36,7 @@ describe("the job queue from the notes (pub/sub)", () => {
     expect(dispatched.every((j) => j.receivers === 1)).toBe(true);
     // Printed as redis-cli prints them, with the learner's names (no namespace).
     expect(cmds.find((c) => c.line.startsWith("PUBLISH CHANNEL_DISPATCH_"))?.text).toBe("(integer) 1");
-    expect(cmds.some((c) => c.actor === "w1" && c.line === "PUBLISH CHANNEL_RESULT 0" || c.line.startsWith("PUBLISH CHANNEL_RESULT"))).toBe(true);
+    expect(cmds.some((c) => (c.actor === "w1" && c.line === "PUBLISH CHANNEL_RESULT 0") || c.line.startsWith("PUBLISH CHANNEL_RESULT"))).toBe(true);
     expect(cmds.every((c) => !c.line.includes("pg:{") && !c.text.includes("pg:{"))).toBe(true);
   });
 

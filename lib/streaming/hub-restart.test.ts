@@ -19,7 +19,6 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-
 it("resubscribes by itself after redis-server is killed and restarted on the same port", async () => {
   redis = await startRedisServer({ dir });
   const { port, passwords } = redis;
@@ -51,7 +50,13 @@ it("resubscribes by itself after redis-server is killed and restarted on the sam
   await pub.waitReady();
   // Resubscribed: the channel and the pattern each reach the hub again.
   const r = await pub.send(["PUBSUB", "NUMSUB", channel]);
-  expect(r).toEqual({ t: "array", v: [{ t: "bulk", v: channel.toString() }, { t: "integer", v: 1 }] });
+  expect(r).toEqual({
+    t: "array",
+    v: [
+      { t: "bulk", v: channel.toString() },
+      { t: "integer", v: 1 },
+    ],
+  });
   expect(await pub.send(["PUBLISH", channel, "after"])).toEqual({ t: "integer", v: 2 });
   await until(() => got.length === 4, 10_000);
   expect(got).toEqual(["before", "before", "after", "after"]);

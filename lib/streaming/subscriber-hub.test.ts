@@ -21,7 +21,6 @@ function openStream(token: string, query: string) {
   return { events, ready, close: () => ac.abort() };
 }
 
-
 describe("GET /api/v1/stream and the subscriber hub", () => {
   it("delivers the session's messages in redis-cli's format, and not another session's", async () => {
     const a = issueSession(rt.config.sessionSecret);
