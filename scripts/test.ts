@@ -92,6 +92,9 @@ async function main() {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "pg-test-report-"));
   const t0 = Date.now();
 
+  console.log("\n▸ Lint and format (Biome)");
+  if (run(bin("biome"), ["ci", ".", "--colors=off"]) !== 0) fail("Lint or format errors: see above (npm run format fixes what it can).");
+
   console.log("\n▸ Typecheck");
   if (run(bin("tsc"), ["--noEmit", "-p", "."]) !== 0) fail("Type errors: see above.");
 
