@@ -68,8 +68,11 @@ async function lessonRead(lesson: unknown, heavy?: string) {
   const session = await scopedSession(lesson);
   const rt = runtime();
   await rt.conn.ensureReady();
-  await checkRate(rt.appConn, rt.config.rate, session.id, (await actionClient()).ip);
+  const ip = (await actionClient()).ip;
+  await checkRate(rt.appConn, rt.config.rate, session.id, ip);
   if (heavy) await limitWindow(rt.appConn, `${heavy}:${session.id}`, heavyReadsPer2s(), 2, `${heavy} refreshes`);
+  // Out of the same work budget as the console's commands (lib/sandbox/work-budget.ts): a read of every key, or a check's few.
+  rt.work.spend(session.id, ip, heavy ? 5_000 : 500);
   return { session, rt };
 }
 

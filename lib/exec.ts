@@ -113,7 +113,8 @@ async function run(rt: ReturnType<typeof runtime>, session: Session, argv: Uint8
       maxReplyItems: rt.config.reply.items,
       quotas: rt.quotas,
       address: client.ip,
-      channels: (prefix: string) => rt.openHub()?.channelStats(prefix) ?? { total: 0, count: 0, bytes: 0 },
+      channels: (prefix: string) => rt.openHub()?.channelStats(prefix) ?? { total: 0, count: 0, bytes: 0, patterns: 0 },
+      charge: (units: number) => rt.work.charge(session.id, client.ip, units),
     },
     index: keyIndex(rt), // the namespace's key index: plan() adds what a write may create (lib/sandbox/key-index.ts)
     spend: (units: number) => rt.work.spend(session.id, client.ip, units),

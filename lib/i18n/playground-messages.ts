@@ -236,6 +236,7 @@ const RULES: Rule[] = [
 export const COST_HINTS_ZH: Record<string, string> = {
   "Use a smaller COUNT, or a pattern with less after its first *.": "请用更小的 COUNT，或者让模式在第一个 * 之后短一些。",
   "Ask about the commands you need by name: COMMAND INFO get set, COMMAND DOCS get.": "请按名字查询你需要的命令：COMMAND INFO get set、COMMAND DOCS get。",
+  "Publish a shorter message, or subscribe to fewer patterns in this sandbox.": "请发布更短的消息，或者在这个沙箱里少订阅一些模式。",
   "LCS fills a table of one cell per pair of bytes: compare shorter strings (GETRANGE can cut them).":
     "LCS 要为每一对字节填一个表格单元：请比较更短的字符串（可以用 GETRANGE 截取）。",
   "Sort a smaller key (LIMIT does not help: Redis sorts everything first), or keep the data in a sorted set and read it with ZRANGE … LIMIT.":
@@ -285,6 +286,7 @@ function costDetailZh(detail: string): string {
   };
   return detail
     .replace(/^every command of the server$/, "服务器的全部命令")
+    .replace(/^([\d,]+) bytes to ([\d,]+) subscriptions?$/, "$1 字节，发往 $2 个订阅")
     .replace(/ matched against a pattern with a \* inside/, "，要和一个中间带 * 的模式逐一匹配")
     .replace(/^([\d,]+) of your channels matched, ([\d,]+) in all$/, "要匹配你的 $1 个频道，服务器上共 $2 个")
     .replace(/, sorted as numbers/, "，按数字排序")

@@ -99,8 +99,10 @@ export interface CostContext {
   tx?: TxTotals;
   /** The client address the command comes from: its namespaces' memory together is capped too (limits.ts AddressMemory). */
   address?: string;
+  /** Charges work to the sender's budget after the fact (a quota measurement's time; lib/sandbox/work-budget.ts). */
+  charge?: (units: number) => void;
   /** The channels with subscribers this process knows of, for PUBSUB CHANNELS (the subscriber hub's). */
-  channels?: (prefix: string) => { total: number; count: number; bytes: number };
+  channels?: (prefix: string) => { total: number; count: number; bytes: number; patterns: number };
 }
 
 let cached: { key: string; budgets: Budgets } | null = null;
@@ -118,6 +120,8 @@ const log2 = (n: number) => (n > 1 ? Math.log2(n) : 1);
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 const TX_COMMANDS = new Set(["multi", "exec", "discard", "watch", "unwatch"]);
+/** Collections up to this many elements are measured exactly (MEMORY USAGE … SAMPLES 0, 1.6 units an element: ≤ 2 ms). */
+const EXACT_UP_TO = 12_500;
 
 /**
  * Estimates one authorized command (argv as the visitor typed it, key
@@ -212,7 +216,14 @@ export async function checkCosts(
       const small = encoding === "intset" || encoding === "listpack" || encoding === "ziplist";
       return (admitted = { keys: Math.max(0, growth.keys - exist), bytes: growth.bytes - (est.converts && !small ? est.converts.bytes : 0) });
     };
-    const refusal = await ctx.quotas.admit(ctx.conn, ctx.ns, growth, { what, pending: tx?.growth, commit: !tx, refine, address: ctx.address });
+    const refusal = await ctx.quotas.admit(ctx.conn, ctx.ns, growth, {
+      what,
+      pending: tx?.growth,
+      commit: !tx,
+      refine,
+      address: ctx.address,
+      measured: (ms) => ctx.charge?.(ms * 10_000),
+    });
     if (refusal) return { refuse: refusal };
   }
   const adds: Array<[string, number]> = (est.adds ?? x.created().map((i) => [i, 1] as [number, number])).map(([i, n]) => [keyId(argv[i]), n]);
@@ -348,10 +359,26 @@ class Args {
     return this.size(key, kind);
   }
 
-  /** MEMORY USAGE of the key at `i` (Redis's default sampling, as the quota measures), 0 if missing. */
-  async mem(i: number): Promise<number> {
+  /**
+   * The memory of the key at `i`, 0 if missing. Exact (SAMPLES 0) wherever that
+   * is cheap: strings, lists and streams (O(1) or O(their nodes)) and
+   * collections of up to EXACT_UP_TO elements (≤ 2 ms; an estimated command
+   * that touches more is refused by its cost anyway). Past that, Redis's sample
+   * of five elements, `exact: false`: a sample let a hash whose first fields
+   * were tiny and the rest 400 KB each count as 6 KB while it held 7 MB, so 40
+   * COPYs of it in one MULTI passed the quota (hostile review).
+   */
+  async memory(i: number): Promise<{ bytes: number; exact: boolean }> {
+    const { kind, n } = await this.typed(i, ALL_KINDS);
+    if (!kind) return { bytes: 0, exact: true };
+    if (kind === "string" || kind === "list" || kind === "stream" || n - this.pending(i) <= EXACT_UP_TO) return { bytes: await this.memExact(i), exact: true };
     const r = await this.send(["MEMORY", "USAGE", this.key(i)]);
-    return r.t === "integer" ? Number(r.v) : 0;
+    return { bytes: r.t === "integer" ? Number(r.v) : 0, exact: false };
+  }
+
+  /** `memory(i)`'s bytes. */
+  async mem(i: number): Promise<number> {
+    return (await this.memory(i)).bytes;
   }
 
   /** An integer read about the key at `i` (STRLEN key, HSTRLEN key field, …): 0 when Redis answers anything else. */
@@ -444,8 +471,8 @@ class Args {
   }
 
   /** Channels with subscribers: in all, and in this namespace with their names' bytes (none known: zeros). */
-  channelStats(): { total: number; count: number; bytes: number } {
-    return this.ctx.channels?.(this.ctx.ns.prefix) ?? { total: 0, count: 0, bytes: 0 };
+  channelStats(): { total: number; count: number; bytes: number; patterns: number } {
+    return this.ctx.channels?.(this.ctx.ns.prefix) ?? { total: 0, count: 0, bytes: 0, patterns: 0 };
   }
 
   bytesOf(i: number): number {
@@ -541,6 +568,7 @@ export const COST_HINTS = {
   scan: "Scan fewer elements: LPOS takes MAXLEN, e.g. LPOS key element MAXLEN 1000.",
   match: "Use a smaller COUNT, or a pattern with less after its first *.",
   command: "Ask about the commands you need by name: COMMAND INFO get set, COMMAND DOCS get.",
+  publish: "Publish a shorter message, or subscribe to fewer patterns in this sandbox.",
   geo: "Keep fewer points per key (one key per region, say): a search is estimated from the number of points in its key.",
   bits: "Work on a smaller range or on shorter strings (BITCOUNT and BITPOS take start and end).",
   hll: "Count or merge fewer HyperLogLogs at once: each one is up to 16,384 registers.",
@@ -603,7 +631,7 @@ const sort: Rule = async (x) => {
   }
   // Every element is read whole (strtod parses a number, ALPHA compares strings): SORT of 12 numbers of 512 KiB took 25 ms,
   // 4 ns a byte. Exact memory below 10,000 elements (a sample misses the one long element among short ones).
-  const bytes = n > 0 && n <= 10_000 ? await x.memExact(1) : mem;
+  const bytes = mem; // exact up to EXACT_UP_TO elements (Args.memory)
   const perElement = n > 0 ? bytes / n : 0;
   const compare = dontsort ? 0 : n * log2(n) * (alpha ? 0.3 * (1 + perElement / 64) : 0.2);
   const visited = dontsort && kind === "zset" ? out : n;
@@ -741,13 +769,14 @@ function scanCursor(kind: Kind): Rule {
     for (let i = 3; i + 1 < x.argc; i++) if (x.word(i) === "count") c = Math.max(c, x.int(i + 1) || 0);
     const pattern = patternArg(x.cmd, x.argv);
     const w = pattern ? globWeight(pattern) : 0;
-    const [len, mem] = await Promise.all([x.size(1, kind), w > 0.01 ? x.mem(1) : Promise.resolve(0)]);
+    const len = await x.size(1, kind);
     const n = Math.min(len, c);
     if (w <= 0.01) return { cost: n * 4, detail: elements(n), hint: HINT.count };
     // MATCH with a `*` inside: each name examined is matched in time proportional to its length (glob.ts).
     // A small encoding is returned whole; a hash table gives COUNT buckets, a few more names under a rehash.
     const examined = len <= 128 ? len : Math.min(len, 2 * c);
-    const perName = Math.min(caps().maxName, len > 0 ? mem / len : 0);
+    // Every name as long as allowed: an average from the key's memory let 7 tiny members hide 1,000 long ones (29 ms a ZSCAN).
+    const perName = caps().maxName;
     return { cost: n * 4 + examined * perName * w, detail: `${elements(examined)} matched against a pattern with a * inside`, hint: HINT.match };
   };
 }
@@ -992,7 +1021,27 @@ const wholeTable: Rule = (x) => {
   return { cost: WHOLE_TABLE[x.cmd.name].cost, detail: "every command of the server", hint: HINT.command };
 };
 
+/**
+ * PUBLISH/SPUBLISH: Redis sends the whole message once per subscription it
+ * reaches: the channel (this process's hub holds one) and each of the
+ * namespace's live patterns that match (all are counted). A 512 KiB message
+ * reaching 100 patterns overflowed the hub's 32 MB pub/sub output limit, and
+ * Redis cut every visitor's streams (hostile review). One unit per 32 bytes
+ * sent: the budget allows about 1.6 MB per message.
+ */
+const publish: Rule = (x) => {
+  const deliveries = 1 + x.channelStats().patterns;
+  const bytes = x.bytesOf(2) * deliveries;
+  return {
+    cost: bytes / 32,
+    detail: `${fmt(x.bytesOf(2))} bytes to ${fmt(deliveries)} ${deliveries === 1 ? "subscription" : "subscriptions"}`,
+    hint: HINT.publish,
+  };
+};
+
 const RULES: Record<string, Rule> = {
+  publish,
+  spublish: publish,
   command: wholeTable,
   "command|info": wholeTable,
   "command|docs": wholeTable,
@@ -1180,7 +1229,8 @@ const FRAME = 16;
 
 /** Inside MULTI, any command with keys: at most its keys' memory (each time it is named), with what queued writes add. */
 const keysRead = async (x: Args): Promise<number> => {
-  const mems = await Promise.all(x.positions.map((i) => x.mem(i)));
+  // A sampled collection may hide one element as long as an argument can be (HGET of it, queued a hundred times).
+  const mems = await Promise.all(x.positions.map((i) => x.memory(i).then((m) => m.bytes + (m.exact ? 0 : 512 * 1024))));
   return sum(mems) + sum(x.positions.map((i) => x.added(i))) + FRAME * x.positions.length;
 };
 

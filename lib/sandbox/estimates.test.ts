@@ -55,3 +55,77 @@ describe("estimates the review found missing", () => {
     expect((await execCommand(s, { command: "COMMAND INFO get" })).reply.t).toBe("array");
   });
 });
+
+describe("estimates the third review found fooled by a sample", () => {
+  /** A hash whose few big values a five-element sample misses: 300 one-byte fields, then 16 of 400 KB. */
+  async function trickHash(s: ReturnType<typeof newSession>): Promise<void> {
+    await execCommand(s, { argv: ["HSET", "h", ...Array.from({ length: 300 }, (_, i) => [`f${i}`, "x"]).flat()] });
+    for (let i = 0; i < 16; i++) await execCommand(s, { argv: ["HSET", "h", `big${i}`, "v".repeat(400_000)] });
+  }
+
+  it("COPY counts the source's exact memory: forty of them in one MULTI no longer pass the quota", async () => {
+    const s = newSession();
+    await trickHash(s);
+    await execCommand(s, { command: "MULTI" }, { id: "t" });
+    const texts: string[] = [];
+    for (let i = 0; i < 40; i++) texts.push((await execCommand(s, { command: `COPY h c${i}` }, { id: "t" })).text);
+    const exec = await execCommand(s, { command: "EXEC" }, { id: "t" });
+    expect(texts.some((t) => /Your sandbox is full/.test(t)) || /Your sandbox is full/.test(exec.text)).toBe(true);
+    const keys = await execCommand(s, { command: "DBSIZE" });
+    expect(keys.text).toBe("(integer) 1"); // the transaction was discarded whole
+  });
+
+  it("HRANDFIELD with a negative count is estimated from the hash's exact memory", async () => {
+    const s = newSession();
+    await trickHash(s);
+    const r = await execCommand(s, { command: "HRANDFIELD h -1000 WITHVALUES" });
+    expect(r.text).toMatch(/HRANDFIELD would make Redis build a reply of about [\d,]+ bytes/);
+  });
+
+  it("ZSCAN … MATCH counts every name as long as allowed, whatever the members' average", async () => {
+    const s = newSession();
+    await execCommand(s, { argv: ["ZADD", "z", ...["a", "b", "c", "d", "e", "f", "g"].flatMap((m) => ["0", m])] });
+    for (let i = 0; i < 1000; i += 100) {
+      await execCommand(s, {
+        argv: ["ZADD", "z", ...Array.from({ length: 100 }, (_, j) => ["1", `${String(i + j).padStart(4, "0")}${"a".repeat(1020)}`]).flat()],
+      });
+    }
+    const r = await execCommand(s, { argv: ["ZSCAN", "z", "0", "MATCH", `*${"?".repeat(126)}b`, "COUNT", "50"] });
+    expect(r.text).toMatch(/^\(error\) ERR ZSCAN is estimated at [\d,]+ units of work/);
+  });
+
+  it("PUBLISH counts the message once per subscription it reaches: the channel and the sandbox's patterns", async () => {
+    const s = newSession();
+    const hub = rt.hub();
+    const listener = { onMessage() {} };
+    await hub.add(
+      listener,
+      "pattern",
+      Array.from({ length: 100 }, (_, i) => Buffer.from(`${s.ns.prefix}c${"*".repeat(i + 1)}`)),
+      s.ns.prefix,
+    );
+    try {
+      const big = await execCommand(s, { argv: ["PUBLISH", "c", "x".repeat(512 * 1024)] });
+      expect(big.text).toMatch(/^\(error\) ERR PUBLISH is estimated at [\d,]+ units of work \(524,288 bytes to 101 subscriptions\)/);
+      expect(explainZh(big.text.replace(/^\(error\) /, ""))).toMatch(/524,288 字节，发往 101 个订阅/);
+      expect((await execCommand(s, { argv: ["PUBLISH", "c", "short"] })).reply.t).toBe("integer");
+    } finally {
+      await hub.remove(listener);
+    }
+  });
+
+  it("measures a full sandbox again at most every 250 ms, whatever it deletes in between", async () => {
+    const s = newSession();
+    // Full: 400 KB values until the quota (32 MiB in this file) refuses one.
+    for (let i = 0; i < 100; i++) if ((await execCommand(s, { argv: ["SET", `k${i}`, "v".repeat(400_000)] })).reply.t === "error") break;
+    const t0 = performance.now();
+    let refused = 0;
+    for (let i = 0; i < 8; i++) {
+      await execCommand(s, { command: "DEL nothing" });
+      if ((await execCommand(s, { argv: ["SET", "big", "v".repeat(400_000)] })).reply.t === "error") refused++;
+    }
+    expect(refused).toBe(8);
+    // Each refusal after a delete waits for the next measurement slot (before: measured at once, every time, for free).
+    expect(performance.now() - t0).toBeGreaterThan(7 * 250);
+  });
+});

@@ -154,11 +154,19 @@ export class QuotaKeeper {
     conn: Sender,
     ns: Namespace,
     growth: Growth,
-    opts: { what: string; pending?: Growth; commit?: boolean; refine?: () => Promise<Growth>; address?: string },
+    opts: { what: string; pending?: Growth; commit?: boolean; refine?: () => Promise<Growth>; address?: string; measured?: (ms: number) => void },
   ): Promise<string | null> {
     const pending = opts.pending ?? NO_GROWTH;
     const fits = (u: Usage, g: Growth) => u.keys + pending.keys + g.keys <= this.opts.maxKeys && u.bytes + pending.bytes + g.bytes <= this.opts.maxBytes;
     let entry = this.cache.get(ns.prefix);
+    // A measurement a refusal asks for reads every key's exact MEMORY USAGE: its time is charged to the sender's work
+    // budget (a review looped `DEL nothing` and a refused write to make Redis measure a full namespace for free).
+    const measure = async () => {
+      const t0 = performance.now();
+      const m = await this.measure(conn, ns);
+      opts.measured?.(Math.min(50, performance.now() - t0));
+      return m;
+    };
     if (!entry || Date.now() - entry.at > this.opts.staleMs) entry = await this.measure(conn, ns);
     let g = growth;
     if (!fits(entry.usage, g)) {
@@ -167,9 +175,10 @@ export class QuotaKeeper {
       // …then the namespace measured again, if that can tell something new, and at most every REMEASURE_MS
       // unless something was deleted since (a measure reads every key's MEMORY USAGE): the write waits for it.
       if (!fits(entry.usage, g) && (entry.freed || !entry.exact)) {
-        const wait = entry.freed ? 0 : entry.at + REMEASURE_MS - Date.now();
+        // At most every REMEASURE_MS, a delete since or not: `DEL nothing` marked a namespace freed for free.
+        const wait = entry.at + REMEASURE_MS - Date.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        entry = await this.measure(conn, ns);
+        entry = await measure();
       }
       if (!fits(entry.usage, g)) return this.refusal(entry.usage, { keys: pending.keys + g.keys, bytes: pending.bytes + g.bytes }, opts.what);
     }

@@ -37,7 +37,9 @@ export interface SandboxContext {
     maxReplyItems: number;
     quotas: QuotaKeeper;
     address?: string;
-    channels?: (prefix: string) => { total: number; count: number; bytes: number };
+    channels?: (prefix: string) => { total: number; count: number; bytes: number; patterns: number };
+    /** Charges work to the sender's budget after the fact (lib/sandbox/work-budget.ts). */
+    charge?: (units: number) => void;
   };
   /** The console tab's open MULTI (route.ts): its queued commands' totals, which the next one's cost and growth add to. */
   tx?: TxTotals;
@@ -113,7 +115,15 @@ export async function plan(ctx: SandboxContext, argv: Uint8Array[]): Promise<Pla
     if (refusal) return refuse(refusal);
     // Costs and growth estimated from the keys' sizes before it runs (costs.ts): over the budget or the quota, refused.
     const costs = await checkCosts(
-      { conn: ctx.conn, ns: ctx.ns, quotas: ctx.limits.quotas, tx: ctx.tx, address: ctx.limits.address, channels: ctx.limits.channels },
+      {
+        conn: ctx.conn,
+        ns: ctx.ns,
+        quotas: ctx.limits.quotas,
+        tx: ctx.tx,
+        address: ctx.limits.address,
+        channels: ctx.limits.channels,
+        charge: ctx.limits.charge,
+      },
       cmd,
       argv,
       positions,

@@ -113,7 +113,7 @@ export class SubscriberHub {
   }
 
   /** Channels this process listens to: in all, and those of one namespace with their names' bytes (PUBSUB CHANNELS's estimate). */
-  channelStats(prefix: string): { total: number; count: number; bytes: number } {
+  channelStats(prefix: string): { total: number; count: number; bytes: number; patterns: number } {
     let count = 0;
     let bytes = 0;
     for (const key of this.refs.channel.keys()) {
@@ -121,7 +121,9 @@ export class SubscriberHub {
       count++;
       bytes += key.length;
     }
-    return { total: this.refs.channel.size, count, bytes };
+    let patterns = 0;
+    for (const w of this.patternWeight.values()) if (w.group === prefix) patterns++;
+    return { total: this.refs.channel.size, count, bytes, patterns };
   }
 
   /** Streams in this process a message published on `channel` reaches: its own listeners and those of its namespace's (`group`'s) patterns. */
