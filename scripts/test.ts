@@ -93,7 +93,7 @@ async function main() {
   const t0 = Date.now();
 
   console.log("\n▸ Lint and format (Biome)");
-  if (run(bin("biome"), ["ci", ".", "--colors=off"]) !== 0) fail("Lint or format errors: see above (npm run format fixes what it can).");
+  if (run(bin("biome"), ["ci", ".", "--colors=off", "--error-on-warnings"]) !== 0) fail("Lint or format errors: see above (npm run format fixes what it can).");
 
   console.log("\n▸ Typecheck");
   if (run(bin("tsc"), ["--noEmit", "-p", "."]) !== 0) fail("Type errors: see above.");

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { parseRedisUrl, RespConnection } from "@/lib/redis/resp-connection";
 import { useTestRuntime } from "@/test/env";
 import { execCommand } from "@/lib/exec";
-import { issueSession, type Session } from "@/lib/session";
+import { issueSession } from "@/lib/session";
+import { pingsDuring } from "@/test/victim";
 
 /**
  * One visitor blocking, flooding or filling its quota must not slow another
@@ -10,22 +11,6 @@ import { issueSession, type Session } from "@/lib/session";
  */
 const rt = useTestRuntime({ PLAYGROUND_MAX_BLOCK_SECONDS: "2", PLAYGROUND_MAX_KEYS: "50", PLAYGROUND_RATE_PER_SESSION: "200" });
 const newSession = () => issueSession(rt.config.sessionSecret).session;
-
-/** Another visitor's PINGs, one after another, while `during` runs; returns their latencies. */
-async function pingsDuring(victim: Session, during: Promise<unknown>, count = 20): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const t0 = performance.now();
-    const r = await execCommand(victim, { command: "PING" });
-    times.push(performance.now() - t0);
-    expect(r.text).toBe("PONG");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  await during.catch(() => {});
-  const sorted = [...times].sort((a, b) => a - b);
-  console.log(`victim PING: median ${sorted[sorted.length >> 1].toFixed(2)} ms, max ${sorted[sorted.length - 1].toFixed(2)} ms`);
-  return times;
-}
 
 describe("fairness: another visitor's PING stays under 50 ms", () => {
   it("while one visitor blocks as much as it is allowed to", async () => {

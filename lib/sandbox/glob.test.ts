@@ -4,6 +4,7 @@ import { useTestRuntime } from "@/test/env";
 import { execCommand } from "@/lib/exec";
 import { issueSession, type Session } from "@/lib/session";
 import { globWeight } from "./glob";
+import { pingsDuring } from "@/test/victim";
 
 /**
  * Redis 7.0's glob matcher (KEYS, SCAN MATCH, PSUBSCRIBE) retries the pattern
@@ -16,20 +17,6 @@ const rt = useTestRuntime({ PLAYGROUND_MAX_KEYS: "2000", PLAYGROUND_MAX_NAMESPAC
 const newSession = () => issueSession(rt.config.sessionSecret).session;
 const NASTY = `*${"?".repeat(126)}b`; // 128 bytes: the most a pattern may be, and the slowest kind
 const run = (s: Session, argv: string[]) => execCommand(s, { argv }).then((r) => r.reply);
-
-async function pingsDuring(victim: Session, during: Promise<unknown>, count = 25): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const t0 = performance.now();
-    const r = await execCommand(victim, { command: "PING" });
-    times.push(performance.now() - t0);
-    expect(r.text).toBe("PONG");
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  await during.catch(() => {});
-  console.log(`victim PING: max ${Math.max(...times).toFixed(2)} ms`);
-  return times;
-}
 
 describe("glob patterns against names", () => {
   const admin = new RespConnection(parseRedisUrl(inject("redisUrl")), "glob-admin");
@@ -145,7 +132,7 @@ describe("glob patterns against names", () => {
         }
       }
     })();
-    const times = await pingsDuring(victim, attack);
+    const times = await pingsDuring(victim, attack, 25, 5);
     await attack;
     expect(Math.max(...times)).toBeLessThan(50);
     // Each one either answered or was refused by its estimate; KEYS pages through every name.
@@ -198,7 +185,7 @@ describe("glob patterns against names", () => {
     const flood = (async () => {
       for (let i = 0; i < 100; i++) await run(s, ["PUBLISH", channel, "x"]);
     })();
-    const times = await pingsDuring(victim, flood);
+    const times = await pingsDuring(victim, flood, 25, 5);
     expect(Math.max(...times)).toBeLessThan(50);
     await hub.remove(listener);
     expect(
