@@ -221,3 +221,32 @@ describe("the playground's own messages, explained in 中文", () => {
     );
   });
 });
+
+describe("the rare actions' windows, explained in 中文", () => {
+  it("explains every limitWindow refusal the app words, and the join and fail-closed ones", async () => {
+    const { limitWindow } = await import("@/lib/rate-limit");
+    const whats: Array<[string, number, string?]> = [
+      ["workshops opened from your network", 3600],
+      ["progress reports", 10],
+      ["resets, ends and dispatches for this workshop", 60],
+      ["join codes that do not exist, from your network", 60, "Check the code on the screen."],
+      ["key inspector refreshes", 2],
+      ["Venn diagram refreshes", 2],
+    ];
+    for (const [what, seconds, hint] of whats) {
+      const key = `i18n-window-${Math.random().toString(36).slice(2)}`;
+      await limitWindow(rt.appConn, key, 1, seconds, what, hint);
+      const e = await limitWindow(rt.appConn, key, 1, seconds, what, hint).then(
+        () => null,
+        (err: Error) => err,
+      );
+      expect(e?.message, what).toMatch(/^Too many /);
+      const zh = explainZh(e!.message);
+      expect(zh, what).toMatch(/太多了：每 \d+ (小时|秒)最多 1 次。/);
+      expect(zh, what).not.toMatch(/这类操作/); // each has its own words
+    }
+    expect(explainZh("Too many joins from your network at once: at most 60 a minute. Try again in 12 s.")).toMatch(
+      /^来自你所在网络的加入请求太多：每分钟最多 60 次。请 12 秒后再试。/,
+    );
+  });
+});

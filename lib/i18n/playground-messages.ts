@@ -117,6 +117,15 @@ const RULES: Rule[] = [
   ],
   [/^EXECABORT Transaction discarded because of previous errors\. (.+)$/, (m) => `事务因为之前的错误被丢弃了。${explainZh(`ERR ${m[1]}`) ?? ""}`],
   [/^EXECABORT Transaction discarded: (.+)$/, (m) => `事务被丢弃了：${explainZh(`ERR ${m[1]}`) ?? ""}`],
+  [/^Too many (?!new sandboxes)(.+?): at most (\d+) every (\d+ h|\d+ s)\. (?:Check the code on the screen\. )?Try again in (\d+) s\./, (m) => limitWindowZh(m)],
+  [
+    /^Too many joins from your network at once: at most (\d+) a minute\. Try again in (\d+) s\./,
+    (m) => `来自你所在网络的加入请求太多：每分钟最多 ${m[1]} 次。请 ${m[2]} 秒后再试。`,
+  ],
+  [
+    /^The playground could not count this request against its rate limit, so it refused it to be safe\. Try again in (\d+) s\./,
+    (m) => `练习场无法把这个请求计入频率限制，为安全起见拒绝了它。请 ${m[1]} 秒后再试。`,
+  ],
   [
     /^Too many new sandboxes from your network: at most (\d+) every (\d+) s\..*Try again in (\d+) s\./,
     (m) =>
@@ -312,4 +321,21 @@ export function explainZh(text: string): string | null {
     if (m) return zh(m);
   }
   return null;
+}
+
+/** The rare actions' windows (lib/rate-limit.ts limitWindow): what was too frequent, in Chinese. */
+const WINDOW_WHAT_ZH: Record<string, string> = {
+  "workshops opened from your network": "你所在网络开设的工作坊",
+  "progress reports": "进度报告",
+  "resets, ends and dispatches for this workshop": "这个工作坊的重置、结束和派发操作",
+  "join codes that do not exist, from your network": "你所在网络尝试的不存在的加入码",
+  "key inspector refreshes": "键查看器的刷新",
+  "Venn diagram refreshes": "维恩图的刷新",
+};
+
+function limitWindowZh(m: RegExpMatchArray): string {
+  const what = WINDOW_WHAT_ZH[m[1]] ?? "这类操作";
+  const window = m[3].endsWith("h") ? `${m[3].slice(0, -2)} 小时` : `${m[3].slice(0, -2)} 秒`;
+  const hint = m[1].startsWith("join codes") ? "请核对屏幕上的加入码。" : "";
+  return `${what}太多了：每 ${window}最多 ${m[2]} 次。${hint}请 ${m[4]} 秒后再试。`;
 }
