@@ -22,8 +22,6 @@ export const ERROR_KINDS = {
   not_found: { status: 404, log: "none", message: "Not found." },
   rate_limited: { status: 429, log: "info", message: "Too many commands; slow down." },
   too_large: { status: 413, log: "none", message: "Request body too large." },
-  denied: { status: 200, log: "none", message: "This command is not available in the playground." },
-  parse: { status: 200, log: "none", message: "Invalid argument(s)" },
   internal: { status: 500, log: "error", message: "Internal error." },
 } as const;
 
@@ -45,6 +43,13 @@ export class SandboxError extends Error {
   get status(): number {
     return ERROR_KINDS[this.kind].status;
   }
+}
+
+/** Logs an error as its kind says: "error" and "warn" kinds are worth an operator's look, the others are the visitor's to read. */
+export function logError(where: string, e: SandboxError): void {
+  const level = ERROR_KINDS[e.kind].log;
+  if (level === "error") console.error(`[${where}] ${e.kind}: ${e.message}`);
+  else if (level === "warn") console.warn(`[${where}] ${e.kind}: ${e.message}`);
 }
 
 /** Recognises a SandboxError across module copies (Next bundles lib/ separately). */

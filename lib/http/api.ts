@@ -3,7 +3,7 @@ import { z } from "zod";
 import { execCommand } from "@/lib/exec";
 import { runtime } from "@/lib/runtime";
 import { admitNewSession, assertSessionRequest, issueSession, sessionCookie, tokenFromHeaders, verifySession } from "@/lib/session";
-import { ERROR_KINDS, isSandboxError, SandboxError } from "@/lib/errors";
+import { ERROR_KINDS, isSandboxError, SandboxError, logError } from "@/lib/errors";
 import { checkHealth } from "@/lib/health";
 import { clientIp } from "@/lib/rate-limit";
 import { handleScenarios } from "./scenarios";
@@ -125,6 +125,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse): Prom
     const err = isSandboxError(e) ? e : new SandboxError("internal");
     if (res.headersSent) return (res.end(), true);
     if (!isSandboxError(e)) console.error("[api]", e);
+    else logError("api", e);
     if (err.retryAfterSeconds) res.setHeader("retry-after", String(err.retryAfterSeconds));
     if (err.kind === "redis_unavailable" && !err.retryAfterSeconds) res.setHeader("retry-after", "1");
     send(res, err.status, { error: { code: err.kind, message: err.message } });
