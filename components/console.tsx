@@ -63,9 +63,15 @@ export function Console({
   const [confirmReset, setConfirmReset] = useState(false);
   // In MULTI the prompt says so, as redis-cli's "127.0.0.1:6379(TX)>" does.
   const [inTx, setInTx] = useState(false);
+  const zh = useLocale() === "zh";
   const sub = useSubscription((e) => {
     if (e.type === "reply") setEntries((x) => [...x, { id: nextId.current++, kind: "stream", reply: e.reply }]);
-    else note(e.text, e.type === "error" ? "error" : "info");
+    else {
+      note(e.text, e.type === "error" ? "error" : "info");
+      // In 中文, a refusal of the playground's own is explained under it, as for commands.
+      const explained = zh && e.type === "error" ? explainZh(e.text.replace(/^\(error\) /, "")) : null;
+      if (explained) note(explained, "info");
+    }
   }, lesson);
   const history = useHistory("pg:history");
   const inputRef = useRef<HTMLInputElement>(null);

@@ -41,7 +41,8 @@ export function useSubscription(onEvent: (e: StreamEvent) => void, lesson?: stri
       es.addEventListener("message", reply);
       // The playground refused the subscription (a name or pattern too long, patterns too costly): say why, and stop.
       es.addEventListener("refused", (e) => {
-        reply(e as MessageEvent);
+        const r = JSON.parse((e as MessageEvent).data).reply as Reply;
+        emit.current({ type: "error", text: r.t === "error" ? `(error) ${r.v}` : String((e as MessageEvent).data) });
         es.close();
         source.current = null;
         setChannels([]);
