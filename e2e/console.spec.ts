@@ -214,4 +214,10 @@ test("in 中文, the playground's own refusals are explained under redis-cli's w
   await expect(page.getByTestId("explain")).toHaveText("SELECT 会把共享连接切换到另一个数据库；你的键放在你自己的命名空间里。");
   expect(await c.run("INCR nothing-wrong")).toBe("(integer) 1");
   await expect(page.getByTestId("explain")).toHaveCount(1);
+  // A live stream the playground refuses says why, in red, explained the same way.
+  await c.prompt.fill(`PSUBSCRIBE ${"*".repeat(130)}`);
+  await c.prompt.press("Enter");
+  const log = page.getByTestId("console");
+  await expect(log.getByText("(error) ERR The pattern of this PSUBSCRIBE is 130 bytes")).toBeVisible();
+  await expect(log.getByText("这条 PSUBSCRIBE 的模式有 130 字节；练习场允许的模式最多 128 字节")).toBeVisible();
 });
