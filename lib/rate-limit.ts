@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import type { RespConnection } from "@/lib/redis/resp-connection";
 import { SandboxError } from "@/lib/errors";
+import { processState } from "@/lib/process-state";
 
 /**
  * Every rate limit of the app (commands per second, rooms opened per hour,
@@ -48,9 +49,11 @@ export async function hit(conn: RespConnection, key: string, windowMs: number): 
   );
 }
 
-const local = new Map<string, { n: number; until: number }>();
+/** Counters kept in the process while Redis refuses to count (OOM), and when a warning was last logged. */
+const limiterState = () => processState("rate-limit", () => ({ local: new Map<string, { n: number; until: number }>(), lastWarning: 0 }));
 
 function localHit(key: string, windowMs: number): number {
+  const { local } = limiterState();
   const now = Date.now();
   let e = local.get(key);
   if (!e || e.until <= now) {
@@ -62,11 +65,11 @@ function localHit(key: string, windowMs: number): number {
   return ++e.n;
 }
 
-let lastWarning = 0;
 /** Logs a counter that cannot count, at most every 10 s (each refusal would be a line otherwise). */
 function warn(key: string, what: string): void {
-  if (Date.now() - lastWarning < 10_000) return;
-  lastWarning = Date.now();
+  const state = limiterState();
+  if (Date.now() - state.lastWarning < 10_000) return;
+  state.lastWarning = Date.now();
   console.warn(`[rate-limit] ${key.slice(0, 120)} answered ${what.slice(0, 120)}: refusing requests counted there until it expires`);
 }
 

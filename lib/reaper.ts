@@ -2,6 +2,7 @@ import type { Runtime } from "@/lib/runtime";
 import { isSessionId, sessionNamespace } from "@/lib/session";
 import { bulkBytes, utf8 } from "@/lib/resp/reply";
 import { dropNamespace } from "@/lib/sandbox/sandbox";
+import { processState } from "@/lib/process-state";
 
 /**
  * Idle namespaces expire: every session's last activity is kept in the ZSET
@@ -11,19 +12,20 @@ import { dropNamespace } from "@/lib/sandbox/sandbox";
  */
 const ACTIVE = "app:active";
 const LOCK = "app:reaper:lock";
-const lastTouch = new Map<string, number>();
+/** When each session was last noted active, so that app:active is written at most every 30 s per session. */
+const touches = () => processState("reaper.lastTouch", () => new Map<string, number>());
 
 /** Records activity, at most every 30 s per session from this process. */
 export function touchNamespace(rt: Runtime, sessionId: string): void {
   // Only visitors' sessions are reaped by idleness: a room's class queue runs as `room-<code>`, and rooms go with the room.
   if (!isSessionId(sessionId)) return;
   const now = Date.now();
-  if (now - (lastTouch.get(sessionId) ?? 0) < 30_000) return;
-  if (lastTouch.size > 100_000) lastTouch.clear();
+  if (now - (touches().get(sessionId) ?? 0) < 30_000) return;
+  if (touches().size > 100_000) touches().clear();
   // Remembered only once Redis has it: a refused ZADD (OOM) must be tried again, or the reaper never sees the namespace.
   void rt.appConn
     .send(["ZADD", ACTIVE, String(now), sessionId])
-    .then((r) => void (r.t === "integer" && lastTouch.set(sessionId, now)))
+    .then((r) => void (r.t === "integer" && touches().set(sessionId, now)))
     .catch(() => {});
 }
 
@@ -53,7 +55,7 @@ export async function reapIdleNamespaces(rt: Runtime, now = Date.now()): Promise
             removed++;
             continue;
           }
-          lastTouch.delete(r.v);
+          touches().delete(r.v);
           reaped++;
         } else console.warn(`[reaper] removed ${JSON.stringify(r.v.slice(0, 60))} from ${ACTIVE}: not a session id`);
         // The member's own bytes (a non-UTF-8 one comes back as base64).

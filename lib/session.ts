@@ -5,6 +5,7 @@ import { SandboxError } from "@/lib/errors";
 import type { RespConnection } from "@/lib/redis/resp-connection";
 import { limitWindow } from "@/lib/rate-limit";
 import { sessionsPerIpMinute } from "@/lib/config";
+import { processState } from "@/lib/process-state";
 
 /**
  * Sessions are issued and signed by the server: `<id>.<mac>`, where the id is
@@ -42,12 +43,13 @@ export function issueSession(secret: string): { token: string; session: Session 
 }
 
 /** Tokens verified lately (per secret): an HMAC per API request is most of a cheap command's CPU. */
-const verified = new Map<string, Session>();
+const verifiedTokens = () => processState("session.verified", () => new Map<string, Session>());
 const VERIFIED_MAX = 10_000;
 
 export function verifySession(secret: string, token: string | undefined | null): Session | null {
   if (!token || token.length > 128) return null;
   const cacheKey = `${secret}\0${token}`;
+  const verified = verifiedTokens();
   const hit = verified.get(cacheKey);
   if (hit) return hit;
   const session = verifyUncached(secret, token);

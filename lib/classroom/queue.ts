@@ -2,6 +2,7 @@ import { z } from "zod";
 import { runtime } from "@/lib/runtime";
 import { parseScenario, runScenario } from "@/lib/scenarios/scenario";
 import { clearJobs, recordJob, roomNamespace } from "./rooms";
+import { processState } from "@/lib/process-state";
 
 /**
  * The class job queue (message-queue lesson in a workshop): the instructor's
@@ -19,11 +20,11 @@ export const Dispatch = z
   .strict();
 
 /** The running class queue of each room, to stop it when the room is reset or ended. */
-const running = new Map<string, AbortController>();
+const running = () => processState("classroom.queue.running", () => new Map<string, AbortController>());
 
 export function stopClassQueue(code: string): void {
-  running.get(code)?.abort();
-  running.delete(code);
+  running().get(code)?.abort();
+  running().delete(code);
 }
 
 export async function startClassQueue(code: string, input: z.infer<typeof Dispatch>, ip?: string): Promise<void> {
@@ -44,7 +45,7 @@ export async function startClassQueue(code: string, input: z.infer<typeof Dispat
       if (e.type === "start") {
         // Cleared only once this run has its slot (a second dispatch refused with 409 leaves the table alone).
         void clearJobs(rt.appConn, code).catch(() => {});
-        running.set(code, abort);
+        running().set(code, abort);
         started();
       }
       if (e.type !== "job") return;
@@ -56,7 +57,7 @@ export async function startClassQueue(code: string, input: z.infer<typeof Dispat
   )
     .then(started, failed)
     .finally(() => {
-      if (running.get(code) === abort) running.delete(code);
+      if (running().get(code) === abort) running().delete(code);
     });
   await ready;
 }

@@ -1,5 +1,6 @@
 import { SandboxError } from "@/lib/errors";
 import { runtime } from "@/lib/runtime";
+import { processState } from "@/lib/process-state";
 
 /**
  * Open SSE streams in this process: per owner (a session, or an instructor's
@@ -10,25 +11,25 @@ import { runtime } from "@/lib/runtime";
  * Caps: PLAYGROUND_STREAMS_PER_SESSION, PLAYGROUND_STREAMS_PER_IP,
  * PLAYGROUND_MAX_STREAMS (lib/config.ts), each said with its number when it bites.
  */
-const open = new Map<string, number>();
-let total = 0;
+/** Streams open per owner and address, and in all. */
+const slots = () => processState("sse-slots", () => ({ open: new Map<string, number>(), total: 0 }));
 
 function bump(k: string, by: number): void {
-  const n = (open.get(k) ?? 0) + by;
-  if (n > 0) open.set(k, n);
-  else open.delete(k);
+  const n = (slots().open.get(k) ?? 0) + by;
+  if (n > 0) slots().open.set(k, n);
+  else slots().open.delete(k);
 }
 
 /** Streams open now for an owner key (`session:<id>`) or an address (`addr:<ip>`), and in all. */
 export function openStreams(key?: string): number {
-  return key === undefined ? total : (open.get(key) ?? 0);
+  return key === undefined ? slots().total : (slots().open.get(key) ?? 0);
 }
 
 export function openStream(owner: string, ip: string | undefined): { release(): void } {
   const caps = runtime().config.streams;
   const address = `addr:${ip || "?"}`; // an unknown address is one address, never none
-  const n = open.get(owner) ?? 0;
-  const a = open.get(address) ?? 0;
+  const n = slots().open.get(owner) ?? 0;
+  const a = slots().open.get(address) ?? 0;
   if (n >= caps.perSession) throw new SandboxError("busy", `Too many live streams open at once (at most ${caps.perSession}); close some tabs.`, 5);
   if (a >= caps.perIp) {
     throw new SandboxError(
@@ -37,10 +38,10 @@ export function openStream(owner: string, ip: string | undefined): { release(): 
       5,
     );
   }
-  if (total >= caps.max) throw new SandboxError("busy", `The playground has ${total} live streams open, its limit; try again in a minute.`, 30);
+  if (slots().total >= caps.max) throw new SandboxError("busy", `The playground has ${slots().total} live streams open, its limit; try again in a minute.`, 30);
   bump(owner, 1);
   bump(address, 1);
-  total++;
+  slots().total++;
   let released = false;
   return {
     release() {
@@ -48,7 +49,7 @@ export function openStream(owner: string, ip: string | undefined): { release(): 
       released = true;
       bump(owner, -1);
       bump(address, -1);
-      total--;
+      slots().total--;
     },
   };
 }

@@ -12,6 +12,7 @@ import { clientIp } from "@/lib/rate-limit";
 import { sessionForLesson } from "@/lib/classroom/scope";
 import type { HubListener, HubMessage } from "@/lib/streaming/subscriber-hub";
 import { nameRefusal, patternRefusal } from "@/lib/sandbox/glob";
+import { processState } from "@/lib/process-state";
 
 /**
  * GET /api/v1/stream?channels=a,b&patterns=p* — the session's pub/sub
@@ -41,7 +42,7 @@ export function parseStreamQuery(url: URL): { channels: string[]; patterns: stri
 
 const enc = (s: string) => Buffer.from(s, "utf8");
 /** Each message's SSE frame per namespace, built by the first stream that sends it. */
-const FRAMES = new WeakMap<HubMessage, Map<string, string>>();
+const frames = () => processState("stream.frames", () => new WeakMap<HubMessage, Map<string, string>>());
 
 export async function handleStream(req: IncomingMessage, res: ServerResponse, session: Session | null): Promise<void> {
   const url = new URL(req.url ?? "/", "http://x");
@@ -70,8 +71,8 @@ export async function handleStream(req: IncomingMessage, res: ServerResponse, se
     onMessage(m: HubMessage) {
       // Formatted once per message and namespace, however many streams receive it (a 330 KB PUBLISH to 12
       // streams formatted 12 times held the event loop 1.6 s), with the payload cut for the browser.
-      let byNs = FRAMES.get(m);
-      if (!byNs) FRAMES.set(m, (byNs = new Map()));
+      let byNs = frames().get(m);
+      if (!byNs) frames().set(m, (byNs = new Map()));
       let frame = byNs.get(ns.prefix);
       if (frame === undefined) {
         // Cut before decoding: a 330 KB payload decoded whole to show 16 KiB of it.

@@ -5,6 +5,7 @@ import type { Lease, LeasePool } from "./leases";
 import type { CommandInfo } from "./command-table";
 import type { RespConnection } from "@/lib/redis/resp-connection";
 import { addToTx, isBudgetRefusal, newTxTotals, type TxTotals } from "./costs";
+import { processState } from "@/lib/process-state";
 
 /**
  * Runs one authorized command on the right connection (docs/architecture.md "Connections"): the shared
@@ -40,23 +41,23 @@ const err = (v: string): Reply => ({ t: "error", v });
  * the totals with it stay within the budgets; EXEC then checks the quota for
  * the sum, since the queued writes all land at once.
  */
-const transactions = new WeakMap<Lease, TxTotals>();
+const transactions = () => processState("route.transactions", () => new WeakMap<Lease, TxTotals>());
 const txOf = (lease: Lease): TxTotals => {
-  let tx = transactions.get(lease);
-  if (!tx) transactions.set(lease, (tx = newTxTotals()));
+  let tx = transactions().get(lease);
+  if (!tx) transactions().set(lease, (tx = newTxTotals()));
   return tx;
 };
 
 /** One console tab (client) is one redis-cli: its commands run one after another, never interleaved. */
-const inFlight = new Map<string, Promise<unknown>>();
+const inFlight = () => processState("route.inFlight", () => new Map<string, Promise<unknown>>());
 
 export async function execute(ctx: RouteContext, argv: Uint8Array[]): Promise<Outcome> {
-  const mine = (inFlight.get(ctx.clientKey) ?? Promise.resolve()).catch(() => {}).then(() => executeInOrder(ctx, argv));
-  inFlight.set(ctx.clientKey, mine);
+  const mine = (inFlight().get(ctx.clientKey) ?? Promise.resolve()).catch(() => {}).then(() => executeInOrder(ctx, argv));
+  inFlight().set(ctx.clientKey, mine);
   try {
     return await mine;
   } finally {
-    if (inFlight.get(ctx.clientKey) === mine) inFlight.delete(ctx.clientKey);
+    if (inFlight().get(ctx.clientKey) === mine) inFlight().delete(ctx.clientKey);
   }
 }
 
@@ -139,7 +140,7 @@ async function transaction(ctx: RouteContext, cmd: CommandInfo, argv: Uint8Array
       const reply = await l.conn.send(argv);
       if (reply.t === "status" && !l.multi) {
         Object.assign(l, { multi: true, queued: [], aborted: false });
-        transactions.set(l, newTxTotals());
+        transactions().set(l, newTxTotals());
       }
       return { reply, notice: ended };
     }

@@ -11,6 +11,7 @@ import { sizeLimit, type QuotaKeeper } from "./limits";
 import { checkCosts, type Charge, type TxTotals } from "./costs";
 import { namesRefusal, patternRefusal } from "./glob";
 import { EXISTS, PTTL, keyIndex, processKeyIndex, scanKeyspace, type IndexHost, type KeyIndex } from "./key-index";
+import { processState } from "@/lib/process-state";
 
 const dec = new TextDecoder();
 const lower = (a: Uint8Array) => redisWord(a);
@@ -374,24 +375,25 @@ export async function deleteNamespace(conn: Sender, ns: Namespace, index?: KeyIn
   return n;
 }
 
-let serverVersion: string | undefined;
+/** The server's version and mode, read once for emulated INFO. */
+const serverInfo = () => processState("sandbox.serverVersion", (): { version?: string } => ({}));
 
 /**
  * INFO, emulated: a harmless subset — the server's version and mode, and the
  * keyspace of the visitor's own namespace. Printed raw, as redis-cli prints INFO.
  */
 async function info(ctx: SandboxContext, index: KeyIndex, sections: string[]): Promise<Reply> {
-  if (!serverVersion) {
+  if (!serverInfo().version) {
     const hello = await ctx.conn.send(["HELLO"]); // no protocol argument: changes nothing
     const v = hello.t === "array" || hello.t === "map" ? hello.v : [];
     const i = v.findIndex((r) => r.t === "bulk" && r.v === "version");
-    serverVersion = i >= 0 && v[i + 1]?.t === "bulk" ? (v[i + 1] as { v: string }).v : "unknown";
+    serverInfo().version = i >= 0 && v[i + 1]?.t === "bulk" ? (v[i + 1] as { v: string }).v : "unknown";
   }
   const all = sections.length === 0 || sections.some((s) => ["all", "default", "everything"].includes(s));
   const want = (s: string) => all || sections.includes(s);
   const out: string[] = [];
   if (want("server")) {
-    out.push("# Server", `redis_version:${serverVersion}`, "redis_mode:standalone", "playground:true", "");
+    out.push("# Server", `redis_version:${serverInfo().version}`, "redis_mode:standalone", "playground:true", "");
   }
   if (want("keyspace")) {
     let keys = 0;
