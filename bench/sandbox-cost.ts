@@ -153,7 +153,7 @@ async function layerPass(ctx: SandboxContext, stub: GetkeysStub | null, items: P
       if (stub) stub.answer = it.getkeys;
       const t0 = process.hrtime.bigint();
       const parsed = parseCommandLine(it.line);
-      if (!parsed.ok) throw new Error(parsed.error);
+      if (!parsed.ok) throw new Error(parsed.error.code);
       const p = await plan(ctx, parsed.argv);
       if (p.kind !== "run") throw new Error(`${it.line}: plan gave ${p.kind}`);
       const out = formatReply(unrewrite(p.cmd, it.reply, ns));

@@ -9,8 +9,9 @@ import { loadCommandDocs, redisStatus, resetMyData, runCommand } from "@/app/act
 import { useHistory } from "./use-history";
 import { useSubscription } from "./use-subscription";
 import { usePersistentFlag } from "./use-persistent-flag";
-import { useLocale, useT } from "./i18n";
-import { explainZh } from "@/lib/i18n/playground-messages";
+import { useLocale, useProblemText, useT } from "./i18n";
+import { problemText } from "@/lib/i18n/problems";
+import { type Problem, type ProblemCode, problem } from "@/lib/problems";
 
 /** What a lesson page can do with the console: run a block's commands in it, as if typed. */
 export interface ConsoleHandle {
@@ -21,11 +22,14 @@ export interface ConsoleHandle {
 }
 
 type Entry =
-  | { id: number; kind: "command"; input: string; client?: string; reply?: Reply; ms?: number; notice?: string; pending: boolean; failure?: string }
+  | { id: number; kind: "command"; input: string; client?: string; reply?: Reply; ms?: number; notices?: Problem[]; pending: boolean; failure?: Problem }
   | { id: number; kind: "stream"; reply: Reply }
   | { id: number; kind: "note"; text: string; tone: "info" | "error" };
 
 const PROMPT = "redis>";
+
+/** What the server says when a tab's transaction ended without its EXEC or DISCARD (lib/sandbox/leases.ts). */
+const TX_ENDED = new Set<ProblemCode>(["lease:idle", "lease:lost", "lease:login"]);
 
 /** This tab's id: each console tab is its own client, with its own MULTI/WATCH (like two redis-cli windows). */
 function tabId(): string {
@@ -64,13 +68,13 @@ export function Console({
   // In MULTI the prompt says so, as redis-cli's "127.0.0.1:6379(TX)>" does.
   const [inTx, setInTx] = useState(false);
   const zh = useLocale() === "zh";
+  const say = useProblemText();
   const sub = useSubscription((e) => {
     if (e.type === "reply") setEntries((x) => [...x, { id: nextId.current++, kind: "stream", reply: e.reply }]);
     else {
       note(e.text, e.type === "error" ? "error" : "info");
       // In 中文, a refusal of the playground's own is explained under it, as for commands.
-      const explained = zh && e.type === "error" ? explainZh(e.text.replace(/^\(error\) /, "")) : null;
-      if (explained) note(explained, "info");
+      if (zh && e.problem) note(problemText(e.problem, "zh"), "info");
     }
   }, lesson);
   const history = useHistory("pg:history");
@@ -126,8 +130,8 @@ export function Console({
         e.map((x) =>
           x.id === id && x.kind === "command"
             ? r.ok
-              ? { ...x, pending: false, reply: r.value.reply, ms: r.value.ms, notice: r.value.notice }
-              : { ...x, pending: false, failure: r.message }
+              ? { ...x, pending: false, reply: r.value.reply, ms: r.value.ms, notices: r.value.notices }
+              : { ...x, pending: false, failure: r.error }
             : x,
         ),
       );
@@ -135,12 +139,14 @@ export function Console({
       if (r.ok && !client) {
         const word = line.trim().split(/\s+/, 1)[0].toUpperCase();
         if (word === "MULTI" && r.value.reply.t === "status") setInTx(true);
-        if (word === "EXEC" || word === "DISCARD" || /discarded/.test(r.value.notice ?? "") || /discarded/.test(r.value.text)) setInTx(false);
+        const said = [...(r.value.notices ?? []), ...(r.value.reply.t === "error" && r.value.reply.problem ? [r.value.reply.problem] : [])];
+        if (word === "EXEC" || word === "DISCARD" || said.some((p) => TX_ENDED.has(p.code))) setInTx(false);
       }
-      return r.ok ? { reply: r.value.reply, text: r.value.text } : { text: r.message, failure: r.message };
+      return r.ok ? { reply: r.value.reply, text: r.value.text } : { text: say(r.error), failure: say(r.error) };
     } catch {
-      setEntries((e) => e.map((x) => (x.id === id && x.kind === "command" ? { ...x, pending: false, failure: t.noAnswer } : x)));
-      return { text: t.noAnswer, failure: t.noAnswer };
+      const lost = problem("client:no-answer");
+      setEntries((e) => e.map((x) => (x.id === id && x.kind === "command" ? { ...x, pending: false, failure: lost } : x)));
+      return { text: say(lost), failure: say(lost) };
     } finally {
       setBusy(false);
       onCommand?.();
@@ -204,7 +210,7 @@ export function Console({
     const r = await resetMyData();
     if (r.ok) note(t.resetDone(r.value), "info");
     else {
-      note(r.message, "error");
+      note(say(r.error), "error");
       if (r.unavailable) setDown(true);
     }
     inputRef.current?.focus();
@@ -347,8 +353,9 @@ function EntryView({ entry, raw, docs }: { entry: Extract<Entry, { kind: "comman
   const t = useT().console;
   // In 中文, the playground's own refusals and notices are explained under the reply (Redis's words stay as they are).
   const zh = useLocale() === "zh";
-  const explained = zh ? explainZh(entry.reply?.t === "error" ? entry.reply.v : (entry.failure ?? "")) : null;
-  const notice = entry.notice && zh ? (explainZh(entry.notice) ?? entry.notice) : entry.notice;
+  const say = useProblemText();
+  const explained = zh && entry.reply?.t === "error" && entry.reply.problem ? say(entry.reply.problem) : null;
+  const notice = entry.notices?.map(say).join(" ");
   // Redis does not know the command: offer the nearest names it does know.
   const unknown = entry.reply?.t === "error" ? /^ERR unknown command '([^']+)'/.exec(entry.reply.v)?.[1] : undefined;
   const suggestions = unknown ? didYouMean(unknown, docs) : [];
@@ -381,7 +388,7 @@ function EntryView({ entry, raw, docs }: { entry: Extract<Entry, { kind: "comman
         <p className="text-slate-600">…</p>
       ) : (
         <pre data-testid="output" className={`whitespace-pre-wrap [overflow-wrap:anywhere] ${isError ? "text-red-700 dark:text-red-400" : ""}`}>
-          {entry.failure ?? text}
+          {entry.failure ? say(entry.failure) : text}
         </pre>
       )}
       {suggestions.length > 0 && (

@@ -3,6 +3,7 @@
 import { createContext, useContext } from "react";
 import { MESSAGES, type Messages } from "@/lib/i18n/messages";
 import type { Locale } from "@/lib/i18n/locales";
+import type { Problem } from "@/lib/problems";
 
 const LocaleContext = createContext<Locale>("en");
 
@@ -18,4 +19,10 @@ export function useLocale(): Locale {
 /** The UI strings in the page's language. */
 export function useT(): Messages {
   return MESSAGES[useContext(LocaleContext)];
+}
+
+/** Words a problem (an error, refusal or notice the server sent as a code) in the page's language. */
+export function useProblemText(): (p: Problem) => string {
+  const t = useT();
+  return (p) => (t.problems[p.code] as (params: unknown) => string)(p.params);
 }

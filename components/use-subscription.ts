@@ -3,9 +3,12 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { parseCommandLine } from "@/lib/cli/parse-command";
 import type { Reply } from "@/lib/resp/reply";
+import { problemText } from "@/lib/i18n/problems";
+import type { Problem } from "@/lib/problems";
 import { useT } from "./i18n";
 
-export type StreamEvent = { type: "reply"; reply: Reply } | { type: "note" | "error"; text: string };
+/** `problem`: the playground refused it (lib/problems.ts); the page words it in its language. */
+export type StreamEvent = { type: "reply"; reply: Reply } | { type: "note" | "error"; text: string; problem?: Problem };
 
 const dec = new TextDecoder();
 const SUB = new Set(["SUBSCRIBE", "PSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE"]);
@@ -42,7 +45,9 @@ export function useSubscription(onEvent: (e: StreamEvent) => void, lesson?: stri
       // The playground refused the subscription (a name or pattern too long, patterns too costly): say why, and stop.
       es.addEventListener("refused", (e) => {
         const r = JSON.parse((e as MessageEvent).data).reply as Reply;
-        emit.current({ type: "error", text: r.t === "error" ? `(error) ${r.v}` : String((e as MessageEvent).data) });
+        emit.current(
+          r.t === "error" ? { type: "error", text: `(error) ${r.v}`, problem: r.problem } : { type: "error", text: String((e as MessageEvent).data) },
+        );
         es.close();
         source.current = null;
         setChannels([]);
@@ -63,7 +68,7 @@ export function useSubscription(onEvent: (e: StreamEvent) => void, lesson?: stri
 
   const run = (line: string) => {
     const parsed = parseCommandLine(line);
-    if (!parsed.ok) return emit.current({ type: "error", text: `(error) ${parsed.error}` });
+    if (!parsed.ok) return emit.current({ type: "error", text: problemText(parsed.error), problem: parsed.error });
     const [cmd, ...args] = parsed.argv.map((a) => dec.decode(a));
     const word = cmd.toUpperCase();
     let chs = channels;

@@ -34,6 +34,16 @@ test("an instructor runs a workshop: students join, progress and shared keys sho
   await taken.getByRole("button", { name: "Join" }).click();
   await expect(taken).toHaveURL(new RegExp(`/en/rooms/${code}$`));
   await expect(teacher.getByTestId("roster-row")).toHaveCount(3);
+  // In 中文 the same refusals read in Chinese: a taken name, and a code that does not exist.
+  const zh = await (await browser.newContext()).newPage();
+  await zh.goto(`/zh/join?code=${code}`);
+  await zh.getByLabel("你的名字").fill("BO");
+  await zh.getByRole("button", { name: "加入" }).click();
+  await expect(zh.getByRole("alert").filter({ hasText: /./ })).toHaveText("名字“BO”在这个工作坊里已经有人用了，请换一个。");
+  await zh.getByLabel("加入码").fill("ZZZZZ9");
+  await zh.getByRole("button", { name: "加入" }).click();
+  await expect(zh.getByRole("alert").filter({ hasText: /./ })).toHaveText("没有加入码为 ZZZZZ9 的工作坊。请核对屏幕上的加入码。");
+  await zh.context().close();
   // After a reload a student is still in the room; the dashboard keeps its key across a language switch.
   await ann.reload();
   await expect(ann.getByRole("heading", { level: 1 })).toHaveText("Redis at the library");

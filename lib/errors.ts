@@ -1,58 +1,78 @@
+import { problemText } from "@/lib/i18n/problems";
+import { type Problem, type ProblemCode, problem } from "@/lib/problems";
+
 /**
- * Every error the sandbox can raise, mapped once (docs/architecture.md "HTTP API and sessions"): the text the
- * console shows as `(error) …`, the HTTP status of the JSON API, and whether it
- * is worth logging. Replies that redis-cli would print as `(error)` are 200s in
- * the API with `reply.t = "error"`; only the kinds with another status here
- * leave the reply model.
+ * Every error that is not a Redis reply, by kind (docs/architecture.md "Errors"): the HTTP
+ * status of the JSON API, whether it is worth logging, and the problem it
+ * carries when none more precise is given. Replies that redis-cli would print
+ * as `(error)` are 200s in the API with `reply.t = "error"` (the playground's
+ * own refusals carry `reply.problem`); only these kinds leave the reply model.
  */
 export const ERROR_KINDS = {
   // Down, or no answer within the deadline (PLAYGROUND_REDIS_TIMEOUT_MS): the connection is replaced at once.
-  redis_unavailable: {
-    status: 503,
-    log: "warn",
-    message: "Redis is unavailable right now; retrying. Your data is safe — try again in a moment.",
-    retryAfter: 1,
-  },
-  bad_request: { status: 400, log: "none", message: "Bad request." },
-  unauthorized: { status: 401, log: "none", message: "Missing or invalid session. Create one with POST /api/v1/sessions." },
-  busy: { status: 503, log: "info", message: "The playground is busy; try again in a few seconds." },
-  method_not_allowed: { status: 405, log: "none", message: "Method not allowed." },
-  forbidden: { status: 403, log: "none", message: "Forbidden." },
-  conflict: { status: 409, log: "none", message: "That is already going." },
-  not_found: { status: 404, log: "none", message: "Not found." },
-  rate_limited: { status: 429, log: "info", message: "Too many commands; slow down." },
-  too_large: { status: 413, log: "none", message: "Request body too large." },
-  internal: { status: 500, log: "error", message: "Internal error." },
-} as const;
+  redis_unavailable: { status: 503, log: "warn", code: "redis:unavailable", retryAfter: 1 },
+  bad_request: { status: 400, log: "none", code: "server:bad-request" },
+  unauthorized: { status: 401, log: "none", code: "session:missing" },
+  busy: { status: 503, log: "info", code: "server:busy" },
+  method_not_allowed: { status: 405, log: "none", code: "server:method" },
+  forbidden: { status: 403, log: "none", code: "server:forbidden" },
+  conflict: { status: 409, log: "none", code: "server:conflict" },
+  not_found: { status: 404, log: "none", code: "server:not-found" },
+  rate_limited: { status: 429, log: "info", code: "server:rate-limited" },
+  too_large: { status: 413, log: "none", code: "server:too-large" },
+  internal: { status: 500, log: "error", code: "server:internal" },
+} as const satisfies Record<string, { status: number; log: "none" | "info" | "warn" | "error"; code: ProblemCode; retryAfter?: number }>;
 
 export type ErrorKind = keyof typeof ERROR_KINDS;
+
+/** What the JSON API, the server actions and postJson send for an error: the code and params to word it in any language, and the English. */
+export type WireError = Problem & { message: string };
 
 export class SandboxError extends Error {
   /** Sent as `Retry-After` by the JSON API; kinds with a `retryAfter` above carry it by default. */
   readonly retryAfterSeconds?: number;
+  readonly problem: Problem;
+  /** For the operator's log only (an internal error's cause); the visitor sees the problem. */
+  detail?: string;
   constructor(
     readonly kind: ErrorKind,
-    message?: string,
+    p?: Problem,
     retryAfterSeconds?: number,
   ) {
-    super(message ?? ERROR_KINDS[kind].message);
-    this.name = "SandboxError";
     const k = ERROR_KINDS[kind];
+    const shown = p ?? (problem as (code: ProblemCode) => Problem)(k.code);
+    super(problemText(shown));
+    this.problem = shown;
+    this.name = "SandboxError";
     this.retryAfterSeconds = retryAfterSeconds ?? ("retryAfter" in k ? k.retryAfter : undefined);
   }
   get status(): number {
     return ERROR_KINDS[this.kind].status;
+  }
+  get code(): ProblemCode {
+    return this.problem.code;
+  }
+  toWire(): WireError {
+    return { ...this.problem, message: this.message };
   }
 }
 
 /** Logs an error as its kind says: "error" and "warn" kinds are worth an operator's look, the others are the visitor's to read. */
 export function logError(where: string, e: SandboxError): void {
   const level = ERROR_KINDS[e.kind].log;
-  if (level === "error") console.error(`[${where}] ${e.kind}: ${e.message}`);
-  else if (level === "warn") console.warn(`[${where}] ${e.kind}: ${e.message}`);
+  const text = e.detail ? `${e.message} ${e.detail}` : e.message;
+  if (level === "error") console.error(`[${where}] ${e.code}: ${text}`);
+  else if (level === "warn") console.warn(`[${where}] ${e.code}: ${text}`);
+}
+
+/** An internal error: the visitor reads "Internal error."; the log gets `detail`. */
+export function internalError(detail: string): SandboxError {
+  const e = new SandboxError("internal");
+  e.detail = detail;
+  return e;
 }
 
 /** Recognises a SandboxError across module copies (Next bundles lib/ separately). */
 export function isSandboxError(e: unknown): e is SandboxError {
-  return typeof e === "object" && e !== null && (e as Error).name === "SandboxError" && "kind" in e;
+  return typeof e === "object" && e !== null && (e as Error).name === "SandboxError" && "kind" in e && "problem" in e;
 }

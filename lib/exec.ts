@@ -1,6 +1,6 @@
 import { parseCommandLine } from "@/lib/cli/parse-command";
 import { formatReply } from "@/lib/cli/format-reply";
-import { error as errorReply, status, utf8, type Reply } from "@/lib/resp/reply";
+import { status, utf8, type Reply } from "@/lib/resp/reply";
 import { runtime } from "@/lib/runtime";
 import { deleteNamespace } from "@/lib/sandbox/sandbox";
 import { keyIndex } from "@/lib/sandbox/key-index";
@@ -13,6 +13,8 @@ import { SandboxError } from "@/lib/errors";
 import { checkRate } from "@/lib/rate-limit";
 import { replyUnits } from "@/lib/sandbox/work-budget";
 import { touchNamespace } from "@/lib/reaper";
+import { type Problem, problem, refusal } from "@/lib/problems";
+import { problemText } from "@/lib/i18n/problems";
 
 export type ExecInput = { command: string } | { argv: string[] };
 
@@ -31,8 +33,10 @@ export interface ExecResult {
   text: string;
   /** Round trip between this server and Redis, in milliseconds. */
   ms: number;
-  /** Something the learner should know that redis-cli would not print (a capped timeout, a discarded transaction). */
+  /** Something the learner should know that redis-cli would not print (a capped timeout, a cut reply), in English. */
   notice?: string;
+  /** The same, as problems (lib/problems.ts) for a page in another language. */
+  notices?: Problem[];
 }
 
 const dec = new TextDecoder();
@@ -51,27 +55,27 @@ export async function execCommand(session: Session, input: ExecInput, client: Ex
   let argc: number;
   if ("command" in input) {
     if (Buffer.byteLength(input.command) > maxCommandBytes) {
-      return done(errorReply(`ERR The command line is longer than the playground's limit of ${maxCommandBytes} bytes.`), 0);
+      return done(refusal(problem("line:too-long", { limit: maxCommandBytes })), 0);
     }
     const parsed = parseCommandLine(input.command, maxArgs);
-    if (!parsed.ok) return done(errorReply(parsed.error), 0);
+    if (!parsed.ok) return done({ t: "error", v: problemText(parsed.error), problem: parsed.error }, 0);
     argv = parsed.argv;
     argc = parsed.argc;
   } else {
     argc = input.argv.length;
     argv = argc > maxArgs ? [] : input.argv.map(utf8); // counted before anything is encoded
   }
-  if (argc === 0) return done(errorReply("ERR Empty command: type a Redis command, e.g. SET greeting hello, or HELP."), 0);
+  if (argc === 0) return done(refusal(problem("line:empty")), 0);
   if (argc > maxArgs) {
-    return done(errorReply(`ERR Too many arguments (${argc}); the playground's limit is ${maxArgs}.`), 0);
+    return done(refusal(problem("line:too-many-args", { argc, limit: maxArgs })), 0);
   }
   const total = argv.reduce((n, a) => n + a.length, 0);
   if (total > maxCommandBytes) {
-    return done(errorReply(`ERR The command's arguments add up to ${total} bytes; the playground's limit is ${maxCommandBytes} bytes.`), 0);
+    return done(refusal(problem("line:args-bytes", { total, limit: maxCommandBytes })), 0);
   }
   const big = argv.findIndex((a) => a.length > maxArgBytes);
   if (big >= 0) {
-    return done(errorReply(`ERR Argument ${big} is ${argv[big].length} bytes; the playground's limit is ${maxArgBytes} bytes.`), 0);
+    return done(refusal(problem("line:arg-too-big", { index: big, bytes: argv[big].length, limit: maxArgBytes })), 0);
   }
 
   const name = dec.decode(argv[0]).toLowerCase();
@@ -81,7 +85,7 @@ export async function execCommand(session: Session, input: ExecInput, client: Ex
   await checkRate(rt.appConn, rt.config.rate, session.id, client.ip);
   if (client.scope && client.scope !== "own") {
     const resolve = rt.hooks.scopes.get(client.scope);
-    if (!resolve) throw new SandboxError("bad_request", `No such scope: ${client.scope}.`);
+    if (!resolve) throw new SandboxError("bad_request", problem("request:unknown-scope", { scope: client.scope }));
     session = await resolve(rt, session);
   }
   touchNamespace(rt, session.id);
@@ -125,8 +129,12 @@ async function run(rt: ReturnType<typeof runtime>, session: Session, argv: Uint8
   rt.work.charge(session.id, client.ip, 10 + replyUnits(outcome.reply) + publishUnits(rt, ns, argv));
   for (const after of rt.hooks.afterExec) after(rt, session, argv, outcome.reply);
   const { reply, truncated } = truncateReply(outcome.reply, rt.config.reply);
-  const cut = truncated ? `The reply was cut to ${rt.config.reply.items} elements and ${rt.config.reply.bytes} bytes for the browser.` : undefined;
-  return done(reply, ms, [outcome.notice, cut].filter(Boolean).join(" ") || undefined);
+  const cut = truncated ? problem("notice:reply-cut", { items: rt.config.reply.items, bytes: rt.config.reply.bytes }) : undefined;
+  return done(
+    reply,
+    ms,
+    [outcome.notice, cut].filter((n): n is Problem => n !== undefined),
+  );
 }
 
 /** A PUBLISH's share of this process's live streams: each receiving stream writes the message (as formatted, cut to PLAYGROUND_MAX_MESSAGE_BYTES). */
@@ -139,9 +147,12 @@ function publishUnits(rt: ReturnType<typeof runtime>, ns: Session["ns"], argv: U
   return receivers === 0 ? 0 : Math.ceil(((1 + receivers) * (Math.min(argv[2].length, rt.config.maxMessageBytes) * 2 + 200)) / 16);
 }
 
-function done(reply: Reply, ms: number, notice?: string): ExecResult {
+function done(reply: Reply, ms: number, notices: Problem[] = []): ExecResult {
   const result: ExecResult = { reply, text: formatReply(reply).replace(/\r?\n$/, ""), ms: Math.round(ms * 1000) / 1000 };
-  if (notice) result.notice = notice;
+  if (notices.length > 0) {
+    result.notice = notices.map((n) => problemText(n)).join(" ");
+    result.notices = notices;
+  }
   return result;
 }
 
@@ -150,7 +161,7 @@ async function help(argv: Uint8Array[]): Promise<Reply> {
   const docs = await runtime().commandDocs();
   const words = argv.slice(1).map((a) => dec.decode(a));
   const doc = findDoc(docs, words);
-  if (!doc) return errorReply(`ERR No help for '${words.join(" ")}': not a command this Redis knows. Tab completes command names.`);
+  if (!doc) return refusal(problem("help:unknown", { words: words.join(" ") }));
   return status(helpText(doc));
 }
 

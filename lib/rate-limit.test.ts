@@ -51,7 +51,7 @@ describe("the rate limiter counts in Redis, atomically, and fails closed", () =>
   it("lets exactly `max` of 200 concurrent hits through", async () => {
     await rt.appConn.waitReady();
     const key = `test-burst:${unique()}`;
-    const results = await Promise.allSettled(Array.from({ length: 200 }, () => limitWindow(rt.appConn, key, 20, 60, "things")));
+    const results = await Promise.allSettled(Array.from({ length: 200 }, () => limitWindow(rt.appConn, key, 20, 60, "progress")));
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(20);
     expect(results.filter((r) => r.status === "rejected" && (r.reason as SandboxError).kind === "rate_limited")).toHaveLength(180);
   });
@@ -60,13 +60,13 @@ describe("the rate limiter counts in Redis, atomically, and fails closed", () =>
     await admin.waitReady();
     const key = `crash:${unique()}`;
     await admin.send(["SET", windowKey(key), "3"]); // as INCR left it, no expiry
-    await limitWindow(rt.appConn, key, 10, 60, "things");
+    await limitWindow(rt.appConn, key, 10, 60, "progress");
     const ttl = await admin.send(["PTTL", windowKey(key)]);
     expect(ttl.t === "integer" && Number(ttl.v)).toBeGreaterThan(50_000);
     expect(await admin.send(["GET", windowKey(key)])).toEqual({ t: "bulk", v: "4" });
     // and leaves an expiry alone: the window does not slide
     await admin.send(["PEXPIRE", windowKey(key), "30000"]);
-    await limitWindow(rt.appConn, key, 10, 60, "things");
+    await limitWindow(rt.appConn, key, 10, 60, "progress");
     const after = await admin.send(["PTTL", windowKey(key)]);
     expect(after.t === "integer" && Number(after.v)).toBeLessThanOrEqual(30_000);
   });
@@ -74,8 +74,8 @@ describe("the rate limiter counts in Redis, atomically, and fails closed", () =>
   it("refuses when the counter is a key of another type (limitWindow), and lets the planted key expire within the window", async () => {
     const key = `planted:${unique()}`;
     await admin.send(["HSET", windowKey(key), "x", "1"]); // no expiry
-    await expect(limitWindow(rt.appConn, key, 1_000_000, 60, "things")).rejects.toMatchObject({ kind: "busy", retryAfterSeconds: 60 });
-    await expect(limitWindow(rt.appConn, key, 1_000_000, 60, "things")).rejects.toMatchObject({ kind: "busy" });
+    await expect(limitWindow(rt.appConn, key, 1_000_000, 60, "progress")).rejects.toMatchObject({ kind: "busy", retryAfterSeconds: 60 });
+    await expect(limitWindow(rt.appConn, key, 1_000_000, 60, "progress")).rejects.toMatchObject({ kind: "busy" });
     const ttl = await admin.send(["PTTL", windowKey(key)]);
     expect(ttl.t === "integer" && Number(ttl.v)).toBeGreaterThan(0);
     expect(ttl.t === "integer" && Number(ttl.v)).toBeLessThanOrEqual(60_000);
@@ -121,7 +121,7 @@ describe("when Redis is full (maxmemory, noeviction), the limiter counts in the 
       await Promise.all([admin.waitReady(), app.waitReady()]);
       await admin.send(["CONFIG", "SET", "maxmemory", "1"]);
       expect(await app.send(["INCR", "app:rl:w:probe"])).toMatchObject({ t: "error", v: expect.stringMatching(/^OOM /) }); // measured: every write is refused
-      const results = await Promise.allSettled(Array.from({ length: 30 }, () => limitWindow(app, "full", 5, 60, "things")));
+      const results = await Promise.allSettled(Array.from({ length: 30 }, () => limitWindow(app, "full", 5, 60, "progress")));
       expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(5);
       expect(results.filter((r) => r.status === "rejected" && (r.reason as SandboxError).kind === "rate_limited")).toHaveLength(25);
     } finally {

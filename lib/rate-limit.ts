@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import type { RespConnection } from "@/lib/redis/resp-connection";
 import { SandboxError } from "@/lib/errors";
 import { processState } from "@/lib/process-state";
+import { problem, type WindowWhat } from "@/lib/problems";
 
 /**
  * Every rate limit of the app (commands per second, rooms opened per hour,
@@ -42,11 +43,7 @@ export async function hit(conn: RespConnection, key: string, windowMs: number): 
   warn(key, r.t === "error" ? r.v : `a ${r.t} reply`);
   void conn.send(["PEXPIRE", key, ms, "LT"]).catch(() => {});
   const wait = Math.ceil(windowMs / 1000);
-  throw new SandboxError(
-    "busy",
-    `The playground could not count this request against its rate limit, so it refused it to be safe. Try again in ${wait} s.`,
-    wait,
-  );
+  throw new SandboxError("busy", problem("limit:fail-closed", { wait }), wait);
 }
 
 /** Counters kept in the process while Redis refuses to count (OOM), and when a warning was last logged. */
@@ -80,18 +77,10 @@ export async function checkRate(conn: RespConnection, limits: RateLimits, sessio
     ip ? hit(conn, `app:rl:ip:${ip}:${second}`, 1500) : Promise.resolve(0),
   ]);
   if (perSession > limits.perSession) {
-    throw new SandboxError(
-      "rate_limited",
-      `Too many commands: the playground allows ${limits.perSession} per second per visitor. Wait a second and try again.`,
-      1,
-    );
+    throw new SandboxError("rate_limited", problem("limit:commands-session", { max: limits.perSession }), 1);
   }
   if (perIp > limits.perIp) {
-    throw new SandboxError(
-      "rate_limited",
-      `Too many commands from your network: the playground allows ${limits.perIp} per second per IP address. Wait a second and try again.`,
-      1,
-    );
+    throw new SandboxError("rate_limited", problem("limit:commands-address", { max: limits.perIp }), 1);
   }
 }
 
@@ -147,16 +136,12 @@ export const windowKey = (key: string) => `app:rl:w:${key}`.slice(0, 200);
  * guessing join codes). Counts this event, then throws rate_limited, with
  * when to come back, if it is one too many.
  */
-export async function limitWindow(conn: RespConnection, key: string, max: number, windowSeconds: number, what: string, hint = ""): Promise<void> {
+export async function limitWindow(conn: RespConnection, key: string, max: number, windowSeconds: number, what: WindowWhat): Promise<void> {
   const k = windowKey(key);
   const n = await hit(conn, k, windowSeconds * 1000);
   if (n <= max) return;
   const wait = await secondsLeft(conn, k, windowSeconds);
-  throw new SandboxError(
-    "rate_limited",
-    `Too many ${what}: at most ${max} every ${windowSeconds >= 3600 ? `${windowSeconds / 3600} h` : `${windowSeconds} s`}. ${hint ? `${hint} ` : ""}Try again in ${wait} s.`,
-    wait,
-  );
+  throw new SandboxError("rate_limited", problem("limit:window", { what, max, seconds: windowSeconds, wait }), wait);
 }
 
 /** Seconds until a counter's window ends (its TTL), or the whole window if Redis cannot say. */

@@ -5,7 +5,7 @@ import { attachDocTokens, parseCommandTable, type CommandTable } from "@/lib/san
 import { NamespaceUsers, type Sender } from "@/lib/sandbox/acl-users";
 import type { Namespace } from "@/lib/sandbox/namespace";
 import { parseCommandDocs, type CommandDoc } from "@/lib/command-docs";
-import { SandboxError } from "@/lib/errors";
+import { internalError } from "@/lib/errors";
 import { LeasePool } from "@/lib/sandbox/leases";
 import { AddressMemory, QuotaKeeper } from "@/lib/sandbox/limits";
 import { WorkBudget } from "@/lib/sandbox/work-budget";
@@ -103,7 +103,7 @@ function createRuntime(config: Config): Runtime {
   const load = async <T>(argv: string[], parse: (r: import("@/lib/resp/reply").Reply) => T): Promise<T> => {
     await conn.waitReady();
     const r = await conn.send(argv, { replyCap: null }); // COMMAND, COMMAND DOCS: whole
-    if (r.t === "error") throw new SandboxError("internal", `${argv.join(" ")} failed: ${r.v}`);
+    if (r.t === "error") throw internalError(`${argv.join(" ")} failed: ${r.v}`);
     return parse(r);
   };
   const scopedCache = new Map<string, Sender>();

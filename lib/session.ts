@@ -6,6 +6,7 @@ import type { RespConnection } from "@/lib/redis/resp-connection";
 import { limitWindow } from "@/lib/rate-limit";
 import { sessionsPerIpMinute } from "@/lib/config";
 import { processState } from "@/lib/process-state";
+import { problem } from "@/lib/problems";
 
 /**
  * Sessions are issued and signed by the server: `<id>.<mac>`, where the id is
@@ -126,30 +127,23 @@ function decodeOrNull(text: string): string | null {
 export function assertSessionRequest(headers: IncomingHttpHeaders, trustProxy: boolean, route: string, example: string): void {
   const site = one(headers["sec-fetch-site"])?.toLowerCase();
   const origin = one(headers.origin);
-  const instead = "Open the playground's own page, or call the API from a script (curl and other clients send neither Origin nor Sec-Fetch-Site).";
   if (site !== undefined) {
     if (site !== "same-origin" && site !== "none") {
       throw new SandboxError(
         "forbidden",
-        `${route} only takes requests from the playground's own pages; this one came from ${site === "same-site" ? "another site of the same domain" : "another site"} (Sec-Fetch-Site: ${site.slice(0, 20)}). ${instead}`,
+        problem("session:cross-site", { route, from: site === "same-site" ? "same-site" : "other", header: site.slice(0, 20) }),
       );
     }
   } else if (origin !== undefined) {
     const forwarded = trustProxy ? one(headers["x-forwarded-host"])?.split(",").pop()?.trim() : undefined;
     const host = (forwarded || one(headers.host) || "").toLowerCase();
     if (originHost(origin) !== host || !host) {
-      throw new SandboxError(
-        "forbidden",
-        `${route} only takes requests from the playground's own pages; this one came from ${JSON.stringify(origin.slice(0, 100))}, not from ${host || "this host"}. ${instead}`,
-      );
+      throw new SandboxError("forbidden", problem("session:cross-origin", { route, origin: origin.slice(0, 100), host }));
     }
   }
   const type = one(headers["content-type"]) ?? "";
   if (!/^application\/json\s*(;|$)/i.test(type)) {
-    throw new SandboxError(
-      "bad_request",
-      `${route} needs Content-Type: application/json (got "${type.slice(0, 60) || "none"}"), e.g. curl -H 'content-type: application/json' ${example}.`,
-    );
+    throw new SandboxError("bad_request", problem("session:content-type", { route, got: type.slice(0, 60), example }));
   }
 }
 
@@ -196,14 +190,7 @@ export function sessionCookie(token: string): string {
  * NAT joins together.
  */
 export async function admitNewSession(conn: RespConnection, ip: string | undefined, perMinute: number = sessionsPerIpMinute()): Promise<void> {
-  await limitWindow(
-    conn,
-    `sessions:${ip ?? "?"}`,
-    perMinute,
-    60,
-    "new sandboxes from your network",
-    "Keep using the session you have (its cookie, or its token): each new one is a sandbox of its own.",
-  );
+  await limitWindow(conn, `sessions:${ip ?? "?"}`, perMinute, 60, "sessions");
 }
 
 /**

@@ -2,7 +2,7 @@
 
 import { useId, useState } from "react";
 import { useRouter } from "next/navigation";
-import { useLocale, useT } from "../i18n";
+import { useProblemText, useLocale, useT } from "../i18n";
 import { postJson } from "./post-json";
 
 /** The instructor's form: a title and the lessons; the dashboard opens with its secret in the URL fragment. */
@@ -15,13 +15,14 @@ export function CreateRoom({ lessons }: { lessons: Array<{ slug: string; title: 
   const [picked, setPicked] = useState<string[]>(lessons.map((l) => l.slug));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const say = useProblemText();
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     setBusy(true);
     setError(null);
     const r = await postJson<{ code: string; instructorToken: string }>("/api/v1/rooms", { title, lessons: picked });
     setBusy(false);
-    if (!r.ok) return setError(r.message);
+    if (!r.ok) return setError(say(r.error));
     // The fragment never reaches a server or its logs.
     router.push(`/${locale}/rooms/${r.value.code}/dashboard#${r.value.instructorToken}`);
   };

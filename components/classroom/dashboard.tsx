@@ -4,7 +4,7 @@ import { useEffect, useId, useState } from "react";
 import QRCode from "qrcode";
 import type { RoomState } from "@/lib/classroom/rooms";
 import type { LessonOutline } from "@/lib/classroom/catalog";
-import { useLocale, useT } from "../i18n";
+import { useProblemText, useLocale, useT } from "../i18n";
 import { postJson } from "./post-json";
 
 const STUCK_ERRORS = 3;
@@ -23,6 +23,7 @@ export function Dashboard({ code, lessons }: { code: string; lessons: LessonOutl
   const [state, setState] = useState<RoomState | null>(null);
   const [live, setLive] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const say = useProblemText();
   const [note, setNote] = useState<string | null>(null);
   const [message, setMessage] = useState("");
   const [confirmEnd, setConfirmEnd] = useState(false);
@@ -61,7 +62,7 @@ export function Dashboard({ code, lessons }: { code: string; lessons: LessonOutl
   if (token === null) return <p role="alert">{t.noToken}</p>;
   const act = async (path: string, body: unknown) => {
     const r = await postJson<{ deleted?: number }>(`/api/v1/rooms/${code}/${path}`, body, token ?? undefined);
-    if (!r.ok) setError(r.message);
+    if (!r.ok) setError(say(r.error));
     return r;
   };
   const inRoom = lessons.filter((l) => state?.lessons.includes(l.slug));

@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useId, useState } from "react";
-import { useLocale, useT } from "../i18n";
+import { useProblemText, useLocale, useT } from "../i18n";
 import { postJson } from "./post-json";
 
 /** A student joins with the code on the projector and a display name; the session comes back as a cookie. */
@@ -13,6 +13,7 @@ export function JoinRoom() {
   const [name, setName] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const say = useProblemText();
   useEffect(() => {
     const c = new URLSearchParams(location.search).get("code");
     if (c) setCode(c.toUpperCase());
@@ -24,7 +25,7 @@ export function JoinRoom() {
     const c = code.trim().toUpperCase();
     const r = await postJson<{ session: string }>(`/api/v1/rooms/${encodeURIComponent(c)}/join`, { name });
     setBusy(false);
-    if (!r.ok) return setError(r.message);
+    if (!r.ok) return setError(say(r.error));
     // A full load: the page's room banner and every console pick up the new session.
     window.location.assign(`/${locale}/rooms/${c}`);
   };

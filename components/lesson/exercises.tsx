@@ -2,9 +2,9 @@
 
 import { useEffect, useState } from "react";
 import { checkExercise } from "@/app/actions";
-import type { Problem } from "@/lib/lessons/checks";
+import type { CheckProblem } from "@/lib/lessons/checks";
 import type { Messages } from "@/lib/i18n/messages";
-import { useT } from "../i18n";
+import { useProblemText, useT } from "../i18n";
 import { loadProgress, markDone } from "./progress";
 
 /** The lesson's exercises: each checks the learner's own keys and says what is still wrong. */
@@ -57,11 +57,12 @@ function ExerciseCard(props: {
 }) {
   const { n, slug, exercise, done, onDone } = props;
   const t = useT().lesson;
-  const [state, setState] = useState<{ checking: boolean; problems?: Problem[]; error?: string }>({ checking: false });
+  const say = useProblemText();
+  const [state, setState] = useState<{ checking: boolean; problems?: CheckProblem[]; error?: string }>({ checking: false });
   const check = async () => {
     setState({ checking: true });
     const r = await checkExercise(slug, exercise.id);
-    if (!r.ok) return setState({ checking: false, error: r.message });
+    if (!r.ok) return setState({ checking: false, error: say(r.error) });
     setState({ checking: false, problems: r.value });
     if (r.value.length === 0) onDone();
     props.onResult?.(exercise.id, r.value.length === 0);
@@ -98,7 +99,7 @@ function ExerciseCard(props: {
   );
 }
 
-function describeProblem(p: Problem, t: Messages["lesson"]): string {
+function describeProblem(p: CheckProblem, t: Messages["lesson"]): string {
   const q = t.problem;
   switch (p.kind) {
     case "missing":

@@ -5,7 +5,7 @@ import { useScenario } from "./use-scenario";
 import { emptyView, reduce, waiting, type JobQueueView } from "./job-queue-state";
 import { ProgressBar } from "./progress-bar";
 import { CommandLog } from "./command-log";
-import { useT } from "../i18n";
+import { useProblemText, useT } from "../i18n";
 import type { Messages } from "@/lib/i18n/messages";
 
 const VARIANTS = [{ id: "pubsub" }, { id: "list" }, { id: "reliable-list" }, { id: "stream" }] as const;
@@ -200,6 +200,7 @@ function JobQueueRun(props: { variant: Variant; options: Options; cancelTick: nu
 
 function RunState({ view, running }: { view: JobQueueView; running: boolean }) {
   const t = useT().scenario;
+  const say = useProblemText();
   const end = view.end;
   const text = running
     ? t.running
@@ -213,7 +214,9 @@ function RunState({ view, running }: { view: JobQueueView; running: boolean }) {
             ? t.cancelled
             : end.reason === "timeout"
               ? t.timeout
-              : (end.message ?? t.failed);
+              : end.error
+                ? say(end.error)
+                : t.failed;
   return (
     <p role="status" className="text-sm text-slate-600 dark:text-slate-300">
       {text}

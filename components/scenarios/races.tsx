@@ -6,7 +6,7 @@ import { useScenario } from "./use-scenario";
 import { ProgressBar } from "./progress-bar";
 import { CommandLog } from "./command-log";
 import { NumberField } from "./number-field";
-import { useT } from "../i18n";
+import { useProblemText, useT } from "../i18n";
 
 type End = Extract<ScenarioEvent, { type: "end" }>;
 type LogEntry = { id: number; actor: string; line: string; text: string; error?: boolean };
@@ -81,6 +81,7 @@ function TwoPhaseRace(props: {
 }) {
   const all = useT();
   const t = all.races;
+  const say = useProblemText();
   const { sc, progress, log, measures, end } = useFinite(props.scenario);
   const [count, setCount] = useState(props.initial);
   const id = useId();
@@ -114,7 +115,9 @@ function TwoPhaseRace(props: {
                 ? t.done
                 : end?.reason === "cancelled"
                   ? all.scenario.cancelled
-                  : (end?.message ?? "")}
+                  : end?.error
+                    ? say(end.error)
+                    : ""}
           </p>
           <ProgressBar label={t.sent} total={progress.total || count} parts={[{ n: progress.done, label: phase(progress.phase), className: "bg-sky-600" }]} />
         </>

@@ -3,7 +3,8 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { ScenarioEvent } from "@/lib/scenarios/events";
 import { readSse } from "@/lib/streaming/sse-parse";
-import { useT } from "../i18n";
+import { isProblem } from "@/lib/problems";
+import { useProblemText, useT } from "../i18n";
 
 export type RunStatus = "idle" | "starting" | "running" | "ended";
 
@@ -20,6 +21,9 @@ export function useScenario(name: string, onEvent: (e: ScenarioEvent) => void) {
   const t = useT().scenario;
   const words = useRef(t);
   words.current = t;
+  const sayNow = useProblemText();
+  const say = useRef(sayNow);
+  say.current = sayNow;
   const emit = useRef(onEvent);
   emit.current = onEvent;
 
@@ -45,8 +49,8 @@ export function useScenario(name: string, onEvent: (e: ScenarioEvent) => void) {
         // Run right after Cancel: the server may still be ending the last run.
         if (res.status === 409) res = await new Promise((r) => setTimeout(r, 600)).then(send);
         if (!res.ok || !res.body) {
-          const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
-          setError(body?.error?.message ?? words.current.serverSaid(res.status));
+          const body = (await res.json().catch(() => null)) as { error?: unknown } | null;
+          setError(isProblem(body?.error) ? say.current(body.error) : words.current.serverSaid(res.status));
           setStatus("idle");
           return;
         }

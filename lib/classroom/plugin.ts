@@ -1,6 +1,7 @@
 import { SandboxError } from "@/lib/errors";
 import type { Hooks } from "@/lib/hooks";
 import { reapIdleRooms, recordAnswer, roomInfo, roomNamespace, studentRoom } from "./rooms";
+import { problem } from "@/lib/problems";
 
 const dec = new TextDecoder();
 
@@ -13,9 +14,8 @@ const dec = new TextDecoder();
 export function installClassroom(hooks: Hooks): void {
   hooks.scopes.set("room", async (rt, session) => {
     const code = await studentRoom(rt.appConn, session.id);
-    if (!code) throw new SandboxError("forbidden", "This session has not joined a workshop, so it has no shared room to run in.");
-    if ((await roomInfo(rt.appConn, code))?.ended !== false)
-      throw new SandboxError("forbidden", "This workshop has ended; its shared keys are gone. Your own sandbox is still yours.");
+    if (!code) throw new SandboxError("forbidden", problem("room:not-joined"));
+    if ((await roomInfo(rt.appConn, code))?.ended !== false) throw new SandboxError("forbidden", problem("room:ended-shared"));
     return { id: session.id, ns: roomNamespace(code) };
   });
   hooks.afterExec.push((rt, session, argv, reply) => {

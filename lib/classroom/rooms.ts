@@ -9,6 +9,7 @@ import { deleteNamespace, dropNamespace, type NamespaceAccess } from "@/lib/sand
 import { keyIndex } from "@/lib/sandbox/key-index";
 import { lessonList } from "@/lib/lessons/load";
 import { roomLimits } from "@/lib/config";
+import { problem } from "@/lib/problems";
 
 /**
  * Classroom workshops, kept in Redis under the app's own prefix (app:room:…,
@@ -29,8 +30,8 @@ const CODE_RE = /^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{6}$/;
 const SLUGS = lessonList("en").map((l) => l.slug) as [string, ...string[]];
 export const CreateRoom = z
   .object({
-    title: z.string().trim().min(1, "give the workshop a title").max(100, "a title is at most 100 characters"),
-    lessons: z.array(z.enum(SLUGS)).min(1, "pick at least one lesson").max(SLUGS.length),
+    title: z.string().trim().min(1, "room:title-empty").max(100, "room:title-long"),
+    lessons: z.array(z.enum(SLUGS)).min(1, "room:lessons-empty").max(SLUGS.length),
   })
   .strict();
 export const JoinRoom = z
@@ -38,12 +39,12 @@ export const JoinRoom = z
     name: z
       .string()
       .trim()
-      .min(1, "give a display name")
-      .max(40, "a name is at most 40 characters")
-      .regex(/^[^\p{C}]+$/u, "a name cannot hold control characters"),
+      .min(1, "room:name-empty")
+      .max(40, "room:name-long")
+      .regex(/^[^\p{C}]+$/u, "room:name-control"),
   })
   .strict();
-export const Broadcast = z.object({ message: z.string().trim().min(1, "the message is empty").max(500, "a message is at most 500 characters") }).strict();
+export const Broadcast = z.object({ message: z.string().trim().min(1, "room:message-empty").max(500, "room:message-long") }).strict();
 export const ProgressReport = z
   .object({
     lesson: z.enum(SLUGS),
@@ -114,8 +115,9 @@ function newCode(): string {
 async function ok(conn: RespConnection, argv: (string | Buffer)[]): Promise<Reply> {
   const r = await conn.send(argv);
   if (r.t === "error") {
-    console.error(`[rooms] ${argv[0]} failed: ${r.v}`);
-    throw new SandboxError("internal", "The workshop store did not answer as expected; try again.");
+    const e = new SandboxError("internal", problem("room:store"));
+    e.detail = `${argv[0]} failed: ${r.v}`;
+    throw e;
   }
   return r;
 }
@@ -186,7 +188,7 @@ export async function createRoom(conn: RespConnection, input: z.infer<typeof Cre
     await touch(conn, code);
     return { code, instructorToken };
   }
-  throw new SandboxError("busy", "Could not find a free join code; try again.", 1);
+  throw new SandboxError("busy", problem("room:no-code"), 1);
 }
 
 async function roomFields(conn: RespConnection, code: string): Promise<Record<string, string> | null> {
@@ -204,22 +206,22 @@ async function roomFields(conn: RespConnection, code: string): Promise<Record<st
 
 /** The instructor's token opens the dashboard; anything else does not (a student's session gets 403). */
 export async function assertInstructor(conn: RespConnection, code: string, token: string | null): Promise<void> {
-  if (!token) throw new SandboxError("unauthorized", "This needs the instructor's token (Authorization: Bearer <instructorToken>).");
+  if (!token) throw new SandboxError("unauthorized", problem("room:token"));
   // A code that does not exist answers as a wrong token does: this route tells nobody which codes are live.
   const room = await roomFields(conn, code);
   const given = Buffer.from(sha(token));
   const want = Buffer.from(room?.token ?? "");
   if (given.length !== want.length || !timingSafeEqual(given, want)) {
-    throw new SandboxError("forbidden", "Only the workshop's instructor can do this.");
+    throw new SandboxError("forbidden", problem("room:instructor-only"));
   }
 }
 
 export async function joinRoom(conn: RespConnection, secret: string, code: string, name: string): Promise<{ token: string; session: Session }> {
   const room = await roomFields(conn, code);
-  if (!room) throw new SandboxError("not_found", `No workshop with the code ${code}. Check the code on the screen.`);
-  if (room.ended === "1") throw new SandboxError("not_found", "This workshop has ended.");
+  if (!room) throw new SandboxError("not_found", problem("room:not-found", { code }));
+  if (room.ended === "1") throw new SandboxError("not_found", problem("room:ended"));
   const MAX_STUDENTS = maxStudents();
-  const full = () => new SandboxError("conflict", `This workshop is full (${MAX_STUDENTS} students).`);
+  const full = () => new SandboxError("conflict", problem("room:full", { max: MAX_STUDENTS }));
   const count = await ok(conn, ["HLEN", key.names(code)]);
   if (count.t === "integer" && Number(count.v) >= MAX_STUDENTS) throw full();
   const { token, session } = issueSession(secret);
@@ -227,7 +229,7 @@ export async function joinRoom(conn: RespConnection, secret: string, code: strin
   const folded = name.toLowerCase();
   const claimed = await ok(conn, ["HSETNX", key.names(code), folded, JSON.stringify({ name, session: session.id, joinedAt: Date.now() })]);
   if (claimed.t === "integer" && Number(claimed.v) === 0) {
-    throw new SandboxError("conflict", `The name "${name}" is taken in this workshop; pick another.`);
+    throw new SandboxError("conflict", problem("room:name-taken", { name }));
   }
   // Joins racing past the HLEN above: count again after claiming, and give the seat back past the cap.
   const after = await ok(conn, ["HLEN", key.names(code)]);
@@ -283,7 +285,7 @@ export async function reportProgress(
 
 export async function roomState(conn: RespConnection, code: string): Promise<RoomState> {
   const room = await roomFields(conn, code);
-  if (!room) throw new SandboxError("not_found", `No workshop with the code ${code}.`);
+  if (!room) throw new SandboxError("not_found", problem("room:not-found", { code }));
   const [names, last, errors, jobs, jobsBy] = await Promise.all(
     [key.names(code), key.progress(code), key.errors(code), key.jobs(code), key.jobsBy(code)].map((k) => ok(conn, ["HGETALL", k])),
   );

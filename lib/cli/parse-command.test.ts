@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { parseCommandLine } from "./parse-command";
+import { problemText } from "@/lib/i18n/problems";
 
 const words = (line: string) => {
   const r = parseCommandLine(line);
-  if (!r.ok) throw new Error(r.error);
+  if (!r.ok) throw new Error(problemText(r.error));
   return r.argv.map((a) => Buffer.from(a).toString("latin1"));
 };
 
@@ -33,12 +34,12 @@ describe("parseCommandLine (redis-cli's sdssplitargs rules)", () => {
   it("reports an unbalanced quote clearly", () => {
     const r = parseCommandLine('SET k "open');
     expect(r.ok).toBe(false);
-    expect(!r.ok && r.error).toMatch(/unbalanced double quote.*column 7/);
+    expect(!r.ok && problemText(r.error)).toMatch(/unbalanced double quote.*column 7/);
     const s = parseCommandLine("SET k 'open");
-    expect(!s.ok && s.error).toMatch(/unbalanced single quote/);
+    expect(!s.ok && problemText(s.error)).toMatch(/unbalanced single quote/);
   });
   it("requires a space after a closing quote", () => {
     const r = parseCommandLine('SET "k"x v');
-    expect(!r.ok && r.error).toMatch(/closing " must be followed by a space/);
+    expect(!r.ok && problemText(r.error)).toMatch(/closing " must be followed by a space/);
   });
 });

@@ -1,3 +1,5 @@
+import { type Problem, problem } from "@/lib/problems";
+
 /**
  * Splits a command line exactly as redis-cli does (sdssplitargs in sds.c):
  * double quotes with \n \r \t \b \a \" \\ and \xHH escapes, single quotes with \',
@@ -6,7 +8,7 @@
  */
 export type ParseResult =
   /** `argc` counts every argument; past `maxArgs`, `argv` holds only the first `maxArgs`. */
-  { ok: true; argv: Uint8Array[]; argc: number } | { ok: false; error: string };
+  { ok: true; argv: Uint8Array[]; argc: number } | { ok: false; error: Problem };
 
 const SPACE = new Set([0x20, 0x0a, 0x0d, 0x09, 0x0b, 0x0c]); // C isspace()
 
@@ -91,14 +93,14 @@ function unbalancedError(q: string, byteOffset: number, line: string): ParseResu
   const kind = q === '"' ? "double" : "single";
   return {
     ok: false,
-    error: `Invalid argument(s): unbalanced ${kind} quote — the ${q} opened at column ${charOffset(line, byteOffset)} is never closed`,
+    error: problem("line:unbalanced-quote", { quote: kind, column: charOffset(line, byteOffset) }),
   };
 }
 
 function closingQuoteError(q: string, byteOffset: number, line: string): ParseResult {
   return {
     ok: false,
-    error: `Invalid argument(s): a closing ${q} must be followed by a space or the end of the line (argument at column ${charOffset(line, byteOffset)})`,
+    error: problem("line:quote-then-char", { quote: q === '"' ? "double" : "single", column: charOffset(line, byteOffset) }),
   };
 }
 

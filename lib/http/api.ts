@@ -3,12 +3,13 @@ import { z } from "zod";
 import { execCommand } from "@/lib/exec";
 import { runtime } from "@/lib/runtime";
 import { admitNewSession, assertSessionRequest, issueSession, sessionCookie, tokenFromHeaders, verifySession } from "@/lib/session";
-import { ERROR_KINDS, isSandboxError, SandboxError, logError } from "@/lib/errors";
+import { isSandboxError, SandboxError, logError } from "@/lib/errors";
 import { checkHealth } from "@/lib/health";
 import { clientIp } from "@/lib/rate-limit";
 import { handleScenarios } from "./scenarios";
 import { handleRooms } from "./rooms";
 import { handleStream } from "@/lib/http/stream";
+import { issueProblem, type Problem, problem } from "@/lib/problems";
 
 /**
  * JSON API v1 (README "JSON API v1", docs/architecture.md "HTTP API and sessions") as a plain node:http handler, mounted in front of
@@ -53,7 +54,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse): Prom
       assertSessionRequest(req.headers, runtime().config.trustProxy, "POST /api/v1/sessions", "-d '{}'");
       const body = await readJson(req, true);
       const parsed = SessionBody.safeParse(body);
-      if (!parsed.success) throw new SandboxError("bad_request", "POST /api/v1/sessions takes an empty JSON object {} (or no body).");
+      if (!parsed.success) throw new SandboxError("bad_request", problem("request:session-body"));
       // A few new sandboxes per address per minute (PLAYGROUND_SESSIONS_PER_IP_MINUTE): over it, 429 with Retry-After.
       await runtime().appConn.ensureReady();
       await admitNewSession(runtime().appConn, clientIp(req.socket.remoteAddress, req.headers["x-forwarded-for"], runtime().config.trustProxy));
@@ -100,7 +101,7 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse): Prom
       // a million elements once held the process for seconds).
       const argc = (body as { argv?: unknown })?.argv;
       if (Array.isArray(argc) && argc.length > runtime().config.maxArgs) {
-        throw new SandboxError("bad_request", `"argv" has ${argc.length} elements; the playground's limit is ${runtime().config.maxArgs} arguments.`);
+        throw new SandboxError("bad_request", problem("request:argv-length", { n: argc.length, max: runtime().config.maxArgs }));
       }
       const parsed = ExecBody.safeParse(body);
       if (!parsed.success) throw new SandboxError("bad_request", describeZod(parsed.error));
@@ -109,18 +110,17 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse): Prom
       let id: string | undefined;
       if (clientHeader !== undefined) {
         const c = ClientId.safeParse(clientHeader);
-        if (!c.success) throw new SandboxError("bad_request", c.error.issues[0].message);
+        if (!c.success) throw new SandboxError("bad_request", issueProblem(c.error.issues[0]));
         id = c.data;
       }
       const scopeHeader = req.headers["x-playground-scope"];
       if (scopeHeader !== undefined && scopeHeader !== "room" && scopeHeader !== "own") {
-        throw new SandboxError("bad_request", 'X-Playground-Scope must be "own" (your sandbox, the default) or "room" (your workshop\'s shared keys).');
+        throw new SandboxError("bad_request", problem("request:scope"));
       }
       send(res, 200, await execCommand(session, parsed.data, { ip, id, scope: scopeHeader as "own" | "room" | undefined }));
       return true;
     }
-    send(res, 404, { error: { code: "not_found", message: `No API route ${req.method} ${path}. See the README for /api/v1.` } });
-    return true;
+    throw new SandboxError("not_found", problem("request:no-route", { method: req.method ?? "GET", path, see: "/api/v1" }));
   } catch (e) {
     const err = isSandboxError(e) ? e : new SandboxError("internal");
     if (res.headersSent) return (res.end(), true);
@@ -128,19 +128,16 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse): Prom
     else logError("api", e);
     if (err.retryAfterSeconds) res.setHeader("retry-after", String(err.retryAfterSeconds));
     if (err.kind === "redis_unavailable" && !err.retryAfterSeconds) res.setHeader("retry-after", "1");
-    send(res, err.status, { error: { code: err.kind, message: err.message } });
+    send(res, err.status, { error: err.toWire() });
     return true;
   }
 }
 
-function describeZod(error: z.ZodError): string {
+function describeZod(error: z.ZodError): Problem {
   const issue = error.issues[0];
-  if (!issue) return ERROR_KINDS.bad_request.message;
-  if (issue.code === "invalid_union") {
-    return 'Body must be {"command": "<redis command line>"} or {"argv": ["CMD", "arg", …]}, and nothing else.';
-  }
-  const where = issue.path.length ? ` (at ${issue.path.join(".")})` : "";
-  return `${issue.message}${where}`;
+  if (!issue) return problem("server:bad-request");
+  if (issue.code === "invalid_union") return problem("request:exec-body");
+  return issueProblem(issue);
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
@@ -155,7 +152,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 
 function methodNotAllowed(res: ServerResponse, allow: string): void {
   res.setHeader("allow", allow);
-  send(res, 405, { error: { code: "method_not_allowed", message: `Use ${allow}.` } });
+  send(res, 405, { error: new SandboxError("method_not_allowed", problem("request:method", { allow })).toWire() });
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -168,7 +165,7 @@ function readBody(req: IncomingMessage): Promise<string> {
       if (size > MAX_BODY) {
         req.removeAllListeners("data");
         req.resume();
-        reject(new SandboxError("too_large", `Request body is larger than ${MAX_BODY} bytes.`));
+        reject(new SandboxError("too_large", problem("request:body-too-large", { max: MAX_BODY })));
       } else chunks.push(chunk);
     });
     req.on("end", () => resolve(chunks.length === 1 ? chunks[0].toString("utf8") : Buffer.concat(chunks).toString("utf8")));
@@ -180,15 +177,15 @@ async function readJson(req: IncomingMessage, optional: boolean): Promise<unknow
   const text = await readBody(req);
   if (text.trim() === "") {
     if (optional) return undefined;
-    throw new SandboxError("bad_request", 'Empty body: send JSON such as {"command": "PING"} with content-type: application/json.');
+    throw new SandboxError("bad_request", problem("request:empty-body"));
   }
   const type = req.headers["content-type"] ?? "";
   if (!/^application\/json\b/i.test(type)) {
-    throw new SandboxError("bad_request", `Content-Type must be application/json (got "${type || "none"}").`);
+    throw new SandboxError("bad_request", problem("request:content-type", { got: type || "none" }));
   }
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new SandboxError("bad_request", `Body is not valid JSON: ${(e as Error).message}`);
+    throw new SandboxError("bad_request", problem("request:bad-json", { detail: (e as Error).message }));
   }
 }

@@ -28,6 +28,7 @@ import {
 } from "@/lib/classroom/rooms";
 import { startSse } from "./sse";
 import { Dispatch, startClassQueue, stopClassQueue } from "@/lib/classroom/queue";
+import { issueProblem, problem } from "@/lib/problems";
 
 /**
  * The classroom API (README "Classroom workshops"): instructors create a room and drive it
@@ -39,8 +40,7 @@ type Json = (status: number, body: unknown) => void;
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body ?? {});
   if (!r.success) {
-    const i = r.error.issues[0];
-    throw new SandboxError("bad_request", `${i.message}${i.path.length ? ` (at ${i.path.join(".")})` : ""}`);
+    throw new SandboxError("bad_request", issueProblem(r.error.issues[0]));
   }
   return r.data;
 }
@@ -67,31 +67,30 @@ export async function handleRooms(
   const want = (m: string) => {
     if (method !== m) {
       res.setHeader("allow", m);
-      throw new SandboxError("method_not_allowed", `Use ${m}.`);
+      throw new SandboxError("method_not_allowed", problem("request:method", { allow: m }));
     }
   };
 
   if (parts.length === 0 || (parts.length === 1 && code === "")) {
     want("POST");
     // Rooms are cheap to open and live 12 h: a few per address per hour, and a cap in all.
-    await limitWindow(app, `rooms:${ip ?? "?"}`, limits.perIpHour, 3600, "workshops opened from your network");
-    if ((await activeRooms(app)) >= limits.maxActive)
-      throw new SandboxError("busy", "The playground is hosting as many workshops as it can; try again later.", 600);
+    await limitWindow(app, `rooms:${ip ?? "?"}`, limits.perIpHour, 3600, "rooms");
+    if ((await activeRooms(app)) >= limits.maxActive) throw new SandboxError("busy", problem("room:capacity"), 600);
     return json(201, await createRoom(app, parse(CreateRoom, await readBody())));
   }
   if (code === "progress" && parts.length === 1) {
     want("POST");
     if (!session) throw new SandboxError("unauthorized");
-    await limitWindow(app, `progress:${session.id}`, limits.progressPer10s, 10, "progress reports");
+    await limitWindow(app, `progress:${session.id}`, limits.progressPer10s, 10, "progress");
     return json(200, { recorded: await reportProgress(app, session.id, parse(ProgressReport, await readBody()), knownItem) });
   }
   if (code === "me" && parts.length === 1) {
     want("GET");
     return json(200, { room: session ? await studentRoom(app, session.id) : null });
   }
-  if (!isRoomCode(code ?? "")) throw new SandboxError("not_found", "A join code is 6 letters and digits, e.g. K7QPXM.");
+  if (!isRoomCode(code ?? "")) throw new SandboxError("not_found", problem("room:code-format"));
   // Instructor actions that delete keys scan the keyspace: a handful a minute per room.
-  const costly = () => limitWindow(app, `room-admin:${code}`, limits.actionsPerMinute, 60, "resets, ends and dispatches for this workshop");
+  const costly = () => limitWindow(app, `room-admin:${code}`, limits.actionsPerMinute, 60, "room-admin");
   switch (action) {
     case undefined:
       want("GET");
@@ -110,11 +109,7 @@ export async function handleRooms(
       // 201 would tell an over-limit guesser which code is live. Past it, nothing reaches the room store.
       const miss = `join-miss:${ip ?? "?"}`;
       const tooMany = (wait: number) =>
-        new SandboxError(
-          "rate_limited",
-          `Too many join codes that do not exist, from your network: at most ${limits.joinMissesPerIpMinute} every 60 s. Check the code on the screen. Try again in ${wait} s.`,
-          wait,
-        );
+        new SandboxError("rate_limited", problem("limit:window", { what: "join-misses", max: limits.joinMissesPerIpMinute, seconds: 60, wait }), wait);
       const misses = await app.send(["GET", windowKey(miss)]);
       // Anything but a count there (a key of another type, not a number) goes through hit, which refuses it.
       if (misses.t !== "nil" && !(misses.t === "bulk" && /^-?\d+$/.test(misses.v))) await hit(app, windowKey(miss), 60_000);
@@ -126,19 +121,14 @@ export async function handleRooms(
       const tries = windowKey(`join-try:${ip ?? "?"}`);
       if ((await hit(app, tries, 60_000)) > limits.joinsPerIpMinute) {
         const wait = await secondsLeft(app, tries, 60);
-        throw new SandboxError(
-          "rate_limited",
-          `Too many joins from your network at once: at most ${limits.joinsPerIpMinute} a minute. Try again in ${wait} s.`,
-          wait,
-        );
+        throw new SandboxError("rate_limited", problem("limit:joins", { max: limits.joinsPerIpMinute, wait }), wait);
       }
       let token: string;
       try {
         ({ token } = await joinRoom(app, rt.config.sessionSecret, code, name));
         void Promise.all([app.send(["DECR", tries]), app.send(["PEXPIRE", tries, "60000", "NX"])]).catch(() => {});
       } catch (e) {
-        if (isSandboxError(e) && e.kind === "not_found")
-          await limitWindow(app, miss, limits.joinMissesPerIpMinute, 60, "join codes that do not exist, from your network", "Check the code on the screen.");
+        if (isSandboxError(e) && e.kind === "not_found") await limitWindow(app, miss, limits.joinMissesPerIpMinute, 60, "join-misses");
         throw e;
       }
       res.setHeader("set-cookie", sessionCookie(token));
@@ -175,7 +165,7 @@ export async function handleRooms(
     case "student-events": {
       want("GET");
       if (!session) throw new SandboxError("unauthorized");
-      if ((await studentRoom(app, session.id)) !== code) throw new SandboxError("forbidden", "You are not in this workshop.");
+      if ((await studentRoom(app, session.id)) !== code) throw new SandboxError("forbidden", problem("room:not-member"));
       let last = "";
       // One HGETALL per change (not the whole roster): students only need the broadcast and whether it ended.
       return follow(req, res, code, `session:${session.id}`, ip, async (send, close) => {
@@ -189,7 +179,7 @@ export async function handleRooms(
       });
     }
     default:
-      throw new SandboxError("not_found", `No API route ${method} ${path}. See the README for /api/v1/rooms.`);
+      throw new SandboxError("not_found", problem("request:no-route", { method, path, see: "/api/v1/rooms" }));
   }
 }
 

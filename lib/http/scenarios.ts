@@ -4,6 +4,7 @@ import { SandboxError, isSandboxError } from "@/lib/errors";
 import type { Session } from "@/lib/session";
 import { crashWorker, parseScenario, runScenario } from "@/lib/scenarios/scenario";
 import { startSse } from "./sse";
+import { problem } from "@/lib/problems";
 
 /**
  * POST /api/v1/scenarios/<name> — starts a scenario (job-queue, pipeline,
@@ -26,12 +27,12 @@ export async function handleScenarios(
   const crash = /^\/api\/v1\/scenarios\/runs\/([A-Za-z0-9_-]{1,32})\/crash$/.exec(path);
   if (crash) {
     const parsed = CrashBody.safeParse(body);
-    if (!parsed.success) throw new SandboxError("bad_request", 'Body must be {"worker": <1–10>}.');
+    if (!parsed.success) throw new SandboxError("bad_request", problem("request:worker-body"));
     sendJson(200, { crashed: crashWorker(session, crash[1], parsed.data.worker) });
     return;
   }
   const name = /^\/api\/v1\/scenarios\/([a-z-]{1,32})$/.exec(path)?.[1];
-  if (!name) throw new SandboxError("not_found", `No API route POST ${path}. See the README for /api/v1/scenarios.`);
+  if (!name) throw new SandboxError("not_found", problem("request:no-route", { method: "POST", path, see: "/api/v1/scenarios" }));
   const { name: scenario, options } = parseScenario(name, body);
 
   const abort = new AbortController();
@@ -52,8 +53,8 @@ export async function handleScenarios(
     );
   } catch (e) {
     if (!sse) throw e; // nothing streamed yet: a plain JSON error with its status
-    const message = isSandboxError(e) ? e.message : "The scenario failed on the server.";
-    (sse as ReturnType<typeof startSse>).send("end", { type: "end", reason: "error", summary: {}, message });
+    const error = isSandboxError(e) ? e.toWire() : new SandboxError("internal", problem("scenario:failed")).toWire();
+    (sse as ReturnType<typeof startSse>).send("end", { type: "end", reason: "error", summary: {}, error });
   } finally {
     res.off("close", onClose);
     // Nothing streamed: the error above goes back to api.ts, which answers it with its status.

@@ -33,7 +33,7 @@ describe("new sessions per client address per minute", () => {
     expect(retry).toBeLessThanOrEqual(60);
     expect(r.headers.get("set-cookie")).toBeNull();
     const body = (await r.json()) as { error: { code: string; message: string } };
-    expect(body.error.code).toBe("rate_limited");
+    expect(body.error.code).toBe("limit:window");
     expect(body.error.message).toMatch(
       /^Too many new sandboxes from your network: at most 5 every 60 s\. Keep using the session you have \(its cookie, or its token\): each new one is a sandbox of its own\. Try again in \d+ s\.$/,
     );

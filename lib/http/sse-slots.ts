@@ -1,6 +1,7 @@
 import { SandboxError } from "@/lib/errors";
 import { runtime } from "@/lib/runtime";
 import { processState } from "@/lib/process-state";
+import { problem } from "@/lib/problems";
 
 /**
  * Open SSE streams in this process: per owner (a session, or an instructor's
@@ -30,15 +31,11 @@ export function openStream(owner: string, ip: string | undefined): { release(): 
   const address = `addr:${ip || "?"}`; // an unknown address is one address, never none
   const n = slots().open.get(owner) ?? 0;
   const a = slots().open.get(address) ?? 0;
-  if (n >= caps.perSession) throw new SandboxError("busy", `Too many live streams open at once (at most ${caps.perSession}); close some tabs.`, 5);
+  if (n >= caps.perSession) throw new SandboxError("busy", problem("stream:per-session", { max: caps.perSession }), 5);
   if (a >= caps.perIp) {
-    throw new SandboxError(
-      "busy",
-      `Too many live streams from your network: ${a} are open (at most ${caps.perIp} per address). Close some tabs, or try again later.`,
-      5,
-    );
+    throw new SandboxError("busy", problem("stream:per-address", { n: a, max: caps.perIp }), 5);
   }
-  if (slots().total >= caps.max) throw new SandboxError("busy", `The playground has ${slots().total} live streams open, its limit; try again in a minute.`, 30);
+  if (slots().total >= caps.max) throw new SandboxError("busy", problem("stream:total", { n: slots().total }), 30);
   bump(owner, 1);
   bump(address, 1);
   slots().total++;

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { useApiServer, useTestRuntime } from "@/test/env";
 import { issueSession } from "@/lib/session";
 import { execCommand } from "@/lib/exec";
-import { explainZh } from "@/lib/i18n/playground-messages";
+import { problemText } from "@/lib/i18n/problems";
 import { until } from "@/test/until";
 
 /**
@@ -128,6 +128,6 @@ describe("a big message to many streams", () => {
     expect(s.ended).toBe(true);
     const refused = s.events.find((e) => e.event === "refused")!.data;
     expect(refused.reply.v).toMatch(/^ERR Channel 1 is a name of 1,025 bytes; the playground allows names/);
-    expect(explainZh(refused.reply.v)).toMatch(/^第 1 个频道是一个 1,025 字节的名字/);
+    expect(problemText(refused.reply.problem, "zh")).toMatch(/^第 1 个频道是一个 1,025 字节的名字/);
   });
 });

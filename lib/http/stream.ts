@@ -13,6 +13,7 @@ import { sessionForLesson } from "@/lib/classroom/scope";
 import type { HubListener, HubMessage } from "@/lib/streaming/subscriber-hub";
 import { nameRefusal, patternRefusal } from "@/lib/sandbox/glob";
 import { processState } from "@/lib/process-state";
+import { issueProblem, refusal } from "@/lib/problems";
 
 /**
  * GET /api/v1/stream?channels=a,b&patterns=p* — the session's pub/sub
@@ -21,10 +22,10 @@ import { processState } from "@/lib/process-state";
  * process's one subscriber hub and released when the client goes away.
  */
 // Lengths in bytes are checked once the stream is open, so the console can show why (glob.ts's caps).
-const Name = z.string().min(1, "a channel name must not be empty").max(4096, "a channel name is at most 4,096 characters");
+const Name = z.string().min(1, "stream:empty-name").max(4096, "stream:long-name");
 const Query = z
-  .object({ channels: z.array(Name).max(50), patterns: z.array(Name).max(50) })
-  .refine((q) => q.channels.length + q.patterns.length > 0, "Give at least one channel (?channels=a,b) or pattern (?patterns=news.*)");
+  .object({ channels: z.array(Name).max(50, "stream:too-many"), patterns: z.array(Name).max(50, "stream:too-many") })
+  .refine((q) => q.channels.length + q.patterns.length > 0, "stream:none");
 
 export function parseStreamQuery(url: URL): { channels: string[]; patterns: string[] } {
   // channels=a,b (README "JSON API v1"), or channel=a&channel=b for names that contain a comma.
@@ -36,7 +37,7 @@ export function parseStreamQuery(url: URL): { channels: string[]; patterns: stri
     ...url.searchParams.getAll(single),
   ];
   const parsed = Query.safeParse({ channels: list("channels", "channel"), patterns: list("patterns", "pattern") });
-  if (!parsed.success) throw new SandboxError("bad_request", parsed.error.issues[0].message);
+  if (!parsed.success) throw new SandboxError("bad_request", issueProblem(parsed.error.issues[0]));
   return parsed.data;
 }
 
@@ -115,12 +116,12 @@ export async function handleStream(req: IncomingMessage, res: ServerResponse, se
   // namespace's patterns together within the per-command budget for every message published into it.
   const channels = q.channels.map((c) => Buffer.from(ns.add(enc(c))));
   const patterns = q.patterns.map((p) => Buffer.from(ns.pattern(enc(p))));
-  const refusal =
-    q.channels.map((c, i) => nameRefusal([enc(c)], 0)?.replace(/^Argument 0 is a name/, `Channel ${i + 1} is a name`)).find(Boolean) ??
+  const refused =
+    q.channels.map((c, i) => nameRefusal(enc(c), i + 1, true)).find(Boolean) ??
     q.patterns.map((p) => patternRefusal(enc(p), "PSUBSCRIBE")).find(Boolean) ??
     hub.patternRefusal(ns.prefix, patterns);
-  if (refusal) {
-    sendReply("refused", { t: "error", v: `ERR ${refusal}` });
+  if (refused) {
+    sendReply("refused", refusal(refused));
     cleanup();
     res.end(); // an API client's socket is not held open after a refusal
     return;

@@ -1,4 +1,5 @@
 import type { Locale } from "./locales";
+import { PROBLEMS } from "./problems";
 
 /**
  * Every UI string, in English and 简体中文. `zh` is typed as `Messages`, so a
@@ -277,6 +278,8 @@ const en = {
     title: "Page not found",
     text: "There is no page at this address. The lessons and the console are a click away.",
   },
+  /** The playground's own errors, refusals and notices, by code (lib/problems.ts). */
+  problems: PROBLEMS.en,
 };
 
 export type Messages = typeof en;
@@ -545,6 +548,7 @@ const zh: Messages = {
     title: "找不到这个页面",
     text: "这个地址上没有页面。课程和控制台就在下面。",
   },
+  problems: PROBLEMS.zh,
 };
 
 export const MESSAGES: Record<Locale, Messages> = { en, zh };

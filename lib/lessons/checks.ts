@@ -8,7 +8,7 @@ import type { Check } from "./schema";
  * namespace. Each failed check becomes a problem the page words in the
  * learner's language ("page:1 is 7; it should be at least 10").
  */
-export type Problem =
+export type CheckProblem =
   | { kind: "missing"; key: string }
   | { kind: "exists"; key: string }
   | { kind: "type"; key: string; want: string; got: string }
@@ -19,8 +19,8 @@ export type Problem =
 
 const CARD: Record<string, string> = { list: "LLEN", set: "SCARD", zset: "ZCARD", hash: "HLEN", stream: "XLEN", string: "STRLEN" };
 
-export async function runChecks(conn: Sender, ns: Namespace, checks: Check[]): Promise<Problem[]> {
-  const problems: Problem[] = [];
+export async function runChecks(conn: Sender, ns: Namespace, checks: Check[]): Promise<CheckProblem[]> {
+  const problems: CheckProblem[] = [];
   for (const c of checks) {
     const key = Buffer.from(ns.add(Buffer.from(c.key)));
     const type = text(await conn.send(["TYPE", key]));
@@ -58,7 +58,7 @@ export async function runChecks(conn: Sender, ns: Namespace, checks: Check[]): P
   return problems;
 }
 
-function range(out: Problem[], key: string, what: "value" | "ttl" | "card", got: number, b: { gte?: number; lte?: number; eq?: number }) {
+function range(out: CheckProblem[], key: string, what: "value" | "ttl" | "card", got: number, b: { gte?: number; lte?: number; eq?: number }) {
   if ((b.gte !== undefined && got < b.gte) || (b.lte !== undefined && got > b.lte) || (b.eq !== undefined && got !== b.eq))
     out.push({ kind: "range", key, what, got, ...b });
 }

@@ -217,7 +217,7 @@ describe("the JSON API while Redis is stopped", () => {
     ]);
     expect(first.status).toBe(503);
     expect(first.retryAfter).toBe("1");
-    expect(first.body.error.code).toBe("redis_unavailable");
+    expect(first.body.error.code).toBe("redis:unavailable");
     expect(first.ms, "POST /api/v1/exec must not hang on a stopped Redis").toBeLessThan(2500);
     expect(health.status).toBe(503);
     expect(health.ms).toBeLessThan(2500);

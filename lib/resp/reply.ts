@@ -1,3 +1,5 @@
+import type { Problem } from "@/lib/problems";
+
 /**
  * The typed reply model, shared by server and client (docs/architecture.md "Replies").
  *
@@ -7,7 +9,7 @@
  */
 export type Reply =
   | { t: "status"; v: string }
-  | { t: "error"; v: string }
+  | { t: "error"; v: string; problem?: Problem } // problem: a playground refusal (lib/problems.ts); Redis's own errors have none
   | { t: "integer"; v: number | string } // string when beyond 2^53
   | { t: "double"; v: string }
   | { t: "bulk"; v: string; b64?: true; more?: number }

@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import type { RespConnection } from "@/lib/redis/resp-connection";
 import type { Reply } from "@/lib/resp/reply";
-import { SandboxError } from "@/lib/errors";
+import { internalError } from "@/lib/errors";
 import type { Namespace } from "./namespace";
 
 /**
@@ -67,7 +67,7 @@ export class NamespaceUsers {
 
   credentials(ns: Namespace): Credentials {
     // The prefix becomes an ACL glob: only the exact formats, never a glob character.
-    if (!PREFIX_RE.test(ns.prefix)) throw new SandboxError("internal", `Not a namespace prefix: ${JSON.stringify(ns.prefix)}`);
+    if (!PREFIX_RE.test(ns.prefix)) throw internalError(`Not a namespace prefix: ${JSON.stringify(ns.prefix)}`);
     let password = this.passwords.get(ns.prefix);
     if (!password) {
       password = this.derive(`ns:${ns.prefix}`);
@@ -82,13 +82,13 @@ export class NamespaceUsers {
     const { username, password } = this.credentials(ns);
     const rules = ["reset", "on", `>${password}`, `~${ns.prefix}*`, `&${ns.prefix}*`, ...VISITOR_COMMAND_RULES.split(" ")];
     const r = await this.warden.send(["ACL", "SETUSER", username, ...rules]);
-    if (r.t === "error") throw new SandboxError("internal", `ACL SETUSER failed: ${r.v}`);
+    if (r.t === "error") throw internalError(`ACL SETUSER failed: ${r.v}`);
   }
 
   /** Creates (or refreshes) the resting user. */
   async ensureRest(): Promise<void> {
     const r = await this.warden.send(["ACL", "SETUSER", REST_USER, "reset", ...REST_RULES.split(" ")]);
-    if (r.t === "error") throw new SandboxError("internal", `ACL SETUSER failed: ${r.v}`);
+    if (r.t === "error") throw internalError(`ACL SETUSER failed: ${r.v}`);
   }
 
   /** Deletes the namespace's user (its keys are deleted by the caller). */
@@ -126,7 +126,7 @@ export class NamespaceUsers {
         await this.ensure(ns);
         continue;
       }
-      throw new SandboxError("internal", `AUTH as the namespace's user failed: ${a.value.v}`);
+      throw internalError(`AUTH as the namespace's user failed: ${a.value.v}`);
     }
   }
 
@@ -140,7 +140,7 @@ export class NamespaceUsers {
         await this.ensure(ns);
         continue;
       }
-      throw new SandboxError("internal", `AUTH as the namespace's user failed: ${a.v}`);
+      throw internalError(`AUTH as the namespace's user failed: ${a.v}`);
     }
   }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { useTestRuntime } from "@/test/env";
 import { execCommand } from "@/lib/exec";
 import { issueSession } from "@/lib/session";
-import { explainZh } from "@/lib/i18n/playground-messages";
+import { problemText } from "@/lib/i18n/problems";
 import { AddressMemory } from "./limits";
 
 /**
@@ -17,13 +17,14 @@ describe("memory per client address, across its sandboxes", () => {
   it("refuses the write that would take one address's sandboxes past the cap, with the numbers; other addresses write on", async () => {
     const ip = `203.0.113.${Math.floor(Math.random() * 200)}`;
     const sessions = Array.from({ length: 4 }, () => issueSession(rt.config.sessionSecret).session);
-    const results: string[] = [];
-    for (const s of sessions) results.push((await execCommand(s, { argv: ["SET", "k", value] }, { ip })).text);
+    const replies = [];
+    for (const s of sessions) replies.push((await execCommand(s, { argv: ["SET", "k", value] }, { ip })).reply);
+    const results = replies.map((r) => (r.t === "error" ? `(error) ${r.v}` : r.t === "status" ? r.v : ""));
     expect(results.slice(0, 3)).toEqual(["OK", "OK", "OK"]);
     expect(results[3]).toMatch(
       /^\(error\) ERR Your network's sandboxes already use [\d.]+ KB beside this one, and this SET would bring this one to [\d.]+ KB; the playground allows 1\.0 MB per client address/,
     );
-    expect(explainZh(results[3])).toMatch(/^你所在网络的沙箱除这个之外已经占用/);
+    expect(replies[3].t === "error" && replies[3].problem && problemText(replies[3].problem, "zh")).toMatch(/^你所在网络的沙箱除这个之外已经占用/);
     // Another address is not affected.
     expect((await execCommand(sessions[3], { argv: ["SET", "k", value] }, { ip: "198.51.100.77" })).text).toBe("OK");
     // Emptying a sandbox gives its share back to the address.
@@ -40,7 +41,8 @@ describe("memory per client address, across its sandboxes", () => {
     }
     const other = new AddressMemory(rt.appConn, { maxBytes: 1024 * 1024, idleMs: 86_400_000, staleMs: 2000 });
     const ns = issueSession(rt.config.sessionSecret).session.ns;
-    expect(await other.admit(ip, ns, 300_000, "this SET", false)).toMatch(/Your network's sandboxes already use/);
-    expect(await other.admit("192.0.2.250", ns, 300_000, "this SET", false)).toBeNull();
+    const over = await other.admit(ip, ns, 300_000, { command: "SET" }, false);
+    expect(over && problemText(over)).toMatch(/Your network's sandboxes already use/);
+    expect(await other.admit("192.0.2.250", ns, 300_000, { command: "SET" }, false)).toBeNull();
   });
 });

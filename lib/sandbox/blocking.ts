@@ -1,5 +1,6 @@
 import type { CommandInfo } from "./command-table";
 import { readXread } from "./xread-args";
+import { type Problem, problem } from "@/lib/problems";
 
 const dec = new TextDecoder();
 const enc = new TextEncoder();
@@ -37,7 +38,7 @@ export function capTimeout(
   cmd: CommandInfo,
   argv: Uint8Array[],
   capSeconds: number,
-): { argv: Uint8Array[]; waitMs: number; notice?: string } | { refuse: string } {
+): { argv: Uint8Array[]; waitMs: number; notice?: Problem } | { refuse: Problem } {
   const where = timeoutArg(cmd, argv);
   const capMs = capSeconds * 1000;
   // A wrong number of arguments never blocks (Redis refuses it first), and the "timeout" there may be a prefixed key.
@@ -48,8 +49,7 @@ export function capTimeout(
   // (strtold) as a timeout, which would slip past the cap.
   const plain = where.unit === "s" ? /^\d+(\.\d+)?$/ : /^\d+$/;
   if (!plain.test(text)) {
-    const unit = where.unit === "s" ? "seconds, e.g. 5 or 0.5" : "milliseconds, e.g. 5000";
-    return { refuse: `The playground needs ${cmd.name.toUpperCase()}'s timeout as a plain number of ${unit} (got "${text}").` };
+    return { refuse: problem("args:timeout-format", { command: cmd.name.toUpperCase(), unit: where.unit === "s" ? "seconds" : "milliseconds", got: text }) };
   }
   const n = Number(text);
   const ms = where.unit === "s" ? n * 1000 : n;
@@ -57,6 +57,5 @@ export function capTimeout(
   const out = argv.slice();
   out[where.index] = enc.encode(where.unit === "s" ? String(capSeconds) : String(capMs));
   const upper = cmd.name.toUpperCase();
-  const asked = ms === 0 ? "0 (forever)" : where.unit === "s" ? `${text} s` : `${text} ms`;
-  return { argv: out, waitMs: capMs, notice: `${upper}'s timeout ${asked} was capped at ${capSeconds} s in the playground.` };
+  return { argv: out, waitMs: capMs, notice: problem("notice:timeout-capped", { command: upper, asked: Number(text), unit: where.unit, cap: capSeconds }) };
 }

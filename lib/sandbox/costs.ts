@@ -8,6 +8,8 @@ import { keyPositions } from "./key-specs";
 import { caps, globWeight, patternArg } from "./glob";
 import type { Namespace } from "./namespace";
 import { NO_GROWTH, type Growth, type QuotaKeeper } from "./limits";
+import type { CostDetail, CostHint, CostUnit, Problem, ProblemCode, QuotaWhat } from "@/lib/problems";
+import { problem } from "@/lib/problems";
 
 /**
  * Costs decided before a command runs (README's Limits table; issue "Resource
@@ -73,7 +75,7 @@ export interface TxTotals {
   /** What earlier queued commands may add to each key (elements, or bytes for strings): later estimates count it. */
   adds: Map<string, number>;
   /** Why the transaction will be discarded at EXEC, when a budget refused one of its commands. */
-  reason?: string;
+  reason?: Problem;
 }
 
 export function newTxTotals(): TxTotals {
@@ -114,7 +116,6 @@ function currentBudgets(): Budgets {
   return cached.budgets;
 }
 
-const fmt = (n: number) => Math.round(n).toLocaleString("en");
 const keyId = (a: Uint8Array) => Buffer.from(a).toString("latin1");
 const log2 = (n: number) => (n > 1 ? Math.log2(n) : 1);
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
@@ -134,7 +135,7 @@ export async function checkCosts(
   cmd: CommandInfo,
   argv: readonly Uint8Array[],
   positions: readonly number[],
-): Promise<{ refuse: string } | { charge: Charge }> {
+): Promise<{ refuse: Problem } | { charge: Charge }> {
   const upper = cmd.name.replace("|", " ").toUpperCase();
   const rule = RULES[cmd.name];
   const grows = cmd.flags.has("denyoom") || GROWS_WITHOUT_DENYOOM.has(cmd.name);
@@ -144,14 +145,10 @@ export async function checkCosts(
   const tx = cmd.flags.has("no_multi") || TX_COMMANDS.has(cmd.name) ? undefined : ctx.tx;
   if (tx) {
     if (tx.count + 1 > budgets.maxQueued) {
-      return {
-        refuse: `This transaction already queues ${fmt(tx.count)} commands, the playground's limit for one MULTI; it will be discarded at EXEC. Split it into smaller transactions.`,
-      };
+      return { refuse: problem("tx:queued-count", { count: tx.count }) };
     }
     if (tx.bytes + bytes > budgets.maxQueuedBytes) {
-      return {
-        refuse: `This ${upper} would bring the transaction's queued arguments to ${fmt(tx.bytes + bytes)} bytes; the playground allows ${fmt(budgets.maxQueuedBytes)} bytes per MULTI. The transaction will be discarded at EXEC; split it into smaller ones.`,
-      };
+      return { refuse: problem("tx:queued-bytes", { command: upper, bytes: tx.bytes + bytes, limit: budgets.maxQueuedBytes }) };
     }
   }
   if (!grows && cmd.flags.has("write")) ctx.quotas?.freed(ctx.ns); // DEL, SPOP, EXPIRE …: the next refusal measures again
@@ -172,16 +169,10 @@ export async function checkCosts(
       console.error(`[costs] could not estimate the reply of ${upper}:`, e);
     }
     if (replyBytes > budgets.maxReplyBytes) {
-      return {
-        refuse: `${upper} would make Redis build a reply of about ${fmt(replyBytes)} bytes; the playground allows ${fmt(budgets.maxReplyBytes)} bytes per reply. Ask for each value once, or for fewer values.`,
-      };
+      return { refuse: problem("cost:reply", { command: upper, bytes: replyBytes, limit: budgets.maxReplyBytes }) };
     }
     if (tx && tx.replyBytes + replyBytes > budgets.maxReplyBytes) {
-      return {
-        refuse:
-          `This ${upper} (a reply of about ${fmt(replyBytes)} bytes) would bring the transaction's replies to ${fmt(tx.replyBytes + replyBytes)} bytes; the playground allows ${fmt(budgets.maxReplyBytes)} bytes per EXEC. ` +
-          `The transaction will be discarded at EXEC; read big values outside MULTI, or in several transactions.`,
-      };
+      return { refuse: problem("tx:reply", { command: upper, bytes: replyBytes, total: tx.replyBytes + replyBytes, limit: budgets.maxReplyBytes }) };
     }
   }
   if (!rule && !grows) return { charge: { cost: 0, replyBytes, growth: NO_GROWTH, bytes, adds: [] } };
@@ -191,26 +182,27 @@ export async function checkCosts(
   } catch (e) {
     if (isSandboxError(e)) throw e; // Redis unavailable: the command could not run either
     console.error(`[costs] could not estimate ${upper}:`, e);
-    return { refuse: `The playground could not estimate what this ${upper} would cost, so it did not run it. Check its arguments with HELP ${upper}.` };
+    return { refuse: problem("cost:unknown", { command: upper }) };
   }
   const cost = Math.ceil(est.cost ?? 0);
   if (cost > budgets.maxCost) {
-    const detail = est.detail ? ` (${est.detail})` : "";
     return {
-      refuse: `${upper} is estimated at ${fmt(cost)} units of work${detail}; the playground allows ${fmt(budgets.maxCost)} per command, so that every visitor's commands stay fast. ${est.hint ?? HINT.other}`,
+      refuse: problem("cost:command", {
+        command: upper,
+        units: cost,
+        ...(est.detail ? { detail: est.detail } : {}),
+        limit: budgets.maxCost,
+        hint: est.hint ?? "other",
+      }),
     };
   }
   if (tx && tx.cost + cost > budgets.maxCost) {
-    return {
-      refuse:
-        `This ${upper} (about ${fmt(cost)} units of work) would bring the transaction to ${fmt(tx.cost + cost)} units; the playground allows ${fmt(budgets.maxCost)} per transaction, ` +
-        `as for one command. The transaction will be discarded at EXEC; run the heavy commands outside MULTI, or in several transactions.`,
-    };
+    return { refuse: problem("tx:cost", { command: upper, units: cost, total: tx.cost + cost, limit: budgets.maxCost }) };
   }
   const growth = grows ? (est.growth ?? defaultGrowth(x)) : NO_GROWTH;
   let admitted = growth;
   if (ctx.quotas && (growth.keys > 0 || growth.bytes > 0)) {
-    const what = tx && tx.count > 0 ? `this ${upper}, with the ${fmt(tx.count)} ${tx.count === 1 ? "command" : "commands"} queued before it,` : `this ${upper}`;
+    const what: QuotaWhat = tx && tx.count > 0 ? { command: upper, queuedBefore: tx.count } : { command: upper };
     const refine = async (): Promise<Growth> => {
       const [exist, encoding] = await Promise.all([x.existing(x.created()), est.converts ? x.encoding(est.converts.key) : Promise.resolve(null)]);
       const small = encoding === "intset" || encoding === "listpack" || encoding === "ziplist";
@@ -240,18 +232,27 @@ export function addToTx(tx: TxTotals, charge: Charge): void {
   for (const [k, n] of charge.adds) tx.adds.set(k, (tx.adds.get(k) ?? 0) + n);
 }
 
+const BUDGET_REFUSALS = new Set<ProblemCode>([
+  "cost:command",
+  "cost:reply",
+  "tx:queued-count",
+  "tx:queued-bytes",
+  "tx:reply",
+  "tx:cost",
+  "quota:full",
+  "quota:address",
+]);
+
 /** True for the refusals above (cost, queue, quota): EXEC then says which. */
-export function isBudgetRefusal(text: string): boolean {
-  return /^ERR (?:\S+(?: \S+)? is estimated at [\d,]+ units|\S+(?: \S+)? would make Redis build a reply|This .+ would bring the transaction|This transaction already queues|Your sandbox is full:)/.test(
-    text,
-  );
+export function isBudgetRefusal(p: Problem | undefined): p is Problem {
+  return p !== undefined && BUDGET_REFUSALS.has(p.code);
 }
 
 interface Estimate {
   cost?: number;
   /** The sizes behind the cost, as the refusal shows them ("2 sets, 120,000 elements"). */
-  detail?: string;
-  hint?: string;
+  detail?: CostDetail;
+  hint?: CostHint;
   /** What the command may create; absent: the default for its arguments. */
   growth?: Growth;
   /** Per written key (argv index): elements (or string bytes) it may gain. */
@@ -553,36 +554,6 @@ const stored = (x: Args, dest: number, kind: keyof typeof PER, elements: number,
 // The families.
 // ---------------------------------------------------------------------------
 
-/** What to do instead, per family (lib/i18n/playground-messages.ts has each in Chinese, word for word). */
-export const COST_HINTS = {
-  lcs: "LCS fills a table of one cell per pair of bytes: compare shorter strings (GETRANGE can cut them).",
-  sort: "Sort a smaller key (LIMIT does not help: Redis sorts everything first), or keep the data in a sorted set and read it with ZRANGE … LIMIT.",
-  sets: "Combine smaller sets, or fewer of them; SSCAN reads a big set in pieces.",
-  zsets: "Combine smaller sorted sets, or fewer of them.",
-  list: "Read a smaller range, e.g. LRANGE key 0 999.",
-  zrange: "Read a smaller range, e.g. ZRANGE key 0 999, or add LIMIT offset count.",
-  smembers: "Read it in pieces with SSCAN key 0 COUNT 100, or test members with SISMEMBER.",
-  hash: "Read it in pieces with HSCAN key 0 COUNT 100, or read fields with HGET/HMGET.",
-  count: "Ask for fewer elements at once (a smaller COUNT).",
-  stream: "Read fewer entries at once: add COUNT, e.g. COUNT 100.",
-  scan: "Scan fewer elements: LPOS takes MAXLEN, e.g. LPOS key element MAXLEN 1000.",
-  match: "Use a smaller COUNT, or a pattern with less after its first *.",
-  command: "Ask about the commands you need by name: COMMAND INFO get set, COMMAND DOCS get.",
-  publish: "Publish a shorter message, or subscribe to fewer patterns in this sandbox.",
-  geo: "Keep fewer points per key (one key per region, say): a search is estimated from the number of points in its key.",
-  bits: "Work on a smaller range or on shorter strings (BITCOUNT and BITPOS take start and end).",
-  hll: "Count or merge fewer HyperLogLogs at once: each one is up to 16,384 registers.",
-  copy: "Copy or dump a smaller key.",
-  lolwut: "Draw a smaller picture: fewer columns, rows or squares.",
-  remove: "Remove a smaller range at a time.",
-  lrem: "Remove from a shorter list.",
-  linsert: "Insert into a shorter list.",
-  samples: "Use fewer SAMPLES (the default, 5, estimates well).",
-  xinfo: "Ask for fewer entries: XINFO STREAM key FULL COUNT 10.",
-  other: "Run it on smaller keys.",
-} as const;
-const HINT = COST_HINTS;
-
 /** Elements an index range covers in a collection of `len` (LRANGE's and ZRANGE's arithmetic). */
 function indexRange(len: number, start: number, stop: number): number {
   if (Number.isNaN(start) || Number.isNaN(stop)) return 0; // Redis refuses the command
@@ -594,12 +565,12 @@ function indexRange(len: number, start: number, stop: number): number {
   return stop - start + 1;
 }
 
-const elements = (n: number, what = "elements") => `${fmt(n)} ${n === 1 ? what.replace(/s$/, "") : what}`;
+const elements = (n: number, unit: CostUnit = "elements"): CostDetail => ({ parts: [[n, unit]] });
 
 /** LCS: a table of len(a) × len(b) cells (4 bytes each). */
 const lcs: Rule = async (x) => {
   const [a, b] = await Promise.all([x.size(1, "string"), x.size(2, "string")]);
-  return { cost: (a * b) / 4, detail: `${fmt(a)} × ${fmt(b)} bytes`, hint: HINT.lcs };
+  return { cost: (a * b) / 4, detail: { lcs: [a, b] }, hint: "lcs" };
 };
 
 /** SORT/SORT_RO, read with Redis's own option loop (sort-args.ts reads the same). */
@@ -637,8 +608,8 @@ const sort: Rule = async (x) => {
   const visited = dontsort && kind === "zset" ? out : n;
   const est: Estimate = {
     cost: visited * 2 + compare + bytes * 0.05,
-    detail: `${elements(n)}${dontsort ? "" : alpha ? ", sorted as strings" : ", sorted as numbers"}`,
-    hint: HINT.sort,
+    detail: { parts: [[n, "elements"]], ...(dontsort ? {} : { sorted: alpha ? "strings" : "numbers" }) },
+    hint: "sort",
   };
   Object.assign(est, store >= 0 ? stored(x, store, "list", out, mem) : { growth: NO_GROWTH, adds: [] });
   return est;
@@ -657,7 +628,16 @@ function setAlgebra(op: "union" | "inter" | "diff" | "card", dest: number | null
     const k = keys.length;
     const cost =
       op === "union" ? total * 6 : op === "diff" ? total * 3 + (cards[0] ?? 0) * 4 : op === "card" ? smallest * k * 1.5 : smallest * k * 2 + smallest * 4;
-    const est: Estimate = { cost, detail: `${k} ${k === 1 ? "set" : "sets"}, ${elements(total)}`, hint: HINT.sets };
+    const est: Estimate = {
+      cost,
+      detail: {
+        parts: [
+          [k, "sets"],
+          [total, "elements"],
+        ],
+      },
+      hint: "sets",
+    };
     if (dest !== null) {
       const distinctCards = x.distinct(keys).map((i) => cards[keys.indexOf(i)]);
       const out = op === "union" ? sum(distinctCards) : op === "inter" ? smallest : (cards[0] ?? 0);
@@ -690,7 +670,16 @@ function zsetAlgebra(op: "union" | "inter" | "diff" | "card", dest: number | nul
           : op === "diff"
             ? total * 2 + (first * log2(first)) / 4 + first * scores
             : smallest * k;
-    const est: Estimate = { cost, detail: `${k} ${k === 1 ? "key" : "keys"}, ${elements(total)}`, hint: HINT.zsets };
+    const est: Estimate = {
+      cost,
+      detail: {
+        parts: [
+          [k, "keys"],
+          [total, "elements"],
+        ],
+      },
+      hint: "zsets",
+    };
     if (dest !== null) {
       const distinctCards = x.distinct(keys).map((i) => cards[keys.indexOf(i)]);
       const out = op === "union" ? sum(distinctCards) : op === "inter" ? smallest : first;
@@ -732,14 +721,14 @@ function zrange(form: "zrange" | "byscore" | "bylex" | "rev" | "store", revArgs 
       skipped = Math.min(n, Math.max(0, limit[0]));
       n = limit[1] < 0 ? n - skipped : Math.min(n - skipped, limit[1]);
     }
-    const est: Estimate = { cost: n * (withscores ? 3 : 1) + skipped, detail: elements(n), hint: HINT.zrange };
+    const est: Estimate = { cost: n * (withscores ? 3 : 1) + skipped, detail: elements(n), hint: "zrange" };
     if (form === "store") Object.assign(est, stored(x, 1, "zset", n, mem));
     return est;
   };
 }
 
 /** Commands that read or remove up to `count` elements (a COUNT argument, or the whole key). */
-function upTo(kinds: Kind[], weight: number, countAt: (x: Args) => number | null, hint: string = HINT.count): Rule {
+function upTo(kinds: Kind[], weight: number, countAt: (x: Args) => number | null, hint: CostHint = "count"): Rule {
   return async (x) => {
     const c = countAt(x);
     if (c !== null && (Number.isNaN(c) || c <= 0)) return {}; // Redis refuses it, or it reads nothing
@@ -758,7 +747,7 @@ function mpop(kind: Kind, weight: number, numkeysAt: number): Rule {
     if (Number.isNaN(c) || c <= 0) return {};
     const lens = await Promise.all(x.positions.map((i) => x.size(i, kind)));
     const n = Math.min(c, Math.max(0, ...lens));
-    return { cost: n * weight, detail: elements(n), hint: HINT.count };
+    return { cost: n * weight, detail: elements(n), hint: "count" };
   };
 }
 
@@ -771,13 +760,13 @@ function scanCursor(kind: Kind): Rule {
     const w = pattern ? globWeight(pattern) : 0;
     const len = await x.size(1, kind);
     const n = Math.min(len, c);
-    if (w <= 0.01) return { cost: n * 4, detail: elements(n), hint: HINT.count };
+    if (w <= 0.01) return { cost: n * 4, detail: elements(n), hint: "count" };
     // MATCH with a `*` inside: each name examined is matched in time proportional to its length (glob.ts).
     // A small encoding is returned whole; a hash table gives COUNT buckets, a few more names under a rehash.
     const examined = len <= 128 ? len : Math.min(len, 2 * c);
     // Every name as long as allowed: an average from the key's memory let 7 tiny members hide 1,000 long ones (29 ms a ZSCAN).
     const perName = caps().maxName;
-    return { cost: n * 4 + examined * perName * w, detail: `${elements(examined)} matched against a pattern with a * inside`, hint: HINT.match };
+    return { cost: n * 4 + examined * perName * w, detail: { parts: [[examined, "elements"]], matched: true }, hint: "match" };
   };
 }
 
@@ -799,7 +788,7 @@ const xrange: Rule = async (x) => {
   for (let i = 4; i + 1 < x.argc; i++) if (x.word(i) === "count") count = Math.max(0, x.int(++i));
   if (count === 0 || Number.isNaN(count)) return {}; // COUNT 0 or less: an empty reply
   const { n, cost } = await streamEntries(x, 1, count);
-  return { cost, detail: elements(n, "entries"), hint: HINT.stream };
+  return { cost, detail: elements(n, "entries"), hint: "stream" };
 };
 
 /**
@@ -828,7 +817,7 @@ function xread(group: boolean): Rule {
       }),
     );
     const n = sum(per.map((p) => p.n));
-    const est: Estimate = { cost: sum(per.map((p) => p.cost)), detail: elements(n, "entries"), hint: HINT.stream };
+    const est: Estimate = { cost: sum(per.map((p) => p.cost)), detail: elements(n, "entries"), hint: "stream" };
     if (group) est.growth = { keys: 0, bytes: (noack ? 0 : n * PER.stream) + x.positions.length * 256 };
     return est;
   };
@@ -839,7 +828,7 @@ function geo(src: number, store: "none" | "dest1" | "keyword"): Rule {
   return async (x) => {
     const [n, mem] = await Promise.all([x.size(src, "zset"), store === "none" ? Promise.resolve(0) : x.mem(src)]);
     const sorted = ["asc", "desc", "count"].some((w) => x.find(w, src + 1) > 0);
-    const est: Estimate = { cost: n * 4 + (sorted ? (n * log2(n)) / 2 : 0), detail: elements(n, "points"), hint: HINT.geo };
+    const est: Estimate = { cost: n * 4 + (sorted ? (n * log2(n)) / 2 : 0), detail: elements(n, "points"), hint: "geo" };
     const dest = store === "dest1" ? 1 : store === "keyword" ? (x.others(src)[0] ?? -1) : -1;
     Object.assign(est, dest > 0 ? stored(x, dest, "zset", n, mem) : { growth: NO_GROWTH, adds: [] });
     return est;
@@ -861,7 +850,7 @@ function bitRange(startAt: number): Rule {
     } else if (x.argc > startAt) {
       n = indexRange(len, x.int(startAt), -1);
     }
-    return { cost: n * 0.003, detail: `${fmt(n)} bytes`, hint: HINT.bits };
+    return { cost: n * 0.003, detail: elements(n, "bytes"), hint: "bits" };
   };
 }
 
@@ -871,8 +860,13 @@ const bitop: Rule = async (x) => {
   const longest = Math.max(0, ...lens);
   return {
     cost: sum(lens) * 0.015,
-    detail: `${sources.length} ${sources.length === 1 ? "string" : "strings"}, ${fmt(sum(lens))} bytes`,
-    hint: HINT.bits,
+    detail: {
+      parts: [
+        [sources.length, "strings"],
+        [sum(lens), "bytes"],
+      ],
+    },
+    hint: "bits",
     growth: { keys: newKeys(x), bytes: Math.ceil(longest * ROUND) + KEY },
     adds: [[2, longest]],
   };
@@ -884,7 +878,7 @@ const hll =
   (dest: boolean): Rule =>
   (x) => {
     const k = x.positions.length;
-    const est: Estimate = { cost: k * 450, detail: `${k} ${k === 1 ? "key" : "keys"}`, hint: HINT.hll };
+    const est: Estimate = { cost: k * 450, detail: elements(k, "keys"), hint: "hll" };
     if (dest) Object.assign(est, { growth: { keys: newKeys(x), bytes: HLL_BYTES }, adds: [] });
     return est;
   };
@@ -904,7 +898,7 @@ function wholeValue(copy: boolean): Rule {
       : kind === "string" || kind === "list" || kind === "stream"
         ? mem * 0.03
         : n * 6;
-    const est: Estimate = { cost, detail: kind === "string" ? `${fmt(n)} bytes` : elements(n), hint: HINT.copy };
+    const est: Estimate = { cost, detail: elements(n, kind === "string" ? "bytes" : "elements"), hint: "copy" };
     if (copy) Object.assign(est, { growth: { keys: newKeys(x), bytes: mem + x.bytesOf(2) + KEY }, adds: [[2, n]] });
     return est;
   };
@@ -934,12 +928,12 @@ const lolwut: Rule = (x) => {
     const width = cols * 2;
     const padding = width > 4 ? 2 : 0;
     const height = Math.floor(((width - padding * 2) / perRow) * perCol + padding * 2);
-    return { cost: width * height * 0.25, detail: `${fmt(width * height)} pixels`, hint: HINT.lolwut };
+    return { cost: width * height * 0.25, detail: elements(width * height, "pixels"), hint: "lolwut" };
   }
   if (version === 6) {
     const [cols, rows] = [arg(0, 80, 1, 1000), arg(1, 20, 1, 1000)];
     if ([cols, rows].some(Number.isNaN)) return {};
-    return { cost: cols * rows * 4, detail: `${fmt(cols * rows)} cells`, hint: HINT.lolwut };
+    return { cost: cols * rows * 4, detail: elements(cols * rows, "cells"), hint: "lolwut" };
   }
   return {};
 };
@@ -952,7 +946,7 @@ const memoryUsage: Rule = async (x) => {
   if (Number.isNaN(s) || s < 0) return {};
   const n = await x.size(2, "list", "set", "zset", "hash", "stream");
   const looked = s === 0 ? n : Math.min(s, n);
-  return { cost: looked * 1.6, detail: elements(looked), hint: HINT.samples };
+  return { cost: looked * 1.6, detail: elements(looked), hint: "samples" };
 };
 
 /** XPENDING's extended form and XAUTOCLAIM: up to COUNT pending entries (of the group's pending list). */
@@ -963,7 +957,7 @@ const xpending: Rule = async (x) => {
   if (Number.isNaN(c) || c <= 0) return {};
   const pel = await x.pendingEntries(1, x.argv[2]);
   const n = Math.min(c, pel);
-  return { cost: n * 4, detail: elements(n, "entries"), hint: HINT.count };
+  return { cost: n * 4, detail: elements(n, "entries"), hint: "count" };
 };
 
 const xautoclaim: Rule = async (x) => {
@@ -971,7 +965,7 @@ const xautoclaim: Rule = async (x) => {
   const c = at > 0 ? x.int(at + 1) : 100;
   if (Number.isNaN(c) || c <= 0) return {};
   const pel = await x.pendingEntries(1, x.argv[2]);
-  return { cost: Math.min(10 * c, pel) + Math.min(c, pel) * 4, detail: elements(Math.min(c, pel), "entries"), hint: HINT.count };
+  return { cost: Math.min(10 * c, pel) + Math.min(c, pel) * 4, detail: elements(Math.min(c, pel), "entries"), hint: "count" };
 };
 
 const xinfoStream: Rule = async (x) => {
@@ -980,7 +974,7 @@ const xinfoStream: Rule = async (x) => {
   const c = at > 0 ? x.int(at + 1) : 10;
   if (Number.isNaN(c)) return {};
   const { n, cost } = await streamEntries(x, 2, c === 0 ? null : Math.max(0, c));
-  return { cost, detail: elements(n, "entries"), hint: HINT.xinfo };
+  return { cost, detail: elements(n, "entries"), hint: "xinfo" };
 };
 
 /** A count argument at `i` (SPOP, LPOP, ZPOPMIN …): one element when it is absent. */
@@ -1002,7 +996,7 @@ const pubsubChannels: Rule = (x) => {
   const pattern = x.argv[2];
   const { total, count, bytes } = x.channelStats();
   const w = pattern ? globWeight(pattern) : 0.01;
-  return { cost: total * 0.2 + count * 4 + bytes * w, detail: `${fmt(count)} of your channels matched, ${fmt(total)} in all`, hint: HINT.match };
+  return { cost: total * 0.2 + count * 4 + bytes * w, detail: { channels: count, total }, hint: "match" };
 };
 
 /**
@@ -1018,7 +1012,7 @@ const WHOLE_TABLE: Record<string, { cost: number; bytes: number }> = {
 const wholeTable: Rule = (x) => {
   const first = x.cmd.name === "command" ? 1 : 2;
   if (x.argc > first) return {}; // named commands: a few hundred bytes each
-  return { cost: WHOLE_TABLE[x.cmd.name].cost, detail: "every command of the server", hint: HINT.command };
+  return { cost: WHOLE_TABLE[x.cmd.name].cost, detail: { table: true }, hint: "command" };
 };
 
 /**
@@ -1034,8 +1028,8 @@ const publish: Rule = (x) => {
   const bytes = x.bytesOf(2) * deliveries;
   return {
     cost: bytes / 32,
-    detail: `${fmt(x.bytesOf(2))} bytes to ${fmt(deliveries)} ${deliveries === 1 ? "subscription" : "subscriptions"}`,
-    hint: HINT.publish,
+    detail: { publish: x.bytesOf(2), subscriptions: deliveries },
+    hint: "publish",
   };
 };
 
@@ -1066,7 +1060,7 @@ const RULES: Record<string, Rule> = {
   zdiffstore: zsetAlgebra("diff", 1),
   lrange: async (x) => {
     const n = indexRange(await x.sizeUnlessSpan(1, "list", 1), x.int(2), x.int(3));
-    return { cost: n, detail: elements(n), hint: HINT.list };
+    return { cost: n, detail: elements(n), hint: "list" };
   },
   zrange: zrange("zrange"),
   zrevrange: zrange("rev", false),
@@ -1075,10 +1069,10 @@ const RULES: Record<string, Rule> = {
   zrangebylex: zrange("bylex"),
   zrevrangebylex: zrange("bylex", true),
   zrangestore: zrange("store"),
-  smembers: upTo(["set"], 4, () => null, HINT.smembers),
-  hgetall: upTo(["hash"], 4, () => null, HINT.hash),
-  hkeys: upTo(["hash"], 4, () => null, HINT.hash),
-  hvals: upTo(["hash"], 4, () => null, HINT.hash),
+  smembers: upTo(["set"], 4, () => null, "smembers"),
+  hgetall: upTo(["hash"], 4, () => null, "hash"),
+  hkeys: upTo(["hash"], 4, () => null, "hash"),
+  hvals: upTo(["hash"], 4, () => null, "hash"),
   srandmember: upTo(["set"], 4, randCount),
   hrandfield: upTo(["hash"], 4, randCount),
   zrandmember: upTo(["zset"], 4, randCount),
@@ -1099,20 +1093,20 @@ const RULES: Record<string, Rule> = {
     const m = at > 0 ? x.int(at + 1) : 0;
     const len = await x.size(1, "list");
     const n = m > 0 ? Math.min(m, len) : len;
-    return { cost: n * 0.5, detail: elements(n), hint: HINT.scan };
+    return { cost: n * 0.5, detail: elements(n), hint: "scan" };
   },
-  lrem: upTo(["list"], 0.5, () => null, HINT.lrem),
+  lrem: upTo(["list"], 0.5, () => null, "lrem"),
   zremrangebyrank: async (x) => {
     const n = indexRange(await x.sizeUnlessSpan(1, "zset", 3), x.int(2), x.int(3));
-    return { cost: n * 3, detail: elements(n), hint: HINT.remove };
+    return { cost: n * 3, detail: elements(n), hint: "remove" };
   },
   zremrangebyscore: async (x) => {
     const n = (await x.count("ZCOUNT", 1, x.argv[2], x.argv[3])) ?? 0;
-    return { cost: n * 3, detail: elements(n), hint: HINT.remove };
+    return { cost: n * 3, detail: elements(n), hint: "remove" };
   },
   zremrangebylex: async (x) => {
     const n = (await x.count("ZLEXCOUNT", 1, x.argv[2], x.argv[3])) ?? 0;
-    return { cost: n * 3, detail: elements(n), hint: HINT.remove };
+    return { cost: n * 3, detail: elements(n), hint: "remove" };
   },
   xrange,
   xrevrange: xrange,
@@ -1197,7 +1191,7 @@ for (const name of ["incr", "decr", "incrby", "decrby", "incrbyfloat"]) {
   RULES[name] = (x) => ({ growth: { keys: newKeys(x), bytes: Math.ceil(x.bytesOf(1) * ROUND) + KEY + 32 }, adds: [] });
 }
 for (const name of ["lpush", "rpush", "lpushx", "rpushx"]) RULES[name] = (x) => added(x, "list", x.argc - 2, argBytes(x, 2));
-RULES.linsert = async (x) => ({ ...(await upTo(["list"], 0.5, () => null, HINT.linsert)(x)), ...added(x, "list", 1, x.bytesOf(4)) });
+RULES.linsert = async (x) => ({ ...(await upTo(["list"], 0.5, () => null, "linsert")(x)), ...added(x, "list", 1, x.bytesOf(4)) });
 RULES.lset = (x) => added(x, "list", 1, x.bytesOf(3));
 RULES.sadd = (x) => added(x, "set", x.argc - 2, argBytes(x, 2));
 for (const name of ["hset", "hmset"]) RULES[name] = (x) => added(x, "hash", Math.floor((x.argc - 2) / 2), argBytes(x, 2));

@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import { useTestRuntime } from "@/test/env";
 import { execCommand } from "@/lib/exec";
 import { issueSession } from "@/lib/session";
-import { explainZh } from "@/lib/i18n/playground-messages";
+import { problemText } from "@/lib/i18n/problems";
+import type { ExecResult } from "@/lib/exec";
+
+const zhOf = (r: ExecResult) => (r.reply.t === "error" && r.reply.problem ? problemText(r.reply.problem, "zh") : null);
 
 /**
  * Commands a hostile review found under-estimated (lib/sandbox/costs.ts):
@@ -34,7 +37,7 @@ describe("estimates the review found missing", () => {
     try {
       const slow = await execCommand(s, { argv: ["PUBSUB", "CHANNELS", `*${"a".repeat(126)}b`] });
       expect(slow.text).toMatch(/^\(error\) ERR PUBSUB CHANNELS is estimated at [\d,]+ units of work \(180 of your channels matched, \d+ in all\)/);
-      expect(explainZh(slow.text.replace(/^\(error\) /, ""))).toMatch(/要匹配你的 180 个频道/);
+      expect(zhOf(slow)).toMatch(/要匹配你的 180 个频道/);
       const fast = await execCommand(s, { argv: ["PUBSUB", "CHANNELS", "0001*"] });
       expect(fast.reply.t === "array" && fast.reply.v.length).toBe(1);
     } finally {
@@ -107,7 +110,7 @@ describe("estimates the third review found fooled by a sample", () => {
     try {
       const big = await execCommand(s, { argv: ["PUBLISH", "c", "x".repeat(512 * 1024)] });
       expect(big.text).toMatch(/^\(error\) ERR PUBLISH is estimated at [\d,]+ units of work \(524,288 bytes to 101 subscriptions\)/);
-      expect(explainZh(big.text.replace(/^\(error\) /, ""))).toMatch(/524,288 字节，发往 101 个订阅/);
+      expect(zhOf(big)).toMatch(/524,288 字节，发往 101 个订阅/);
       expect((await execCommand(s, { argv: ["PUBLISH", "c", "short"] })).reply.t).toBe("integer");
     } finally {
       await hub.remove(listener);

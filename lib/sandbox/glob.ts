@@ -1,6 +1,7 @@
 import { costLimits, nameLimits } from "@/lib/config";
 import { isKeyword } from "./args";
 import type { CommandInfo } from "./command-table";
+import { type Problem, problem } from "@/lib/problems";
 
 /**
  * Glob patterns and the names they are matched against (README's Limits table).
@@ -60,18 +61,18 @@ export function caps(): { maxName: number; maxPattern: number } {
 }
 
 /** The refusal for a pattern over the cap, or null. */
-export function patternRefusal(pattern: Uint8Array | undefined, what: string): string | null {
+export function patternRefusal(pattern: Uint8Array | undefined, what: string): Problem | null {
   const { maxPattern } = caps();
   if (!pattern || pattern.length <= maxPattern) return null;
-  return `The pattern of this ${what} is ${pattern.length.toLocaleString("en")} bytes; the playground allows patterns of up to ${maxPattern.toLocaleString("en")} bytes, so that matching stays fast for everyone.`;
+  return problem("glob:pattern-too-long", { command: what, bytes: pattern.length, limit: maxPattern });
 }
 
-/** The refusal for a name over the cap (argument `i`), or null. */
-export function nameRefusal(argv: readonly Uint8Array[], i: number): string | null {
+/** The refusal for a name over the cap (argument `i`, or the `i`th channel of a stream), or null. */
+export function nameRefusal(name: Uint8Array | undefined, i: number, channel?: true): Problem | null {
   const { maxName } = caps();
-  const n = argv[i]?.length ?? 0;
+  const n = name?.length ?? 0;
   if (n <= maxName) return null;
-  return `Argument ${i} is a name of ${n.toLocaleString("en")} bytes; the playground allows names (keys, channels, members, fields, groups, consumers) of up to ${maxName.toLocaleString("en")} bytes, so that pattern matching stays fast for everyone. Values may be longer.`;
+  return problem("glob:name-too-long", { index: i, bytes: n, limit: maxName, ...(channel ? { channel } : {}) });
 }
 
 const from =
@@ -135,9 +136,9 @@ export function patternArg(cmd: CommandInfo, argv: readonly Uint8Array[]): Uint8
 }
 
 /** The first refusal for this command's names (keys at `keys`, and NAME_ARGS) and pattern, or null. */
-export function namesRefusal(cmd: CommandInfo, argv: readonly Uint8Array[], keys: readonly number[]): string | null {
+export function namesRefusal(cmd: CommandInfo, argv: readonly Uint8Array[], keys: readonly number[]): Problem | null {
   for (const i of [...keys, ...(NAME_ARGS[cmd.name]?.(argv) ?? [])]) {
-    const r = nameRefusal(argv, i);
+    const r = nameRefusal(argv[i], i);
     if (r) return r;
   }
   return patternRefusal(patternArg(cmd, argv), cmd.name.replace("|", " ").toUpperCase());

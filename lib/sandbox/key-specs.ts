@@ -1,5 +1,6 @@
 import type { CommandInfo } from "./command-table";
 import { isKeyword } from "./args";
+import { type Problem, problem } from "@/lib/problems";
 
 const dec = new TextDecoder();
 
@@ -10,13 +11,13 @@ const dec = new TextDecoder();
  * the reason a learner sees, when a spec cannot be followed (type "unknown",
  * an INCOMPLETE spec, a keyword given twice): such a line cannot be sandboxed.
  */
-export type KeyPositions = { ok: true; positions: number[] } | { ok: false; reason: string };
+export type KeyPositions = { ok: true; positions: number[] } | { ok: false; reason: Problem };
 
-const refuse = (reason: string): KeyPositions => ({ ok: false, reason });
+const refuse = (reason: Problem): KeyPositions => ({ ok: false, reason });
 
 export function keyPositions(cmd: CommandInfo, argv: readonly Uint8Array[]): KeyPositions {
   const upper = cmd.name.replace("|", " ").toUpperCase();
-  const cannot = refuse(`${upper} names its keys in a way the playground cannot check, so it is not available here.`);
+  const cannot = refuse(problem("keys:unreadable", { command: upper }));
   const argc = argv.length;
   const out = new Set<number>();
   for (const spec of cmd.keySpecs) {
@@ -42,9 +43,7 @@ export function keyPositions(cmd: CommandInfo, argv: readonly Uint8Array[]): Key
       for (let i = 1; i < argc; i++) {
         if (i !== first - 1 && isKeyword(argv[i], bs.keyword.toLowerCase())) {
           const kw = bs.keyword.toUpperCase();
-          return refuse(
-            `${kw} appears more than once in this ${upper}; the playground runs it only when ${kw} appears once (a key may not be named ${kw} here).`,
-          );
+          return refuse(problem("keys:repeated-keyword", { keyword: kw, command: upper, what: "key" }));
         }
       }
     } else {

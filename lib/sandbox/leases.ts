@@ -1,6 +1,7 @@
 import { RespConnection, type RedisTarget } from "@/lib/redis/resp-connection";
 import { SandboxError } from "@/lib/errors";
 import type { CommandInfo } from "./command-table";
+import { type Problem, problem } from "@/lib/problems";
 
 /**
  * Dedicated connections for what cannot share one (docs/architecture.md "Connections"): a console tab
@@ -54,7 +55,7 @@ export class LeasePool {
   private inUse = 0;
   private leases = new Map<string, Lease>();
   /** Why a tab's lease ended, told once on its next command. */
-  private ended = new Map<string, { reason: string; at: number }>();
+  private ended = new Map<string, { reason: Problem; at: number }>();
   private serial = 0;
   /** Leases per session, opening ones included. */
   private sessionLeases = new Map<string, number>();
@@ -71,7 +72,7 @@ export class LeasePool {
   }
 
   /** The reason a tab's lease ended since its last command, if any (read once). */
-  takeEnded(key: string): string | undefined {
+  takeEnded(key: string): Problem | undefined {
     const e = this.ended.get(key);
     if (!e) return undefined;
     this.ended.delete(key);
@@ -91,11 +92,7 @@ export class LeasePool {
   private claimAddress(address: string): void {
     const n = this.byAddress.get(address) ?? 0;
     if (n >= this.opts.perIp) {
-      throw new SandboxError(
-        "busy",
-        `Your network already holds ${n} dedicated connections (for transactions and blocking commands; at most ${this.opts.perIp} per address, of ${this.opts.max} in all). Finish a MULTI with EXEC or DISCARD, or wait for a blocking command to return.`,
-        2,
-      );
+      throw new SandboxError("busy", problem("limit:connections-address", { n, perIp: this.opts.perIp, max: this.opts.max }), 2);
     }
     bump(this.byAddress, address, 1);
   }
@@ -106,11 +103,7 @@ export class LeasePool {
     if (existing) return existing;
     const mine = this.sessionLeases.get(sessionId) ?? 0;
     if (mine >= this.opts.perSession) {
-      throw new SandboxError(
-        "busy",
-        `You already have ${mine} transactions open (one per console tab, at most ${this.opts.perSession}). Finish one with EXEC or DISCARD first.`,
-        2,
-      );
+      throw new SandboxError("busy", problem("limit:transactions", { n: mine, max: this.opts.perSession }), 2);
     }
     const address = addressOf(ip);
     this.claimAddress(address);
@@ -124,7 +117,7 @@ export class LeasePool {
       throw e;
     }
     const lease: Lease = { key, sessionId, address, conn, multi: false, watching: false, queued: [], aborted: false, timer: null, onDown: () => {} };
-    lease.onDown = () => this.end(lease, "The connection holding your transaction was lost, so the transaction was discarded.");
+    lease.onDown = () => this.end(lease, problem("lease:lost"));
     this.leases.set(key, lease);
     conn.once("down", lease.onDown);
     this.touch(lease);
@@ -136,8 +129,7 @@ export class LeasePool {
     if (lease.timer) clearTimeout(lease.timer);
     lease.timer = setTimeout(() => {
       const secs = Math.round(this.opts.idleMs / 1000);
-      const what = lease.multi ? "Your MULTI" : "Your WATCH";
-      this.end(lease, `${what} was discarded after ${secs} s without a command; its connection went back to the pool. Start again.`);
+      this.end(lease, problem("lease:idle", { what: lease.multi ? "MULTI" : "WATCH", seconds: secs }));
     }, this.opts.idleMs);
     lease.timer.unref?.();
   }
@@ -158,7 +150,7 @@ export class LeasePool {
   }
 
   /** Ends a lease that did not finish: its connection is closed, never reused. */
-  end(lease: Lease, reason: string): void {
+  end(lease: Lease, reason: Problem): void {
     if (this.leases.get(lease.key) !== lease) return;
     if (lease.timer) clearTimeout(lease.timer);
     lease.conn.off("down", lease.onDown);
@@ -179,7 +171,7 @@ export class LeasePool {
   async borrowForBlocking(sessionId: string, ip?: string): Promise<{ conn: RespConnection; done: (clean: boolean) => void }> {
     const n = this.blocking.get(sessionId) ?? 0;
     if (n >= this.opts.perSession) {
-      throw new SandboxError("busy", `You already have ${n} blocking commands waiting (at most ${this.opts.perSession} at once). Wait for one to return.`, 1);
+      throw new SandboxError("busy", problem("limit:blocking", { n, max: this.opts.perSession }), 1);
     }
     const address = addressOf(ip);
     this.claimAddress(address);
@@ -216,11 +208,7 @@ export class LeasePool {
     }
     if (!conn) {
       if (this.inUse >= this.opts.max) {
-        throw new SandboxError(
-          "busy",
-          `The playground is busy: all ${this.opts.max} dedicated connections (for transactions and blocking commands) are in use. Try again in a few seconds.`,
-          2,
-        );
+        throw new SandboxError("busy", problem("limit:connections", { max: this.opts.max }), 2);
       }
       conn = new RespConnection(this.target, `playground-lease-${++this.serial}`);
       this.inUse++;

@@ -3,6 +3,7 @@ import { redisWord } from "./args";
 import type { CommandInfo } from "./command-table";
 import type { Namespace } from "./namespace";
 import { MEMORY_USAGE, processKeyIndex, type KeyIndex } from "./key-index";
+import { type Problem, problem, type QuotaWhat } from "@/lib/problems";
 
 const dec = new TextDecoder();
 const word = redisWord;
@@ -13,9 +14,8 @@ const word = redisWord;
  * random counts (SRANDMEMBER k -10^18 returns that many elements). Returns the
  * refusal, or null.
  */
-export function sizeLimit(cmd: CommandInfo, argv: readonly Uint8Array[], maxStringBytes: number, maxReplyItems: number): string | null {
-  const tooFar = (what: string, bytes: number) =>
-    `${what} would grow the string to ${bytes.toLocaleString("en")} bytes; the playground's limit is ${maxStringBytes.toLocaleString("en")} bytes per string.`;
+export function sizeLimit(cmd: CommandInfo, argv: readonly Uint8Array[], maxStringBytes: number, maxReplyItems: number): Problem | null {
+  const tooFar = (command: string, bytes: number) => problem("size:string", { command, bytes, limit: maxStringBytes });
   const int = (a: Uint8Array | undefined) => (a && /^\d+$/.test(dec.decode(a)) ? Number(dec.decode(a)) : NaN);
   switch (cmd.name) {
     case "setrange": {
@@ -49,7 +49,7 @@ export function sizeLimit(cmd: CommandInfo, argv: readonly Uint8Array[], maxStri
     case "zrandmember": {
       const text = argv[2] ? dec.decode(argv[2]) : "";
       if (/^-\d+$/.test(text) && -Number(text) > maxReplyItems) {
-        return `${cmd.name.toUpperCase()} with count ${text} would return ${text.slice(1)} elements; the playground allows a count down to -${maxReplyItems}.`;
+        return problem("size:negative-count", { command: cmd.name.toUpperCase(), count: Number(text), limit: maxReplyItems });
       }
       return null;
     }
@@ -86,11 +86,6 @@ export interface Growth {
 }
 
 export const NO_GROWTH: Growth = Object.freeze({ keys: 0, bytes: 0 });
-
-/** Bytes as the quota messages show them: MB (MiB) with one decimal, or KB below 1 MiB. */
-export function shownBytes(n: number): string {
-  return n >= 1048576 ? `${(n / 1048576).toFixed(1)} MB` : `${(n / 1024).toFixed(1)} KB`;
-}
 
 /**
  * A write that does not fit its namespace's estimate triggers a measurement,
@@ -154,8 +149,8 @@ export class QuotaKeeper {
     conn: Sender,
     ns: Namespace,
     growth: Growth,
-    opts: { what: string; pending?: Growth; commit?: boolean; refine?: () => Promise<Growth>; address?: string; measured?: (ms: number) => void },
-  ): Promise<string | null> {
+    opts: { what: QuotaWhat; pending?: Growth; commit?: boolean; refine?: () => Promise<Growth>; address?: string; measured?: (ms: number) => void },
+  ): Promise<Problem | null> {
     const pending = opts.pending ?? NO_GROWTH;
     const fits = (u: Usage, g: Growth) => u.keys + pending.keys + g.keys <= this.opts.maxKeys && u.bytes + pending.bytes + g.bytes <= this.opts.maxBytes;
     let entry = this.cache.get(ns.prefix);
@@ -214,10 +209,10 @@ export class QuotaKeeper {
    * outside the sandbox's plan, which uses costs.ts. Every argument counted as
    * a key that may be new, every byte kept plus 96 bytes per argument.
    */
-  async check(conn: Sender, cmd: CommandInfo | undefined, argv: readonly Uint8Array[], ns: Namespace): Promise<string | null> {
+  async check(conn: Sender, cmd: CommandInfo | undefined, argv: readonly Uint8Array[], ns: Namespace): Promise<Problem | null> {
     if (!cmd?.flags.has("denyoom")) return null;
     const bytes = argv.slice(1).reduce((n, a) => n + a.length + 96, 0);
-    return this.admit(conn, ns, { keys: argv.length - 1, bytes }, { what: `this ${cmd.name.replace("|", " ").toUpperCase()}` });
+    return this.admit(conn, ns, { keys: argv.length - 1, bytes }, { what: { command: cmd.name.replace("|", " ").toUpperCase() } });
   }
 
   forget(ns: Namespace): void {
@@ -244,12 +239,16 @@ export class QuotaKeeper {
     return entry;
   }
 
-  private refusal(u: Usage, add: Growth, what: string): string {
-    const keys = (n: number) => `${n.toLocaleString("en")} ${n === 1 ? "key" : "keys"}`;
-    return (
-      `Your sandbox is full: ${keys(u.keys)} using ${shownBytes(u.bytes)}, and ${what} would add up to ${keys(add.keys)} and ${shownBytes(add.bytes)}; ` +
-      `the playground allows ${keys(this.opts.maxKeys)} and ${shownBytes(this.opts.maxBytes)} per visitor. Delete some keys (DEL, or FLUSHDB for all of yours) and try again.`
-    );
+  private refusal(u: Usage, add: Growth, what: QuotaWhat): Problem {
+    return problem("quota:full", {
+      keys: u.keys,
+      bytes: u.bytes,
+      what,
+      addKeys: add.keys,
+      addBytes: add.bytes,
+      maxKeys: this.opts.maxKeys,
+      maxBytes: this.opts.maxBytes,
+    });
   }
 }
 
@@ -288,7 +287,7 @@ export class AddressMemory {
   }
 
   /** Admits the namespace growing to `after` bytes, or returns the refusal (with the numbers). */
-  async admit(address: string, ns: Namespace, after: number, what: string, commit: boolean): Promise<string | null> {
+  async admit(address: string, ns: Namespace, after: number, what: QuotaWhat, commit: boolean): Promise<Problem | null> {
     let entry = this.local(address);
     if (!entry) entry = await this.read(address);
     const fits = (e: { perNs: Map<string, number> }) => total(e.perNs) - (e.perNs.get(ns.prefix) ?? 0) + after <= this.opts.maxBytes;
@@ -296,10 +295,7 @@ export class AddressMemory {
       entry = await this.read(address);
       if (!fits(entry)) {
         const others = total(entry.perNs) - (entry.perNs.get(ns.prefix) ?? 0);
-        return (
-          `Your network's sandboxes already use ${shownBytes(others)} beside this one, and ${what} would bring this one to ${shownBytes(after)}; ` +
-          `the playground allows ${shownBytes(this.opts.maxBytes)} per client address, for all its sandboxes together. Delete some keys (FLUSHDB) in sandboxes you no longer use and try again.`
-        );
+        return problem("quota:address", { others, what, after, limit: this.opts.maxBytes });
       }
     }
     if (commit) {

@@ -1,6 +1,7 @@
 import type { CommandInfo } from "./command-table";
 import { readXread } from "./xread-args";
 import { isKeyword } from "./args";
+import { type DeniedName, type Problem, problem } from "@/lib/problems";
 
 /**
  * The one policy table: what the playground runs, emulates inside the
@@ -11,7 +12,7 @@ import { isKeyword } from "./args";
  * newer Redis adds, a subcommand of a container — is refused, never sent raw.
  * `policy.test.ts` checks the table against the live server's COMMAND list.
  */
-export type Decision = { action: "allow"; mode?: RunMode } | { action: "emulate"; emulation: Emulation } | { action: "deny"; reason: string };
+export type Decision = { action: "allow"; mode?: RunMode } | { action: "emulate"; emulation: Emulation } | { action: "deny"; reason: Problem };
 
 /** How an allowed command runs: on the shared connection, or on a leased one. */
 export type RunMode = "transaction" | "blocking";
@@ -76,36 +77,37 @@ export const RUN: ReadonlySet<string> = new Set([
 const TRANSACTION = new Set(words("multi exec discard watch unwatch"));
 const BLOCKING = new Set(words("blpop brpop blmove brpoplpush blmpop bzpopmin bzpopmax bzmpop"));
 
-/** Named denials with the reason a learner sees. */
-const DENIED: Record<string, string> = {
-  auth: "AUTH would change who the shared connection is; the playground signs you in for you.",
-  hello: "HELLO would switch the shared connection's protocol for everyone; the console speaks RESP2, as redis-cli does by default.",
-  reset: "RESET would reset the shared connection for every visitor.",
-  select: "SELECT would switch the shared connection to another database; your keys live in your own namespace instead.",
-  move: "MOVE copies a key to another database, outside your sandbox. Try COPY or RENAME within your keys.",
-  swapdb: "SWAPDB swaps whole databases, including other visitors' data.",
-  migrate: "MIGRATE moves keys to another server.",
-  wait: "WAIT blocks the shared connection until replicas acknowledge writes.",
-  quit: "QUIT would close the shared connection. Just close the tab when you are done.",
-  restore: "RESTORE loads raw serialized payloads; it is not available in the playground.",
-  "restore-asking": "RESTORE-ASKING is a cluster-internal command.",
-  "pubsub|numpat": "PUBSUB NUMPAT counts every visitor's pattern subscriptions, not yours.",
-  "memory|doctor": "MEMORY DOCTOR reports on the whole server. Try MEMORY USAGE <key>.",
-  "memory|stats": "MEMORY STATS reports on the whole server. Try MEMORY USAGE <key>.",
-  "memory|malloc-stats": "MEMORY MALLOC-STATS reports on the whole server. Try MEMORY USAGE <key>.",
-  "memory|purge": "MEMORY PURGE acts on the whole server.",
-  pfdebug: "PFDEBUG is an internal debugging command of the server.",
-  pfselftest: "PFSELFTEST is an internal test of the server.",
-};
+/** Named denials: each has its own reason (lib/i18n/problems.ts). */
+const DENIED = new Set<DeniedName>([
+  "auth",
+  "hello",
+  "reset",
+  "select",
+  "move",
+  "swapdb",
+  "migrate",
+  "wait",
+  "quit",
+  "restore",
+  "restore-asking",
+  "pubsub|numpat",
+  "memory|doctor",
+  "memory|stats",
+  "memory|malloc-stats",
+  "memory|purge",
+  "pfdebug",
+  "pfselftest",
+]);
+const isDenied = (name: string): name is DeniedName => DENIED.has(name as DeniedName);
 
 export function decide(cmd: CommandInfo, argv: readonly Uint8Array[]): Decision {
   const name = cmd.name;
   const upper = name.replace("|", " ").toUpperCase();
   if (EMULATED[name]) return { action: "emulate", emulation: EMULATED[name] };
-  if (DENIED[name]) return { action: "deny", reason: DENIED[name] };
+  if (isDenied(name)) return { action: "deny", reason: problem("command:denied", { name }) };
   if (!RUN.has(name)) return { action: "deny", reason: reasonFor(cmd, upper) };
   if (name === "copy" && argv.slice(3).some((a) => isKeyword(a, "db"))) {
-    return { action: "deny", reason: "COPY … DB copies into another database, outside your sandbox. Leave out DB to copy within your keys." };
+    return { action: "deny", reason: problem("command:copy-db") };
   }
   if (TRANSACTION.has(name)) return { action: "allow", mode: "transaction" };
   if (BLOCKING.has(name)) return { action: "allow", mode: "blocking" };
@@ -118,13 +120,13 @@ export function decide(cmd: CommandInfo, argv: readonly Uint8Array[]): Decision 
 }
 
 /** Why a command outside the table is refused, by what kind of command it is. */
-function reasonFor(cmd: CommandInfo, upper: string): string {
+function reasonFor(cmd: CommandInfo, upper: string): Problem {
   const cats = cmd.categories;
-  if (cats.has("scripting")) return `${upper} runs server-side scripts, which could reach outside your sandbox. Run the commands one by one instead.`;
-  if (cats.has("admin") || cats.has("dangerous")) return `${upper} administers the whole server, which is shared with other visitors.`;
+  if (cats.has("scripting")) return problem("command:scripting", { command: upper });
+  if (cats.has("admin") || cats.has("dangerous")) return problem("command:admin", { command: upper });
   if (cats.has("pubsub")) {
-    return `${upper} needs a live stream: in the console it opens one by itself; over the API, use GET /api/v1/stream?channels=a,b&patterns=p*.`;
+    return problem("command:needs-stream", { command: upper });
   }
-  if (cats.has("connection")) return `${upper} changes or inspects the shared connection, which every visitor uses.`;
-  return `${upper} is not available in the playground.`;
+  if (cats.has("connection")) return problem("command:connection", { command: upper });
+  return problem("command:unavailable", { command: upper });
 }

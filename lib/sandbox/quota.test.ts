@@ -3,7 +3,7 @@ import { useTestRuntime } from "@/test/env";
 import { execCommand } from "@/lib/exec";
 import { issueSession, type Session } from "@/lib/session";
 import { parseRedisUrl, RespConnection } from "@/lib/redis/resp-connection";
-import { shownBytes } from "./limits";
+import { shownBytes } from "@/lib/i18n/problems";
 
 /**
  * Quotas that hold (limits.ts QuotaKeeper, costs.ts): a write is counted by

@@ -6,6 +6,8 @@ import type { CommandInfo } from "./command-table";
 import type { RespConnection } from "@/lib/redis/resp-connection";
 import { addToTx, isBudgetRefusal, newTxTotals, type TxTotals } from "./costs";
 import { processState } from "@/lib/process-state";
+import { type Problem, problem, refusal } from "@/lib/problems";
+import { problemText } from "@/lib/i18n/problems";
 
 /**
  * Runs one authorized command on the right connection (docs/architecture.md "Connections"): the shared
@@ -29,11 +31,13 @@ export interface RouteContext extends SandboxContext {
 export interface Outcome {
   reply: Reply;
   /** Something the learner should know that redis-cli would not print. */
-  notice?: string;
+  notice?: Problem;
 }
 
 const dec = new TextDecoder();
 const err = (v: string): Reply => ({ t: "error", v });
+/** Redis's own error, with the playground's word on why after it (a transaction that ended, discarded at EXEC). */
+const errWith = (v: string, why: Problem): Reply => ({ t: "error", v: `${v}${problemText(why)}`, problem: why });
 
 /**
  * Each open MULTI's totals (costs.ts): its queued commands in number, bytes,
@@ -68,7 +72,7 @@ async function executeInOrder(ctx: RouteContext, argv: Uint8Array[]): Promise<Ou
   const p = await plan(lease?.multi ? { ...ctx, tx: txOf(lease) } : ctx, argv);
   if (lease && ctx.leases.get(ctx.clientKey) !== lease)
     return {
-      reply: err("ERR This command arrived after its transaction ended (an EXEC, DISCARD or UNWATCH sent at the same time came first); it was not run."),
+      reply: refusal(problem("tx:late")),
     };
   const upper = dec.decode(argv[0]).toUpperCase();
 
@@ -76,7 +80,7 @@ async function executeInOrder(ctx: RouteContext, argv: Uint8Array[]): Promise<Ou
     if (lease?.multi && p.reply.t === "error") {
       lease.aborted = true;
       const tx = txOf(lease);
-      if (!tx.reason && isBudgetRefusal(p.reply.v)) tx.reason = p.reply.v.replace(/^ERR /, "");
+      if (!tx.reason && isBudgetRefusal(p.reply.problem)) tx.reason = p.reply.problem;
     }
     return { reply: p.reply, notice: ended };
   }
@@ -84,7 +88,7 @@ async function executeInOrder(ctx: RouteContext, argv: Uint8Array[]): Promise<Ou
     if (lease?.multi) {
       lease.aborted = true;
       return {
-        reply: err(`ERR ${upper} is answered by the playground itself, so it cannot be queued inside MULTI. This transaction will be discarded at EXEC.`),
+        reply: refusal(problem("command:emulated-in-multi", { command: upper })),
       };
     }
     return { reply: await emulate(ctx, p.emulation, p.argv), notice: ended };
@@ -99,7 +103,7 @@ async function executeInOrder(ctx: RouteContext, argv: Uint8Array[]): Promise<Ou
     const capped = capTimeout(p.cmd, p.argv, ctx.blockCapSeconds);
     if ("refuse" in capped) {
       if (lease?.multi) lease.aborted = true;
-      return { reply: err(`ERR ${capped.refuse}`), notice };
+      return { reply: refusal(capped.refuse), notice };
     }
     run = capped.argv;
     waitMs = capped.waitMs;
@@ -132,7 +136,7 @@ async function executeInOrder(ctx: RouteContext, argv: Uint8Array[]): Promise<Ou
   return { reply: unrewrite(p.cmd, await ctx.conn.send(run), ctx.ns), notice };
 }
 
-async function transaction(ctx: RouteContext, cmd: CommandInfo, argv: Uint8Array[], lease: Lease | undefined, ended: string | undefined): Promise<Outcome> {
+async function transaction(ctx: RouteContext, cmd: CommandInfo, argv: Uint8Array[], lease: Lease | undefined, ended: Problem | undefined): Promise<Outcome> {
   const { leases } = ctx;
   switch (cmd.name) {
     case "multi": {
@@ -152,25 +156,29 @@ async function transaction(ctx: RouteContext, cmd: CommandInfo, argv: Uint8Array
       return { reply: unrewrite(cmd, reply, ctx.ns), notice: ended };
     }
     case "exec": {
-      if (!lease?.multi) return { reply: err(ended ? `ERR EXEC without MULTI. ${ended}` : "ERR EXEC without MULTI") };
+      if (!lease?.multi) return { reply: ended ? errWith("ERR EXEC without MULTI. ", ended) : err("ERR EXEC without MULTI") };
       const tx = txOf(lease);
       if (lease.aborted) {
         await lease.conn.send(["DISCARD"]);
         leases.release(lease);
-        return { reply: err(`EXECABORT Transaction discarded because of previous errors.${tx.reason ? ` ${tx.reason}` : ""}`) };
+        return {
+          reply: tx.reason
+            ? errWith("EXECABORT Transaction discarded because of previous errors. ", problem("tx:discarded", { cause: tx.reason }))
+            : err("EXECABORT Transaction discarded because of previous errors."),
+        };
       }
       // The queued writes all land now: their growth together must fit the namespace's quota
       // (an EXEC with arguments runs nothing: Redis refuses it and leaves MULTI open).
       if (ctx.limits && argv.length === 1 && (tx.growth.keys > 0 || tx.growth.bytes > 0)) {
         const n = tx.count;
         const full = await ctx.limits.quotas.admit(ctx.conn, ctx.ns, tx.growth, {
-          what: `this transaction's ${n} queued ${n === 1 ? "command" : "commands"}`,
+          what: { queued: n },
           address: ctx.limits.address,
         });
         if (full) {
           await lease.conn.send(["DISCARD"]);
           leases.release(lease);
-          return { reply: err(`EXECABORT Transaction discarded: ${full}`) };
+          return { reply: errWith("EXECABORT Transaction discarded: ", problem("tx:discarded", { cause: full })) };
         }
       }
       const reply = await lease.conn.send(argv);
@@ -182,7 +190,7 @@ async function transaction(ctx: RouteContext, cmd: CommandInfo, argv: Uint8Array
       return { reply: array(reply.v.map((r, i) => unrewrite(lease.queued[i], r, ctx.ns))) };
     }
     case "discard": {
-      if (!lease?.multi) return { reply: err(ended ? `ERR DISCARD without MULTI. ${ended}` : "ERR DISCARD without MULTI") };
+      if (!lease?.multi) return { reply: ended ? errWith("ERR DISCARD without MULTI. ", ended) : err("ERR DISCARD without MULTI") };
       const reply = await lease.conn.send(argv);
       if (reply.t !== "error") leases.release(lease); // DISCARD with arguments is refused and leaves MULTI open
       return { reply };
@@ -196,7 +204,7 @@ async function transaction(ctx: RouteContext, cmd: CommandInfo, argv: Uint8Array
       return { reply };
     }
     default:
-      return { reply: err(`ERR ${cmd.name.toUpperCase()} is not available in the playground.`) };
+      return { reply: refusal(problem("command:unavailable", { command: cmd.name.toUpperCase() })) };
   }
 }
 
@@ -206,7 +214,7 @@ async function openLease(ctx: RouteContext): Promise<Lease> {
   try {
     await ctx.login(lease.conn);
   } catch (e) {
-    ctx.leases.end(lease, "The transaction's connection could not sign in as your sandbox.");
+    ctx.leases.end(lease, problem("lease:login"));
     ctx.leases.takeEnded(ctx.clientKey);
     throw e;
   }

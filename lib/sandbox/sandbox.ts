@@ -12,6 +12,7 @@ import { checkCosts, type Charge, type TxTotals } from "./costs";
 import { namesRefusal, patternRefusal } from "./glob";
 import { EXISTS, PTTL, keyIndex, processKeyIndex, scanKeyspace, type IndexHost, type KeyIndex } from "./key-index";
 import { processState } from "@/lib/process-state";
+import { type Problem, problem, refusal } from "@/lib/problems";
 
 const dec = new TextDecoder();
 const lower = (a: Uint8Array) => redisWord(a);
@@ -55,7 +56,7 @@ export type Plan =
   | { kind: "run"; argv: Uint8Array[]; cmd: CommandInfo; mode?: RunMode; charge?: Charge }
   | { kind: "emulate"; emulation: Emulation; argv: Uint8Array[] };
 
-const refuse = (text: string): Plan => ({ kind: "reply", reply: { t: "error", v: `ERR ${text}` } });
+const refuse = (p: Problem): Plan => ({ kind: "reply", reply: refusal(p) });
 const redisError = (text: string): Plan => ({ kind: "reply", reply: { t: "error", v: text } });
 
 /**
@@ -67,8 +68,7 @@ export async function plan(ctx: SandboxContext, argv: Uint8Array[]): Promise<Pla
   // Names: Redis compares them only up to a NUL byte, so a name with one is
   // never looked up at all. A name this server does not know gets the error
   // Redis gives, worded here (nothing unknown is sent).
-  if (hasNul(argv[0]))
-    return refuse(`The command name "${shown(argv[0])}" contains a NUL byte, which Redis would read as the end of the name; the playground does not run it.`);
+  if (hasNul(argv[0])) return refuse(problem("command:nul-name", { name: shown(argv[0]) }));
   const top = ctx.table.get(redisWord(argv[0]));
   if (!top) return redisError(unknownCommandError(argv));
   let cmd = top;
@@ -76,8 +76,7 @@ export async function plan(ctx: SandboxContext, argv: Uint8Array[]): Promise<Pla
   // bare OBJECT gets the arity error.
   if (top.subcommands.size > 0 && argv.length < 2 && top.arity !== -1) return redisError(arityError(top.name));
   if (top.subcommands.size > 0 && argv.length >= 2) {
-    if (hasNul(argv[1]))
-      return refuse(`The subcommand "${shown(argv[1])}" contains a NUL byte, which Redis would read as its end; the playground does not run it.`);
+    if (hasNul(argv[1])) return refuse(problem("command:nul-subcommand", { name: shown(argv[1]) }));
     const sub = top.subcommands.get(redisWord(argv[1]));
     if (!sub) return redisError(unknownSubcommandError(argv));
     cmd = sub;
@@ -102,12 +101,12 @@ export async function plan(ctx: SandboxContext, argv: Uint8Array[]): Promise<Pla
     const upper = cmd.name.replace("|", " ").toUpperCase();
     if (check.t !== "array") {
       const why = check.t === "error" ? check.v.replace(/^ERR /, "") : "no answer";
-      return refuse(`The server found no keys in this ${upper} (${why}); check its arguments with HELP ${upper}.`);
+      return refuse(problem("keys:none-found", { command: upper, why }));
     }
     const theirs = check.v.map((r) => (r.t === "bulk" ? r.v + (r.b64 ? "\0b64" : "") : "")).sort();
     const ours = positions.map((i) => keyText(argv[i])).sort();
     if (theirs.length !== ours.length || theirs.some((k, i) => k !== ours[i])) {
-      return refuse(`The playground could not match this ${upper}'s keys with the server's; it was not run.`);
+      return refuse(problem("keys:mismatch", { command: upper }));
     }
   }
   let charge: Charge | undefined;
@@ -169,14 +168,14 @@ function needsServerCheck(cmd: CommandInfo): boolean {
  *   than the one the sandbox checked (GEORADIUS … STORE a STORE b writes b,
  *   and Redis 7.0's ACL checks only a).
  */
-function keywordRefusal(cmd: CommandInfo, argv: readonly Uint8Array[], keys: readonly number[]): string | null {
+function keywordRefusal(cmd: CommandInfo, argv: readonly Uint8Array[], keys: readonly number[]): Problem | null {
   const first = cmd.name.includes("|") ? 2 : 1;
   const isKey = new Set(keys);
   for (let i = first; i < argv.length; i++) {
     if (isKey.has(i) || !hasNul(argv[i])) continue;
     const w = redisWord(argv[i]);
     if (cmd.tokens.has(w)) {
-      return `Argument ${i} ("${shown(argv[i])}") would be read by Redis as the keyword ${w.toUpperCase()}, up to its NUL byte; the playground does not run keywords with NUL bytes.`;
+      return problem("args:nul-keyword", { index: i, shown: shown(argv[i]), keyword: w.toUpperCase() });
     }
   }
   const groups = [...(DECISIVE_KEYWORDS[cmd.name] ?? [])];
@@ -187,7 +186,7 @@ function keywordRefusal(cmd: CommandInfo, argv: readonly Uint8Array[], keys: rea
     if (n > 1) {
       const names = group.map((k) => k.toUpperCase()).join(" or ");
       const upper = cmd.name.replace("|", " ").toUpperCase();
-      return `${names} appears more than once in this ${upper}; the playground runs it only when ${names} appears once (a key or value may not be named ${names} here).`;
+      return problem("keys:repeated-keyword", { keyword: names, command: upper, what: "key or value" });
     }
   }
   return null;
@@ -236,7 +235,7 @@ export function unrewrite(cmd: CommandInfo | undefined, reply: Reply, ns: Namesp
 export async function emulate(ctx: SandboxContext, emulation: Emulation, argv: Uint8Array[]): Promise<Reply> {
   const { conn, ns } = ctx;
   const upper = dec.decode(argv[0]).toUpperCase();
-  if (emulation === "help") return { t: "error", v: `ERR ${upper} is answered by the console` };
+  if (emulation === "help") return refusal(problem("command:console-help", { command: upper }));
   const index = ctx.index ?? processKeyIndex();
   if (!index) throw new Error("emulated commands need the namespace's key index (SandboxContext.index)");
   switch (emulation) {
@@ -258,7 +257,7 @@ export async function emulate(ctx: SandboxContext, emulation: Emulation, argv: U
     case "keys": {
       if (argv.length !== 2) return wrongArgs(argv);
       const long = patternRefusal(argv[1], "KEYS");
-      if (long) return { t: "error", v: `ERR ${long}` };
+      if (long) return refusal(long);
       return array((await index.list(conn, ns, argv[1])).map(bulk));
     }
     case "randomkey": {
@@ -271,7 +270,7 @@ export async function emulate(ctx: SandboxContext, emulation: Emulation, argv: U
       const read = readScan(argv);
       if ("error" in read) return { t: "error", v: read.error };
       const long = patternRefusal(read.pattern, "SCAN");
-      if (long) return { t: "error", v: `ERR ${long}` };
+      if (long) return refusal(long);
       const page = await index.scan(conn, ns, read.cursor, read);
       return array([bulk(utf8(page.cursor)), array(page.names.map(bulk))]);
     }

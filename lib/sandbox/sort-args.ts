@@ -1,4 +1,5 @@
 import { redisWord } from "./args";
+import { type Problem, problem } from "@/lib/problems";
 
 /**
  * SORT's key specs mark BY, GET and STORE "unknown", so the sandbox reads its
@@ -13,7 +14,7 @@ import { redisWord } from "./args";
  * a user without ~*). Redis honours the last STORE, so a second one is
  * refused. Returns the key positions, or a refusal.
  */
-export function sortKeyPositions(argv: readonly Uint8Array[], upper: string): { ok: true; positions: number[] } | { ok: false; reason: string } {
+export function sortKeyPositions(argv: readonly Uint8Array[], upper: string): { ok: true; positions: number[] } | { ok: false; reason: Problem } {
   const positions = argv.length > 1 ? [1] : [];
   let stores = 0;
   for (let i = 2; i < argv.length; i++) {
@@ -24,21 +25,21 @@ export function sortKeyPositions(argv: readonly Uint8Array[], upper: string): { 
       i += 2;
     } else if (word === "store" && left >= 1) {
       // SORT_RO refuses STORE itself; its key is prefixed all the same.
-      if (++stores > 1) return { ok: false, reason: `STORE appears more than once in this ${upper}; the playground runs it only when STORE appears once.` };
+      if (++stores > 1) return { ok: false, reason: problem("args:repeated-option", { keyword: "STORE", command: upper }) };
       positions.push(++i);
     } else if (word === "by" && left >= 1) {
       // Any "*" at all, even after a NUL byte (Redis's strchr stops there; this check does not).
       if (argv[i + 1].includes(0x2a)) {
         return {
           ok: false,
-          reason: `${upper} … BY with a "*" pattern reads other keys, which the playground does not allow. Sort by the elements themselves, or use BY nosort.`,
+          reason: problem("sort:by-pattern", { command: upper }),
         };
       }
       i++;
     } else if (word === "get" && left >= 1) {
       return {
         ok: false,
-        reason: `${upper} … GET reads other keys by pattern, which the playground does not allow. Sort the elements themselves and look them up one by one.`,
+        reason: problem("sort:get-pattern", { command: upper }),
       };
     }
     // Anything else is a syntax error to Redis, which then touches no key. The

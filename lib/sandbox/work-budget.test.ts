@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { useTestRuntime } from "@/test/env";
 import { execCommand } from "@/lib/exec";
 import { issueSession, type Session } from "@/lib/session";
-import { isSandboxError } from "@/lib/errors";
-import { explainZh } from "@/lib/i18n/playground-messages";
+import { isSandboxError, type SandboxError } from "@/lib/errors";
+import { problemText } from "@/lib/i18n/problems";
 import { WorkBudget } from "./work-budget";
 
 /**
@@ -27,6 +27,7 @@ describe("work per second", () => {
     await fill(hog);
     let ran = 0;
     const refusals: string[] = [];
+    const refusalsZh: string[] = [];
     let running = true;
     const tab = async (id: string) => {
       while (running) {
@@ -36,6 +37,7 @@ describe("work per second", () => {
         } catch (e) {
           if (!isSandboxError(e)) throw e;
           refusals.push(e.message);
+          refusalsZh.push(problemText(e.problem, "zh"));
           await new Promise((r) => setTimeout(r, 20));
         }
       }
@@ -54,7 +56,7 @@ describe("work per second", () => {
     console.log(`hog ran ${ran} LRANGEs, ${refusals.length} refused; victim PING median ${sorted[30].toFixed(1)} ms, max ${sorted[59].toFixed(1)} ms`);
     expect(Math.max(...times)).toBeLessThan(50);
     expect(refusals[0]).toMatch(/^Too much work at once: the playground allows about 100,000 units of work per second per visitor \(≈ 10 ms of Redis time\)/);
-    expect(explainZh(refusals[0])).toMatch(/^一次做的工作太多了：练习场允许每位访客每秒大约 100,000 个工作单位/);
+    expect(refusalsZh[0]).toMatch(/^一次做的工作太多了：练习场允许每位访客每秒大约 100,000 个工作单位/);
     expect(ran).toBeLessThan(20); // ≈ 2 a second for ~2 s, and the burst
   });
 
@@ -87,8 +89,14 @@ describe("work per second", () => {
     releases[0](); // a second release changes nothing
     expect(() => w.begin("s", "1.2.3.4")).not.toThrow();
     expect(() => w.begin("s", "1.2.3.4")).toThrow(/running at once/);
-    expect(explainZh("You have 8 commands running at once; the playground runs at most 8 per visitor at the same time. Wait for one to finish.")).toMatch(
-      /^你有 8 条命令同时在运行/,
-    );
+    const busy = (() => {
+      try {
+        w.begin("s", "1.2.3.4");
+      } catch (e) {
+        return e as SandboxError;
+      }
+    })();
+    expect(busy?.problem).toEqual({ code: "limit:in-flight", params: { n: 8, max: 8 } });
+    expect(busy && problemText(busy.problem, "zh")).toMatch(/^你有 8 条命令同时在运行/);
   });
 });

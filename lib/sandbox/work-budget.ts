@@ -1,5 +1,6 @@
 import type { Reply } from "@/lib/resp/reply";
 import { SandboxError } from "@/lib/errors";
+import { problem } from "@/lib/problems";
 
 /**
  * Work per second, per session and per client address (README's Limits table).
@@ -51,17 +52,13 @@ export class WorkBudget {
     const { perSession, perIp, inFlight } = this.limits;
     const running = this.running.get(session) ?? 0;
     if (running >= inFlight) {
-      throw new SandboxError(
-        "rate_limited",
-        `You have ${running} commands running at once; the playground runs at most ${inFlight} per visitor at the same time. Wait for one to finish.`,
-        1,
-      );
+      throw new SandboxError("rate_limited", problem("limit:in-flight", { n: running, max: inFlight }), 1);
     }
     const mine = this.level(`s:${session}`, perSession);
-    if (mine >= perSession) throw this.tooMuch(mine, perSession, "per visitor");
+    if (mine >= perSession) throw this.tooMuch(mine, perSession, "visitor");
     if (ip !== undefined) {
       const ours = this.level(`a:${ip}`, perIp);
-      if (ours >= perIp) throw this.tooMuch(ours, perIp, "per network address");
+      if (ours >= perIp) throw this.tooMuch(ours, perIp, "address");
     }
     this.running.set(session, running + 1);
     let done = false;
@@ -83,10 +80,10 @@ export class WorkBudget {
     if (units <= 0) return;
     const { perSession, perIp } = this.limits;
     const mine = this.level(`s:${session}`, perSession);
-    if (mine >= perSession) throw this.tooMuch(mine, perSession, "per visitor");
+    if (mine >= perSession) throw this.tooMuch(mine, perSession, "visitor");
     if (ip !== undefined) {
       const ours = this.level(`a:${ip}`, perIp);
-      if (ours >= perIp) throw this.tooMuch(ours, perIp, "per network address");
+      if (ours >= perIp) throw this.tooMuch(ours, perIp, "address");
     }
     this.charge(session, ip, units);
   }
@@ -124,14 +121,10 @@ export class WorkBudget {
     for (const [k, b] of this.buckets) if (b.debt - ((now - b.at) / 1000) * this.limits.perSession <= 0) this.buckets.delete(k);
   }
 
-  private tooMuch(debt: number, rate: number, who: string): SandboxError {
+  private tooMuch(debt: number, rate: number, who: "visitor" | "address"): SandboxError {
     const waitMs = Math.ceil(((debt - rate) / rate) * 1000) + 50;
     const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-    return new SandboxError(
-      "rate_limited",
-      `Too much work at once: the playground allows about ${rate.toLocaleString("en")} units of work per second ${who} (≈ ${Math.round(rate / 10_000)} ms of Redis time), and your recent commands used more. Try again in ${seconds} s.`,
-      seconds,
-    );
+    return new SandboxError("rate_limited", problem("limit:work", { rate, who, ms: Math.round(rate / 10_000), wait: seconds }), seconds);
   }
 }
 

@@ -1,4 +1,5 @@
 import { isKeyword, redisWord } from "./args";
+import { type Problem, problem } from "@/lib/problems";
 
 /**
  * XREAD/XREADGROUP's options, read by the same loop as Redis 7.0's
@@ -7,14 +8,14 @@ import { isKeyword, redisWord } from "./args";
  * Keywords compare as Redis compares them (args.ts). A repeated BLOCK, COUNT,
  * GROUP or STREAMS is refused: Redis would honour the last BLOCK.
  */
-export type XreadOptions = { block?: number; streams?: number } | { refuse: string };
+export type XreadOptions = { block?: number; streams?: number } | { refuse: Problem };
 
 export function readXread(argv: readonly Uint8Array[], group: boolean): XreadOptions {
   const upper = group ? "XREADGROUP" : "XREAD";
   const seen = new Set<string>();
   let block: number | undefined;
-  const once = (kw: string): string | null => {
-    if (seen.has(kw)) return `${kw.toUpperCase()} appears more than once in this ${upper}; the playground runs it only when each option is given once.`;
+  const once = (kw: string): Problem | null => {
+    if (seen.has(kw)) return problem("args:repeated-option", { keyword: kw.toUpperCase(), command: upper });
     seen.add(kw);
     return null;
   };
@@ -40,7 +41,7 @@ export function readXread(argv: readonly Uint8Array[], group: boolean): XreadOpt
       // Redis answers a syntax error here, before blocking. A BLOCK that this
       // loop did not reach must not slip onto the shared connection anyway.
       if (argv.slice(i).some((a) => isKeyword(a, "block"))) {
-        return { refuse: `The playground could not read this ${upper}'s options; check them with HELP ${upper}.` };
+        return { refuse: problem("args:unreadable-options", { command: upper }) };
       }
       return { block };
     }

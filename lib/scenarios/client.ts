@@ -5,6 +5,7 @@ import type { Reply } from "@/lib/resp/reply";
 import { plan, unrewrite, type SandboxContext } from "@/lib/sandbox/sandbox";
 import type { ScenarioEvent } from "./events";
 import { showArgv } from "./format-argv";
+import { problem } from "@/lib/problems";
 
 const enc = new TextEncoder();
 
@@ -65,7 +66,10 @@ export async function prepare(client: { ctx: SandboxContext; conn: Sender }, arg
     argv.map((a) => enc.encode(a)),
   );
   if (p.kind !== "run" || p.mode) {
-    throw new SandboxError("bad_request", p.kind === "reply" && p.reply.t === "error" ? p.reply.v : `${argv[0]} cannot run in a loop here.`);
+    throw new SandboxError(
+      "bad_request",
+      p.kind === "reply" && p.reply.t === "error" && p.reply.problem ? p.reply.problem : problem("command:cannot-loop", { command: argv[0] }),
+    );
   }
   return async () => unrewrite(p.cmd, await client.conn.send(p.argv), client.ctx.ns);
 }

@@ -1,3 +1,5 @@
+import type { WireError } from "@/lib/errors";
+
 /**
  * What a running scenario streams to the browser (and to API clients), one
  * event at a time. Shared by the server (lib/scenarios) and the client
@@ -25,6 +27,6 @@ export type ScenarioEvent =
   | { type: "worker"; worker: string; state: WorkerState; job?: number }
   | { type: "progress"; done: number; total: number; phase?: string }
   | { type: "measure"; name: string; value: number; unit: string }
-  | { type: "end"; reason: "done" | "cancelled" | "stalled" | "timeout" | "error"; summary: Record<string, number>; message?: string };
+  | { type: "end"; reason: "done" | "cancelled" | "stalled" | "timeout" | "error"; summary: Record<string, number>; error?: WireError };
 
 export type EndReason = Extract<ScenarioEvent, { type: "end" }>["reason"];

@@ -3,9 +3,10 @@ import type { Reply } from "@/lib/resp/reply";
 import type { ScenarioEnv } from "./scenario";
 import { SandboxedClient, asInt } from "./client";
 import { setMaxListeners } from "node:events";
-import { SandboxError, isSandboxError } from "@/lib/errors";
+import { SandboxError, isSandboxError, type WireError } from "@/lib/errors";
 import { onAbort, pause, withSignal } from "./runs";
 import { startWorker, type Worker, type Queue } from "./job-queue-workers";
+import { problem } from "@/lib/problems";
 
 /**
  * The job queue from the seed notes, live: a master dispatches jobs, workers
@@ -36,7 +37,7 @@ export const JobQueueOptions = z
   .strict()
   .refine((o) => o.crashWorker <= o.workers, { message: "crashWorker must be one of the workers (or 0 for none)", path: ["crashWorker"] })
   .refine((o) => o.variant !== "pubsub" || o.workers <= o.channels, {
-    message: "With pub/sub, each worker subscribes to its own channel: give at most as many workers as channels",
+    message: "scenario:workers",
     path: ["workers"],
   });
 export type JobQueueOptions = z.infer<typeof JobQueueOptions>;
@@ -74,13 +75,13 @@ export async function runJobQueue(env: ScenarioEnv, o: JobQueueOptions): Promise
   const run = new AbortController();
   setMaxListeners(200, run.signal);
   const signal = run.signal;
-  type Outcome = { reason: "done" | "stalled" | "timeout" | "cancelled" | "error"; message?: string };
+  type Outcome = { reason: "done" | "stalled" | "timeout" | "cancelled" | "error"; error?: WireError };
   let outcome: Outcome | null = null;
   let settle: () => void = () => {};
   const settled = new Promise<void>((r) => (settle = r));
-  const end = (reason: Outcome["reason"], message?: string) => {
+  const end = (reason: Outcome["reason"], error?: WireError) => {
     if (outcome) return;
-    outcome = { reason, message };
+    outcome = { reason, error };
     run.abort();
     settle();
   };
@@ -169,11 +170,11 @@ export async function runJobQueue(env: ScenarioEnv, o: JobQueueOptions): Promise
             await pause(Math.max(200, Math.round(o.workMs * 1.5)), signal); // the notes: time.sleep(3)
           else if (o.intervalMs) await pause(o.intervalMs, signal);
         }
-      })().catch((e) => end("error", messageOf(e, "The master could not dispatch a job."))),
+      })().catch((e) => end("error", errorOf(e, "scenario:dispatch-failed"))),
     );
     await settled;
   } catch (e) {
-    end("error", messageOf(e, "The job queue could not start."));
+    end("error", errorOf(e, "scenario:start-failed"));
   } finally {
     clearInterval(watchdog);
     run.abort();
@@ -181,7 +182,7 @@ export async function runJobQueue(env: ScenarioEnv, o: JobQueueOptions): Promise
     await Promise.allSettled([...tasks, ...workers.map((w) => w.finished)]);
     void env.hub.remove(resultListener);
   }
-  const { reason, message } = (outcome as Outcome | null) ?? { reason: "error" };
+  const { reason, error } = (outcome as Outcome | null) ?? { reason: "error" };
   const summary: Record<string, number> = {
     jobs: o.jobs,
     dispatched,
@@ -196,13 +197,13 @@ export async function runJobQueue(env: ScenarioEnv, o: JobQueueOptions): Promise
     const p = await master.call(["XPENDING", n.jobs, n.group]).catch(() => null);
     if (p?.t === "array" && p.v[0]) summary.pending = asInt(p.v[0]);
   }
-  emit({ type: "end", reason, summary, ...(message ? { message } : {}) });
+  emit({ type: "end", reason, summary, ...(error ? { error } : {}) });
 }
 
-function messageOf(e: unknown, fallback: string): string {
-  if (isSandboxError(e)) return e.message;
+function errorOf(e: unknown, fallback: "scenario:dispatch-failed" | "scenario:start-failed"): WireError {
+  if (isSandboxError(e)) return e.toWire();
   console.error("[job-queue]", e);
-  return fallback;
+  return new SandboxError("internal", problem(fallback)).toWire();
 }
 
 async function setup(master: SandboxedClient, o: JobQueueOptions): Promise<void> {
@@ -229,7 +230,8 @@ async function dispatch(
     return;
   }
   const r: Reply = o.variant === "stream" ? await master.call(["XADD", n.jobs, "*", "job", String(job)]) : await master.call(["LPUSH", n.jobs, String(job)]);
-  if (r.t === "error") throw new SandboxError("bad_request", `The master's ${o.variant === "stream" ? "XADD" : "LPUSH"} failed: ${r.v}`);
+  if (r.t === "error")
+    throw new SandboxError("bad_request", problem("scenario:master-failed", { command: o.variant === "stream" ? "XADD" : "LPUSH", error: r.v }));
   report("dispatched", { lane: n.jobs });
 }
 

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { SandboxError } from "@/lib/errors";
 import { RespConnection } from "@/lib/redis/resp-connection";
 import { runtime, type Runtime } from "@/lib/runtime";
+import { problem } from "@/lib/problems";
 
 /**
  * The scenarios running in this process, and their bounds: a visitor runs at
@@ -60,37 +61,25 @@ export class ScenarioRuns {
     const ip = clientIp || "?"; // an unknown address is one address, never none
     const mine = [...this.runs.values()].filter((r) => r.sessionId === sessionId);
     if (mine.some((r) => r.kind === kind)) {
-      throw new SandboxError("conflict", `A ${kind} run of yours is already going (in this or another tab). Cancel it or wait for it to end.`);
+      throw new SandboxError("conflict", problem("scenario:already", { kind }));
     }
     if (mine.length >= this.opts.perSession) {
-      throw new SandboxError("busy", `You already have ${mine.length} scenarios running (at most ${this.opts.perSession}). Wait for one to end.`, 5);
+      throw new SandboxError("busy", problem("scenario:per-session", { n: mine.length, max: this.opts.perSession }), 5);
     }
     // Sessions are free to create: the client's address bounds them too.
     const fromIp = [...this.runs.values()].filter((r) => r.ip === ip);
     if (fromIp.length >= this.opts.perIp) {
-      throw new SandboxError(
-        "busy",
-        `Your network already has ${fromIp.length} scenarios running (at most ${this.opts.perIp} per address). Wait for one to end.`,
-        10,
-      );
+      throw new SandboxError("busy", problem("scenario:per-address", { n: fromIp.length, max: this.opts.perIp }), 10);
     }
     const ipConns = fromIp.reduce((n, r) => n + r.conns, 0);
     if (ipConns + connections > this.opts.connectionsPerIp) {
-      throw new SandboxError(
-        "busy",
-        `The workers of the scenarios running from your network already hold ${ipConns} connections (at most ${this.opts.connectionsPerIp}), and this run needs ${connections}. Use fewer workers, or wait for a run to end.`,
-        10,
-      );
+      throw new SandboxError("busy", problem("scenario:connections-address", { held: ipConns, max: this.opts.connectionsPerIp, needs: connections }), 10);
     }
     if (this.runs.size >= this.opts.maxRuns) {
-      throw new SandboxError("busy", `The playground is running many scenarios right now (${this.runs.size}, its limit); try again in a minute.`, 30);
+      throw new SandboxError("busy", problem("scenario:total", { n: this.runs.size }), 30);
     }
     if (this.conns + connections > this.opts.maxConnections) {
-      throw new SandboxError(
-        "busy",
-        `The playground is running many scenarios right now: their workers hold ${this.conns} of ${this.opts.maxConnections} connections; try again in a minute, or use fewer workers.`,
-        30,
-      );
+      throw new SandboxError("busy", problem("scenario:connections", { held: this.conns, max: this.opts.maxConnections }), 30);
     }
     this.conns += connections;
     const run: RunHandle = { id: randomBytes(9).toString("base64url"), sessionId, ip, kind, controls: {}, abort: new AbortController(), conns: connections };
@@ -163,7 +152,7 @@ export function withSignal<T>(p: Promise<T>, signal: AbortSignal, ms = 5000): Pr
       f();
     };
     timer = setTimeout(() => done(() => reject(new SandboxError("redis_unavailable"))), ms);
-    off = onAbort(signal, () => done(() => reject(new SandboxError("bad_request", "Cancelled."))));
+    off = onAbort(signal, () => done(() => reject(new SandboxError("bad_request", problem("scenario:cancelled")))));
     p.then(
       (v) => done(() => resolve(v)),
       (e) => done(() => reject(e)),

@@ -5,7 +5,7 @@ import type { SandboxContext } from "@/lib/sandbox/sandbox";
 import { keyIndex } from "@/lib/sandbox/key-index";
 import type { Session } from "@/lib/session";
 import type { SubscriberHub } from "@/lib/streaming/subscriber-hub";
-import { SandboxError } from "@/lib/errors";
+import { isSandboxError, SandboxError } from "@/lib/errors";
 import type { ScenarioEvent } from "./events";
 import { dedicatedConnection, onAbort, scenarioRuns, type RunControls } from "./runs";
 import { JobQueueOptions, runJobQueue } from "./job-queue";
@@ -13,6 +13,7 @@ import { ConnectionsOptions, runConnections } from "./connections";
 import { PipelineOptions, VisitorsOptions, runPipelineRace, runVisitors } from "./races";
 import { touchNamespace } from "@/lib/reaper";
 import { checkRate } from "@/lib/rate-limit";
+import { issueProblem, problem } from "@/lib/problems";
 
 /** What a running scenario may use: the visitor's sandbox, the hub, dedicated connections, the stream. */
 export interface ScenarioEnv {
@@ -42,11 +43,10 @@ export const SCENARIO_NAMES = Object.keys(SCENARIOS) as ScenarioName[];
 
 /** Checks a scenario's options; throws bad_request naming what is wrong. */
 export function parseScenario(name: string, body: unknown): { name: ScenarioName; options: Record<string, unknown> } {
-  if (!Object.hasOwn(SCENARIOS, name)) throw new SandboxError("not_found", `No scenario "${name}". There are: ${SCENARIO_NAMES.join(", ")}.`);
+  if (!Object.hasOwn(SCENARIOS, name)) throw new SandboxError("not_found", problem("scenario:unknown", { name, names: SCENARIO_NAMES.join(", ") }));
   const parsed = SCENARIOS[name as ScenarioName].options.safeParse(body ?? {});
   if (!parsed.success) {
-    const i = parsed.error.issues[0];
-    throw new SandboxError("bad_request", `${i.message}${i.path.length ? ` (at ${i.path.join(".")})` : ""}`);
+    throw new SandboxError("bad_request", issueProblem(parsed.error.issues[0]));
   }
   return { name: name as ScenarioName, options: parsed.data as Record<string, unknown> };
 }
@@ -110,7 +110,7 @@ export async function runScenario(
           type: "end",
           reason: "error",
           summary: {},
-          message: e instanceof Error && !(e as SandboxError).kind ? "The scenario failed on the server." : (e as Error).message,
+          error: isSandboxError(e) ? e.toWire() : new SandboxError("internal", problem("scenario:failed")).toWire(),
         });
       } else emit({ type: "end", reason: "cancelled", summary: {} });
     }
@@ -124,6 +124,6 @@ export async function runScenario(
 /** Live control of a running scenario: crash one of its workers. */
 export function crashWorker(session: Session, runId: string, worker: number): boolean {
   const run = scenarioRuns().get(runId, session.id);
-  if (!run) throw new SandboxError("not_found", "No such run of yours is going (it may have ended).");
+  if (!run) throw new SandboxError("not_found", problem("scenario:no-run"));
   return run.controls.crash?.(worker) ?? false;
 }

@@ -145,7 +145,11 @@ describe("bounds and cancelling", () => {
       },
       new AbortController().signal,
     );
-    expect(events.at(-1)).toMatchObject({ type: "end", reason: "error", message: expect.stringMatching(/LPUSH failed: WRONGTYPE/) });
+    expect(events.at(-1)).toMatchObject({
+      type: "end",
+      reason: "error",
+      error: { code: "scenario:master-failed", message: expect.stringMatching(/LPUSH failed: WRONGTYPE/) },
+    });
     expect(scenarioRuns().stats()).toEqual({ runs: 0, connections: 0 });
   });
 

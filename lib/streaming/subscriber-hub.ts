@@ -3,6 +3,7 @@ import { DEFAULT_TIMEOUT_MS, type RedisTarget } from "@/lib/redis/resp-connectio
 import { SandboxError } from "@/lib/errors";
 import { costLimits } from "@/lib/config";
 import { caps, globWeight } from "@/lib/sandbox/glob";
+import { type Problem, problem } from "@/lib/problems";
 
 /** What matching one message's channel (as long as a name may be) against `pattern` costs, in lib/sandbox/costs.ts units. */
 function patternCost(pattern: Buffer): number {
@@ -97,7 +98,7 @@ export class SubscriberHub {
    * most the per-command budget for one message on a name as long as allowed
    * (lib/sandbox/glob.ts). Returns the refusal for adding `patterns`, or null.
    */
-  patternRefusal(group: string, patterns: Buffer[]): string | null {
+  patternRefusal(group: string, patterns: Buffer[]): Problem | null {
     const { maxCost } = costLimits();
     let total = this.weights.get(group) ?? 0;
     const seen = new Set<string>();
@@ -108,8 +109,7 @@ export class SubscriberHub {
       total += patternCost(p);
     }
     if (total <= maxCost) return null;
-    const fmt = (n: number) => Math.round(n).toLocaleString("en");
-    return `Your sandbox's live pattern subscriptions would cost about ${fmt(total)} units of work for every message published in it; the playground allows ${fmt(maxCost)}, so that publishing stays fast for everyone. Unsubscribe from some patterns, or use patterns with less after their first *.`;
+    return problem("glob:patterns-cost", { units: total, limit: maxCost });
   }
 
   /** Channels this process listens to: in all, and those of one namespace with their names' bytes (PUBSUB CHANNELS's estimate). */
