@@ -110,6 +110,8 @@ export interface StartOptions {
   passwords?: RedisPasswords;
   /** Keep the data across restarts (npm start): RDB snapshots in `dir`. Tests run without. */
   persist?: boolean;
+  /** More redis-server arguments (a cluster node's, lib/redis/embedded-cluster.ts). */
+  extraArgs?: string[];
 }
 
 /**
@@ -191,7 +193,8 @@ export async function startRedisServer(opts: StartOptions): Promise<EmbeddedRedi
   if (opts.persist) await convertAof(dir, acl, passwords, waitMs);
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = opts.port ?? (await freePort());
-    const child = spawn("redis-server", redisServerArgs({ port, dir, acl, persist: !!opts.persist }), { stdio: ["ignore", "ignore", "pipe"] });
+    const args = [...redisServerArgs({ port, dir, acl, persist: !!opts.persist }), ...(opts.extraArgs ?? [])];
+    const child = spawn("redis-server", args, { stdio: ["ignore", "ignore", "pipe"] });
     const state = await waitForPort(child, port, passwords.admin, waitMs);
     if (state === "ready") return handle(child, port, passwords, opts.persist ? 60_000 : 5_000);
     if (state === "timeout" || opts.port !== undefined) break; // a fixed port that failed will fail again
