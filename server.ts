@@ -13,6 +13,7 @@ import { migrateKeyIndex } from "@/lib/sandbox/key-index";
 import { admitNewSession, cappedPageSessionCookie, pageSessionCookie, SESSION_COOKIE } from "@/lib/session";
 import { startReaper } from "@/lib/reaper";
 import { localeRedirect } from "@/lib/i18n/locales";
+import { isRouted } from "@/lib/redis/routed";
 
 export interface RunningServer {
   port: number;
@@ -101,7 +102,7 @@ export async function startServer(opts: { port: number; host?: string; dev?: boo
   const stopReaper = startReaper(rt);
   // Index every namespace's keys once per Redis (a no-op once done), so no visitor's listing walks the keyspace.
   const migrate = () =>
-    void migrateKeyIndex(rt.appConn)
+    void migrateKeyIndex(rt.appConn, isRouted(rt.appConn) ? rt.appConn.masters() : [rt.appConn])
       .then((n) => n > 0 && console.log(`[index] indexed ${n} existing key${n === 1 ? "" : "s"}`))
       .catch((e) => console.error(`[index] ${(e as Error).message}`));
   rt.appConn.on("ready", migrate);

@@ -135,8 +135,8 @@ export async function bigReply(log: (s: string) => void = (s) => process.stdout.
 
     const during = async (what: string, wireBytes: number, command: string) => {
       const h = monitorEventLoopDelay({ resolution: 1 });
-      const base = rt.conn.bytesIn;
-      const streaming = () => rt.conn.bytesIn > base + 16 * 1024; // the big reply's first chunks are in
+      const base = (rt.conn as RespConnection).bytesIn;
+      const streaming = () => (rt.conn as RespConnection).bytesIn > base + 16 * 1024; // the big reply's first chunks are in
       const all: number[] = [];
       const shared: number[] = [];
       const own: number[] = [];

@@ -20,6 +20,8 @@ export interface Config {
    * them apart.
    */
   aclRedis?: RedisTarget;
+  /** REDIS_CLUSTER: the URLs name seed nodes of a Redis Cluster, and every connection is routed by slot. */
+  redisCluster: boolean;
   sessionSecret: string;
   maxArgs: number;
   maxArgBytes: number;
@@ -198,6 +200,7 @@ export function loadConfig(): Config {
     redisTimeoutMs: limit("PLAYGROUND_REDIS_TIMEOUT_MS"),
     namespaceIdleMs: limit("PLAYGROUND_NAMESPACE_IDLE_SECONDS") * 1000,
     trustProxy: /^(1|true|yes)$/i.test(process.env.TRUST_PROXY ?? ""),
+    redisCluster: /^(1|true|yes)$/i.test(process.env.REDIS_CLUSTER ?? ""),
   };
 }
 

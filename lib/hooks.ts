@@ -1,4 +1,4 @@
-import type { RespConnection } from "@/lib/redis/resp-connection";
+import type { RedisLink } from "@/lib/redis/resp-connection";
 import type { NamespaceAccess } from "@/lib/sandbox/sandbox";
 import type { Reply } from "@/lib/resp/reply";
 import type { Session } from "@/lib/session";
@@ -10,7 +10,7 @@ import type { Session } from "@/lib/session";
  * own (lib/classroom/plugin.ts) when the runtime is made.
  */
 export interface HookHost extends NamespaceAccess {
-  appConn: RespConnection;
+  appConn: RedisLink;
 }
 
 /** Runs a command in another namespace than the session's own (`scope` of POST /api/v1/exec): the session to run as, or a SandboxError. */

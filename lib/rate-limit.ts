@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import type { RespConnection } from "@/lib/redis/resp-connection";
+import type { RedisLink } from "@/lib/redis/resp-connection";
 import { SandboxError } from "@/lib/errors";
 import { processState } from "@/lib/process-state";
 import { problem, type WindowWhat } from "@/lib/problems";
@@ -34,7 +34,7 @@ export interface RateLimits {
 }
 
 /** The counter's value after this hit. Throws (refuses the request) when Redis cannot count it. */
-export async function hit(conn: RespConnection, key: string, windowMs: number): Promise<number> {
+export async function hit(conn: RedisLink, key: string, windowMs: number): Promise<number> {
   if (!conn.isReady) throw new SandboxError("redis_unavailable");
   const ms = String(Math.max(1, Math.ceil(windowMs)));
   const [r] = await Promise.all([conn.send(["INCR", key]), conn.send(["PEXPIRE", key, ms, "NX"])]);
@@ -70,7 +70,7 @@ function warn(key: string, what: string): void {
   console.warn(`[rate-limit] ${key.slice(0, 120)} answered ${what.slice(0, 120)}: refusing requests counted there until it expires`);
 }
 
-export async function checkRate(conn: RespConnection, limits: RateLimits, sessionId: string, ip: string | undefined): Promise<void> {
+export async function checkRate(conn: RedisLink, limits: RateLimits, sessionId: string, ip: string | undefined): Promise<void> {
   const second = Math.floor(Date.now() / 1000);
   const [perSession, perIp] = await Promise.all([
     hit(conn, `app:rl:s:${sessionId}:${second}`, 1500),
@@ -136,7 +136,7 @@ export const windowKey = (key: string) => `app:rl:w:${key}`.slice(0, 200);
  * guessing join codes). Counts this event, then throws rate_limited, with
  * when to come back, if it is one too many.
  */
-export async function limitWindow(conn: RespConnection, key: string, max: number, windowSeconds: number, what: WindowWhat): Promise<void> {
+export async function limitWindow(conn: RedisLink, key: string, max: number, windowSeconds: number, what: WindowWhat): Promise<void> {
   const k = windowKey(key);
   const n = await hit(conn, k, windowSeconds * 1000);
   if (n <= max) return;
@@ -145,7 +145,7 @@ export async function limitWindow(conn: RespConnection, key: string, max: number
 }
 
 /** Seconds until a counter's window ends (its TTL), or the whole window if Redis cannot say. */
-export async function secondsLeft(conn: RespConnection, key: string, windowSeconds: number): Promise<number> {
+export async function secondsLeft(conn: RedisLink, key: string, windowSeconds: number): Promise<number> {
   const ttl = await conn.send(["TTL", key]).catch(() => null);
   return ttl?.t === "integer" && Number(ttl.v) > 0 ? Number(ttl.v) : windowSeconds;
 }

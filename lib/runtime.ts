@@ -1,11 +1,14 @@
 import { loadConfig, type Config } from "@/lib/config";
-import { RespConnection, type ConnectionOptions, type RedisTarget } from "@/lib/redis/resp-connection";
+import { RespConnection, type ConnectionOptions, type RedisLink, type RedisTarget } from "@/lib/redis/resp-connection";
+import { ClusterMap } from "@/lib/redis/cluster";
+import { RoutedConnection } from "@/lib/redis/routed";
+import { keySlot } from "@/lib/redis/slots";
 import { decodeBudget } from "@/lib/resp/truncate";
 import { attachDocTokens, parseCommandTable, type CommandTable } from "@/lib/sandbox/command-table";
 import { NamespaceUsers, type Sender } from "@/lib/sandbox/acl-users";
 import type { Namespace } from "@/lib/sandbox/namespace";
 import { parseCommandDocs, type CommandDoc } from "@/lib/command-docs";
-import { internalError } from "@/lib/errors";
+import { internalError, SandboxError } from "@/lib/errors";
 import { LeasePool } from "@/lib/sandbox/leases";
 import { AddressMemory, QuotaKeeper } from "@/lib/sandbox/limits";
 import { WorkBudget } from "@/lib/sandbox/work-budget";
@@ -25,7 +28,9 @@ export interface Runtime {
    * namespace's own ACL user through `scoped(ns)` (never send on it directly
    * for a namespace).
    */
-  conn: RespConnection;
+  conn: RedisLink;
+  /** The cluster's slot map, when REDIS_CLUSTER is set (lib/redis/cluster.ts); null on a single Redis. */
+  cluster: ClusterMap | null;
   /** Where dedicated sandbox connections connect, as whom: the resting user when there are per-namespace users. */
   sandboxTarget: RedisTarget;
   /** Deadline, blocking allowance and reply cap of every connection a visitor's commands travel on. */
@@ -36,8 +41,10 @@ export interface Runtime {
   scoped(ns: Namespace): Sender;
   /** Authenticates a dedicated connection (lease, worker) as the namespace's user. */
   login(conn: RespConnection, ns: Namespace): Promise<void>;
+  /** Where a namespace's dedicated connections (leases, scenario workers) connect: its master on a cluster. */
+  targetFor(ns: Namespace): RedisTarget;
   /** The app's own data (app:*), under another ACL user. */
-  appConn: RespConnection;
+  appConn: RedisLink;
   /** Dedicated connections for transactions and blocking commands. */
   leases: LeasePool;
   quotas: QuotaKeeper;
@@ -70,7 +77,13 @@ export function resetRuntime(): void {
 }
 
 function createRuntime(config: Config): Runtime {
-  const warden = config.aclRedis ? new RespConnection(config.aclRedis, "playground-warden", { timeoutMs: config.redisTimeoutMs, noEvict: true }) : null;
+  // On a Redis Cluster every shared connection is routed by slot (lib/redis/routed.ts); the map is read as the app's user.
+  const cluster = config.redisCluster ? new ClusterMap(config.appRedis, { timeoutMs: config.redisTimeoutMs }) : null;
+  const mapReady = cluster?.start(30_000);
+  mapReady?.catch((e) => console.error(`[cluster] could not read the slot map: ${(e as Error).message}`));
+  const link = (target: RedisTarget, name: string, options: ConnectionOptions): RedisLink =>
+    cluster ? new RoutedConnection(cluster, target, name, options, mapReady) : new RespConnection(target, name, options);
+  const warden = config.aclRedis ? link(config.aclRedis, "playground-warden", { timeoutMs: config.redisTimeoutMs, noEvict: true }) : null;
   const users = warden ? new NamespaceUsers(warden, config.sessionSecret) : null;
   // With per-namespace users, shared and pooled connections rest as a user that can do nothing.
   const sandboxTarget = users ? { ...config.redis, ...users.rest() } : config.redis;
@@ -84,9 +97,9 @@ function createRuntime(config: Config): Runtime {
     replyCap: decodeBudget(config.reply, { items: config.maxArgs + 16, bytes: config.maxCommandBytes }),
   };
   // The shared connections are exempt from client eviction (maxmemory-clients): every visitor depends on them.
-  const conn = new RespConnection(sandboxTarget, "playground", { ...visitorConn, noEvict: true });
-  const appConn = new RespConnection(config.appRedis, "playground-app", { timeoutMs: config.redisTimeoutMs, noEvict: true });
-  const leases = new LeasePool({ ...sandboxTarget, connection: visitorConn }, config.leases);
+  const conn = link(sandboxTarget, "playground", { ...visitorConn, noEvict: true });
+  const appConn = link(config.appRedis, "playground-app", { timeoutMs: config.redisTimeoutMs, noEvict: true });
+  const leases = new LeasePool({ ...sandboxTarget, connection: visitorConn }, config.leases, cluster ? (slot) => cluster.nodeFor(slot) : undefined);
   let hub: SubscriberHub | null = null;
   const addresses = new AddressMemory(appConn, { maxBytes: config.quota.maxBytesPerIp, idleMs: config.namespaceIdleMs, staleMs: 2000 });
   // The composition root: the classroom plugs in here, the core never imports it.
@@ -110,6 +123,7 @@ function createRuntime(config: Config): Runtime {
   return {
     config,
     conn,
+    cluster,
     appConn,
     users,
     sandboxTarget,
@@ -126,6 +140,11 @@ function createRuntime(config: Config): Runtime {
     },
     async login(c, ns) {
       if (users) await users.login(c, ns);
+    },
+    targetFor(ns) {
+      const node = cluster?.nodeFor(keySlot(ns.prefix));
+      if (cluster && !node) throw new SandboxError("redis_unavailable");
+      return node ? { ...sandboxTarget, host: node.host, port: node.port } : sandboxTarget;
     },
     leases,
     quotas,
@@ -158,6 +177,7 @@ function createRuntime(config: Config): Runtime {
       warden?.close();
       leases.close();
       hub?.close();
+      cluster?.close();
     },
   };
 }

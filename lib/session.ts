@@ -2,7 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { Namespace } from "@/lib/sandbox/namespace";
 import { SandboxError } from "@/lib/errors";
-import type { RespConnection } from "@/lib/redis/resp-connection";
+import type { RedisLink } from "@/lib/redis/resp-connection";
 import { limitWindow } from "@/lib/rate-limit";
 import { sessionsPerIpMinute } from "@/lib/config";
 import { processState } from "@/lib/process-state";
@@ -189,7 +189,7 @@ export function sessionCookie(token: string): string {
  * are not counted here: they have limits of their own, and a class behind one
  * NAT joins together.
  */
-export async function admitNewSession(conn: RespConnection, ip: string | undefined, perMinute: number = sessionsPerIpMinute()): Promise<void> {
+export async function admitNewSession(conn: RedisLink, ip: string | undefined, perMinute: number = sessionsPerIpMinute()): Promise<void> {
   await limitWindow(conn, `sessions:${ip ?? "?"}`, perMinute, 60, "sessions");
 }
 

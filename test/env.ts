@@ -24,6 +24,8 @@ export function useTestRuntime(env: Record<string, string> = {}) {
   process.env.PLAYGROUND_APP_REDIS_URL = inject("appUrl");
   process.env.PLAYGROUND_HUB_REDIS_URL = inject("hubUrl");
   process.env.PLAYGROUND_ACL_REDIS_URL = inject("wardenUrl");
+  if (inject("cluster")) process.env.REDIS_CLUSTER = "1";
+  else delete process.env.REDIS_CLUSTER;
   process.env.SESSION_SECRET ??= "test-secret-test-secret-test-secret";
   resetRuntime();
   const rt = runtime();
@@ -61,9 +63,12 @@ export function useApiServer(rt: { conn: { waitReady(): Promise<void> } }): { ba
 export async function useRuntimeOn(
   redis: { urls: Record<keyof RedisPasswords, string> },
   env: Record<string, string> = {},
-  opts: { perVisitor?: boolean } = {},
+  opts: { perVisitor?: boolean; cluster?: boolean } = {},
 ): Promise<Runtime> {
   Object.assign(process.env, appEnv(redis), LIFTED, env);
+  // A server of the test's own is one node, unless the test started a cluster.
+  if (opts.cluster) process.env.REDIS_CLUSTER = "1";
+  else delete process.env.REDIS_CLUSTER;
   if (opts.perVisitor === false) delete process.env.PLAYGROUND_ACL_REDIS_URL;
   process.env.SESSION_SECRET ??= "test-secret-test-secret-test-secret";
   resetRuntime();

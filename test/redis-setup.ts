@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { startRedisServer } from "../lib/redis/embedded";
+import { startRedisCluster } from "../lib/redis/embedded-cluster";
 
 /**
  * One private redis-server for the whole unit/integration run, on a free port
@@ -11,7 +12,11 @@ import { startRedisServer } from "../lib/redis/embedded";
  */
 export default async function setup(project: TestProject) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-test-redis-"));
-  const redis = await startRedisServer({ dir });
+  // `npm run test:cluster` (PLAYGROUND_TEST_CLUSTER=1): the same tests on a 3 + 3 Redis Cluster, the URLs naming its first node.
+  const onCluster = process.env.PLAYGROUND_TEST_CLUSTER === "1";
+  const cluster = onCluster ? await startRedisCluster({ dir: path.join(dir, "cluster") }) : null;
+  const redis = cluster ? { ...cluster.nodes[0], urls: cluster.urls, stop: () => cluster.stop() } : await startRedisServer({ dir });
+  project.provide("cluster", onCluster);
   // A second, empty server where redis-cli runs the same lines as the app (cli-diff):
   // the app's server has one database, all of it shared with the other test files.
   const scratch = await startRedisServer({ dir: path.join(dir, "scratch") });
@@ -32,6 +37,8 @@ export default async function setup(project: TestProject) {
 
 declare module "vitest" {
   export interface ProvidedContext {
+    /** The URLs name a node of a Redis Cluster (npm run test:cluster): the runtime routes by slot. */
+    cluster: boolean;
     /** The admin user: raw checks that must see the whole server. */
     redisUrl: string;
     /** The sandbox user the app's shared connection uses. */

@@ -1,5 +1,5 @@
 import net from "node:net";
-import { RespConnection, parseRedisUrl } from "@/lib/redis/resp-connection";
+import { RespConnection, parseRedisUrl, type RedisLink } from "@/lib/redis/resp-connection";
 import { bulkBytes, type Reply } from "@/lib/resp/reply";
 
 /**
@@ -281,7 +281,7 @@ export async function unblockOwn(admin: RespConnection): Promise<void> {
  * protocol changes nothing and is allowed for every user (no-auth), so it
  * works whatever user the connection rests as; it names the client id.
  */
-export async function sharedState(shared: RespConnection, admin: RespConnection): Promise<ClientInfo | string> {
+export async function sharedState(shared: RedisLink, admin: RespConnection): Promise<ClientInfo | string> {
   const hello = await Promise.race([shared.send(["HELLO"]), new Promise<Reply>((r) => setTimeout(() => r({ t: "error", v: "no answer in 2 s" }), 2000))]).catch(
     (e): Reply => ({ t: "error", v: String(e) }),
   );

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import { SandboxError } from "@/lib/errors";
-import type { RespConnection } from "@/lib/redis/resp-connection";
+import type { RedisLink } from "@/lib/redis/resp-connection";
 import { bulkBytes, utf8, type Reply } from "@/lib/resp/reply";
 import { isSessionId, issueSession, type Session } from "@/lib/session";
 import { Namespace } from "@/lib/sandbox/namespace";
@@ -112,7 +112,7 @@ function newCode(): string {
   return Array.from({ length: 6 }, () => ALPHABET[randomInt(ALPHABET.length)]).join("");
 }
 
-async function ok(conn: RespConnection, argv: (string | Buffer)[]): Promise<Reply> {
+async function ok(conn: RedisLink, argv: (string | Buffer)[]): Promise<Reply> {
   const r = await conn.send(argv);
   if (r.t === "error") {
     const e = new SandboxError("internal", problem("room:store"));
@@ -122,7 +122,7 @@ async function ok(conn: RespConnection, argv: (string | Buffer)[]): Promise<Repl
   return r;
 }
 
-async function touch(conn: RespConnection, code: string, sessionId?: string): Promise<void> {
+async function touch(conn: RedisLink, code: string, sessionId?: string): Promise<void> {
   const ttl = String(ROOM_TTL_SECONDS);
   const keys = [
     key.room(code),
@@ -140,7 +140,7 @@ async function touch(conn: RespConnection, code: string, sessionId?: string): Pr
 /** Rooms by last activity: the reaper deletes the shared keys of rooms idle past ROOM_TTL_SECONDS. */
 export const ACTIVE_ROOMS = "app:rooms:active";
 
-export async function reapIdleRooms(app: RespConnection, sandbox: NamespaceAccess, now = Date.now()): Promise<number> {
+export async function reapIdleRooms(app: RedisLink, sandbox: NamespaceAccess, now = Date.now()): Promise<number> {
   let n = 0;
   for (;;) {
     const idle = await app.send(["ZRANGEBYSCORE", ACTIVE_ROOMS, "-inf", String(now - ROOM_TTL_SECONDS * 1000), "LIMIT", "0", "100"]);
@@ -162,12 +162,12 @@ export async function reapIdleRooms(app: RespConnection, sandbox: NamespaceAcces
 }
 
 /** How many rooms were active in the last ROOM_TTL_SECONDS: opening more stops at a cap. */
-export async function activeRooms(app: RespConnection, now = Date.now()): Promise<number> {
+export async function activeRooms(app: RedisLink, now = Date.now()): Promise<number> {
   const r = await app.send(["ZCOUNT", ACTIVE_ROOMS, String(now - ROOM_TTL_SECONDS * 1000), "+inf"]);
   return r.t === "integer" ? Number(r.v) : 0;
 }
 
-export async function createRoom(conn: RespConnection, input: z.infer<typeof CreateRoom>): Promise<{ code: string; instructorToken: string }> {
+export async function createRoom(conn: RedisLink, input: z.infer<typeof CreateRoom>): Promise<{ code: string; instructorToken: string }> {
   const instructorToken = randomBytes(24).toString("base64url");
   for (let attempt = 0; attempt < 10; attempt++) {
     const code = newCode();
@@ -191,7 +191,7 @@ export async function createRoom(conn: RespConnection, input: z.infer<typeof Cre
   throw new SandboxError("busy", problem("room:no-code"), 1);
 }
 
-async function roomFields(conn: RespConnection, code: string): Promise<Record<string, string> | null> {
+async function roomFields(conn: RedisLink, code: string): Promise<Record<string, string> | null> {
   if (!isRoomCode(code)) return null;
   const r = await ok(conn, ["HGETALL", key.room(code)]);
   if (r.t !== "array" || r.v.length === 0) return null;
@@ -205,7 +205,7 @@ async function roomFields(conn: RespConnection, code: string): Promise<Record<st
 }
 
 /** The instructor's token opens the dashboard; anything else does not (a student's session gets 403). */
-export async function assertInstructor(conn: RespConnection, code: string, token: string | null): Promise<void> {
+export async function assertInstructor(conn: RedisLink, code: string, token: string | null): Promise<void> {
   if (!token) throw new SandboxError("unauthorized", problem("room:token"));
   // A code that does not exist answers as a wrong token does: this route tells nobody which codes are live.
   const room = await roomFields(conn, code);
@@ -216,7 +216,7 @@ export async function assertInstructor(conn: RespConnection, code: string, token
   }
 }
 
-export async function joinRoom(conn: RespConnection, secret: string, code: string, name: string): Promise<{ token: string; session: Session }> {
+export async function joinRoom(conn: RedisLink, secret: string, code: string, name: string): Promise<{ token: string; session: Session }> {
   const room = await roomFields(conn, code);
   if (!room) throw new SandboxError("not_found", problem("room:not-found", { code }));
   if (room.ended === "1") throw new SandboxError("not_found", problem("room:ended"));
@@ -245,19 +245,19 @@ export async function joinRoom(conn: RespConnection, secret: string, code: strin
 }
 
 /** A room's title, lessons and whether it ended: one HGETALL, for the per-command path. */
-export async function roomInfo(conn: RespConnection, code: string): Promise<{ title: string; lessons: string[]; ended: boolean } | null> {
+export async function roomInfo(conn: RedisLink, code: string): Promise<{ title: string; lessons: string[]; ended: boolean } | null> {
   const room = await roomFields(conn, code);
   return room ? { title: room.title, lessons: JSON.parse(room.lessons ?? "[]"), ended: room.ended === "1" } : null;
 }
 
 /** The room a session joined, if any. */
-export async function studentRoom(conn: RespConnection, sessionId: string): Promise<string | null> {
+export async function studentRoom(conn: RedisLink, sessionId: string): Promise<string | null> {
   const r = await conn.send(["GET", key.student(sessionId)]);
   return r.t === "bulk" && isRoomCode(r.v) ? r.v : null;
 }
 
 export async function reportProgress(
-  conn: RespConnection,
+  conn: RedisLink,
   sessionId: string,
   report: z.infer<typeof ProgressReport>,
   known: (lesson: string, kind: "step" | "exercise", id: string) => boolean,
@@ -283,7 +283,7 @@ export async function reportProgress(
   return true;
 }
 
-export async function roomState(conn: RespConnection, code: string): Promise<RoomState> {
+export async function roomState(conn: RedisLink, code: string): Promise<RoomState> {
   const room = await roomFields(conn, code);
   if (!room) throw new SandboxError("not_found", problem("room:not-found", { code }));
   const [names, last, errors, jobs, jobsBy] = await Promise.all(
@@ -342,13 +342,13 @@ export async function roomState(conn: RespConnection, code: string): Promise<Roo
   };
 }
 
-export async function broadcast(conn: RespConnection, code: string, message: string): Promise<void> {
+export async function broadcast(conn: RedisLink, code: string, message: string): Promise<void> {
   await ok(conn, ["HSET", key.room(code), "broadcast", JSON.stringify({ message, at: Date.now() })]);
   await touch(conn, code);
   await publish(conn, code, "broadcast");
 }
 
-export async function endRoom(conn: RespConnection, sandbox: NamespaceAccess, code: string): Promise<void> {
+export async function endRoom(conn: RedisLink, sandbox: NamespaceAccess, code: string): Promise<void> {
   const was = await ok(conn, ["HGET", key.room(code), "ended"]);
   if (was.t === "bulk" && was.v === "1") return; // ended already: nothing to do again
   await ok(conn, ["HSET", key.room(code), "ended", "1"]);
@@ -356,18 +356,18 @@ export async function endRoom(conn: RespConnection, sandbox: NamespaceAccess, co
   await publish(conn, code, "ended");
 }
 
-export async function resetShared(sandbox: NamespaceAccess, conn: RespConnection, code: string): Promise<number> {
+export async function resetShared(sandbox: NamespaceAccess, conn: RedisLink, code: string): Promise<number> {
   const n = await deleteNamespace(sandbox.scoped(roomNamespace(code)), roomNamespace(code), keyIndex(sandbox));
   await publish(conn, code, "reset");
   return n;
 }
 
-async function publish(conn: RespConnection, code: string, what: string): Promise<void> {
+async function publish(conn: RedisLink, code: string, what: string): Promise<void> {
   await conn.send(["PUBLISH", key.events(code), what]).catch(() => {});
 }
 
 /** The master's view of a class job (dispatched, failed, done…), kept for the dashboard. */
-export async function recordJob(conn: RespConnection, code: string, job: number, state: string, lane?: string): Promise<void> {
+export async function recordJob(conn: RedisLink, code: string, job: number, state: string, lane?: string): Promise<void> {
   const cur = await conn.send(["HGET", key.jobs(code), String(job)]);
   const prev = cur.t === "bulk" ? (JSON.parse(cur.v) as { lane?: string }) : {};
   await conn.send(["HSET", key.jobs(code), String(job), JSON.stringify({ lane: lane ?? prev.lane, state })]);
@@ -375,7 +375,7 @@ export async function recordJob(conn: RespConnection, code: string, job: number,
 }
 
 /** A student's PUBLISH CHANNEL_RESULT <job> in the room: remember who answered it. */
-export async function recordAnswer(conn: RespConnection, code: string, sessionId: string, job: number): Promise<void> {
+export async function recordAnswer(conn: RedisLink, code: string, sessionId: string, job: number): Promise<void> {
   const [who, seen] = await Promise.all([conn.send(["HGET", key.who(code), sessionId]), conn.send(["HGET", key.jobs(code), String(job)])]);
   // Only jobs the master really handed to someone (not ones whose PUBLISH reached nobody) can be claimed.
   if (who.t !== "bulk" || seen.t !== "bulk" || (JSON.parse(seen.v) as { state?: string }).state === "failed") return;
@@ -383,6 +383,7 @@ export async function recordAnswer(conn: RespConnection, code: string, sessionId
   await publish(conn, code, "answer");
 }
 
-export async function clearJobs(conn: RespConnection, code: string): Promise<void> {
-  await conn.send(["DEL", key.jobs(code), key.jobsBy(code)]);
+export async function clearJobs(conn: RedisLink, code: string): Promise<void> {
+  // Two commands: the keys have no hash tag in common, and a cluster refuses a DEL across slots.
+  await Promise.all([conn.send(["DEL", key.jobs(code)]), conn.send(["DEL", key.jobsBy(code)])]);
 }

@@ -1,4 +1,4 @@
-import type { RespConnection } from "@/lib/redis/resp-connection";
+import type { RedisLink } from "@/lib/redis/resp-connection";
 import type { Session } from "@/lib/session";
 import { getLesson } from "@/lib/lessons/load";
 import { roomInfo, roomNamespace, studentRoom } from "./rooms";
@@ -8,7 +8,7 @@ import { roomInfo, roomNamespace, studentRoom } from "./rooms";
  * whose workshop includes it, the workshop's keys and channels; else the
  * visitor's own sandbox. Decided on the server from the lesson's slug.
  */
-export async function sessionForLesson(app: RespConnection, session: Session, lesson: unknown): Promise<Session> {
+export async function sessionForLesson(app: RedisLink, session: Session, lesson: unknown): Promise<Session> {
   if (typeof lesson !== "string" || !getLesson("en", lesson)?.shared) return session;
   const code = await studentRoom(app, session.id);
   if (!code) return session;

@@ -214,7 +214,7 @@ export class ClusterMap extends EventEmitter {
 }
 
 /** `MOVED 3999 127.0.0.1:6381` / `ASK 3999 127.0.0.1:6381`: the slot and where to go. */
-function redirect(r: Reply): { kind: "MOVED" | "ASK"; slot: number; to: NodeAddr } | null {
+export function redirectOf(r: Reply): { kind: "MOVED" | "ASK"; slot: number; to: NodeAddr } | null {
   if (r.t !== "error") return null;
   const m = /^(MOVED|ASK) (\d+) (\S+)$/.exec(r.v);
   const to = m ? parseAddr(m[3]) : null;
@@ -232,6 +232,8 @@ const MAX_REDIRECTS = 5;
 export class ClusterConnection {
   private conns = new Map<string, RespConnection>();
   private readonly onChanged = () => this.prune();
+  /** Called with each node connection as it is made (RoutedConnection forwards its events). */
+  onNode?: (conn: RespConnection) => void;
 
   constructor(
     readonly map: ClusterMap,
@@ -251,6 +253,7 @@ export class ClusterConnection {
       // A node that drops is the map's business too: its master may have failed.
       c.on("down", () => this.map.refreshSoon());
       this.conns.set(k, c);
+      this.onNode?.(c);
     }
     return c;
   }
@@ -295,7 +298,7 @@ export class ClusterConnection {
         if (isSandboxError(e) && e.kind === "redis_unavailable") this.map.refreshSoon();
         throw e;
       }
-      const to = redirect(reply);
+      const to = redirectOf(reply);
       if (!to || i >= MAX_REDIRECTS) {
         if (reply.t === "error" && reply.v.startsWith("CLUSTERDOWN")) {
           // The cluster is between a master's failure and its replica's promotion: an outage, a 503, not the visitor's error.

@@ -48,6 +48,20 @@ export interface SendOptions {
   replyCap?: ReplyBudget | null;
 }
 
+/**
+ * What the app needs of a shared connection: one RespConnection to a single
+ * Redis, or a RoutedConnection over a cluster (lib/redis/routed.ts). Events:
+ * "ready", "down", "handshake-error".
+ */
+export interface RedisLink extends EventEmitter {
+  readonly timeoutMs: number;
+  readonly isReady: boolean;
+  ensureReady(): Promise<void>;
+  waitReady(ms?: number): Promise<void>;
+  send(argv: readonly (Uint8Array | string)[], opts?: SendOptions): Promise<Reply>;
+  close(): void;
+}
+
 /** Parses redis://[user:pass@]host:port into a target. */
 export function parseRedisUrl(url: string): RedisTarget {
   const u = new URL(url);
@@ -95,7 +109,7 @@ const unavailable = () => new SandboxError("redis_unavailable");
  * `redis_unavailable` (Retry-After 1 s), the socket is destroyed (nothing
  * half-read or half-authenticated survives) and a new one is connected.
  */
-export class RespConnection extends EventEmitter {
+export class RespConnection extends EventEmitter implements RedisLink {
   private socket: net.Socket | null = null;
   private queue: Pending[] = [];
   private outbox: Buffer[] = [];

@@ -72,8 +72,8 @@ afterAll(async () => {
 
 /** Runs the hog's command while the victim PINGs; returns the reply and the PINGs sent once the reply was streaming. */
 async function duringBigReply(command: string): Promise<{ result: ExecResult; pings: number[]; eldMax: number }> {
-  const base = rt.conn.bytesIn;
-  const streaming = () => rt.conn.bytesIn > base + 16 * 1024; // the big reply's first chunks are in
+  const base = (rt.conn as RespConnection).bytesIn;
+  const streaming = () => (rt.conn as RespConnection).bytesIn > base + 16 * 1024; // the big reply's first chunks are in
   const pings: number[] = [];
   let done = false;
   const h = monitorEventLoopDelay({ resolution: 1 });

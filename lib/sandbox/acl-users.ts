@@ -1,5 +1,9 @@
 import { createHmac } from "node:crypto";
-import type { RespConnection } from "@/lib/redis/resp-connection";
+import type { RedisLink, RespConnection } from "@/lib/redis/resp-connection";
+import { isRouted } from "@/lib/redis/routed";
+import { keySlot } from "@/lib/redis/slots";
+import { type NodeAddr, redirectOf } from "@/lib/redis/cluster";
+import { SandboxError } from "@/lib/errors";
 import type { Reply } from "@/lib/resp/reply";
 import { internalError } from "@/lib/errors";
 import type { Namespace } from "./namespace";
@@ -56,7 +60,7 @@ export class NamespaceUsers {
   private passwords = new Map<string, string>();
 
   constructor(
-    private readonly warden: RespConnection,
+    private readonly warden: RedisLink,
     private readonly secret: string,
   ) {}
 
@@ -81,37 +85,51 @@ export class NamespaceUsers {
   async ensure(ns: Namespace): Promise<void> {
     const { username, password } = this.credentials(ns);
     const rules = ["reset", "on", `>${password}`, `~${ns.prefix}*`, `&${ns.prefix}*`, ...VISITOR_COMMAND_RULES.split(" ")];
-    const r = await this.warden.send(["ACL", "SETUSER", username, ...rules]);
-    if (r.t === "error") throw internalError(`ACL SETUSER failed: ${r.v}`);
+    const failed = (await this.everyNode(["ACL", "SETUSER", username, ...rules])).find((r) => r.t === "error");
+    if (failed?.t === "error") throw internalError(`ACL SETUSER failed: ${failed.v}`);
+  }
+
+  /** The warden's command on its one Redis, or on every node of a cluster (Redis does not propagate ACLs; replicas too, for a failover). */
+  private async everyNode(argv: string[]): Promise<Reply[]> {
+    return isRouted(this.warden) ? this.warden.sendAll(argv) : [await this.warden.send(argv)];
   }
 
   /** Creates (or refreshes) the resting user. */
   async ensureRest(): Promise<void> {
-    const r = await this.warden.send(["ACL", "SETUSER", REST_USER, "reset", ...REST_RULES.split(" ")]);
-    if (r.t === "error") throw internalError(`ACL SETUSER failed: ${r.v}`);
+    const failed = (await this.everyNode(["ACL", "SETUSER", REST_USER, "reset", ...REST_RULES.split(" ")])).find((r) => r.t === "error");
+    if (failed?.t === "error") throw internalError(`ACL SETUSER failed: ${failed.v}`);
   }
 
   /** Deletes the namespace's user (its keys are deleted by the caller). */
   async drop(ns: Namespace): Promise<void> {
     this.passwords.delete(ns.prefix);
-    await this.warden.send(["ACL", "DELUSER", this.credentials(ns).username]);
+    await this.everyNode(["ACL", "DELUSER", this.credentials(ns).username]);
   }
 
   /** A sender that runs every command as the namespace's user on a shared, resting connection. */
-  scoped(conn: RespConnection, ns: Namespace): Sender {
+  scoped(conn: RedisLink, ns: Namespace): Sender {
     return { send: (argv) => this.sendAs(conn, ns, argv) };
   }
 
-  private async sendAs(conn: RespConnection, ns: Namespace, argv: readonly (Uint8Array | string)[]): Promise<Reply> {
+  private async sendAs(link: RedisLink, ns: Namespace, argv: readonly (Uint8Array | string)[]): Promise<Reply> {
     const me = this.credentials(ns);
     const rest = this.rest();
-    for (let attempt = 0; ; attempt++) {
+    // On a cluster, the whole sandwich goes to the namespace's master (its hash tag is one slot);
+    // a MOVED or ASK sends the whole sandwich again on the node named (lib/redis/cluster.ts).
+    const routed = isRouted(link) ? link : null;
+    const slot = routed ? keySlot(ns.prefix) : 0;
+    let ask: NodeAddr | null = null;
+    for (let attempt = 0, redirects = 0; ; attempt++) {
+      const conn: RedisLink = routed ? (ask ? routed.node(ask) : routed.forSlot(slot)) : link;
+      if (routed) await conn.ensureReady();
       // Three sends in one synchronous block: RespConnection writes them back
       // to back, so no other command can run between the AUTH and this one.
       const auth = conn.send(["AUTH", me.username, me.password]);
-      const reply = conn.send(argv);
+      const asking = ask ? conn.send(["ASKING"]) : null;
+      const reply: Promise<Reply> = conn.send(argv);
       const back = conn.send(["AUTH", rest.username, rest.password]);
       const [a, r, b] = await Promise.allSettled([auth, reply, back]);
+      await asking?.catch(() => {});
       if (a.status === "rejected") throw a.reason;
       if (r.status === "rejected") throw r.reason;
       if (b.status === "rejected" || b.value.t === "error") {
@@ -119,7 +137,23 @@ export class NamespaceUsers {
         // next command's AUTH still decides who runs it.
         console.error("[acl] could not return the shared connection to its resting user", b.status === "fulfilled" ? b.value : b.reason);
       }
-      if (a.value.t !== "error") return r.value;
+      if (a.value.t !== "error") {
+        const to: ReturnType<typeof redirectOf> = routed && redirects < 5 ? redirectOf(r.value) : null;
+        if (!to) {
+          if (routed && r.value.t === "error" && r.value.v.startsWith("CLUSTERDOWN")) {
+            routed.map.refreshSoon();
+            throw new SandboxError("redis_unavailable");
+          }
+          return r.value;
+        }
+        redirects++;
+        attempt--;
+        if (to.kind === "MOVED") {
+          routed?.map.moved(to.slot, to.to);
+          ask = null;
+        } else ask = to.to;
+        continue;
+      }
       // The user does not exist (yet, or any more after a Redis restart): the
       // command was refused as the resting user, so it is safe to send again.
       if (attempt === 0 && a.value.v.startsWith("WRONGPASS")) {

@@ -341,12 +341,13 @@ const NAMESPACE_RE = /^(pg:\{[A-Za-z0-9_-]{16}\}|room:\{[A-Z0-9]{6}\}):/;
 /**
  * Indexes every namespace's keys once per Redis, so no listing ever needs the
  * walk again (called at the app's start; one instance at a time; a no-op once
- * `app:idx:complete` is set). On an empty Redis it costs one SCAN call. The
+ * `app:idx:complete` is set). On an empty Redis it costs one SCAN call (per
+ * master, on a cluster: `scanners`). The
  * app's user may SCAN every key name (key patterns do not filter SCAN), and
  * writes only the index keys under `app:`. Only names of the exact namespace
  * formats are indexed.
  */
-export async function migrateKeyIndex(app: Sender): Promise<number> {
+export async function migrateKeyIndex(app: Sender, scanners: Sender[] = [app]): Promise<number> {
   const done = await app.send(["EXISTS", COMPLETE]);
   if (done.t === "integer" && Number(done.v) === 1) return 0;
   const lock = await app.send(["SET", MIGRATING, String(process.pid), "NX", "PX", "600000"]);
@@ -362,23 +363,26 @@ export async function migrateKeyIndex(app: Sender): Promise<number> {
       );
       byNs.clear();
     };
-    let cursor = "0";
-    do {
-      const r = await app.send(["SCAN", cursor, "COUNT", "1000"]);
-      if (r.t !== "array" || r.v.length !== 2 || r.v[1].t !== "array") throw new Error(`unexpected SCAN reply: ${JSON.stringify(r).slice(0, 200)}`);
-      cursor = r.v[0].t === "bulk" ? r.v[0].v : "0";
-      for (const k of r.v[1].v) {
-        if (k.t !== "bulk") continue;
-        const key = bulkBytes(k);
-        const m = NAMESPACE_RE.exec(Buffer.from(key.subarray(0, 40)).toString("latin1"));
-        if (!m) continue;
-        const list = byNs.get(m[1]) ?? [];
-        list.push(key.subarray(m[1].length + 1));
-        byNs.set(m[1], list);
-        n++;
-      }
-      if (byNs.size > 1000) await flush();
-    } while (cursor !== "0");
+    // Each node's keyspace (a cluster's masters each hold their own slots; a single Redis is one).
+    for (const scanner of scanners) {
+      let cursor = "0";
+      do {
+        const r = await scanner.send(["SCAN", cursor, "COUNT", "1000"]);
+        if (r.t !== "array" || r.v.length !== 2 || r.v[1].t !== "array") throw new Error(`unexpected SCAN reply: ${JSON.stringify(r).slice(0, 200)}`);
+        cursor = r.v[0].t === "bulk" ? r.v[0].v : "0";
+        for (const k of r.v[1].v) {
+          if (k.t !== "bulk") continue;
+          const key = bulkBytes(k);
+          const m = NAMESPACE_RE.exec(Buffer.from(key.subarray(0, 40)).toString("latin1"));
+          if (!m) continue;
+          const list = byNs.get(m[1]) ?? [];
+          list.push(key.subarray(m[1].length + 1));
+          byNs.set(m[1], list);
+          n++;
+        }
+        if (byNs.size > 1000) await flush();
+      } while (cursor !== "0");
+    }
     await flush();
     await app.send(["SET", COMPLETE, String(Date.now())]);
     return n;

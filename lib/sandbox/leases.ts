@@ -65,6 +65,8 @@ export class LeasePool {
   constructor(
     private readonly target: RedisTarget,
     readonly opts: LeaseOptions,
+    /** On a cluster, the master serving a slot (lib/redis/cluster.ts): a namespace's dedicated connections go there. */
+    private readonly route?: (slot: number) => { host: string; port: number } | undefined,
   ) {}
 
   get(key: string): Lease | undefined {
@@ -98,7 +100,7 @@ export class LeasePool {
   }
 
   /** Opens a lease for a console tab (MULTI or WATCH), counted against its session and its client address. */
-  async open(key: string, sessionId: string, ip?: string): Promise<Lease> {
+  async open(key: string, sessionId: string, ip?: string, slot?: number): Promise<Lease> {
     const existing = this.leases.get(key);
     if (existing) return existing;
     const mine = this.sessionLeases.get(sessionId) ?? 0;
@@ -110,7 +112,7 @@ export class LeasePool {
     bump(this.sessionLeases, sessionId, 1); // counted before the await, so concurrent calls see it
     let conn: RespConnection;
     try {
-      conn = await this.acquire();
+      conn = await this.acquire(slot);
     } catch (e) {
       bump(this.sessionLeases, sessionId, -1);
       bump(this.byAddress, address, -1);
@@ -168,7 +170,7 @@ export class LeasePool {
    * address, so neither one visitor nor many sessions from one address can
    * take the pool.
    */
-  async borrowForBlocking(sessionId: string, ip?: string): Promise<{ conn: RespConnection; done: (clean: boolean) => void }> {
+  async borrowForBlocking(sessionId: string, ip?: string, slot?: number): Promise<{ conn: RespConnection; done: (clean: boolean) => void }> {
     const n = this.blocking.get(sessionId) ?? 0;
     if (n >= this.opts.perSession) {
       throw new SandboxError("busy", problem("limit:blocking", { n, max: this.opts.perSession }), 1);
@@ -185,7 +187,7 @@ export class LeasePool {
     };
     let conn: RespConnection;
     try {
-      conn = await this.acquire();
+      conn = await this.acquire(slot);
     } catch (e) {
       release();
       throw e;
@@ -199,18 +201,26 @@ export class LeasePool {
     };
   }
 
-  /** Borrows a clean connection (for one blocking command, or a new lease). */
-  async acquire(): Promise<RespConnection> {
-    let conn = this.idle.pop();
-    while (conn && !conn.isReady) {
-      conn.close();
-      conn = this.idle.pop();
-    }
+  /** Where a dedicated connection for `slot` connects: the one Redis, or the slot's master on a cluster. */
+  private targetFor(slot: number | undefined): RedisTarget {
+    if (!this.route || slot === undefined) return this.target;
+    const node = this.route(slot);
+    if (!node) throw new SandboxError("redis_unavailable");
+    return { ...this.target, host: node.host, port: node.port };
+  }
+
+  /** Borrows a clean connection (for one blocking command, or a new lease), to the node serving `slot` on a cluster. */
+  async acquire(slot?: number): Promise<RespConnection> {
+    const target = this.targetFor(slot);
+    for (const c of this.idle.filter((c) => !c.isReady)) c.close();
+    this.idle = this.idle.filter((c) => c.isReady);
+    const at = this.idle.findIndex((c) => c.target.host === target.host && c.target.port === target.port);
+    let conn = at >= 0 ? this.idle.splice(at, 1)[0] : undefined;
     if (!conn) {
       if (this.inUse >= this.opts.max) {
         throw new SandboxError("busy", problem("limit:connections", { max: this.opts.max }), 2);
       }
-      conn = new RespConnection(this.target, `playground-lease-${++this.serial}`);
+      conn = new RespConnection(target, `playground-lease-${++this.serial}`);
       this.inUse++;
       try {
         await conn.waitReady(3000);
@@ -229,7 +239,10 @@ export class LeasePool {
   give(conn: RespConnection, clean: boolean): void {
     this.inUse--;
     if (clean && conn.isReady && this.idle.length < 4) this.idle.push(conn);
-    else conn.close();
+    else if (clean && conn.isReady) {
+      this.idle.shift()?.close(); // the oldest idle one goes: on a cluster, the pool follows where visitors are
+      this.idle.push(conn);
+    } else conn.close();
   }
 
   close(): void {

@@ -8,6 +8,7 @@ import { addToTx, isBudgetRefusal, newTxTotals, type TxTotals } from "./costs";
 import { processState } from "@/lib/process-state";
 import { type Problem, problem, refusal } from "@/lib/problems";
 import { problemText } from "@/lib/i18n/problems";
+import { keySlot } from "@/lib/redis/slots";
 
 /**
  * Runs one authorized command on the right connection (docs/architecture.md "Connections"): the shared
@@ -122,7 +123,7 @@ async function executeInOrder(ctx: RouteContext, argv: Uint8Array[]): Promise<Ou
     return { reply: unrewrite(p.cmd, reply, ctx.ns), notice };
   }
   if (p.mode === "blocking") {
-    const { conn, done } = await ctx.leases.borrowForBlocking(ctx.sessionId, ctx.ip);
+    const { conn, done } = await ctx.leases.borrowForBlocking(ctx.sessionId, ctx.ip, keySlot(ctx.ns.prefix));
     let clean = false;
     try {
       await ctx.login(conn);
@@ -210,7 +211,7 @@ async function transaction(ctx: RouteContext, cmd: CommandInfo, argv: Uint8Array
 
 /** A new lease for the console tab, signed in as the namespace's user before anything runs on it. */
 async function openLease(ctx: RouteContext): Promise<Lease> {
-  const lease = await ctx.leases.open(ctx.clientKey, ctx.sessionId, ctx.ip);
+  const lease = await ctx.leases.open(ctx.clientKey, ctx.sessionId, ctx.ip, keySlot(ctx.ns.prefix));
   try {
     await ctx.login(lease.conn);
   } catch (e) {

@@ -3,6 +3,7 @@ import { SandboxError } from "@/lib/errors";
 import { RespConnection } from "@/lib/redis/resp-connection";
 import { runtime, type Runtime } from "@/lib/runtime";
 import { problem } from "@/lib/problems";
+import type { Namespace } from "@/lib/sandbox/namespace";
 
 /**
  * The scenarios running in this process, and their bounds: a visitor runs at
@@ -105,9 +106,9 @@ export class ScenarioRuns {
 }
 
 /** A dedicated connection as the sandbox user, for a worker that blocks. */
-export async function dedicatedConnection(rt: Runtime, name: string): Promise<RespConnection> {
+export async function dedicatedConnection(rt: Runtime, name: string, ns: Namespace): Promise<RespConnection> {
   // The deadline (PLAYGROUND_REDIS_TIMEOUT_MS), blocking allowance and reply cap every visitor connection has.
-  const conn = new RespConnection(rt.sandboxTarget, name, rt.visitorConn);
+  const conn = new RespConnection(rt.targetFor(ns), name, rt.visitorConn);
   try {
     await conn.waitReady(3000);
   } catch (e) {

@@ -94,7 +94,7 @@ export async function runScenario(
       signal: handle.abort.signal,
       controls: handle.controls,
       async openConn(connName) {
-        const c = await dedicatedConnection(rt, connName);
+        const c = await dedicatedConnection(rt, connName, session.ns);
         conns.push(c);
         await rt.login(c, session.ns); // a worker's connection runs as the namespace's own ACL user
         return c;

@@ -1,0 +1,153 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execCommand } from "@/lib/exec";
+import { isSandboxError } from "@/lib/errors";
+import { type EmbeddedCluster, startRedisCluster } from "@/lib/redis/embedded-cluster";
+import type { Runtime } from "@/lib/runtime";
+import { issueSession, type Session } from "@/lib/session";
+import { keySlot } from "@/lib/redis/slots";
+import { RespConnection } from "@/lib/redis/resp-connection";
+import { useRuntimeOn } from "@/test/env";
+import { until } from "@/test/until";
+
+/**
+ * The app on a Redis Cluster of its own (3 masters + 3 replicas, REDIS_CLUSTER=1):
+ * each visitor's commands, ACL user, transactions and blocking commands on
+ * the master of their namespace's slot, checked with the admin user on each
+ * node; then a master killed under visitors.
+ */
+let cluster: EmbeddedCluster;
+let dir: string;
+let rt: Runtime;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-cluster-app-"));
+  cluster = await startRedisCluster({ dir, nodeTimeoutMs: 1000 });
+  rt = await useRuntimeOn(cluster, {}, { cluster: true });
+  await rt.conn.ensureReady();
+}, 120_000);
+
+afterAll(async () => {
+  rt?.close();
+  await cluster?.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const visitor = () => issueSession(rt.config.sessionSecret).session;
+const run = async (s: Session, command: string, id?: string) => (await execCommand(s, { command }, { id })).text;
+const ownerOf = (s: Session) => rt.cluster!.nodeFor(keySlot(s.ns.prefix))!;
+
+describe("the app on a Redis Cluster", () => {
+  it("routes every visitor to the master of their namespace's slot; their keys live there and nowhere else", async () => {
+    expect(rt.cluster?.masters()).toHaveLength(3);
+    const visitors = Array.from({ length: 24 }, visitor);
+    for (const [i, v] of visitors.entries()) expect(await run(v, `SET greeting hello-${i}`)).toBe("OK");
+    // Spread over the masters (24 random ids: all on one master would be 1 in 3^23).
+    expect(new Set(visitors.map((v) => ownerOf(v).port)).size).toBeGreaterThan(1);
+    for (const [i, v] of visitors.entries()) {
+      const key = `${v.ns.prefix}greeting`;
+      for (const m of rt.cluster!.masters()) {
+        const r = await cluster.admin(m.port).send(["GET", key]);
+        if (m.port === ownerOf(v).port) expect(r).toEqual({ t: "bulk", v: `hello-${i}` });
+        else expect(r.t === "error" && r.v.startsWith("MOVED ")).toBe(true);
+      }
+      expect(await run(v, "GET greeting")).toBe(`"hello-${i}"`);
+      expect(await run(v, "DBSIZE")).toBe("(integer) 1");
+    }
+  });
+
+  it("creates each visitor's ACL user on every node, replicas included, and runs their commands as that user", async () => {
+    const v = visitor();
+    expect(await run(v, "INCR counter")).toBe("(integer) 1");
+    for (const n of cluster.nodes) {
+      const u = await cluster.admin(n.port).send(["ACL", "GETUSER", `ns:${v.ns.prefix}`]);
+      expect(u.t, `node ${n.port}`).toBe("array");
+    }
+    // The second wall holds on the node itself: as this user, another namespace's key is NOPERM (ACLs are checked before redirection).
+    const other = visitor();
+    await run(other, "SET secret s");
+    const me = rt.users!.credentials(v.ns);
+    const asUser = new RespConnection({ host: "127.0.0.1", port: ownerOf(v).port, username: me.username, password: me.password }, "cluster-app-wall");
+    try {
+      await asUser.waitReady();
+      expect(await asUser.send(["GET", `${v.ns.prefix}counter`])).toEqual({ t: "bulk", v: "1" });
+      const denied = await asUser.send(["GET", `${other.ns.prefix}secret`]);
+      expect(denied.t === "error" && denied.v.startsWith("NOPERM"), JSON.stringify(denied)).toBe(true);
+    } finally {
+      asUser.close();
+    }
+    expect(await run(v, "KEYS *")).toBe('1) "counter"');
+  });
+
+  it("runs MULTI/EXEC and WATCH on a lease to the namespace's master, and a blocking pop woken by another tab", async () => {
+    const v = visitor();
+    expect(await run(v, "MULTI", "a")).toBe("OK");
+    expect(await run(v, "INCR n", "a")).toBe("QUEUED");
+    expect(await run(v, "INCR n", "a")).toBe("QUEUED");
+    expect(await run(v, "EXEC", "a")).toBe("1) (integer) 1\n2) (integer) 2");
+    expect(await run(v, "WATCH n", "a")).toBe("OK");
+    expect(await run(v, "SET n 10", "b")).toBe("OK");
+    expect(await run(v, "MULTI", "a")).toBe("OK");
+    expect(await run(v, "INCR n", "a")).toBe("QUEUED");
+    expect(await run(v, "EXEC", "a")).toBe("(nil)");
+    const popped = run(v, "BLPOP jobs 5", "c");
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await run(v, "RPUSH jobs one", "d")).toBe("(integer) 1");
+    expect(await popped).toBe('1) "jobs"\n2) "one"');
+  });
+
+  it("when a master dies: its visitors get a fast 503, the others go on, and all work again after the promotion with their data", async () => {
+    const visitors = Array.from({ length: 12 }, visitor);
+    for (const v of visitors) await run(v, "SET mine kept");
+    const victim = ownerOf(visitors[0]);
+    const hit = visitors.filter((v) => ownerOf(v).port === victim.port);
+    const spared = visitors.find((v) => ownerOf(v).port !== victim.port);
+    // Acknowledged: the victim's replica has everything it wrote (replication offsets equal).
+    const admin = cluster.admin(victim.port);
+    await until(
+      async () => {
+        const r = await admin.send(["INFO", "replication"]);
+        const text = r.t === "bulk" ? r.v : "";
+        const master = /master_repl_offset:(\d+)/.exec(text)?.[1];
+        const replica = /slave0:.*offset=(\d+)/.exec(text)?.[1];
+        return master !== undefined && master === replica;
+      },
+      5000,
+      "the replica to catch up",
+    );
+    process.kill(cluster.nodes.find((n) => n.port === victim.port)!.pid, "SIGKILL");
+    const killedAt = performance.now();
+    let failures = 0;
+    let slowest = 0;
+    let back = 0;
+    await until(
+      async () => {
+        const t0 = performance.now();
+        try {
+          const text = await run(hit[0], "GET mine");
+          if (text === '"kept"') back = performance.now() - killedAt;
+          return back > 0;
+        } catch (e) {
+          if (!isSandboxError(e) || e.kind !== "redis_unavailable") throw e;
+          failures++;
+          slowest = Math.max(slowest, performance.now() - t0);
+          if (spared) expect(await run(spared, "GET mine")).toBe('"kept"');
+          return false;
+        }
+      },
+      30_000,
+      "the promoted replica to serve the victim's visitors",
+    );
+    console.log(
+      `app failover: visitors on the killed master got ${failures} fast 503s (slowest ${slowest.toFixed(0)} ms), served again ${(back / 1000).toFixed(2)} s after SIGKILL`,
+    );
+    expect(failures).toBeGreaterThan(0);
+    expect(slowest).toBeLessThan(2500);
+    for (const v of hit) expect(await run(v, "GET mine")).toBe('"kept"');
+    // The promoted node knew the visitors' ACL users (created on every node), and new visitors work too.
+    expect(await run(hit[1] ?? hit[0], "SET after failover")).toBe("OK");
+    expect(await run(visitor(), "PING")).toBe("PONG");
+  }, 60_000);
+});
