@@ -98,12 +98,33 @@ describe("the app on a Redis Cluster", () => {
     expect(await popped).toBe('1) "jobs"\n2) "one"');
   });
 
+  it("subscribes each live stream on its namespace's master, so PUBLISH counts it and the message arrives", async () => {
+    const visitors = Array.from({ length: 6 }, visitor);
+    const got: string[] = [];
+    const listener = { onMessage: (m: { payload: Buffer }) => got.push(m.payload.toString()) };
+    const hub = rt.hub();
+    for (const v of visitors) await hub.add(listener, "channel", [Buffer.from(`${v.ns.prefix}news`)]);
+    try {
+      for (const [i, v] of visitors.entries()) expect(await run(v, `PUBLISH news hello-${i}`)).toBe("(integer) 1");
+      await until(() => got.length === visitors.length, 3000, "every message");
+      expect(got.sort()).toEqual(visitors.map((_, i) => `hello-${i}`).sort());
+      // PUBSUB answers on the namespace's master too.
+      expect(await run(visitors[0], "PUBSUB NUMSUB news")).toBe('1) "news"\n2) (integer) 1');
+    } finally {
+      await hub.remove(listener);
+    }
+  });
+
   it("when a master dies: its visitors get a fast 503, the others go on, and all work again after the promotion with their data", async () => {
     const visitors = Array.from({ length: 12 }, visitor);
     for (const v of visitors) await run(v, "SET mine kept");
+    // A live stream of a visitor on the master about to die.
+    const heard: string[] = [];
+    const listener = { onMessage: (m: { payload: Buffer }) => heard.push(m.payload.toString()) };
     const victim = ownerOf(visitors[0]);
     const hit = visitors.filter((v) => ownerOf(v).port === victim.port);
     const spared = visitors.find((v) => ownerOf(v).port !== victim.port);
+    await rt.hub().add(listener, "channel", [Buffer.from(`${hit[0].ns.prefix}alerts`)]);
     // Acknowledged: the victim's replica has everything it wrote (replication offsets equal).
     const admin = cluster.admin(victim.port);
     await until(
@@ -149,5 +170,9 @@ describe("the app on a Redis Cluster", () => {
     // The promoted node knew the visitors' ACL users (created on every node), and new visitors work too.
     expect(await run(hit[1] ?? hit[0], "SET after failover")).toBe("OK");
     expect(await run(visitor(), "PING")).toBe("PONG");
+    // The stream's subscription moved to the promoted master: a PUBLISH there reaches it, and counts it.
+    await until(async () => (await run(hit[0], "PUBLISH alerts after")) === "(integer) 1", 5000, "the subscription on the new master");
+    await until(() => heard.includes("after"), 3000, "the message after the failover");
+    await rt.hub().remove(listener);
   }, 60_000);
 });

@@ -154,7 +154,7 @@ function createRuntime(config: Config): Runtime {
       return hub;
     },
     hub() {
-      return (hub ??= new SubscriberHub({ ...config.hubRedis, connection: { timeoutMs: config.redisTimeoutMs } }));
+      return (hub ??= new SubscriberHub({ ...config.hubRedis, connection: { timeoutMs: config.redisTimeoutMs } }, cluster ?? undefined));
     },
     commandTable() {
       // Key specs from COMMAND, keyword tokens from COMMAND DOCS (args.ts reads both).

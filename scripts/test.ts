@@ -104,6 +104,18 @@ async function main() {
   const unit = counts(vitestJson, (j) => ({ passed: j.numPassedTests, failed: j.numFailedTests + (j.numRuntimeErrorTestSuites ?? 0) }));
   if (unitStatus !== 0 && unit.failed === 0) unit.failed = 1;
 
+  console.log("\n▸ The integration suite on a 3 + 3 Redis Cluster (vitest.cluster.config.ts)");
+  const clusterJson = path.join(out, "vitest-cluster.json");
+  const clusterStatus = run(
+    bin("vitest"),
+    ["run", "--config", "vitest.cluster.config.ts", "--reporter=default", "--reporter=json", `--outputFile.json=${clusterJson}`],
+    {
+      env: { ...env, PLAYGROUND_TEST_CLUSTER: "1" },
+    },
+  );
+  const onCluster = counts(clusterJson, (j) => ({ passed: j.numPassedTests, failed: j.numFailedTests + (j.numRuntimeErrorTestSuites ?? 0) }));
+  if (clusterStatus !== 0 && onCluster.failed === 0) onCluster.failed = 1;
+
   if (!buildIsCurrent(root)) {
     console.log("\n▸ Building the app for the browser tests");
     if (run(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"]) !== 0) fail("next build failed: see above.");
@@ -119,14 +131,15 @@ async function main() {
   const e2e = counts(pwJson, (j) => ({ passed: j.stats.expected + (j.stats.flaky ?? 0), failed: j.stats.unexpected }));
   if (e2eStatus !== 0 && e2e.failed === 0) e2e.failed = 1;
 
-  const passed = unit.passed + e2e.passed;
-  const failed = unit.failed + e2e.failed;
+  const passed = unit.passed + onCluster.passed + e2e.passed;
+  const failed = unit.failed + onCluster.failed + e2e.failed;
   console.log(`\nunit/integration: ${unit.passed} passed, ${unit.failed} failed`);
+  console.log(`on a Redis Cluster: ${onCluster.passed} passed, ${onCluster.failed} failed`);
   console.log(`end-to-end: ${e2e.passed} passed, ${e2e.failed} failed`);
   console.log(`(${Math.round((Date.now() - t0) / 1000)} s)`);
   console.log(`total: ${passed} passed, ${failed} failed`);
   fs.rmSync(out, { recursive: true, force: true });
-  process.exit(failed === 0 && unitStatus === 0 && e2eStatus === 0 ? 0 : 1);
+  process.exit(failed === 0 && unitStatus === 0 && clusterStatus === 0 && e2eStatus === 0 ? 0 : 1);
 }
 
 main().catch((e) => fail((e as Error).message));

@@ -4,6 +4,7 @@ import { SandboxError } from "@/lib/errors";
 import { costLimits } from "@/lib/config";
 import { caps, globWeight } from "@/lib/sandbox/glob";
 import { type Problem, problem } from "@/lib/problems";
+import type { ClusterMap } from "@/lib/redis/cluster";
 
 /** What matching one message's channel (as long as a name may be) against `pattern` costs, in lib/sandbox/costs.ts units. */
 function patternCost(pattern: Buffer): number {
@@ -33,26 +34,60 @@ export interface HubListener {
 
 type Kind = "channel" | "pattern";
 
+/** One subscriber connection: to the one Redis, or to one master of a cluster. */
+interface HubNode {
+  key: string;
+  redis: Redis;
+  wasReady: boolean;
+  everReady: boolean;
+}
+
 export class SubscriberHub {
-  private redis: Redis;
+  private nodes = new Map<string, HubNode>();
+  /** Where each live channel or pattern is subscribed (`channel:<name>`, `pattern:<name>` → node key). */
+  private placed = new Map<string, string>();
   private refs: Record<Kind, Map<string, Set<HubListener>>> = { channel: new Map(), pattern: new Map() };
   private listeners = new Set<HubListener>();
   /** Live patterns' matching weight per namespace (patternCost), and each pattern's namespace and weight. */
   private weights = new Map<string, number>();
   private patternWeight = new Map<string, { group: string; weight: number }>();
-  private wasReady = false;
-  private everReady = false;
+  private readonly onMapChanged = () => void this.follow();
 
   /** How long add/remove wait for Redis (the target's `connection.timeoutMs`, PLAYGROUND_REDIS_TIMEOUT_MS). */
   private readonly timeoutMs: number;
 
-  constructor(target: RedisTarget) {
+  /**
+   * `cluster`: subscribe each channel and pattern on the master that owns its
+   * slot (a namespace's all on its own master), so that a PUBLISH, routed to
+   * that master, counts this hub's streams, and PUBSUB answers there too; when
+   * a slot changes hands (a failover), its subscriptions move.
+   */
+  constructor(
+    private readonly target: RedisTarget,
+    private readonly cluster?: ClusterMap,
+  ) {
     this.timeoutMs = target.connection?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.redis = new Redis({
-      host: target.host,
-      port: target.port,
-      username: target.username,
-      password: target.password,
+    if (cluster) cluster.on("changed", this.onMapChanged);
+    else this.node(target);
+  }
+
+  /** The node a channel or pattern belongs on. */
+  private nodeFor(name: Buffer): HubNode {
+    if (!this.cluster) return this.node(this.target);
+    const addr = this.cluster.nodeForKey(name);
+    if (!addr) throw new SandboxError("redis_unavailable");
+    return this.node(addr);
+  }
+
+  private node(addr: { host: string; port: number }): HubNode {
+    const key = `${addr.host}:${addr.port}`;
+    const existing = this.nodes.get(key);
+    if (existing) return existing;
+    const redis = new Redis({
+      host: addr.host,
+      port: addr.port,
+      username: this.target.username,
+      password: this.target.password,
       connectionName: "playground-hub",
       autoResubscribe: true,
       maxRetriesPerRequest: null,
@@ -68,27 +103,79 @@ export class SubscriberHub {
       socketTimeout: this.timeoutMs,
       connectTimeout: Math.max(this.timeoutMs, 10_000),
     });
-    this.redis.on("error", () => {
+    const node: HubNode = { key, redis, wasReady: false, everReady: false };
+    this.nodes.set(key, node);
+    redis.on("error", () => {
       /* reconnects by itself; listeners hear "gap" */
     });
-    this.redis.on("close", () => {
-      if (!this.wasReady) return;
-      this.wasReady = false;
-      for (const l of this.listeners) l.onGap?.();
+    redis.on("close", () => {
+      if (!node.wasReady) return;
+      node.wasReady = false;
+      for (const l of this.listenersOn(key)) l.onGap?.();
+      this.cluster?.refreshSoon(); // a master may have failed: its replica's promotion moves these subscriptions
     });
-    this.redis.on("ready", () => {
-      const resumed = this.everReady && !this.wasReady;
-      this.wasReady = this.everReady = true;
-      if (resumed) for (const l of this.listeners) l.onResumed?.();
+    redis.on("ready", () => {
+      const resumed = node.everReady && !node.wasReady;
+      node.wasReady = node.everReady = true;
+      if (resumed) for (const l of this.listenersOn(key)) l.onResumed?.();
     });
     // ioredis hands some of these over as strings (the pattern of a pmessage): make them all bytes.
     const buf = (x: Buffer | string) => (Buffer.isBuffer(x) ? x : Buffer.from(x));
-    this.redis.on("messageBuffer", (channel: Buffer, payload: Buffer) =>
+    redis.on("messageBuffer", (channel: Buffer, payload: Buffer) =>
       this.fan("channel", buf(channel).toString("latin1"), { kind: "message", channel: buf(channel), payload: buf(payload) }),
     );
-    this.redis.on("pmessageBuffer", (pattern: Buffer, channel: Buffer, payload: Buffer) =>
+    redis.on("pmessageBuffer", (pattern: Buffer, channel: Buffer, payload: Buffer) =>
       this.fan("pattern", buf(pattern).toString("latin1"), { kind: "pmessage", pattern: buf(pattern), channel: buf(channel), payload: buf(payload) }),
     );
+    return node;
+  }
+
+  /** Listeners with at least one subscription on the node `key` (a single Redis: all of them). */
+  private listenersOn(key: string): Set<HubListener> {
+    if (!this.cluster) return this.listeners;
+    const out = new Set<HubListener>();
+    for (const [where, at] of this.placed) {
+      if (at !== key) continue;
+      const [kind, ...rest] = where.split(":");
+      for (const l of this.refs[kind as Kind].get(rest.join(":")) ?? []) out.add(l);
+    }
+    return out;
+  }
+
+  /** After the map changed: subscriptions whose slot moved (a failover) go to the new owner; nodes that serve nothing are closed. */
+  private async follow(): Promise<void> {
+    if (!this.cluster) return;
+    const moves: Array<{ kind: Kind; name: Buffer; from: string; to: HubNode }> = [];
+    for (const [where, at] of this.placed) {
+      const [kind, ...rest] = where.split(":");
+      const name = Buffer.from(rest.join(":"), "latin1");
+      const addr = this.cluster.nodeForKey(name);
+      if (!addr || `${addr.host}:${addr.port}` === at) continue;
+      moves.push({ kind: kind as Kind, name, from: at, to: this.node(addr) });
+    }
+    for (const m of moves) {
+      this.placed.set(`${m.kind}:${m.name.toString("latin1")}`, m.to.key);
+      const old = this.nodes.get(m.from);
+      if (old && old.redis.status === "ready") void this.unsubscribe(old, m.kind, [m.name]).catch(() => {});
+      void this.subscribe(m.to, m.kind, [m.name]).catch(() => {});
+      for (const l of this.refs[m.kind].get(m.name.toString("latin1")) ?? []) l.onResumed?.();
+    }
+    const serving = new Set(this.cluster.masters().map((a) => `${a.host}:${a.port}`));
+    for (const [key, node] of this.nodes) {
+      if (serving.has(key) || [...this.placed.values()].includes(key)) continue;
+      node.redis.disconnect();
+      this.nodes.delete(key);
+    }
+  }
+
+  private subscribe(node: HubNode, kind: Kind, names: Buffer[]): Promise<unknown> {
+    if (kind === "channel") return node.redis.subscribe(...names);
+    return (node.redis.psubscribe as unknown as (...p: Buffer[]) => Promise<unknown>).apply(node.redis, names);
+  }
+
+  private unsubscribe(node: HubNode, kind: Kind, names: Buffer[]): Promise<unknown> {
+    if (kind === "channel") return node.redis.unsubscribe(...names);
+    return (node.redis.punsubscribe as unknown as (...p: Buffer[]) => Promise<unknown>).apply(node.redis, names);
   }
 
   /**
@@ -157,9 +244,14 @@ export class SubscriberHub {
       set.add(listener);
     }
     if (fresh.length === 0) return;
-    // On a timeout the subscription still goes through once Redis answers (ioredis keeps it queued).
-    if (kind === "channel") await this.within(this.redis.subscribe(...fresh));
-    else await this.within((this.redis.psubscribe as unknown as (...p: Buffer[]) => Promise<unknown>).apply(this.redis, fresh));
+    // Each on its node (one, on a single Redis). On a timeout the subscription still goes through once Redis answers (ioredis keeps it queued).
+    const byNode = new Map<HubNode, Buffer[]>();
+    for (const n of fresh) {
+      const node = this.nodeFor(n);
+      this.placed.set(`${kind}:${n.toString("latin1")}`, node.key);
+      byNode.set(node, [...(byNode.get(node) ?? []), n]);
+    }
+    await Promise.all([...byNode].map(([node, names]) => this.within(this.subscribe(node, kind, names))));
   }
 
   /** Drops a listener from some (or all, when `names` is omitted) of its subscriptions. */
@@ -184,8 +276,18 @@ export class SubscriberHub {
         }
       }
       if (gone.length > 0) {
-        if (k === "channel") await this.within(this.redis.unsubscribe(...gone)).catch(() => {});
-        else await this.within((this.redis.punsubscribe as unknown as (...p: Buffer[]) => Promise<unknown>).apply(this.redis, gone)).catch(() => {});
+        const byNode = new Map<string, Buffer[]>();
+        for (const n of gone) {
+          const at = this.placed.get(`${k}:${n.toString("latin1")}`);
+          this.placed.delete(`${k}:${n.toString("latin1")}`);
+          if (at) byNode.set(at, [...(byNode.get(at) ?? []), n]);
+        }
+        await Promise.all(
+          [...byNode].map(([at, names]) => {
+            const node = this.nodes.get(at);
+            return node ? this.within(this.unsubscribe(node, k, names)).catch(() => {}) : Promise.resolve();
+          }),
+        );
       }
     }
     if (!names && !kind) this.listeners.delete(listener);
@@ -196,12 +298,15 @@ export class SubscriberHub {
     return { channels: this.refs.channel.size, patterns: this.refs.pattern.size, listeners: this.listeners.size };
   }
 
+  /** Every node's subscriber connection is up (a cluster's: those it has opened). */
   get ready(): boolean {
-    return this.redis.status === "ready";
+    return this.nodes.size > 0 && [...this.nodes.values()].every((n) => n.redis.status === "ready");
   }
 
   close(): void {
-    this.redis.disconnect();
+    this.cluster?.off("changed", this.onMapChanged);
+    for (const n of this.nodes.values()) n.redis.disconnect();
+    this.nodes.clear();
   }
 
   /** Waits for an ioredis call at most the deadline; then rejects with redis_unavailable (the call itself stays queued). */
