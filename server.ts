@@ -107,14 +107,22 @@ export async function startServer(opts: { port: number; host?: string; dev?: boo
       .catch((e) => console.error(`[index] ${(e as Error).message}`));
   rt.appConn.on("ready", migrate);
   if (rt.appConn.isReady) migrate();
+  const handler = requestHandler({
+    secret: rt.config.sessionSecret,
+    trustProxy: rt.config.trustProxy,
+    api: handleApi,
+    next: handle,
+    admitSession: (ip) => admitNewSession(rt.appConn, ip),
+  });
+  // Behind a proxy with several instances (deploy/nginx.conf), each answer says which one served it.
+  const instance = process.env.PLAYGROUND_INSTANCE;
   const server = http.createServer(
-    requestHandler({
-      secret: rt.config.sessionSecret,
-      trustProxy: rt.config.trustProxy,
-      api: handleApi,
-      next: handle,
-      admitSession: (ip) => admitNewSession(rt.appConn, ip),
-    }),
+    instance
+      ? (req, res) => {
+          res.setHeader("x-playground-instance", instance);
+          return handler(req, res);
+        }
+      : handler,
   );
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {

@@ -10,6 +10,7 @@ import path from "node:path";
 import { spawnSync, type SpawnSyncOptions } from "node:child_process";
 import { hasRedisServer, freePort } from "@/lib/redis/embedded";
 import { chromiumPath } from "./chromium";
+import { nginxPath } from "./topology";
 import { buildIsCurrent, writeBuildStamp } from "./build-stamp";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -48,8 +49,9 @@ function ensurePrerequisites() {
   if (!hasRedisServer()) missing.push("redis-server");
   if (!chromiumPath() && !playwrightChromium()) missing.push("chromium");
   if (!hasPythonRedis()) missing.push("python3-redis");
+  if (!nginxPath()) missing.push("nginx");
   if (missing.length === 0) return;
-  if (canApt() && aptInstall(missing) && hasRedisServer() && (chromiumPath() || playwrightChromium()) && hasPythonRedis()) return;
+  if (canApt() && aptInstall(missing) && hasRedisServer() && (chromiumPath() || playwrightChromium()) && hasPythonRedis() && nginxPath()) return;
   if (missing.includes("chromium") && hasRedisServer()) {
     // Machines that can download may use Playwright's own Chromium.
     if (run(bin("playwright"), ["install", "chromium"]) === 0 && playwrightChromium()) return;
@@ -61,7 +63,9 @@ function ensurePrerequisites() {
           ? "Chromium (Debian: apt-get install chromium; or set CHROMIUM_PATH)"
           : m === "python3-redis"
             ? "redis-py for /usr/bin/python3, which runs the lessons' Python tabs (Debian: apt-get install python3-redis)"
-            : "Redis (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis)",
+            : m === "nginx"
+              ? "nginx, the proxy in front of two instances in e2e/proxy.spec.ts (Debian: apt-get install nginx)"
+              : "Redis (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis)",
       )
       .join(" and ")}, then run npm test again.`,
   );
