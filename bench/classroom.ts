@@ -5,11 +5,13 @@
  * BENCH_SECONDS (20), each run a lesson's commands through POST /api/v1/exec
  * and report their steps. Prints the exec API's latency (p50/p99) during the
  * run and how long the dashboard took to show each reported step.
+ * `-- --workshop [--proxy]`: the 1,000-learner workshop (bench/workshop.ts).
  */
 import path from "node:path";
 import { installCleanup, startChild, stopAll } from "./children";
 import { readSse } from "@/lib/streaming/sse-parse";
 import type { RoomState } from "@/lib/classroom/rooms";
+import { workshop } from "./workshop";
 
 const root = path.resolve(import.meta.dirname, "..");
 const STUDENTS = Math.max(1, Number(process.env.BENCH_STUDENTS || 100));
@@ -40,6 +42,8 @@ async function post(base: string, url: string, body: unknown, token?: string): P
 }
 
 async function main() {
+  // The 1,000-learner workshop (bench/workshop.ts): --workshop on one instance, --workshop --proxy behind nginx on a cluster.
+  if (process.argv.includes("--workshop")) return workshop(process.argv.includes("--proxy"));
   installCleanup();
   console.log(`▸ Starting the app (child process, own redis-server; run npm run bench once before, or next build, for a current build)…`);
   const app = await startChild<AppReady>("app", path.join(root, "bench/serve-app.ts"), { PLAYGROUND_RATE_PER_IP: "1000000" });

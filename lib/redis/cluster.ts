@@ -51,6 +51,8 @@ export interface ClusterMapOptions {
  */
 export class ClusterMap extends EventEmitter {
   private slots: Array<string | undefined> = new Array(SLOTS);
+  /** masters(), until the map changes. */
+  private serving: NodeAddr[] | null = null;
   private nodes = new Map<string, { addr: NodeAddr; master: boolean }>();
   private topology = new Map<string, RespConnection>();
   private refreshing: Promise<void> | null = null;
@@ -96,17 +98,17 @@ export class ClusterMap extends EventEmitter {
     return this.nodeFor(keySlot(key));
   }
 
+  /** The masters serving at least one slot: computed when the map changes, not on every call (the command path asks). */
   masters(): NodeAddr[] {
-    return [...this.nodes.values()].filter((n) => n.master && this.serves(addrKey(n.addr))).map((n) => n.addr);
+    this.serving ??= [...new Set(this.slots.filter((k): k is string => k !== undefined))]
+      .map((k) => this.nodes.get(k)?.addr)
+      .filter((a): a is NodeAddr => a !== undefined);
+    return this.serving;
   }
 
   /** Every node the map lists, masters and replicas: ACL users must exist on each (Redis does not propagate ACLs). */
   all(): NodeAddr[] {
     return [...this.nodes.values()].map((n) => n.addr);
-  }
-
-  private serves(key: string): boolean {
-    return this.slots.includes(key);
   }
 
   /** A MOVED reply: the slot is served elsewhere now. Taken at once; the whole map is read again soon. */
@@ -115,6 +117,7 @@ export class ClusterMap extends EventEmitter {
     if (!this.nodes.has(k)) this.nodes.set(k, { addr: to, master: true });
     if (this.slots[slot] !== k) {
       this.slots[slot] = k;
+      this.serving = null;
       this.emit("changed");
     }
     this.refreshSoon();
@@ -182,6 +185,7 @@ export class ClusterMap extends EventEmitter {
     const changed = slots.some((k, i) => k !== this.slots[i]) || nodes.size !== this.nodes.size;
     this.slots = slots;
     this.nodes = nodes;
+    this.serving = null;
     this.readAt = Date.now();
     // Nodes no longer listed (a master that failed) keep no connection here.
     for (const [k, c] of this.topology) {
