@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Browser, BrowserContext, Page } from "@playwright/test";
 import { startTopology, type Topology } from "../scripts/topology";
+import { ClusterMap } from "@/lib/redis/cluster";
 import { ConsolePage, expect, test } from "./fixtures";
 
 /**
@@ -31,7 +32,10 @@ async function visitor(browser: Browser): Promise<{ context: BrowserContext; pag
   const page = await context.newPage();
   const instances = new Set<string>();
   page.on("response", async (r) => {
-    const headers = await r.request().allHeaders();
+    const headers = await r
+      .request()
+      .allHeaders()
+      .catch(() => ({}) as Record<string, string>); // the page may be closed by then
     const who = r.headers()["x-playground-instance"];
     // Hashed by the cookie: requests with a Bearer token (the instructor's) are hashed by that instead.
     if (who && (headers.cookie ?? "").includes("pg_session=") && !headers.authorization) instances.add(who);
@@ -140,5 +144,39 @@ test.describe("behind nginx, two instances, a Redis Cluster", () => {
     await expect(student.page.getByTestId("broadcast")).toContainText("Break until 11:00");
     await t.context.close();
     await student.context.close();
+  });
+
+  // Last: it kills a master of the shared topology.
+  test("a master dies under a visitor: the console shows the outage banner, then recovers by itself with the data", async ({ browser }) => {
+    test.setTimeout(90_000);
+    const v = await visitor(browser);
+    const c = new ConsolePage(v.page);
+    await c.goto();
+    expect(await c.run("SET kept before-the-failover")).toBe("OK");
+    // The visitor's namespace is pg:{<session id>}: its master is the one to kill.
+    const token = (await v.context.cookies()).find((k) => k.name === "pg_session")!.value;
+    const seed = { host: "127.0.0.1", port: topo.cluster.nodes[0].port, username: "admin", password: topo.cluster.passwords.admin };
+    const map = new ClusterMap(seed);
+    await map.start();
+    const owner = map.nodeForKey(`pg:{${token.split(".")[0]}}:`)!;
+    map.close();
+    // The write has reached the replica (offsets equal) before the kill: an acknowledged write.
+    const admin = topo.cluster.admin(owner.port);
+    await expect
+      .poll(async () => {
+        const r = await admin.send(["INFO", "replication"]);
+        const text = r.t === "bulk" ? r.v : "";
+        return /master_repl_offset:(\d+)/.exec(text)?.[1] === /slave0:.*offset=(\d+)/.exec(text)?.[1];
+      })
+      .toBe(true);
+    process.kill(topo.cluster.nodes.find((n) => n.port === owner.port)!.pid, "SIGKILL");
+    await c.prompt.fill("GET kept");
+    await c.prompt.press("Enter");
+    const banner = v.page.getByRole("alert").filter({ hasText: "Redis is unavailable" });
+    await expect(banner).toBeVisible();
+    await expect(banner).toHaveCount(0, { timeout: 30_000 });
+    await expect(c.log).toContainText("Redis is back.");
+    expect(await c.run("GET kept")).toBe('"before-the-failover"');
+    await v.context.close();
   });
 });

@@ -53,6 +53,7 @@ export class ClusterMap extends EventEmitter {
   private slots: Array<string | undefined> = new Array(SLOTS);
   /** masters(), until the map changes. */
   private serving: NodeAddr[] | null = null;
+  private allCovered = false;
   private nodes = new Map<string, { addr: NodeAddr; master: boolean }>();
   private topology = new Map<string, RespConnection>();
   private refreshing: Promise<void> | null = null;
@@ -98,11 +99,19 @@ export class ClusterMap extends EventEmitter {
     return this.nodeFor(keySlot(key));
   }
 
+  /** Whether every slot has a master (not during a failover's gap, when a failed master's slots have none yet). */
+  covered(): boolean {
+    this.masters();
+    return this.allCovered;
+  }
+
   /** The masters serving at least one slot: computed when the map changes, not on every call (the command path asks). */
   masters(): NodeAddr[] {
-    this.serving ??= [...new Set(this.slots.filter((k): k is string => k !== undefined))]
-      .map((k) => this.nodes.get(k)?.addr)
-      .filter((a): a is NodeAddr => a !== undefined);
+    if (!this.serving) {
+      const owners = this.slots.filter((k): k is string => k !== undefined);
+      this.allCovered = owners.length === SLOTS;
+      this.serving = [...new Set(owners)].map((k) => this.nodes.get(k)?.addr).filter((a): a is NodeAddr => a !== undefined);
+    }
     return this.serving;
   }
 

@@ -149,6 +149,11 @@ export class RespConnection extends EventEmitter implements RedisLink {
     return this.ready;
   }
 
+  /** Still on its first connect: not ready yet, but not down either (ensureReady waits for it). */
+  get connecting(): boolean {
+    return !this.ready && !this.everReady && !this.closed;
+  }
+
   /** Bytes read from Redis on this connection so far, across reconnects (tests, the bench). */
   get bytesIn(): number {
     return this.bytesRead;

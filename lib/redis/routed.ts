@@ -43,15 +43,26 @@ export class RoutedConnection extends EventEmitter implements RedisLink {
       c.on("handshake-error", (e) => this.emit("handshake-error", e));
     };
     this.timeoutMs = options.timeoutMs ?? 2000;
-    // Connect to every master at once, so the first command finds its node ready.
+    // Connect to every master at once, so the first command finds its node ready; and to a new one (a
+    // promoted replica) as soon as the map names it.
     this.started = mapReady.then(() => void this.cluster.masters());
     this.started.catch(() => {});
+    map.on("changed", () => void this.cluster.masters());
   }
 
-  /** Ready when every master the map lists has a ready connection. */
+  /**
+   * Ready when every master the map lists has a ready connection, or one on its first connect (a
+   * master just promoted: the next send waits for it, as a single connection's first command does).
+   */
   get isReady(): boolean {
     const masters = this.map.masters();
-    return masters.length > 0 && masters.every((m) => this.cluster.node(m).isReady);
+    return (
+      masters.length > 0 &&
+      masters.every((m) => {
+        const c = this.cluster.node(m);
+        return c.isReady || c.connecting;
+      })
+    );
   }
 
   async ensureReady(): Promise<void> {
