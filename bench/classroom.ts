@@ -11,7 +11,7 @@ import path from "node:path";
 import { installCleanup, startChild, stopAll } from "./children";
 import { readSse } from "@/lib/streaming/sse-parse";
 import type { RoomState } from "@/lib/classroom/rooms";
-import { workshop } from "./workshop";
+import { post, q, workshop } from "./workshop";
 
 const root = path.resolve(import.meta.dirname, "..");
 const STUDENTS = Math.max(1, Number(process.env.BENCH_STUDENTS || 100));
@@ -26,19 +26,6 @@ const STEPS: Array<{ id: string; commands: string[] }> = [
 
 interface AppReady {
   port: number;
-}
-
-const q = (xs: number[], p: number) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] : NaN);
-
-async function post(base: string, url: string, body: unknown, token?: string): Promise<{ status: number; body: any; ms: number }> {
-  const t0 = performance.now();
-  const res = await fetch(base + url, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null, ms: performance.now() - t0 };
 }
 
 async function main() {

@@ -39,9 +39,10 @@ const ENV = {
   PLAYGROUND_LEASES_PER_IP: "100000",
 };
 
-const q = (xs: number[], p: number) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] : Number.NaN);
+export const q = (xs: number[], p: number) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] : Number.NaN);
 
-async function post(base: string, url: string, body: unknown, token?: string): Promise<{ status: number; body: any; ms: number }> {
+/** A JSON POST to the app, timed (bench/classroom.ts uses it too). */
+export async function post(base: string, url: string, body: unknown, token?: string): Promise<{ status: number; body: any; ms: number }> {
   const t0 = performance.now();
   const res = await fetch(base + url, {
     method: "POST",
