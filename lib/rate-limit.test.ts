@@ -92,7 +92,7 @@ describe("the rate limiter counts in Redis, atomically, and fails closed", () =>
     ).json()) as { session: string };
     const id = session.split(".")[0];
     const now = Math.floor(Date.now() / 1000);
-    for (let s = now; s < now + 3; s++) await admin.send(["LPUSH", `app:rl:s:${id}:${s}`, "x"]);
+    for (let s = now; s < now + 3; s++) await admin.send(["LPUSH", `app:rl:s:{${id}}:${s}`, "x"]);
     const r = await fetch(`${api.base}/api/v1/exec`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${session}` },

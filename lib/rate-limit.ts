@@ -73,8 +73,10 @@ function warn(key: string, what: string): void {
 export async function checkRate(conn: RedisLink, limits: RateLimits, sessionId: string, ip: string | undefined): Promise<void> {
   const second = Math.floor(Date.now() / 1000);
   const [perSession, perIp] = await Promise.all([
-    hit(conn, `app:rl:s:${sessionId}:${second}`, 1500),
-    ip ? hit(conn, `app:rl:ip:${ip}:${second}`, 1500) : Promise.resolve(0),
+    // Hash tags: on a Redis Cluster a session's counters live with its namespace (`pg:{<id>}:`) and an
+    // address's on one master, not on a different master each second (a failed master would then stop everyone).
+    hit(conn, `app:rl:s:{${sessionId}}:${second}`, 1500),
+    ip ? hit(conn, `app:rl:ip:{${ip}}:${second}`, 1500) : Promise.resolve(0),
   ]);
   if (perSession > limits.perSession) {
     throw new SandboxError("rate_limited", problem("limit:commands-session", { max: limits.perSession }), 1);

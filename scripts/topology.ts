@@ -99,7 +99,7 @@ export async function startTopology(opts: { dir: string; instances?: number; env
       .readFileSync(path.join(root, "deploy/nginx.conf"), "utf8")
       .replaceAll("__PREFIX__", prefix)
       .replaceAll("__LISTEN__", `127.0.0.1:${listen}`)
-      .replace(/^__UPSTREAMS__$/m, instances.map((i) => `    server 127.0.0.1:${i.port} max_fails=1 fail_timeout=5s;`).join("\n"));
+      .replace(/^__UPSTREAMS__$/m, instances.map((i) => `    server 127.0.0.1:${i.port} max_fails=3 fail_timeout=10s;`).join("\n"));
     const confPath = path.join(prefix, "nginx.conf");
     fs.writeFileSync(confPath, conf);
     const proxy = spawn(nginx, ["-p", prefix, "-c", confPath, "-e", path.join(prefix, "error.log")], { stdio: ["ignore", "ignore", "pipe"] });

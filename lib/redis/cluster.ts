@@ -231,7 +231,7 @@ export function redirectOf(r: Reply): { kind: "MOVED" | "ASK"; slot: number; to:
   if (r.t !== "error") return null;
   const m = /^(MOVED|ASK) (\d+) (\S+)$/.exec(r.v);
   const to = m ? parseAddr(m[3]) : null;
-  return m && to ? { kind: m[1] as "MOVED" | "ASK", slot: Number(m[2]), to } : null;
+  return m && to && Number(m[2]) < SLOTS ? { kind: m[1] as "MOVED" | "ASK", slot: Number(m[2]), to } : null;
 }
 
 /** How many redirections one command may follow before its last answer is returned as it is. */

@@ -51,23 +51,24 @@ export class RoutedConnection extends EventEmitter implements RedisLink {
   }
 
   /**
-   * Ready when every master the map lists has a ready connection, or one on its first connect (a
-   * master just promoted: the next send waits for it, as a single connection's first command does).
+   * Ready when some master's connection is ready (or on its first connect). One master down must
+   * not stop the visitors of the others: each command's own node is checked when it is sent, and
+   * fails fast there (lib/redis/cluster.ts).
    */
   get isReady(): boolean {
-    const masters = this.map.masters();
-    return (
-      masters.length > 0 &&
-      masters.every((m) => {
-        const c = this.cluster.node(m);
-        return c.isReady || c.connecting;
-      })
-    );
+    return this.map.masters().some((m) => {
+      const c = this.cluster.node(m);
+      return c.isReady || c.connecting;
+    });
   }
 
+  /** Waits for the map and for some master; a command to a master that is down fails when it is sent. */
   async ensureReady(): Promise<void> {
     await this.started;
-    await Promise.all(this.cluster.masters().map((c) => c.ensureReady()));
+    if (this.isReady) return;
+    await Promise.any(this.cluster.masters().map((c) => c.ensureReady())).catch(() => {
+      throw new SandboxError("redis_unavailable");
+    });
   }
 
   async waitReady(ms = 5000): Promise<void> {
@@ -101,10 +102,15 @@ export class RoutedConnection extends EventEmitter implements RedisLink {
     return this.cluster.node(addr);
   }
 
-  /** Sends to every node the map lists, replicas included (ACL SETUSER/DELUSER: Redis does not propagate ACLs). */
+  /**
+   * Sends to every node the map lists, replicas included (ACL SETUSER/DELUSER: Redis does not
+   * propagate ACLs). Masters' replies first, in `replies`; a replica that is down or fails is only
+   * reported in `replicas` (it gets the user on its first WRONGPASS if it is ever promoted).
+   */
   async sendAll(argv: readonly (Uint8Array | string)[], opts?: SendOptions): Promise<Reply[]> {
     await this.started;
-    return Promise.all(
+    const masters = new Set(this.map.masters().map((a) => `${a.host}:${a.port}`));
+    const replies = await Promise.all(
       this.map.all().map(async (a) => {
         const c = this.cluster.node(a);
         try {
@@ -116,6 +122,12 @@ export class RoutedConnection extends EventEmitter implements RedisLink {
         }
       }),
     );
+    const all = this.map.all();
+    for (const [i, r] of replies.entries()) {
+      if (r.t === "error" && !masters.has(`${all[i].host}:${all[i].port}`))
+        console.warn(`[cluster] ${String(argv[0])} ${String(argv[1])} on replica ${all[i].host}:${all[i].port}: ${r.v}`);
+    }
+    return replies.filter((_, i) => masters.has(`${all[i].host}:${all[i].port}`));
   }
 
   /** Every master's connection (a keyspace SCAN must walk each). */

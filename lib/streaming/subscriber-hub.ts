@@ -226,6 +226,8 @@ export class SubscriberHub {
       const refusal = this.patternRefusal(group, names);
       if (refusal) throw new SandboxError("bad_request", refusal);
     }
+    // Every name's node first: a slot with no master (a failover under way) refuses the whole call before anything is recorded.
+    const nodes = names.map((n) => (this.refs[kind].has(n.toString("latin1")) ? null : this.nodeFor(n)));
     this.listeners.add(listener);
     const fresh: Buffer[] = [];
     for (const n of names) {
@@ -247,7 +249,7 @@ export class SubscriberHub {
     // Each on its node (one, on a single Redis). On a timeout the subscription still goes through once Redis answers (ioredis keeps it queued).
     const byNode = new Map<HubNode, Buffer[]>();
     for (const n of fresh) {
-      const node = this.nodeFor(n);
+      const node = nodes[names.indexOf(n)] ?? this.nodeFor(n);
       this.placed.set(`${kind}:${n.toString("latin1")}`, node.key);
       byNode.set(node, [...(byNode.get(node) ?? []), n]);
     }
