@@ -13,7 +13,10 @@ export const ERROR_KINDS = {
   redis_unavailable: { status: 503, log: "warn", code: "redis:unavailable", retryAfter: 1 },
   bad_request: { status: 400, log: "none", code: "server:bad-request" },
   unauthorized: { status: 401, log: "none", code: "session:missing" },
+  // The whole server (or every instance's share of Redis) is full: try later, another instance may have room.
   busy: { status: 503, log: "info", code: "server:busy" },
+  // This visitor's own cap (per session or per client address) bit: their doing, not the server's state, so a 429 (Too Many Requests).
+  over_cap: { status: 429, log: "info", code: "server:busy" },
   method_not_allowed: { status: 405, log: "none", code: "server:method" },
   forbidden: { status: 403, log: "none", code: "server:forbidden" },
   conflict: { status: 409, log: "none", code: "server:conflict" },

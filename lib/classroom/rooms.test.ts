@@ -195,7 +195,7 @@ describe("room limits", () => {
       statuses.push(r.status);
     }
     expect(statuses.slice(0, 12).every((x) => x === 200)).toBe(true);
-    expect(statuses[12]).toBe(503);
+    expect(statuses[12]).toBe(429);
     ac.abort();
   });
 

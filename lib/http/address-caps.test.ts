@@ -67,7 +67,7 @@ describe("dedicated connections per client address", () => {
     const multis = await Promise.all(tabs.map(({ t, tab }) => exec(hog, t, "MULTI", tab)));
     const held = tabs.filter((_, i) => multis[i].status === 200);
     expect(held.length).toBe(4);
-    const refused = multis.filter((r) => r.status === 503);
+    const refused = multis.filter((r) => r.status === 429);
     expect(refused.length).toBe(6);
     expect(refused[0].body.error.message).toMatch(
       /^Your network already holds 4 dedicated connections \(for transactions and blocking commands; at most 4 per address, of 10 in all\)\./,
@@ -105,7 +105,7 @@ describe("dedicated connections per client address", () => {
     expect((await exec(victim, other, "DISCARD", "tx")).body.text).toBe("OK");
     const results = await blocks;
     expect(results.filter((r) => r.status === 200).map((r) => r.body.text)).toEqual(["(nil)", "(nil)", "(nil)"]);
-    const refused = results.filter((r) => r.status === 503);
+    const refused = results.filter((r) => r.status === 429);
     expect(refused.length).toBe(5);
     expect(refused[0].body.error.message).toMatch(/at most 4 per address, of 10 in all/);
     expect((await exec(hog, t0, "DISCARD", "tx")).body.text).toBe("OK");
@@ -127,7 +127,7 @@ describe("live streams per client address, as TRUST_PROXY decides it", () => {
       expect(openStreams(`addr:${a}`)).toBe(3);
       // A fourth from a fresh session, with a forged earlier hop: still address a (the proxy appended the last hop).
       const fourth = await stream("/api/v1/stream?channels=news", `${b}, ${a}`, token());
-      expect(fourth.status).toBe(503);
+      expect(fourth.status).toBe(429);
       expect(fourth.message).toMatch(/^Too many live streams from your network: 3 are open \(at most 3 per address\)\./);
       // Address b, through the very same proxy (127.0.0.1), has its own cap, forged hops and all.
       for (let i = 0; i < 3; i++) {
@@ -135,7 +135,7 @@ describe("live streams per client address, as TRUST_PROXY decides it", () => {
         expect(s.status).toBe(200);
         open.push(s);
       }
-      expect((await stream("/api/v1/stream?channels=news", b, token())).status).toBe(503);
+      expect((await stream("/api/v1/stream?channels=news", b, token())).status).toBe(429);
     } finally {
       for (const s of open) s.close();
     }
@@ -167,10 +167,10 @@ describe("live streams per client address, as TRUST_PROXY decides it", () => {
         open.push(e);
       }
       const third = await stream(`/api/v1/rooms/${code}/student-events`, school, students[2]);
-      expect(third.status).toBe(503);
+      expect(third.status).toBe(429);
       expect(third.message).toMatch(/3 are open \(at most 3 per address\)/);
       const consoleStream = await stream("/api/v1/stream?channels=chat", school, students[3]);
-      expect(consoleStream.status).toBe(503);
+      expect(consoleStream.status).toBe(429);
       // The same student at home, behind another address: served.
       const home = await stream(`/api/v1/rooms/${code}/student-events`, "203.0.113.21", students[2]);
       expect(home.status).toBe(200);
@@ -202,7 +202,7 @@ describe("scenario runs per client address, as TRUST_PROXY decides it", () => {
       expect((await start(a)).status).toBe(200);
       expect((await start(`${b}, ${a}`)).status).toBe(200);
       const third = await start(a);
-      expect(third.status).toBe(503);
+      expect(third.status).toBe(429);
       expect(third.body?.error.message).toMatch(/^Your network already has 2 scenarios running \(at most 2 per address\)\./);
       expect((await start(`${a}, ${b}`)).status).toBe(200);
     } finally {

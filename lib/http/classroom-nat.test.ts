@@ -89,7 +89,7 @@ describe("a class behind one school NAT, with the default caps", () => {
         expect((await exec(a, t, "MULTI")).body.text).toBe("OK");
       }
       const over = await exec(a, issueSession(rt.config.sessionSecret).token, "MULTI");
-      expect(over.status).toBe(503);
+      expect(over.status).toBe(429);
       expect(over.body.error.message).toMatch(new RegExp(`at most ${perIp} per address, of ${rt.config.leases.max} in all`));
       // …and a third address is still served.
       const elsewhere = issueSession(rt.config.sessionSecret).token;

@@ -31,9 +31,9 @@ export function openStream(owner: string, ip: string | undefined): { release(): 
   const address = `addr:${ip || "?"}`; // an unknown address is one address, never none
   const n = slots().open.get(owner) ?? 0;
   const a = slots().open.get(address) ?? 0;
-  if (n >= caps.perSession) throw new SandboxError("busy", problem("stream:per-session", { max: caps.perSession }), 5);
+  if (n >= caps.perSession) throw new SandboxError("over_cap", problem("stream:per-session", { max: caps.perSession }), 5);
   if (a >= caps.perIp) {
-    throw new SandboxError("busy", problem("stream:per-address", { n: a, max: caps.perIp }), 5);
+    throw new SandboxError("over_cap", problem("stream:per-address", { n: a, max: caps.perIp }), 5);
   }
   if (slots().total >= caps.max) throw new SandboxError("busy", problem("stream:total", { n: slots().total }), 30);
   bump(owner, 1);

@@ -840,7 +840,7 @@ async function fuzz(): Promise<void> {
       if (r.text.includes(fuzzer.ns.prefix) || r.text.includes(`{${fuzzer.id}}`)) run.prefixLeaks.push({ i, line, what: r.text });
     } catch (e) {
       // The pool's own refusal (HTTP 503 with Retry-After): a designed answer, not a crash.
-      if (isSandboxError(e) && e.kind === "busy") {
+      if (isSandboxError(e) && (e.kind === "busy" || e.kind === "over_cap")) {
         run.counts.busy = (run.counts.busy ?? 0) + 1;
         return;
       }

@@ -94,7 +94,7 @@ export class LeasePool {
   private claimAddress(address: string): void {
     const n = this.byAddress.get(address) ?? 0;
     if (n >= this.opts.perIp) {
-      throw new SandboxError("busy", problem("limit:connections-address", { n, perIp: this.opts.perIp, max: this.opts.max }), 2);
+      throw new SandboxError("over_cap", problem("limit:connections-address", { n, perIp: this.opts.perIp, max: this.opts.max }), 2);
     }
     bump(this.byAddress, address, 1);
   }
@@ -105,7 +105,7 @@ export class LeasePool {
     if (existing) return existing;
     const mine = this.sessionLeases.get(sessionId) ?? 0;
     if (mine >= this.opts.perSession) {
-      throw new SandboxError("busy", problem("limit:transactions", { n: mine, max: this.opts.perSession }), 2);
+      throw new SandboxError("over_cap", problem("limit:transactions", { n: mine, max: this.opts.perSession }), 2);
     }
     const address = addressOf(ip);
     this.claimAddress(address);
@@ -173,7 +173,7 @@ export class LeasePool {
   async borrowForBlocking(sessionId: string, ip?: string, slot?: number): Promise<{ conn: RespConnection; done: (clean: boolean) => void }> {
     const n = this.blocking.get(sessionId) ?? 0;
     if (n >= this.opts.perSession) {
-      throw new SandboxError("busy", problem("limit:blocking", { n, max: this.opts.perSession }), 1);
+      throw new SandboxError("over_cap", problem("limit:blocking", { n, max: this.opts.perSession }), 1);
     }
     const address = addressOf(ip);
     this.claimAddress(address);

@@ -65,16 +65,16 @@ export class ScenarioRuns {
       throw new SandboxError("conflict", problem("scenario:already", { kind }));
     }
     if (mine.length >= this.opts.perSession) {
-      throw new SandboxError("busy", problem("scenario:per-session", { n: mine.length, max: this.opts.perSession }), 5);
+      throw new SandboxError("over_cap", problem("scenario:per-session", { n: mine.length, max: this.opts.perSession }), 5);
     }
     // Sessions are free to create: the client's address bounds them too.
     const fromIp = [...this.runs.values()].filter((r) => r.ip === ip);
     if (fromIp.length >= this.opts.perIp) {
-      throw new SandboxError("busy", problem("scenario:per-address", { n: fromIp.length, max: this.opts.perIp }), 10);
+      throw new SandboxError("over_cap", problem("scenario:per-address", { n: fromIp.length, max: this.opts.perIp }), 10);
     }
     const ipConns = fromIp.reduce((n, r) => n + r.conns, 0);
     if (ipConns + connections > this.opts.connectionsPerIp) {
-      throw new SandboxError("busy", problem("scenario:connections-address", { held: ipConns, max: this.opts.connectionsPerIp, needs: connections }), 10);
+      throw new SandboxError("over_cap", problem("scenario:connections-address", { held: ipConns, max: this.opts.connectionsPerIp, needs: connections }), 10);
     }
     if (this.runs.size >= this.opts.maxRuns) {
       throw new SandboxError("busy", problem("scenario:total", { n: this.runs.size }), 30);
