@@ -115,6 +115,50 @@ describe("the app on a Redis Cluster", () => {
     }
   });
 
+  it("ends a transaction whose slot is resharded away as lost (never a raw MOVED or ASK), and the next one runs on the new master", async () => {
+    const v = visitor();
+    const slot = keySlot(v.ns.prefix);
+    expect(await run(v, "SET k 1")).toBe("OK");
+    const from = ownerOf(v);
+    const to = rt.cluster!.masters().find((m) => m.port !== from.port)!;
+    const id = async (port: number) => ((await cluster.admin(port).send(["CLUSTER", "MYID"])) as { v: string }).v;
+    const [fromId, toId] = [await id(from.port), await id(to.port)];
+    const lost = async (tab: string, command: string) => {
+      const r = await execCommand(v, { command }, { id: tab });
+      expect(r.text, `${command} on a lease whose slot moved`).not.toMatch(/MOVED|ASK|127\.0\.0\.1/);
+      expect(r.reply.t === "error" && r.reply.problem?.code, r.text).toBe("lease:lost");
+    };
+    expect(await run(v, "MULTI", "a")).toBe("OK");
+    expect(await run(v, "INCR k", "a")).toBe("QUEUED");
+    expect(await run(v, "MULTI", "b")).toBe("OK");
+    // Resharding, as redis-cli --cluster reshard does it: IMPORTING, MIGRATING, MIGRATE every key, then NODE everywhere.
+    expect(await cluster.admin(to.port).send(["CLUSTER", "SETSLOT", String(slot), "IMPORTING", fromId])).toEqual({ t: "status", v: "OK" });
+    expect(await cluster.admin(from.port).send(["CLUSTER", "SETSLOT", String(slot), "MIGRATING", toId])).toEqual({ t: "status", v: "OK" });
+    const keys = (await cluster.admin(from.port).send(["CLUSTER", "GETKEYSINSLOT", String(slot), "1000"])) as { v: { v: string }[] };
+    const moved = await cluster
+      .admin(from.port)
+      .send(["MIGRATE", "127.0.0.1", String(to.port), "", "0", "5000", "AUTH2", "admin", cluster.passwords.admin, "KEYS", ...keys.v.map((k) => k.v)]);
+    expect(moved).toEqual({ t: "status", v: "OK" });
+    // Mid-migration the key is on the target: the old node answers ASK on the lease.
+    await lost("a", "INCR k");
+    // The shared connection follows the ASK: the visitor's plain commands still work.
+    expect(await run(v, "GET k")).toBe('"1"');
+    for (const m of rt.cluster!.masters()) await cluster.admin(m.port).send(["CLUSTER", "SETSLOT", String(slot), "NODE", toId]);
+    // Done: the old node answers MOVED on the other tab's lease.
+    await lost("b", "INCR k");
+    expect(await run(v, "EXEC", "a")).toMatch(/^\(error\) ERR EXEC without MULTI/);
+    // A new transaction opens on the slot's new master.
+    expect(await run(v, "MULTI", "a")).toBe("OK");
+    expect(await run(v, "INCR k", "a")).toBe("QUEUED");
+    expect(await run(v, "EXEC", "a")).toBe("1) (integer) 2");
+    expect(ownerOf(v).port).toBe(to.port);
+    // And a blocking pop on the new master.
+    const popped = run(v, "BLPOP jobs 5", "c");
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await run(v, "RPUSH jobs one")).toBe("(integer) 1");
+    expect(await popped).toBe('1) "jobs"\n2) "one"');
+  });
+
   it("when a master dies: its visitors get a fast 503, the others go on, and all work again after the promotion with their data", async () => {
     const visitors = Array.from({ length: 12 }, visitor);
     for (const v of visitors) await run(v, "SET mine kept");

@@ -99,7 +99,7 @@ function createRuntime(config: Config): Runtime {
   // The shared connections are exempt from client eviction (maxmemory-clients): every visitor depends on them.
   const conn = link(sandboxTarget, "playground", { ...visitorConn, noEvict: true });
   const appConn = link(config.appRedis, "playground-app", { timeoutMs: config.redisTimeoutMs, noEvict: true });
-  const leases = new LeasePool({ ...sandboxTarget, connection: visitorConn }, config.leases, cluster ? (slot) => cluster.nodeFor(slot) : undefined);
+  const leases = new LeasePool({ ...sandboxTarget, connection: visitorConn }, config.leases, cluster ?? undefined);
   let hub: SubscriberHub | null = null;
   const addresses = new AddressMemory(appConn, { maxBytes: config.quota.maxBytesPerIp, idleMs: config.namespaceIdleMs, staleMs: 2000 });
   // The composition root: the classroom plugs in here, the core never imports it.

@@ -1,4 +1,6 @@
 import { RespConnection, type RedisTarget } from "@/lib/redis/resp-connection";
+import { type NodeAddr, redirectOf } from "@/lib/redis/cluster";
+import type { Reply } from "@/lib/resp/reply";
 import { SandboxError } from "@/lib/errors";
 import type { CommandInfo } from "./command-table";
 import { type Problem, problem } from "@/lib/problems";
@@ -65,9 +67,23 @@ export class LeasePool {
   constructor(
     private readonly target: RedisTarget,
     readonly opts: LeaseOptions,
-    /** On a cluster, the master serving a slot (lib/redis/cluster.ts): a namespace's dedicated connections go there. */
-    private readonly route?: (slot: number) => { host: string; port: number } | undefined,
+    /** On a cluster, the slot map (lib/redis/cluster.ts): a namespace's dedicated connections go to its slot's master. */
+    private readonly cluster?: { nodeFor(slot: number): NodeAddr | undefined; moved(slot: number, to: NodeAddr): void },
   ) {}
+
+  /**
+   * Whether a reply on a dedicated connection redirects (MOVED or ASK: on a
+   * cluster, the namespace's slot is now served by another node, after a
+   * failover or while it is resharded). A MOVED teaches the slot map at once,
+   * so the next connection goes to the new master. The caller ends the lease:
+   * MULTI and WATCH live on this connection and cannot follow the slot.
+   */
+  redirected(reply: Reply): boolean {
+    const to = this.cluster ? redirectOf(reply) : null;
+    if (!to) return false;
+    if (to.kind === "MOVED") this.cluster?.moved(to.slot, to.to);
+    return true;
+  }
 
   get(key: string): Lease | undefined {
     return this.leases.get(key);
@@ -203,8 +219,8 @@ export class LeasePool {
 
   /** Where a dedicated connection for `slot` connects: the one Redis, or the slot's master on a cluster. */
   private targetFor(slot: number | undefined): RedisTarget {
-    if (!this.route || slot === undefined) return this.target;
-    const node = this.route(slot);
+    if (!this.cluster || slot === undefined) return this.target;
+    const node = this.cluster.nodeFor(slot);
     if (!node) throw new SandboxError("redis_unavailable");
     return { ...this.target, host: node.host, port: node.port };
   }

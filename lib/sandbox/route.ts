@@ -9,6 +9,7 @@ import { processState } from "@/lib/process-state";
 import { type Problem, problem, refusal } from "@/lib/problems";
 import { problemText } from "@/lib/i18n/problems";
 import { keySlot } from "@/lib/redis/slots";
+import { SandboxError } from "@/lib/errors";
 
 /**
  * Runs one authorized command on the right connection (docs/architecture.md "Connections"): the shared
@@ -111,8 +112,8 @@ async function executeInOrder(ctx: RouteContext, argv: Uint8Array[]): Promise<Ou
     notice = capped.notice ?? notice;
   }
   if (lease) {
-    const reply = await lease.conn.send(run);
-    ctx.leases.touch(lease);
+    const reply = await leaseSend(ctx, lease, run);
+    if (ctx.leases.get(lease.key) === lease) ctx.leases.touch(lease);
     if (lease.multi) {
       if (reply.t === "status" && reply.v === "QUEUED") {
         lease.queued.push(p.cmd);
@@ -128,6 +129,8 @@ async function executeInOrder(ctx: RouteContext, argv: Uint8Array[]): Promise<Ou
     try {
       await ctx.login(conn);
       const reply = await conn.send(run, { timeoutMs: waitMs + conn.timeoutMs });
+      // The slot moved under it (a failover, a resharding): the map has learnt where; the visitor tries again, as in an outage.
+      if (ctx.leases.redirected(reply)) throw new SandboxError("redis_unavailable");
       clean = true;
       return { reply: unrewrite(p.cmd, reply, ctx.ns), notice };
     } finally {
@@ -137,12 +140,25 @@ async function executeInOrder(ctx: RouteContext, argv: Uint8Array[]): Promise<Ou
   return { reply: unrewrite(p.cmd, await ctx.conn.send(run), ctx.ns), notice };
 }
 
+/**
+ * Sends on a console tab's lease. A redirect there (lib/sandbox/leases.ts
+ * `redirected`: the namespace's slot moved to another node) ends the lease as
+ * lost — its MULTI or WATCH cannot follow — and the visitor reads why, never
+ * a node's address; their next command opens a lease on the new master.
+ */
+async function leaseSend(ctx: RouteContext, lease: Lease, argv: readonly Uint8Array[] | string[]): Promise<Reply> {
+  const reply = await lease.conn.send(argv);
+  if (!ctx.leases.redirected(reply)) return reply;
+  ctx.leases.end(lease, problem("lease:lost"));
+  return refusal(ctx.leases.takeEnded(lease.key) ?? problem("lease:lost"));
+}
+
 async function transaction(ctx: RouteContext, cmd: CommandInfo, argv: Uint8Array[], lease: Lease | undefined, ended: Problem | undefined): Promise<Outcome> {
   const { leases } = ctx;
   switch (cmd.name) {
     case "multi": {
       const l = lease ?? (await openLease(ctx));
-      const reply = await l.conn.send(argv);
+      const reply = await leaseSend(ctx, l, argv);
       if (reply.t === "status" && !l.multi) {
         Object.assign(l, { multi: true, queued: [], aborted: false });
         transactions().set(l, newTxTotals());
@@ -151,7 +167,7 @@ async function transaction(ctx: RouteContext, cmd: CommandInfo, argv: Uint8Array
     }
     case "watch": {
       const l = lease ?? (await openLease(ctx));
-      const reply = await l.conn.send(argv);
+      const reply = await leaseSend(ctx, l, argv);
       if (reply.t === "status") l.watching = true;
       else if (!l.multi && !l.watching) leases.release(l);
       return { reply: unrewrite(cmd, reply, ctx.ns), notice: ended };
@@ -182,7 +198,7 @@ async function transaction(ctx: RouteContext, cmd: CommandInfo, argv: Uint8Array
           return { reply: errWith("EXECABORT Transaction discarded: ", problem("tx:discarded", { cause: full })) };
         }
       }
-      const reply = await lease.conn.send(argv);
+      const reply = await leaseSend(ctx, lease, argv);
       // EXEC with extra arguments is refused and leaves MULTI open; otherwise (even EXECABORT)
       // the transaction is over and every WATCH is gone: the connection is clean again.
       if (reply.t === "error" && !reply.v.startsWith("EXECABORT")) return { reply };

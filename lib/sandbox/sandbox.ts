@@ -202,7 +202,7 @@ function keyText(a: Uint8Array): string {
 
 /** Removes the namespace from everything in a reply that names a key or channel. */
 export function unrewrite(cmd: CommandInfo | undefined, reply: Reply, ns: Namespace): Reply {
-  if (reply.t === "error") return { t: "error", v: ns.scrubText(reply.v) };
+  if (reply.t === "error") return { ...reply, v: ns.scrubText(reply.v) }; // a playground refusal keeps its problem
   switch (cmd?.name) {
     case "lmpop":
     case "zmpop":
