@@ -1,9 +1,8 @@
 "use client";
 
 import { useCallback, useEffect, useRef, useState } from "react";
-import { parseCommandLine } from "@/lib/cli/parse-command";
+import { INVALID_ARGUMENTS, parseCommandLine } from "@/lib/cli/parse-command";
 import type { Reply } from "@/lib/resp/reply";
-import { problemText } from "@/lib/i18n/problems";
 import type { Problem } from "@/lib/problems";
 import { useT } from "./i18n";
 
@@ -68,7 +67,8 @@ export function useSubscription(onEvent: (e: StreamEvent) => void, lesson?: stri
 
   const run = (line: string) => {
     const parsed = parseCommandLine(line);
-    if (!parsed.ok) return emit.current({ type: "error", text: problemText(parsed.error), problem: parsed.error });
+    // As redis-cli prints a line it cannot split; the problem explains it under that.
+    if (!parsed.ok) return emit.current({ type: "error", text: INVALID_ARGUMENTS, problem: parsed.error });
     const [cmd, ...args] = parsed.argv.map((a) => dec.decode(a));
     const word = cmd.toUpperCase();
     let chs = channels;

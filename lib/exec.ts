@@ -1,4 +1,4 @@
-import { parseCommandLine } from "@/lib/cli/parse-command";
+import { invalidArguments, parseCommandLine } from "@/lib/cli/parse-command";
 import { formatReply } from "@/lib/cli/format-reply";
 import { status, utf8, type Reply } from "@/lib/resp/reply";
 import { runtime } from "@/lib/runtime";
@@ -58,7 +58,8 @@ export async function execCommand(session: Session, input: ExecInput, client: Ex
       return done(refusal(problem("line:too-long", { limit: maxCommandBytes })), 0);
     }
     const parsed = parseCommandLine(input.command, maxArgs);
-    if (!parsed.ok) return done({ t: "error", v: problemText(parsed.error), problem: parsed.error }, 0);
+    // redis-cli prints only "Invalid argument(s)" for a line it cannot split; why comes as a notice under it.
+    if (!parsed.ok) return done(invalidArguments(), 0, [parsed.error]);
     argv = parsed.argv;
     argc = parsed.argc;
   } else {

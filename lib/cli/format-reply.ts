@@ -58,7 +58,7 @@ export function quoteBytes(bytes: Uint8Array): string {
 function formatTTY(r: Reply, prefix: string): string {
   switch (r.t) {
     case "error":
-      return `(error) ${r.v}\n`;
+      return r.cli ? `${r.v}\n` : `(error) ${r.v}\n`; // redis-cli's own words ("Invalid argument(s)") carry no "(error) "
     case "status":
       return `${r.v}\n`;
     case "integer":
@@ -110,7 +110,7 @@ function formatRaw(r: Reply): string {
     case "nil":
       return "";
     case "error":
-      return `${r.v}\n`;
+      return r.cli ? r.v : `${r.v}\n`;
     case "status":
     case "verbatim":
       return r.v;

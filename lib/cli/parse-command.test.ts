@@ -34,9 +34,10 @@ describe("parseCommandLine (redis-cli's sdssplitargs rules)", () => {
   it("reports an unbalanced quote clearly", () => {
     const r = parseCommandLine('SET k "open');
     expect(r.ok).toBe(false);
-    expect(!r.ok && problemText(r.error)).toMatch(/unbalanced double quote.*column 7/);
+    expect(!r.ok && r.error).toEqual({ code: "line:unbalanced-quote", params: { quote: "double", column: 7 } });
+    expect(!r.ok && problemText(r.error)).toMatch(/^Unbalanced double quote: the " opened at column 7 is never closed/);
     const s = parseCommandLine("SET k 'open");
-    expect(!s.ok && problemText(s.error)).toMatch(/unbalanced single quote/);
+    expect(!s.ok && problemText(s.error)).toMatch(/^Unbalanced single quote/);
   });
   it("requires a space after a closing quote", () => {
     const r = parseCommandLine('SET "k"x v');

@@ -5,7 +5,17 @@ import { type Problem, problem } from "@/lib/problems";
  * double quotes with \n \r \t \b \a \" \\ and \xHH escapes, single quotes with \',
  * a closing quote must be followed by a space or the end of the line.
  * Works on UTF-8 bytes, because \xHH may produce any byte.
+ *
+ * A line sdssplitargs rejects (an unbalanced quote, a closing quote followed
+ * by another character) is one redis-cli does not send: it prints only
+ * INVALID_ARGUMENTS (cliReadReply never runs: no "(error) "). The error here
+ * says which quote and where, as an explanation under it (lib/exec.ts).
  */
+export const INVALID_ARGUMENTS = "Invalid argument(s)";
+
+/** What redis-cli prints for a line it cannot split, as a reply: an error without "(error) " (lib/cli/format-reply.ts). */
+export const invalidArguments = (): { t: "error"; v: string; cli: true } => ({ t: "error", v: INVALID_ARGUMENTS, cli: true });
+
 export type ParseResult =
   /** `argc` counts every argument; past `maxArgs`, `argv` holds only the first `maxArgs`. */
   { ok: true; argv: Uint8Array[]; argc: number } | { ok: false; error: Problem };

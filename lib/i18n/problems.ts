@@ -199,9 +199,9 @@ const EN: ProblemTable = {
   "line:args-bytes": (p) => `The command's arguments add up to ${p.total} bytes; the playground's limit is ${p.limit} bytes.`,
   "line:arg-too-big": (p) => `Argument ${p.index} is ${p.bytes} bytes; the playground's limit is ${p.limit} bytes.`,
   "line:unbalanced-quote": (p) =>
-    `Invalid argument(s): unbalanced ${p.quote} quote — the ${p.quote === "double" ? '"' : "'"} opened at column ${p.column} is never closed`,
+    `Unbalanced ${p.quote} quote: the ${p.quote === "double" ? '"' : "'"} opened at column ${p.column} is never closed, so redis-cli sends nothing. Close it, or escape it (\\${p.quote === "double" ? '"' : "'"}) inside quotes.`,
   "line:quote-then-char": (p) =>
-    `Invalid argument(s): a closing ${p.quote === "double" ? '"' : "'"} must be followed by a space or the end of the line (argument at column ${p.column})`,
+    `A closing ${p.quote === "double" ? '"' : "'"} must be followed by a space or the end of the line (the argument at column ${p.column}), so redis-cli sends nothing.`,
   "help:unknown": (p) => `No help for '${p.words}': not a command this Redis knows. Tab completes command names.`,
   "command:nul-name": (p) => `The command name "${p.name}" contains a NUL byte, which Redis would read as the end of the name; the playground does not run it.`,
   "command:nul-subcommand": (p) => `The subcommand "${p.name}" contains a NUL byte, which Redis would read as its end; the playground does not run it.`,
@@ -376,8 +376,10 @@ const ZH: ProblemTable = {
   "line:too-many-args": (p) => `参数太多（${p.argc} 个）；练习场最多允许 ${p.limit} 个。`,
   "line:args-bytes": (p) => `这条命令的参数合计 ${p.total} 字节；练习场的上限是 ${p.limit} 字节。`,
   "line:arg-too-big": (p) => `第 ${p.index} 个参数有 ${p.bytes} 字节；练习场的上限是 ${p.limit} 字节。`,
-  "line:unbalanced-quote": (p) => `参数无效：第 ${p.column} 列开始的${p.quote === "double" ? "双" : "单"}引号没有闭合。`,
-  "line:quote-then-char": (p) => `参数无效：第 ${p.column} 列的参数在闭合的${p.quote === "double" ? "双" : "单"}引号后面必须是空格或行尾。`,
+  "line:unbalanced-quote": (p) =>
+    `第 ${p.column} 列开始的${p.quote === "double" ? "双" : "单"}引号没有闭合，所以 redis-cli 什么也没有发送。请闭合它，或者在引号里把它转义（\\${p.quote === "double" ? '"' : "'"}）。`,
+  "line:quote-then-char": (p) =>
+    `第 ${p.column} 列的参数在闭合的${p.quote === "double" ? "双" : "单"}引号后面必须是空格或行尾，所以 redis-cli 什么也没有发送。`,
   "help:unknown": (p) => `没有“${p.words}”的帮助：这个 Redis 不认识这条命令。按 Tab 可以补全命令名。`,
   "command:nul-name": (p) => `命令名 "${p.name}" 里有一个 NUL 字节，Redis 会把它当作命令名的结尾；练习场不运行这样的命令。`,
   "command:nul-subcommand": (p) => `子命令 "${p.name}" 里有一个 NUL 字节，Redis 会把它当作子命令的结尾；练习场不运行这样的命令。`,
@@ -429,7 +431,7 @@ const ZH: ProblemTable = {
   "quota:address": (p) =>
     `你所在网络的沙箱除这个之外已经占用 ${shownBytes(p.others)}，而${whatZh(p.what)}会让这个沙箱达到 ${shownBytes(p.after)}；练习场每个客户端地址的所有沙箱合计最多 ${shownBytes(p.limit)}。请在不再使用的沙箱里删掉一些键（FLUSHDB）后再试。`,
   "notice:timeout-capped": (p) =>
-    `${p.command} 的超时 ${p.asked === 0 ? "0（永远）" : `${p.asked} ${p.unit === "s" ? "秒" : "毫秒"}`} 在练习场里被限制为 ${p.cap} 秒。`,
+    `${p.command} 的超时 ${p.asked === 0 ? "0（永远）" : `${p.asked} ${p.unit === "s" ? "秒" : "毫秒"}`}在练习场里被限制为 ${p.cap} 秒。`,
   "notice:reply-cut": (p) => `回复已截断为 ${p.items} 个元素、${p.bytes} 字节，以便在浏览器中显示。`,
   "lease:idle": (p) => `你的 ${p.what} 在 ${p.seconds} 秒没有新命令后被丢弃了，它的连接已还回连接池。请重新开始。`,
   "lease:lost": () => "承载你事务的连接断开了，所以事务被丢弃了。",

@@ -9,7 +9,7 @@ import type { Problem } from "@/lib/problems";
  */
 export type Reply =
   | { t: "status"; v: string }
-  | { t: "error"; v: string; problem?: Problem } // problem: a playground refusal (lib/problems.ts); Redis's own errors have none
+  | { t: "error"; v: string; problem?: Problem; cli?: true } // problem: a playground refusal (lib/problems.ts); Redis's own errors have none. cli: redis-cli's own message (a line it cannot read), printed without "(error) "
   | { t: "integer"; v: number | string } // string when beyond 2^53
   | { t: "double"; v: string }
   | { t: "bulk"; v: string; b64?: true; more?: number }

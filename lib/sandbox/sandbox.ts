@@ -10,7 +10,8 @@ import type { Namespace } from "./namespace";
 import { sizeLimit, type QuotaKeeper } from "./limits";
 import { checkCosts, type Charge, type TxTotals } from "./costs";
 import { namesRefusal, patternRefusal } from "./glob";
-import { EXISTS, PTTL, keyIndex, processKeyIndex, scanKeyspace, type IndexHost, type KeyIndex } from "./key-index";
+import { EXISTS, keyIndex, processKeyIndex, scanKeyspace, type IndexHost, type KeyIndex } from "./key-index";
+import { info } from "./info";
 import { processState } from "@/lib/process-state";
 import { type Problem, problem, refusal } from "@/lib/problems";
 
@@ -144,7 +145,53 @@ export async function plan(ctx: SandboxContext, argv: Uint8Array[]): Promise<Pla
     const failed = await ctx.index.beforeRun(ctx.ns, cmd, argv, positions, ctx.clientKey);
     if (failed) return redisError(failed);
   }
+  // MEMORY USAGE counts the stored key's allocation, prefix included: unrewrite takes the prefix's share off again.
+  if (cmd.name === "memory|usage" && argv.length >= 3) cmd = withKeyBytes(cmd, argv[2].length);
   return { kind: "run", argv: out, cmd, mode: decision.mode, charge };
+}
+
+/**
+ * The length of the key a MEMORY USAGE asked about, by the command it ran as
+ * (a copy of the table's entry, made per call): it travels with the plan, and
+ * with the queued command inside MULTI to EXEC's reply.
+ */
+const memoryKeyBytes = () => processState("sandbox.memoryKeyBytes", () => new WeakMap<CommandInfo, number>());
+
+function withKeyBytes(cmd: CommandInfo, keyBytes: number): CommandInfo {
+  const copy = { ...cmd };
+  memoryKeyBytes().set(copy, keyBytes);
+  return copy;
+}
+
+/**
+ * jemalloc's usable size for a request of `n` bytes (sz_s2u; 64-bit, 16-byte
+ * quantum, 4 KiB pages): 8, then steps of 16 up to 128, then four classes per
+ * doubling (160, 192, 224, 256, 320, …), small and large classes alike.
+ */
+export function jemallocUsableSize(n: number): number {
+  if (n <= 8) return 8;
+  if (n <= 128) return Math.ceil(n / 16) * 16;
+  const step = 2 ** (Math.floor(Math.log2(n - 1)) - 2);
+  return Math.ceil(n / step) * step;
+}
+
+/** The bytes Redis 7.0 allocates for a key of `len` bytes: sdsnewlen's header by length (sdsReqType; an empty one gets sdshdr8), the bytes, the NUL. */
+function keyAllocation(len: number): number {
+  const header = len === 0 ? 3 : len < 1 << 5 ? 1 : len < 1 << 8 ? 3 : len < 1 << 16 ? 5 : len < 2 ** 32 ? 9 : 17;
+  return header + len + 1;
+}
+
+/**
+ * What a namespace prefix adds to MEMORY USAGE for a key of `keyBytes` bytes.
+ * Redis 7.0 answers objectComputeSize(value) + sdsZmallocSize(key) +
+ * sizeof(dictEntry) (+ the dict's metadata in cluster mode), object.c
+ * memoryCommand; only the key's sds allocation differs between the stored
+ * `<prefix><key>` and the visitor's `<key>`. jemalloc, as Redis ships it on
+ * Linux (fidelity.test.ts checks every key length to 1,100 against a
+ * plain server).
+ */
+export function prefixMemoryBytes(keyBytes: number, prefixBytes: number): number {
+  return jemallocUsableSize(keyAllocation(keyBytes + prefixBytes)) - jemallocUsableSize(keyAllocation(keyBytes));
 }
 
 /**
@@ -216,6 +263,12 @@ export function unrewrite(cmd: CommandInfo | undefined, reply: Reply, ns: Namesp
       return reply.t === "array" && reply.v.length >= 2 ? array([ns.strip(reply.v[0]), ...reply.v.slice(1)]) : reply;
     case "lolwut":
       return reply.t === "bulk" ? { t: "verbatim", format: "raw", v: reply.v } : reply;
+    case "memory|usage": {
+      // The figure a plain Redis gives for the same key and value (the quota's own reads keep the stored figure: costs.ts, limits.ts).
+      const keyBytes = cmd && memoryKeyBytes().get(cmd);
+      if (reply.t !== "integer" || keyBytes === undefined) return reply;
+      return integer(Number(reply.v) - prefixMemoryBytes(keyBytes, ns.bytes.length));
+    }
     case "pubsub|channels":
     case "pubsub|shardchannels":
       return reply.t === "array" ? array(reply.v.map((c) => ns.strip(c))) : reply;
@@ -275,7 +328,16 @@ export async function emulate(ctx: SandboxContext, emulation: Emulation, argv: U
       return array([bulk(utf8(page.cursor)), array(page.names.map(bulk))]);
     }
     case "info":
-      return info(ctx, index, argv.slice(1).map(lower));
+      return info(
+        {
+          conn,
+          ns,
+          index,
+          maxBytes: ctx.limits?.quotas.maxBytes,
+          visibleMemory: (keyBytes, stored) => stored - prefixMemoryBytes(keyBytes, ns.bytes.length),
+        },
+        argv.slice(1),
+      );
   }
 }
 
@@ -372,39 +434,4 @@ export async function deleteNamespace(conn: Sender, ns: Namespace, index?: KeyIn
   });
   await Promise.all(pending);
   return n;
-}
-
-/** The server's version and mode, read once for emulated INFO. */
-const serverInfo = () => processState("sandbox.serverVersion", (): { version?: string } => ({}));
-
-/**
- * INFO, emulated: a harmless subset — the server's version and mode, and the
- * keyspace of the visitor's own namespace. Printed raw, as redis-cli prints INFO.
- */
-async function info(ctx: SandboxContext, index: KeyIndex, sections: string[]): Promise<Reply> {
-  if (!serverInfo().version) {
-    const hello = await ctx.conn.send(["HELLO"]); // no protocol argument: changes nothing
-    const v = hello.t === "array" || hello.t === "map" ? hello.v : [];
-    const i = v.findIndex((r) => r.t === "bulk" && r.v === "version");
-    serverInfo().version = i >= 0 && v[i + 1]?.t === "bulk" ? (v[i + 1] as { v: string }).v : "unknown";
-  }
-  const all = sections.length === 0 || sections.some((s) => ["all", "default", "everything"].includes(s));
-  const want = (s: string) => all || sections.includes(s);
-  const out: string[] = [];
-  if (want("server")) {
-    out.push("# Server", `redis_version:${serverInfo().version}`, "redis_mode:standalone", "playground:true", "");
-  }
-  if (want("keyspace")) {
-    let keys = 0;
-    let expires = 0;
-    // PTTL tells both: -2 is a key that is gone (pruned), ≥ 0 one that expires.
-    await index.walk(ctx.conn, ctx.ns, PTTL, (found) => {
-      keys += found.length;
-      expires += found.filter((f) => f.reply.t === "integer" && Number(f.reply.v) >= 0).length;
-    });
-    out.push("# Keyspace");
-    if (keys > 0) out.push(`db0:keys=${keys},expires=${expires},avg_ttl=0`);
-    out.push("");
-  }
-  return { t: "verbatim", format: "raw", v: out.join("\r\n").replace(/\r\n\r\n$/, "\r\n") };
 }
