@@ -35,6 +35,8 @@ export interface EmbeddedRedis {
   urls: Record<keyof RedisPasswords, string>;
   pid: number;
   stop(): Promise<void>;
+  /** Called once when the process exits, whatever the cause (a stop() included). */
+  onExit(cb: (code: number | null, signal: NodeJS.Signals | null) => void): void;
 }
 
 /** The sandbox user's rules, also given in the README for REDIS_URL setups. */
@@ -207,6 +209,71 @@ export async function startRedisServer(opts: StartOptions): Promise<EmbeddedRedi
   );
 }
 
+/** The embedded Redis of `npm start`, kept running: its current process, how often it was started again, and stop(). */
+export interface SupervisedRedis {
+  readonly current: EmbeddedRedis;
+  readonly restarts: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the embedded redis-server and, when it dies (a crash, an OOM kill, a
+ * `kill -9`), starts it again on the same port with the same users and data
+ * folder, so the app's connections find it where they left it and reconnect by
+ * themselves (the console's outage banner clears). A persistent server comes
+ * back from its last snapshot (RDB, `save 60 1`): keys written in the last
+ * minute before the crash may be gone. Restarts wait 0.5 s, then longer after
+ * each quick failure (up to 30 s); a server that dies 5 times within a minute
+ * is left down, and `log` says so.
+ */
+export async function superviseRedisServer(opts: StartOptions, log: (line: string) => void = console.log): Promise<SupervisedRedis> {
+  let current = await startRedisServer(opts);
+  const port = current.port;
+  let stopping = false;
+  let restarts = 0;
+  const recent: number[] = [];
+  const watch = (r: EmbeddedRedis) =>
+    r.onExit((code, signal) => {
+      if (stopping) return;
+      const now = Date.now();
+      recent.push(now);
+      while (recent.length && recent[0] < now - 60_000) recent.shift();
+      if (recent.length >= 5) {
+        log(
+          `✖ The embedded redis-server died ${recent.length} times within a minute (last: ${signal ?? `exit ${code}`}); not restarting it. See ${path.join(opts.dir, "redis.log")}.`,
+        );
+        return;
+      }
+      const wait = Math.min(30_000, 500 * 2 ** (recent.length - 1));
+      log(`▸ The embedded redis-server stopped (${signal ?? `exit ${code}`}); starting it again on port ${port} in ${wait} ms…`);
+      setTimeout(async () => {
+        if (stopping) return;
+        try {
+          current = await startRedisServer({ ...opts, port, passwords: current.passwords });
+          restarts++;
+          log(`▸ The embedded redis-server is back on 127.0.0.1:${port} (pid ${current.pid}).`);
+          watch(current);
+        } catch (e) {
+          log(`✖ The embedded redis-server did not start again: ${(e as Error).message}`);
+          watch(current); // the dead process again: counted as another death, tried later within the same per-minute bound
+        }
+      }, wait).unref?.();
+    });
+  watch(current);
+  return {
+    get current() {
+      return current;
+    },
+    get restarts() {
+      return restarts;
+    },
+    stop: async () => {
+      stopping = true;
+      await current.stop();
+    },
+  };
+}
+
 /**
  * Upgrading a data folder written with AOF on (before RDB): without this, a
  * start with appendonly no would ignore the AOF and begin empty. Once, it
@@ -284,6 +351,10 @@ function handle(child: ChildProcess, port: number, passwords: RedisPasswords, ki
     passwords,
     urls: { admin: url("admin"), playground: url("playground"), app: url("app"), hub: url("hub"), warden: url("warden") },
     pid: child.pid!,
+    onExit: (cb) => {
+      if (child.exitCode !== null || child.signalCode !== null) cb(child.exitCode, child.signalCode);
+      else child.once("exit", cb);
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
