@@ -6,19 +6,22 @@ import { actionClient, actionSession } from "@/lib/next-session";
 import { runtime } from "@/lib/runtime";
 import { checkHealth } from "@/lib/health";
 import { isSandboxError, type WireError } from "@/lib/errors";
-import { type Problem, problem } from "@/lib/problems";
+import { issueProblem, type Problem, problem } from "@/lib/problems";
 import { problemText } from "@/lib/i18n/problems";
 import type { CommandDoc } from "@/lib/command-docs";
 import { checkRate, limitWindow } from "@/lib/rate-limit";
 import { heavyReadsPer2s, roomLimits } from "@/lib/config";
 import { inspectKeys } from "@/lib/lessons/inspect";
-import { type CheckProblem, runChecks } from "@/lib/lessons/checks";
+import type { CheckProblem } from "@/lib/lessons/checks";
+import { checkLessonExercise, runLessonCommand } from "@/lib/lessons/practice";
 import { getLesson } from "@/lib/lessons/load";
 import { vennOf, type Venn } from "@/lib/lessons/venn";
+import { checkHolds, type HoldProblem } from "@/lib/lessons/holds";
 import { ProgressReport, reportProgress, roomInfo, studentRoom } from "@/lib/classroom/rooms";
 import { sessionForLesson } from "@/lib/classroom/scope";
 import { knownItem } from "@/lib/classroom/catalog";
 import type { Session } from "@/lib/session";
+import { leaseKeyOf, type TxState, txOfLease } from "@/lib/console-tx";
 
 /** A server action's answer: the value, or the error as a code the page words in its language (lib/i18n/problems.ts). */
 export type ActionResult<T> = { ok: true; value: T } | { ok: false; unavailable: boolean; error: WireError };
@@ -48,11 +51,29 @@ export async function runCommand(line: unknown, tab: unknown, lesson?: unknown):
   if (!parsed.success) return fail(problem("request:invalid-line"));
   const tabId = Tab.safeParse(tab);
   if (!tabId.success) return fail(problem("request:invalid-tab"));
-  return guard(async () => execCommand(await scopedSession(lesson), { command: parsed.data }, { ...(await actionClient()), id: tabId.data }));
+  const slug = Slug.safeParse(lesson);
+  return guard(async () => {
+    const own = await actionSession();
+    return runLessonCommand(
+      own,
+      await scopedSession(lesson, own),
+      parsed.data,
+      { ...(await actionClient()), id: tabId.data },
+      slug.success ? slug.data : undefined,
+    );
+  });
 }
 
 export async function resetMyData(): Promise<ActionResult<number>> {
   return guard(async () => resetNamespace(await actionSession()));
+}
+
+/** How many keys "Reset my data" / "Start over" would delete: the learner's own sandbox (never a workshop's keys). */
+export async function countMyKeys(): Promise<ActionResult<number>> {
+  return guard(async () => {
+    const r = await execCommand(await actionSession(), { command: "DBSIZE" }, { ...(await actionClient()), id: "count-keys" });
+    return r.reply.t === "integer" ? Number(r.reply.v) : 0;
+  });
 }
 
 export async function loadCommandDocs(): Promise<ActionResult<CommandDoc[]>> {
@@ -64,8 +85,8 @@ export async function redisStatus(): Promise<boolean> {
 }
 
 /** The session whose namespace a lesson page works in (lib/classroom/scope.ts). */
-async function scopedSession(lesson: unknown): Promise<Session> {
-  return sessionForLesson(runtime().appConn, await actionSession(), lesson);
+async function scopedSession(lesson: unknown, own?: Session): Promise<Session> {
+  return sessionForLesson(runtime().appConn, own ?? (await actionSession()), lesson);
 }
 
 /**
@@ -73,8 +94,8 @@ async function scopedSession(lesson: unknown): Promise<Session> {
  * room's), Redis ready, counted against the rate limit — and, for reads that
  * walk many keys, at most a few a second per visitor, whatever the page asks.
  */
-async function lessonRead(lesson: unknown, heavy?: "inspector" | "venn") {
-  const session = await scopedSession(lesson);
+async function lessonRead(lesson: unknown, heavy?: "inspector" | "venn", own?: Session) {
+  const session = await scopedSession(lesson, own);
   const rt = runtime();
   await rt.conn.ensureReady();
   const ip = (await actionClient()).ip;
@@ -95,16 +116,23 @@ export async function inspectMyKeys(lesson?: unknown): Promise<ActionResult<Awai
 
 const Slug = z.string().regex(/^[a-z0-9-]{1,40}$/, "Invalid lesson.");
 
-/** Runs an exercise's checks against the learner's namespace: an empty list means done. */
-export async function checkExercise(slug: unknown, exercise: unknown): Promise<ActionResult<CheckProblem[]>> {
+/**
+ * Runs an exercise's checks against the learner's keys and, where the prompt
+ * says how, the commands they ran since their last "not yet"
+ * (lib/lessons/practice.ts); `tab` is the page's console tab, whose open MULTI
+ * is mentioned. An empty list means done.
+ */
+export async function checkExercise(slug: unknown, exercise: unknown, tab?: unknown): Promise<ActionResult<CheckProblem[]>> {
   const s = Slug.safeParse(slug);
   const e = Slug.safeParse(exercise);
   if (!s.success || !e.success) return fail(problem("request:unknown-exercise"));
-  const ex = getLesson("en", s.data)?.exercises.find((x) => x.id === e.data);
-  if (!ex) return fail(problem("request:unknown-exercise"));
+  const t = tab === undefined ? undefined : Tab.safeParse(tab);
+  if (t && !t.success) return fail(problem("request:invalid-tab"));
+  if (!getLesson("en", s.data)?.exercises.some((x) => x.id === e.data)) return fail(problem("request:unknown-exercise"));
   return guard(async () => {
-    const { session, rt } = await lessonRead(s.data);
-    return runChecks(rt.scoped(session.ns), session.ns, ex.checks);
+    const own = await actionSession();
+    const { session } = await lessonRead(s.data, undefined, own);
+    return (await checkLessonExercise(own, session, s.data, e.data, t?.data, (await actionClient()).ip)) ?? [];
   });
 }
 
@@ -118,6 +146,24 @@ export async function vennOfMySets(a: unknown, b: unknown, lesson?: unknown): Pr
   return guard(async () => {
     const { session, rt } = await lessonRead(lesson, "venn");
     return vennOf(rt.scoped(session.ns), session.ns, ka.data, kb.data);
+  });
+}
+
+/**
+ * A step's holds= (lib/lessons/holds.ts) against the keys the lesson page works in: in a workshop's
+ * shared keys, where a classmate may have run the step first, the step is checked by these instead
+ * of its replies. `shared` says whether the page works in the workshop's keys (the server decides).
+ */
+export async function checkStepHolds(slug: unknown, step: unknown): Promise<ActionResult<{ shared: boolean; problems: HoldProblem[] }>> {
+  const s = Slug.safeParse(slug);
+  const st = Slug.safeParse(step);
+  const found = s.success && st.success ? getLesson("en", s.data)?.sections.find((x) => x.kind === "step" && x.id === st.data) : undefined;
+  if (!s.success || !found || found.kind !== "step" || !found.holds) return fail(problem("request:invalid-progress"));
+  const holds = found.holds;
+  return guard(async () => {
+    const own = await actionSession();
+    const { session, rt } = await lessonRead(s.data, undefined, own);
+    return { shared: session.ns.prefix !== own.ns.prefix, problems: await checkHolds(rt.scoped(session.ns), session.ns, holds) };
   });
 }
 
@@ -145,4 +191,17 @@ export async function myRoom(): Promise<ActionResult<{ code: string; title: stri
     const s = await roomInfo(rt.appConn, code);
     return s ? { code, title: s.title, lessons: s.lessons } : null;
   });
+}
+
+/**
+ * A console tab's transaction state ({multi, watching, queued}), for its prompt's `redis(TX)>` when a page
+ * mounts: after a navigation or a reload, a MULTI opened earlier in this browser tab is still open on the
+ * server (lib/console-tx.ts). `lesson`: the lesson page's slug, whose keys may be a workshop's.
+ */
+export async function myConsoleState(tab: unknown, lesson?: unknown): Promise<ActionResult<TxState>> {
+  const tabId = Tab.safeParse(tab);
+  if (!tabId.success) return fail(problem("request:invalid-tab"));
+  const slug = lesson === undefined ? undefined : Slug.safeParse(lesson);
+  if (slug && !slug.success) return fail(issueProblem(slug.error.issues[0]));
+  return guard(async () => txOfLease(runtime().leases.get(leaseKeyOf(await scopedSession(slug?.data), tabId.data))));
 }

@@ -21,7 +21,11 @@ test.describe("the console", () => {
     await expect(c.page.getByTestId("did-you-mean")).toContainText("Did you mean SET");
     await c.run("SET A apple");
     expect(await c.run("LPUSH A x")).toBe("(error) WRONGTYPE Operation against a key holding the wrong kind of value");
-    expect(await c.run('SET A "oops')).toMatch(/^\(error\) Invalid argument\(s\): unbalanced double quote/);
+    // redis-cli prints only "Invalid argument(s)" (no "(error) "); the playground says why under it.
+    expect(await c.run('SET A "oops')).toBe("Invalid argument(s)");
+    await expect(c.entries.nth(3).getByTestId("notice")).toHaveText(
+      'Unbalanced double quote: the " opened at column 7 is never closed, so redis-cli sends nothing. Close it, or escape it (\\") inside quotes.',
+    );
     expect(await c.run("CONFIG GET *")).toMatch(/^\(error\) ERR CONFIG GET administers the whole server/);
     await expect(c.entries.nth(2).getByTestId("output")).toHaveClass(/text-red/);
   });
@@ -64,6 +68,17 @@ test.describe("the console", () => {
     expect(out).toContain("summary: Set the value and expiration of a key");
     expect(out).toContain("since: 2.0.0");
     expect(out).toContain("complexity: O(1)");
+  });
+
+  test("HELP on a 中文 page prints the console's help in Chinese; HELP <command> stays as Redis documents it", async ({ console: c, page }) => {
+    await page.goto("/zh/playground");
+    await expect(c.prompt).toBeFocused();
+    await expect(page.getByTestId("console")).toHaveAttribute("data-docs", "ready");
+    const out = await c.run("HELP");
+    expect(out).toContain("Redis 练习场控制台");
+    expect(out).toContain("例如 HELP SET");
+    expect(out).not.toContain("Redis Playground console");
+    expect(await c.run("HELP SETEX")).toContain("summary: Set the value and expiration of a key");
   });
 
   test("raw output decodes UTF-8, like redis-cli --raw", async ({ console: c, page }) => {
@@ -214,6 +229,15 @@ test("in 中文, the playground's own refusals are explained under redis-cli's w
   await expect(page.getByTestId("explain")).toHaveText("SELECT 会把共享连接切换到另一个数据库；你的键放在你自己的命名空间里。");
   expect(await c.run("INCR nothing-wrong")).toBe("(integer) 1");
   await expect(page.getByTestId("explain")).toHaveCount(1);
+  // Redis's own common errors get a Chinese explanation too; its words stay.
+  expect(await c.run("LPUSH nothing-wrong x")).toBe("(error) WRONGTYPE Operation against a key holding the wrong kind of value");
+  await expect(page.getByTestId("explain")).toHaveCount(2);
+  await expect(page.getByTestId("explain").last()).toContainText("类型");
+  // A line redis-cli cannot split: its words as they are, the reason in Chinese under them.
+  expect(await c.run("SET a 'b")).toBe("Invalid argument(s)");
+  await expect(c.entries.last().getByTestId("notice")).toHaveText(
+    "第 7 列开始的单引号没有闭合，所以 redis-cli 什么也没有发送。请闭合它，或者在引号里把它转义（\\'）。",
+  );
   // A live stream the playground refuses says why, in red, explained the same way.
   await c.prompt.fill(`PSUBSCRIBE ${"*".repeat(130)}`);
   await c.prompt.press("Enter");

@@ -109,3 +109,224 @@ test("Accept-Language picks the language of an unprefixed URL", async ({ browser
   await expect(page).toHaveURL(/\/zh$/);
   await ctx.close();
 });
+
+test("each lesson has one title: the home page, the lesson list and the lesson page say the same, in both languages", async ({ page }) => {
+  for (const locale of ["en", "zh"] as const) {
+    for (const lesson of [...loadLessons().values()].filter((l) => l.locale === locale)) {
+      await page.goto(`/${locale}`);
+      await expect(page.locator(`main a[href="/${locale}/lessons/${lesson.slug}"]`).first()).toHaveText(lesson.title);
+      await page.goto(`/${locale}/lessons`);
+      await expect(page.getByTestId(`lesson-${lesson.slug}`).getByRole("link", { name: lesson.title, exact: true })).toBeVisible();
+      await page.goto(`/${locale}/lessons/${lesson.slug}`);
+      await expect(page.getByRole("heading", { level: 1 })).toHaveText(lesson.title);
+      await expect(page).toHaveTitle(new RegExp(`^${lesson.title.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} · `));
+    }
+  }
+});
+
+test.describe("the notes page", () => {
+  for (const [locale, w] of [
+    ["en", { title: "The notes", nav: "The notes", lessonN: "Lesson 1: ", lesson: "Basics: connect, SET/GET, expiry", heading: "Keys that expire: SETEX" }],
+    ["zh", { title: "笔记", nav: "笔记", lessonN: "第 1 课：", lesson: "基础：连接、SET/GET 与过期", heading: "会过期的键：SETEX" }],
+  ] as const) {
+    test(`${locale}: the notes as written, each part linked to its lesson, each mistake marked with its correction`, async ({ page }) => {
+      await page.goto(`/${locale}/lessons`);
+      await page.getByRole("navigation").getByRole("link", { name: w.nav, exact: true }).click();
+      await expect(page).toHaveURL(new RegExp(`/${locale}/notes$`));
+      await expect(page.getByRole("heading", { level: 1 })).toHaveText(w.title);
+      // The original text, as written: the first line, a line in Chinese, the last.
+      const main = page.locator("main");
+      await expect(main.locator("pre").first()).toContainText("### Basic operation");
+      await expect(main).toContainText("设置过期时间：");
+      await expect(main.locator("pre").last()).toContainText("Master()");
+      // The mistake is marked where the notes make it, and its correction follows the part.
+      const part = page.getByTestId("notes-part-setex");
+      await expect(part.locator("mark")).toContainText("setex(name, value, time)");
+      await expect(part.getByTestId("notes-mistake")).toContainText("setex(name, time, value)");
+      await expectNoAxeViolations(page, `/${locale}/notes`);
+      // The part's lesson link opens the lesson at the heading that teaches it.
+      await expect(part.getByTestId("notes-lesson-link")).toHaveText(`${w.lessonN}${w.lesson}`);
+      await part.getByTestId("notes-lesson-link").click();
+      await expect(page).toHaveURL(new RegExp(`/${locale}/lessons/basics#`));
+      await expect(page.getByRole("heading", { level: 1 })).toHaveText(w.lesson);
+      await expect(page.getByRole("heading", { level: 2, name: w.heading })).toBeInViewport();
+    });
+  }
+
+  test("a lesson's mention of the notes opens the notes at its part", async ({ page }) => {
+    await page.goto("/en/lessons/pipelines");
+    await page.locator("article").getByRole("link", { name: "The notes", exact: true }).first().click();
+    await expect(page).toHaveURL(/\/en\/notes#pipeline$/);
+    await expect(page.getByRole("heading", { level: 2, name: "Pipeline" })).toBeInViewport();
+    await expect(page.getByTestId("notes-part-pipeline").locator("mark").first()).toContainText("据说有原子性");
+  });
+});
+
+/** The lessons in order: "Lesson n of 6", previous and next links at the top and at the end, the list's summary. */
+test.describe("lesson order", () => {
+  const flow = {
+    en: {
+      of: (n: number, t: number) => `Lesson ${n} of ${t}`,
+      top: "Previous and next lesson",
+      bottom: "Continue with the lessons",
+      prev: "Previous",
+      next: "Next",
+      sep: ": ",
+    },
+    zh: { of: (n: number, t: number) => `第 ${n} 课，共 ${t} 课`, top: "上一课与下一课", bottom: "继续学习课程", prev: "上一课", next: "下一课", sep: "：" },
+  };
+  for (const locale of ["en", "zh"] as const) {
+    test(`${locale}: next walks through all six lessons, previous walks back`, async ({ page }) => {
+      test.setTimeout(90_000);
+      const w = flow[locale];
+      const list = [...loadLessons().values()].filter((l) => l.locale === locale).sort((a, b) => a.order - b.order);
+      expect(list).toHaveLength(6);
+      await page.goto(`/${locale}/lessons/${list[0].slug}`);
+      for (const [i, l] of list.entries()) {
+        await expect(page).toHaveURL(new RegExp(`/${locale}/lessons/${l.slug}$`));
+        await expect(page.getByRole("heading", { level: 1 })).toContainText(l.title);
+        await expect(page.getByTestId("lesson-of")).toHaveText(w.of(i + 1, 6));
+        const top = page.getByRole("navigation", { name: w.top });
+        const bottom = page.getByRole("navigation", { name: w.bottom });
+        const prev = list[i - 1];
+        const next = list[i + 1];
+        // The first lesson has no previous one, the last no next one: each place shows only what exists.
+        await expect(top.locator('a[rel="prev"]')).toHaveCount(prev ? 1 : 0);
+        await expect(bottom.locator('a[rel="prev"]')).toHaveCount(prev ? 1 : 0);
+        await expect(top.locator('a[rel="next"]')).toHaveCount(next ? 1 : 0);
+        await expect(bottom.locator('a[rel="next"]')).toHaveCount(next ? 1 : 0);
+        if (prev) await expect(top.getByRole("link", { name: `${w.prev}${w.sep}${prev.title}` })).toHaveAttribute("href", `/${locale}/lessons/${prev.slug}`);
+        if (next) {
+          await expect(top.getByRole("link", { name: `${w.next}${w.sep}${next.title}` })).toHaveAttribute("href", `/${locale}/lessons/${next.slug}`);
+          // The end of the lesson comes after its exercises.
+          const exercises = page.getByTestId(/^exercise-/).last();
+          expect(
+            await exercises.evaluate((e, nav) => !!(e.compareDocumentPosition(nav as Node) & Node.DOCUMENT_POSITION_FOLLOWING), await bottom.elementHandle()),
+          ).toBe(true);
+          await bottom.getByRole("link", { name: new RegExp(`${w.next}.*${escapeRe(next.title)}`) }).click();
+        }
+      }
+      if (locale === "en") await expectNoAxeViolations(page, "the last lesson's page");
+      for (let i = list.length - 1; i > 0; i--) {
+        await page
+          .getByRole("navigation", { name: w.top })
+          .getByRole("link", { name: `${w.prev}${w.sep}${list[i - 1].title}` })
+          .click();
+        await expect(page).toHaveURL(new RegExp(`/${locale}/lessons/${list[i - 1].slug}$`));
+        await expect(page.getByTestId("lesson-of")).toHaveText(w.of(i, 6));
+      }
+    });
+  }
+
+  test("the list sums up this browser's progress and marks the next lesson", async ({ page }) => {
+    const list = lessons.map((l) => ({ slug: l.slug, ids: l.exercises.map((e) => e.id) }));
+    const total = list.reduce((n, l) => n + l.ids.length, 0);
+    await page.goto("/en/lessons");
+    await expect(page.getByTestId("lessons-summary")).toHaveText(`0 of 6 lessons complete · 0 of ${total} exercises`);
+    await expect(page.getByTestId("lesson-next")).toHaveCount(1);
+    await expect(page.getByTestId(`lesson-${list[0].slug}`).getByTestId("lesson-next")).toHaveText("Start here");
+    // The first lesson done, one exercise of the third, and an id no lesson has: the second lesson is next.
+    await page.evaluate(
+      ([first, third]) => localStorage.setItem("pg:progress", JSON.stringify({ [first.slug]: first.ids, [third.slug]: [third.ids[0], "no-such-exercise"] })),
+      [list[0], list[2]] as const,
+    );
+    await page.reload();
+    await expect(page.getByTestId("lessons-summary")).toHaveText(`1 of 6 lessons complete · ${list[0].ids.length + 1} of ${total} exercises`);
+    await expect(page.getByTestId("lesson-next")).toHaveCount(1);
+    await expect(page.getByTestId(`lesson-${list[1].slug}`).getByTestId("lesson-next")).toHaveText("Next up");
+    await page.goto("/zh/lessons");
+    await expect(page.getByTestId("lessons-summary")).toHaveText(`已学完 1/6 课 · 已完成 ${list[0].ids.length + 1}/${total} 个练习`);
+    await expect(page.getByTestId(`lesson-${list[1].slug}`).getByTestId("lesson-next")).toHaveText("接下来学这一课");
+    await expectNoAxeViolations(page, "/zh/lessons with progress");
+  });
+});
+
+/** Unknown URLs: the app's own page, inside the layout, in the visitor's language, with status 404. */
+test.describe("page not found", () => {
+  const cases = [
+    { url: "/en/nope", lang: "en", final: "/en/nope" },
+    { url: "/zh/lessons/nope", lang: "zh", final: "/zh/lessons/nope" },
+    { url: "/en/lessons/basics/x", lang: "en", final: "/en/lessons/basics/x" },
+    { url: "/zh/a/b/c", lang: "zh", final: "/zh/a/b/c" },
+    // Without a language: sent to the visitor's (English here) first, then not found there.
+    { url: "/nope", lang: "en", final: "/en/nope" },
+    { url: "/xx/lessons", lang: "en", final: "/en/xx/lessons" },
+  ] as const;
+  const words = {
+    en: { title: "Page not found", html: "en", nav: "Main", lessons: "Lessons" },
+    zh: { title: "找不到这个页面", html: "zh-CN", nav: "主导航", lessons: "课程" },
+  };
+  for (const c of cases) {
+    test(`${c.url}: 404, styled and in ${c.lang}`, async ({ page }) => {
+      const w = words[c.lang];
+      await page.emulateMedia({ colorScheme: "dark" });
+      const res = await page.goto(c.url);
+      expect(res?.status()).toBe(404);
+      expect(new URL(page.url()).pathname).toBe(c.final);
+      await expect(page.getByRole("heading", { level: 1 })).toHaveText(w.title);
+      await expect(page.locator("html")).toHaveAttribute("lang", w.html);
+      // The layout's header and navigation, and its dark background (Next's bare 404 is black).
+      await expect(page.getByRole("banner").getByRole("navigation", { name: w.nav })).toBeVisible();
+      expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe("rgb(11, 15, 20)");
+      await expectNoAxeViolations(page, c.url);
+      await page.getByTestId("not-found").getByRole("link", { name: w.lessons, exact: true }).click();
+      await expect(page).toHaveURL(new RegExp(`/${c.lang}/lessons$`));
+    });
+  }
+
+  test("a visitor reading Chinese gets the Chinese page for an unprefixed unknown URL", async ({ browser }) => {
+    const ctx = await browser.newContext({ locale: "zh-CN" });
+    const page = await ctx.newPage();
+    const res = await page.goto("/nope");
+    expect(res?.status()).toBe(404);
+    await expect(page).toHaveURL(/\/zh\/nope$/);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("找不到这个页面");
+    await ctx.close();
+  });
+});
+
+/** The language switch keeps the reader's place: the same section of the lesson, in the other language. */
+test.describe("language switch and scroll", () => {
+  const lesson = (locale: "en" | "zh") => loadLessons().get(`${locale}/basics`);
+  /** The lesson's section headings' ids, in order, as its page renders them. */
+  const headingIds = (locale: "en" | "zh") =>
+    (lesson(locale)?.sections ?? []).flatMap((s) => (s.kind === "prose" ? [...s.html.matchAll(/<h2 id="([^"]+)"/g)].map((m) => m[1]) : []));
+
+  test("a section in the middle of a lesson is still in view after switching, both ways", async ({ page }) => {
+    const en = headingIds("en");
+    const zh = headingIds("zh");
+    expect(zh).toHaveLength(en.length);
+    const i = Math.floor(en.length / 2);
+    expect(i).toBeGreaterThan(1);
+    await page.goto("/en/lessons/basics");
+    const heading = page.locator(`[id="${en[i]}"]`);
+    await heading.evaluate((h) => h.scrollIntoView({ block: "start" }));
+    // The reader stops there a moment, then scrolls up to the header's switch (Playwright scrolls to it to click).
+    await page.waitForTimeout(1000);
+    await page.getByRole("link", { name: /中文/ }).click();
+    await expect(page).toHaveURL(/\/zh\/lessons\/basics$/);
+    await expect(page.locator(`[id="${zh[i]}"]`)).toBeInViewport();
+    await expect(page.getByRole("heading", { level: 1 })).not.toBeInViewport();
+    await page.waitForTimeout(1000);
+    await page.getByRole("link", { name: /English/ }).click();
+    await expect(page).toHaveURL(/\/en\/lessons\/basics$/);
+    await expect(heading).toBeInViewport();
+    await expect(page.getByRole("heading", { level: 1 })).not.toBeInViewport();
+  });
+
+  test("at the top of a lesson, or on a page without sections, the other language opens at its top", async ({ page }) => {
+    await page.goto("/en/lessons/basics");
+    await page.getByRole("link", { name: /中文/ }).click();
+    await expect(page).toHaveURL(/\/zh\/lessons\/basics$/);
+    await expect(page.getByRole("heading", { level: 1 })).toBeInViewport();
+    expect(await page.evaluate(() => window.scrollY)).toBe(0);
+    await page.goto("/en/playground");
+    await page.getByRole("link", { name: /中文/ }).click();
+    await expect(page).toHaveURL(/\/zh\/playground$/);
+    expect(await page.evaluate(() => window.scrollY)).toBe(0);
+  });
+});
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

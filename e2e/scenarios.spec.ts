@@ -120,3 +120,57 @@ test.describe("finite streams", () => {
     await expect(results.nth(1)).toContainText("counted 100 of 100 visits — none lost");
   });
 });
+
+test.describe("the job-queue lab's layout and defaults", () => {
+  test.use({ viewport: { width: 1440, height: 900 } });
+
+  test("Compare all four puts the cards side by side at 1440 px; the form's fields line up and its buttons stay on one line", async ({ page }) => {
+    const lab = new JobQueueLab(page);
+    await lab.goto();
+    // The form: every input on one baseline per row, Cancel beside the run buttons.
+    const inputs = ["Jobs", "Channels", "Workers", "Work time (ms)"].map((l) => page.getByLabel(l, { exact: true }));
+    const tops = await Promise.all(inputs.map(async (i) => Math.round((await i.boundingBox())!.y)));
+    expect(new Set(tops).size, `input tops ${tops}`).toBe(1);
+    const buttons = ["Run pub/sub", "Compare all four side by side", "Cancel"].map((n) => page.getByRole("button", { name: n, exact: true }));
+    const rows = await Promise.all(buttons.map(async (b) => Math.round((await b.boundingBox())!.y)));
+    expect(new Set(rows).size, `button tops ${rows}`).toBe(1);
+
+    await lab.set({ jobs: 4, channels: 2, workers: 2, workMs: 50, intervalMs: 0 });
+    await page.getByRole("button", { name: "Compare all four side by side" }).click();
+    for (const v of ["pubsub", "list", "reliable-list", "stream"]) await expect(lab.run(v).getByRole("status")).toHaveText(/finished in/, { timeout: 20_000 });
+    const [a, b, c, d] = await Promise.all(["pubsub", "list", "reliable-list", "stream"].map(async (v) => (await lab.run(v).boundingBox())!));
+    // Two by two: pub/sub beside the list, the reliable list beside the stream.
+    expect(Math.abs(a.y - b.y)).toBeLessThan(2);
+    expect(b.x).toBeGreaterThanOrEqual(a.x + a.width);
+    expect(Math.abs(c.y - d.y)).toBeLessThan(2);
+    expect(d.x).toBeGreaterThanOrEqual(c.x + c.width);
+    expect(c.y).toBeGreaterThanOrEqual(a.y + a.height);
+  });
+
+  test("a run with the defaults finishes in well under 15 s", async ({ page }) => {
+    const lab = new JobQueueLab(page);
+    await lab.goto();
+    await expect(page.getByLabel("Jobs", { exact: true })).toHaveValue("20");
+    await expect(page.getByLabel("Work time (ms)")).toHaveValue("500");
+    const t0 = Date.now();
+    await page.getByRole("button", { name: "Run pub/sub" }).click();
+    await expect(lab.run("pubsub").getByRole("status")).toHaveText(/finished in/, { timeout: 15_000 });
+    expect(Date.now() - t0).toBeLessThan(12_000);
+    await expect(lab.stat("pubsub", "done")).toHaveText("20");
+  });
+});
+
+test("the class queue's dispatch message gives way once every job is out", async ({ page }) => {
+  await page.goto("/en/rooms/new");
+  await page.getByLabel("Title").fill("Queue class");
+  await page.getByRole("button", { name: "Open the room" }).click();
+  await expect(page.getByText("● live")).toBeVisible();
+  await page.getByLabel("Jobs", { exact: true }).fill("3");
+  await page.getByLabel("Channels", { exact: true }).fill("1");
+  await page.getByLabel("Pause between jobs (ms)").fill("0");
+  await page.getByRole("button", { name: "Dispatch jobs" }).click();
+  const status = page.getByTestId("dispatch-status");
+  await expect(status).toHaveText(/^(The master is dispatching\.|The master dispatched all 3 jobs\.)$/);
+  await expect(page.getByTestId("class-job")).toHaveCount(3);
+  await expect(status).toHaveText("The master dispatched all 3 jobs.");
+});

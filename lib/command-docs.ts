@@ -1,4 +1,5 @@
 import type { Reply } from "@/lib/resp/reply";
+import type { Locale } from "@/lib/i18n/locales";
 
 /**
  * What the console needs from `COMMAND DOCS` for completion, the inline
@@ -79,11 +80,27 @@ export function helpText(doc: CommandDoc): string {
   ].join("\n");
 }
 
-export const GENERAL_HELP = [
-  "Redis Playground console — every command runs against a live Redis, in your own sandbox.",
-  '"HELP <command>" for a command\'s arguments, summary, complexity and version, e.g. HELP SET',
-  "Tab completes command names; ↑/↓ walk your history; Ctrl+L clears the screen.",
-].join("\n");
+/** The console's own HELP, in each language (Redis's HELP <command> texts stay as COMMAND DOCS gives them). */
+export const GENERAL_HELP_TEXT: Record<Locale, string> = {
+  en: [
+    "Redis Playground console — every command runs against a live Redis, in your own sandbox.",
+    '"HELP <command>" for a command\'s arguments, summary, complexity and version, e.g. HELP SET',
+    "Tab completes command names; ↑/↓ walk your history; Ctrl+L clears the screen.",
+  ].join("\n"),
+  zh: [
+    "Redis 练习场控制台——每条命令都在真实的 Redis 上运行，数据放在你自己的沙箱里。",
+    "“HELP <命令>”显示一条命令的参数、说明、复杂度和起始版本，例如 HELP SET",
+    "Tab 补全命令名；↑/↓ 浏览历史；Ctrl+L 清屏。",
+  ].join("\n"),
+};
+
+/** What the server answers to HELP: the English, as the API and redis-cli users read it. */
+export const GENERAL_HELP = GENERAL_HELP_TEXT.en;
+
+/** A reply as a page in `locale` shows it: the console's HELP in the page's language, anything else as it is. */
+export function localHelp(reply: Reply, locale: Locale): Reply {
+  return reply.t === "status" && reply.v === GENERAL_HELP ? { ...reply, v: GENERAL_HELP_TEXT[locale] } : reply;
+}
 
 /** Finds the doc for the words of a line: "object encoding" before "object". */
 export function findDoc(docs: readonly CommandDoc[], words: string[]): CommandDoc | undefined {

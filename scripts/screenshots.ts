@@ -40,6 +40,24 @@ for (const scheme of ["light", "dark"] as const) {
       const name = `${out}/${p === "/" ? "home" : p.slice(1).replaceAll("/", "-")}-${label}-${scheme}.png`;
       await page.screenshot({ path: name, fullPage: true });
       console.log(name);
+      // On a phone a lesson's console is docked (components/lesson/dock.tsx): a step run, then the screen as
+      // the learner sees it with the dock closed, then with the console and the keys open.
+      if (label === "phone" && p.startsWith("/lessons/")) {
+        await page
+          .getByRole("button", { name: /^Run (?!all steps)/ })
+          .first()
+          .click();
+        await page.waitForTimeout(1500);
+        const base = name.replace(/\.png$/, "");
+        await page.screenshot({ path: `${base}-dock.png` });
+        for (const panel of ["console", "keys"]) {
+          await page.getByTestId(`dock-${panel}-button`).click();
+          await page.waitForTimeout(500);
+          await page.screenshot({ path: `${base}-dock-${panel}.png` });
+          console.log(`${base}-dock-${panel}.png`);
+        }
+        await page.getByTestId("dock-hide").click();
+      }
     }
     await ctx.close();
   }

@@ -54,6 +54,11 @@ export default async function RootLayout({ children, params }: { children: React
                   </Link>
                 </li>
                 <li>
+                  <Link className="hover:underline" href={`/${locale}/notes`}>
+                    {t.notes.nav}
+                  </Link>
+                </li>
+                <li>
                   <Link className="hover:underline" href={`/${locale}/join`}>
                     {t.rooms.navWorkshop}
                   </Link>

@@ -36,13 +36,13 @@ export function CreateRoom({ lessons }: { lessons: Array<{ slug: string; title: 
           maxLength={100}
           value={title}
           onChange={(e) => setTitle(e.target.value)}
-          className="block w-full rounded border border-slate-300 bg-white px-2 py-1 dark:border-slate-600 dark:bg-slate-900"
+          className="block w-full rounded border border-slate-300 bg-white px-2 py-1 max-lg:min-h-11 max-lg:text-base dark:border-slate-600 dark:bg-slate-900"
         />
       </label>
       <fieldset className="space-y-1">
         <legend className="font-medium">{t.lessons}</legend>
         {lessons.map((l) => (
-          <label key={l.slug} className="flex items-center gap-2">
+          <label key={l.slug} className="flex items-center gap-2 max-lg:min-h-11">
             <input
               type="checkbox"
               checked={picked.includes(l.slug)}

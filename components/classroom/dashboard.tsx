@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useId, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import QRCode from "qrcode";
 import type { RoomState } from "@/lib/classroom/rooms";
 import type { LessonOutline } from "@/lib/classroom/catalog";
@@ -17,6 +17,7 @@ const IDLE_MS = 5 * 60_000;
  */
 export function Dashboard({ code, lessons }: { code: string; lessons: LessonOutline[] }) {
   const t = useT().rooms;
+  const tc = useT().classUi;
   const locale = useLocale();
   const id = useId();
   const [token, setToken] = useState<string | null | undefined>(undefined);
@@ -24,9 +25,13 @@ export function Dashboard({ code, lessons }: { code: string; lessons: LessonOutl
   const [live, setLive] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const say = useProblemText();
+  const ago = (ms: number) => (ms < 60_000 ? tc.justNow : ms < 3_600_000 ? tc.minutesAgo(Math.floor(ms / 60_000)) : tc.hoursAgo(Math.floor(ms / 3_600_000)));
   const [note, setNote] = useState<string | null>(null);
   const [message, setMessage] = useState("");
   const [confirmEnd, setConfirmEnd] = useState(false);
+  const [confirmReset, setConfirmReset] = useState(false);
+  // The class queue's last dispatch: "dispatching" until every one of its jobs is on the table.
+  const [dispatching, setDispatching] = useState<number | null>(null);
   const [qr, setQr] = useState("");
   const [now, setNow] = useState(() => Date.now());
   // From the browser's own address (after hydration: the server does not know its public origin).
@@ -66,6 +71,7 @@ export function Dashboard({ code, lessons }: { code: string; lessons: LessonOutl
     return r;
   };
   const inRoom = lessons.filter((l) => state?.lessons.includes(l.slug));
+  const dispatchDone = dispatching !== null && !!state && state.jobs.length >= dispatching;
 
   return (
     <div className="space-y-6">
@@ -85,6 +91,8 @@ export function Dashboard({ code, lessons }: { code: string; lessons: LessonOutl
           </p>
         )}
       </header>
+
+      {token && <SaveLink />}
 
       {!state?.ended && (
         <section aria-label={t.code} className="flex flex-wrap items-center gap-6 rounded-lg border border-slate-300 p-4 dark:border-slate-700">
@@ -107,19 +115,19 @@ export function Dashboard({ code, lessons }: { code: string; lessons: LessonOutl
         </h2>
         {state && state.students.length === 0 && <p>{t.nobody}</p>}
         {state && state.students.length > 0 && (
-          <div className="overflow-x-auto" tabIndex={0}>
+          <Scroller label={t.roster} cue={tc.scrollCue}>
             <table className="w-full text-left text-sm" data-testid="roster">
               <thead>
                 <tr className="border-b border-slate-300 dark:border-slate-700">
-                  <th scope="col" className="py-1 pr-3">
+                  <th scope="col" className="sticky left-0 z-10 bg-white py-1 pr-3 align-bottom dark:bg-[#0b0f14]">
                     {t.student}
                   </th>
                   {inRoom.map((l) => (
-                    <th key={l.slug} scope="col" className="py-1 pr-3">
+                    <th key={l.slug} scope="col" className="min-w-36 py-1 pr-3 align-bottom font-semibold">
                       {l.title}
                     </th>
                   ))}
-                  <th scope="col" className="py-1 pr-3">
+                  <th scope="col" className="whitespace-nowrap py-1 pr-3 align-bottom">
                     {t.lastSeen}
                   </th>
                 </tr>
@@ -130,7 +138,7 @@ export function Dashboard({ code, lessons }: { code: string; lessons: LessonOutl
                   const stuck = s.errorsInARow >= STUCK_ERRORS || idle;
                   return (
                     <tr key={s.session} className="border-b border-slate-200 dark:border-slate-800" data-testid="roster-row">
-                      <th scope="row" className="py-1 pr-3 font-medium">
+                      <th scope="row" className="sticky left-0 z-10 min-w-24 max-w-40 break-words bg-white py-1 pr-3 font-medium dark:bg-[#0b0f14]">
                         {s.name}
                         {stuck && (
                           <span
@@ -146,27 +154,50 @@ export function Dashboard({ code, lessons }: { code: string; lessons: LessonOutl
                         const ex = (s.exercises[l.slug] ?? []).length;
                         return (
                           <td key={l.slug} className="py-1 pr-3" data-testid={`progress-${l.slug}`}>
-                            <div className="h-1.5 w-24 overflow-hidden rounded bg-slate-200 dark:bg-slate-800" aria-hidden>
-                              <div className="h-full bg-emerald-600" style={{ width: `${l.steps.length ? (100 * steps) / l.steps.length : 0}%` }} />
+                            <div
+                              className="h-2 w-28 overflow-hidden rounded-full bg-slate-200 ring-1 ring-slate-300 ring-inset dark:bg-slate-700 dark:ring-slate-500"
+                              aria-hidden
+                              data-testid="progress-track"
+                            >
+                              <div
+                                className="h-full rounded-full bg-emerald-600 dark:bg-emerald-400"
+                                style={{ width: `${l.steps.length ? (100 * steps) / l.steps.length : 0}%` }}
+                              />
                             </div>
-                            <span className="text-xs">
-                              {t.steps(steps, l.steps.length)} · {t.exercises(ex, l.exercises.length)}
-                            </span>
+                            <span className="block whitespace-nowrap text-xs">{t.steps(steps, l.steps.length)}</span>
+                            <span className="block whitespace-nowrap text-xs text-slate-600 dark:text-slate-400">{t.exercises(ex, l.exercises.length)}</span>
                           </td>
                         );
                       })}
-                      <td className="whitespace-nowrap py-1 pr-3 text-xs">{new Date(s.lastAt).toLocaleTimeString(locale === "zh" ? "zh-CN" : "en")}</td>
+                      <td className="whitespace-nowrap py-1 pr-3 text-xs" data-testid="last-seen">
+                        <time dateTime={new Date(s.lastAt).toISOString()} title={new Date(s.lastAt).toLocaleTimeString(locale === "zh" ? "zh-CN" : "en")}>
+                          {ago(now - s.lastAt)}
+                        </time>
+                      </td>
                     </tr>
                   );
                 })}
               </tbody>
             </table>
-          </div>
+          </Scroller>
         )}
       </section>
 
       {state?.lessons.includes("message-queue") && (
-        <ClassQueue state={state} onDispatch={(body) => act("dispatch", body).then((r) => r.ok && setNote(t.dispatched))} disabled={!token || state.ended} />
+        <ClassQueue
+          state={state}
+          onDispatch={(body) =>
+            act("dispatch", body).then((r) => {
+              if (!r.ok) return;
+              // The server empties the table when the run starts: so does this view, until the run's first jobs arrive.
+              setState((s) => (s ? { ...s, jobs: [] } : s));
+              setDispatching(body.jobs);
+              setNote(null);
+            })
+          }
+          status={dispatching === null ? null : dispatchDone ? tc.dispatchedAll(dispatching) : t.dispatched}
+          disabled={!token || state.ended}
+        />
       )}
 
       <section className="space-y-3" aria-label={t.send}>
@@ -186,7 +217,7 @@ export function Dashboard({ code, lessons }: { code: string; lessons: LessonOutl
               disabled={state?.ended}
               value={message}
               onChange={(e) => setMessage(e.target.value)}
-              className="rounded border border-slate-300 bg-white px-2 py-1 dark:border-slate-600 dark:bg-slate-900"
+              className="rounded border border-slate-300 bg-white px-2 py-1 max-lg:min-h-11 max-lg:text-base dark:border-slate-600 dark:bg-slate-900"
             />
           </label>
           <button type="submit" className="btn-primary" disabled={!token || state?.ended}>
@@ -196,11 +227,19 @@ export function Dashboard({ code, lessons }: { code: string; lessons: LessonOutl
         <div className="flex flex-wrap gap-2">
           <button
             type="button"
-            className="btn"
+            className={`btn ${confirmReset ? "border-red-600 text-red-700 dark:text-red-300" : ""}`}
             disabled={!token || state?.ended}
-            onClick={() => void act("reset", {}).then((r) => r.ok && setNote(t.resetDone(r.value.deleted ?? 0)))}
+            onBlur={() => setConfirmReset(false)}
+            onClick={() =>
+              confirmReset
+                ? void act("reset", {}).then((r) => {
+                    setConfirmReset(false);
+                    if (r.ok) setNote(t.resetDone(r.value.deleted ?? 0));
+                  })
+                : setConfirmReset(true)
+            }
           >
-            {t.reset}
+            {confirmReset ? tc.resetSharedConfirm : t.reset}
           </button>
           <button
             type="button"
@@ -220,7 +259,17 @@ export function Dashboard({ code, lessons }: { code: string; lessons: LessonOutl
   );
 }
 
-function ClassQueue({ state, onDispatch, disabled }: { state: RoomState; onDispatch(body: unknown): void; disabled: boolean }) {
+function ClassQueue({
+  state,
+  onDispatch,
+  status,
+  disabled,
+}: {
+  state: RoomState;
+  onDispatch(body: { jobs: number; channels: number; intervalMs: number }): void;
+  status: string | null;
+  disabled: boolean;
+}) {
   const t = useT().rooms;
   const id = useId();
   const [jobs, setJobs] = useState(10);
@@ -236,7 +285,7 @@ function ClassQueue({ state, onDispatch, disabled }: { state: RoomState; onDispa
         max={max}
         value={v}
         onChange={(e) => set(Math.max(min, Math.min(max, Math.round(Number(e.target.value) || min))))}
-        className="w-28 rounded border border-slate-300 bg-white px-2 py-1 font-mono dark:border-slate-600 dark:bg-slate-900"
+        className="w-28 rounded border border-slate-300 bg-white px-2 py-1 font-mono max-lg:min-h-11 max-lg:text-base dark:border-slate-600 dark:bg-slate-900"
       />
     </label>
   );
@@ -254,6 +303,9 @@ function ClassQueue({ state, onDispatch, disabled }: { state: RoomState; onDispa
           {t.dispatch}
         </button>
       </div>
+      <p role="status" className="text-sm" data-testid="dispatch-status">
+        {status}
+      </p>
       {state.jobs.length > 0 && (
         <div className="overflow-x-auto" tabIndex={0}>
           <table className="text-left text-sm" data-testid="class-jobs">
@@ -287,5 +339,81 @@ function ClassQueue({ state, onDispatch, disabled }: { state: RoomState; onDispa
         </div>
       )}
     </section>
+  );
+}
+
+/**
+ * The dashboard's link is its only key (only a hash of the token is stored; nothing can send it again):
+ * say so where the instructor sees it first, and offer to copy it.
+ */
+function SaveLink() {
+  const tc = useT().classUi;
+  const id = useId();
+  const [copied, setCopied] = useState<string | null>(null);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(location.href);
+      setCopied(tc.copied);
+    } catch {
+      setCopied(tc.copyFailed);
+    }
+  };
+  return (
+    <section
+      aria-labelledby={`${id}-h`}
+      className="space-y-2 rounded-lg border border-amber-500 bg-amber-50 p-4 text-amber-950 dark:border-amber-600 dark:bg-amber-950 dark:text-amber-50"
+      data-testid="save-link"
+    >
+      <h2 id={`${id}-h`} className="font-semibold">
+        {tc.saveLinkHeading}
+      </h2>
+      <p className="max-w-3xl text-sm">{tc.saveLinkMore}</p>
+      <div className="flex flex-wrap items-center gap-3">
+        <button type="button" className="btn" onClick={() => void copy()}>
+          {tc.copyLink}
+        </button>
+        <span role="status" className="text-sm">
+          {copied}
+        </span>
+      </div>
+    </section>
+  );
+}
+
+/**
+ * A wide table that scrolls sideways on a small screen: the first column stays, and while more lies to
+ * the right a cue says so (and a shadow on the edge shows it).
+ */
+function Scroller({ label, cue, children }: { label: string; cue: string; children: React.ReactNode }) {
+  const ref = useRef<HTMLElement>(null);
+  const [more, setMore] = useState(false);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const check = () => setMore(el.scrollLeft + el.clientWidth < el.scrollWidth - 4);
+    check();
+    el.addEventListener("scroll", check, { passive: true });
+    const ro = new ResizeObserver(check);
+    ro.observe(el);
+    if (el.firstElementChild) ro.observe(el.firstElementChild);
+    return () => {
+      el.removeEventListener("scroll", check);
+      ro.disconnect();
+    };
+  }, []);
+  return (
+    <div className="relative">
+      {more && (
+        <p className="mb-1 text-right text-xs text-slate-600 dark:text-slate-400" data-testid="scroll-cue">
+          {cue} →
+        </p>
+      )}
+      <section ref={ref} className="overflow-x-auto" tabIndex={0} aria-label={label}>
+        {children}
+      </section>
+      {more && (
+        <div aria-hidden className="pointer-events-none absolute inset-y-0 right-0 w-8 bg-gradient-to-l from-slate-900/15 to-transparent dark:from-black/60" />
+      )}
+    </div>
   );
 }

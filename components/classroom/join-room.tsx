@@ -4,19 +4,22 @@ import { useEffect, useId, useState } from "react";
 import { useProblemText, useLocale, useT } from "../i18n";
 import { postJson } from "./post-json";
 
-/** A student joins with the code on the projector and a display name; the session comes back as a cookie. */
-export function JoinRoom() {
+/**
+ * A student joins with the code on the projector and a display name; the session comes back as a cookie.
+ * The code comes filled in from `?code=` (the QR code) or from the room's own address (`/rooms/<code>`).
+ */
+export function JoinRoom({ code: given }: { code?: string } = {}) {
   const t = useT().rooms;
   const locale = useLocale();
   const id = useId();
-  const [code, setCode] = useState("");
+  const [code, setCode] = useState(() => (given && /^[A-Za-z0-9]{6}$/.test(given) ? given.toUpperCase() : ""));
   const [name, setName] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const say = useProblemText();
   useEffect(() => {
     const c = new URLSearchParams(location.search).get("code");
-    if (c) setCode(c.toUpperCase());
+    if (c) setCode(c.toUpperCase().slice(0, 6));
   }, []);
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
@@ -52,7 +55,7 @@ export function JoinRoom() {
           maxLength={40}
           value={name}
           onChange={(e) => setName(e.target.value)}
-          className="block w-full rounded border border-slate-300 bg-white px-2 py-1 dark:border-slate-600 dark:bg-slate-900"
+          className="block w-full rounded border border-slate-300 bg-white px-2 py-1 max-lg:min-h-11 max-lg:text-base dark:border-slate-600 dark:bg-slate-900"
         />
       </label>
       {error && (

@@ -14,7 +14,7 @@ export function StudentRoom({ code, lessons }: { code: string; lessons: Array<{ 
     return (
       <div className="max-w-md space-y-4">
         <h1 className="text-2xl font-bold">{t.joinTitle}</h1>
-        <JoinRoom />
+        <JoinRoom code={code} />
       </div>
     );
   }

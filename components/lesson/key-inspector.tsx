@@ -13,6 +13,7 @@ import { useTrailing } from "./use-trailing";
  */
 export function KeyInspector({ version, lesson, live }: { version: number; lesson?: string; live?: boolean }) {
   const t = useT().lesson;
+  const sharedNote = useT().classUi.inspectorShared;
   const locale = useLocale();
   const [data, setData] = useState<{ keys: KeyInfo[]; more: number; at: number } | null>(null);
   const [now, setNow] = useState(() => Date.now());
@@ -69,6 +70,11 @@ export function KeyInspector({ version, lesson, live }: { version: number; lesso
       <h2 id="inspector-h" className="text-lg font-semibold">
         {t.inspector}
       </h2>
+      {live && (
+        <p className="text-sm text-sky-900 dark:text-sky-200" data-testid="inspector-shared">
+          {sharedNote}
+        </p>
+      )}
       {data && data.keys.length === 0 && <p className="text-sm text-slate-600 dark:text-slate-400">{t.inspectorEmpty}</p>}
       <ul className="space-y-1">
         {data?.keys.map((k) => {

@@ -15,6 +15,12 @@ export function useTrailing<T>(value: T, ms: number): T {
       setOut(latest.current);
     }, ms);
   }, [value, ms]);
-  useEffect(() => () => clearTimeout(timer.current ?? undefined), []);
+  useEffect(
+    () => () => {
+      clearTimeout(timer.current ?? undefined);
+      timer.current = null; // mounted again (React's StrictMode in development): the next change starts a timer
+    },
+    [],
+  );
   return out;
 }

@@ -1,6 +1,7 @@
 "use client";
 
 import { useEffect, useRef } from "react";
+import { useT } from "../i18n";
 
 /**
  * The commands a scenario ran, as redis-cli prints them, newest at the bottom.
@@ -8,6 +9,7 @@ import { useEffect, useRef } from "react";
  * run's status and progress bar are.
  */
 export function CommandLog({ entries, label }: { entries: Array<{ id: number; actor: string; line: string; text: string; error?: boolean }>; label: string }) {
+  const t = useT().scenario;
   const ref = useRef<HTMLOListElement>(null);
   // biome-ignore lint/correctness/useExhaustiveDependencies: `entries` is the trigger: follow the log's end
   useEffect(() => {
@@ -16,9 +18,7 @@ export function CommandLog({ entries, label }: { entries: Array<{ id: number; ac
   }, [entries]);
   return (
     <details className="text-sm" open>
-      <summary className="cursor-pointer select-none">
-        {label} ({entries.length})
-      </summary>
+      <summary className="cursor-pointer select-none">{t.withCount(label, entries.length)}</summary>
       <ol
         ref={ref}
         aria-label={label}

@@ -20,7 +20,8 @@ interface Options {
   crashWorker: number;
 }
 
-const DEFAULTS: Options = { jobs: 100, channels: 5, workers: 5, workMs: 2000, intervalMs: 100, crashWorker: 0 };
+/** A run with these takes a few seconds (all four side by side, a worker crashing, under 10 s); the notes' 2 s per job is a field away. */
+const DEFAULTS: Options = { jobs: 20, channels: 5, workers: 5, workMs: 500, intervalMs: 100, crashWorker: 0 };
 
 /**
  * The job-queue lab: pick a variant and run it, or run all four side by side
@@ -37,9 +38,13 @@ export function JobQueueLab({ aside }: { aside?: React.ReactNode }) {
   const [cancelTick, setCancelTick] = useState(0);
   const ids = useId();
 
+  // Each field spans three rows of the form's grid (label, input, help), so inputs line up whatever their labels' length.
   const field = (key: keyof Options, label: string, min: number, max: number, help?: string) => (
-    <label className="flex flex-col gap-1 text-sm" htmlFor={`${ids}-${key}`}>
-      <span>{label}</span>
+    // The help is outside the <label>, so the field's name is the label alone (the help is its description).
+    <div className="row-span-3 grid grid-rows-subgrid gap-1 text-sm">
+      <label className="self-end" htmlFor={`${ids}-${key}`}>
+        {label}
+      </label>
       <input
         id={`${ids}-${key}`}
         type="number"
@@ -48,15 +53,13 @@ export function JobQueueLab({ aside }: { aside?: React.ReactNode }) {
         value={opts[key]}
         disabled={running > 0}
         onChange={(e) => setOpts({ ...opts, [key]: Math.max(min, Math.min(max, Math.round(Number(e.target.value) || 0))) })}
-        className="w-28 rounded border border-slate-300 bg-white px-2 py-1 font-mono dark:border-slate-600 dark:bg-slate-900"
+        className="w-28 rounded border border-slate-300 bg-white px-2 py-1 font-mono max-lg:min-h-11 max-lg:text-base dark:border-slate-600 dark:bg-slate-900"
         aria-describedby={help ? `${ids}-${key}-help` : undefined}
       />
-      {help && (
-        <span id={`${ids}-${key}-help`} className="text-xs text-slate-600 dark:text-slate-400">
-          {help}
-        </span>
-      )}
-    </label>
+      <span id={`${ids}-${key}-help`} className="text-xs text-slate-600 dark:text-slate-400">
+        {help}
+      </span>
+    </div>
   );
 
   const go = (compare: boolean) => {
@@ -69,7 +72,7 @@ export function JobQueueLab({ aside }: { aside?: React.ReactNode }) {
 
   return (
     <section aria-labelledby={`${ids}-h`} className="space-y-4">
-      <div className="grid gap-6 xl:grid-cols-2">
+      <div className={aside ? "grid gap-6 xl:grid-cols-2" : ""}>
         <div className="space-y-4">
           <h2 id={`${ids}-h`} className="text-xl font-semibold">
             {t.heading}
@@ -78,7 +81,7 @@ export function JobQueueLab({ aside }: { aside?: React.ReactNode }) {
             <legend className="text-sm font-medium">{t.builtOn}</legend>
             <div className="flex flex-wrap gap-x-5 gap-y-2">
               {VARIANTS.map((v) => (
-                <label key={v.id} className="flex items-center gap-2 text-sm">
+                <label key={v.id} className="flex items-center gap-2 text-sm max-lg:min-h-11">
                   <input type="radio" name={`${ids}-variant`} value={v.id} checked={variant === v.id} onChange={() => setVariant(v.id)} />
                   {t.variants[v.id].label}
                 </label>
@@ -86,20 +89,20 @@ export function JobQueueLab({ aside }: { aside?: React.ReactNode }) {
             </div>
             <p className="text-sm text-slate-600 dark:text-slate-400">{t.variants[variant].what}</p>
           </fieldset>
-          <div className="flex flex-wrap items-end gap-4">
+          <div className="grid grid-cols-[repeat(auto-fill,minmax(9.5rem,1fr))] gap-x-4 gap-y-1">
             {field("jobs", t.jobs, 1, 200)}
             {field("channels", t.channels, 1, 10, t.channelsHelp)}
             {field("workers", t.workers, 0, 10)}
             {field("workMs", t.workMs, 0, 5000, t.workMsHelp)}
             {field("intervalMs", t.intervalMs, 0, 2000)}
-            <label className="flex flex-col gap-1 text-sm" htmlFor={`${ids}-crash`}>
-              <span>{t.crash}</span>
+            <label className="row-span-3 grid grid-rows-subgrid gap-1 text-sm" htmlFor={`${ids}-crash`}>
+              <span className="self-end">{t.crash}</span>
               <select
                 id={`${ids}-crash`}
                 value={opts.crashWorker}
                 disabled={running > 0}
                 onChange={(e) => setOpts({ ...opts, crashWorker: Number(e.target.value) })}
-                className="rounded border border-slate-300 bg-white px-2 py-1 dark:border-slate-600 dark:bg-slate-900"
+                className="w-fit rounded border border-slate-300 bg-white px-2 py-1 max-lg:min-h-11 max-lg:text-base dark:border-slate-600 dark:bg-slate-900"
               >
                 <option value={0}>{t.crashNone}</option>
                 {Array.from({ length: opts.workers }, (_, i) => (
@@ -108,9 +111,10 @@ export function JobQueueLab({ aside }: { aside?: React.ReactNode }) {
                   </option>
                 ))}
               </select>
+              <span />
             </label>
           </div>
-          <div className="flex flex-wrap gap-2">
+          <div className="flex flex-wrap gap-2 [&>button]:whitespace-nowrap">
             <button type="button" className="btn-primary" disabled={running > 0} onClick={() => go(false)}>
               {t.run(t.variants[variant].short)}
             </button>
@@ -125,16 +129,19 @@ export function JobQueueLab({ aside }: { aside?: React.ReactNode }) {
         {aside}
       </div>
       {launch && (
-        <div className={launch.compare ? "grid gap-4 2xl:grid-cols-2" : ""}>
-          {launch.variants.map((v) => (
-            <JobQueueRun
-              key={`${launch.id}-${v}`}
-              variant={v}
-              options={launch.options}
-              cancelTick={cancelTick}
-              onRunning={(r) => setRunning((n) => Math.max(0, n + (r ? 1 : -1)))}
-            />
-          ))}
+        // Side by side: two columns wherever the lesson column has room for two cards, four on a very wide one.
+        <div className={launch.compare ? "@container" : ""} data-testid={launch.compare ? "compare-grid" : undefined}>
+          <div className={launch.compare ? "grid gap-4 @xl:grid-cols-2 @[110rem]:grid-cols-4" : ""}>
+            {launch.variants.map((v) => (
+              <JobQueueRun
+                key={`${launch.id}-${v}`}
+                variant={v}
+                options={launch.options}
+                cancelTick={cancelTick}
+                onRunning={(r) => setRunning((n) => Math.max(0, n + (r ? 1 : -1)))}
+              />
+            ))}
+          </div>
         </div>
       )}
     </section>
@@ -169,7 +176,11 @@ function JobQueueRun(props: { variant: Variant; options: Options; cancelTick: nu
   const total = view.total || options.jobs;
   const headingId = `jq-${variant}`;
   return (
-    <article aria-labelledby={headingId} className="space-y-3 rounded-lg border border-slate-300 p-3 dark:border-slate-700" data-testid={`run-${variant}`}>
+    <article
+      aria-labelledby={headingId}
+      className="@container min-w-0 space-y-3 rounded-lg border border-slate-300 p-3 dark:border-slate-700"
+      data-testid={`run-${variant}`}
+    >
       <header className="flex flex-wrap items-baseline justify-between gap-2">
         <h3 id={headingId} className="font-semibold">
           {meta.label}
@@ -318,7 +329,7 @@ function Lanes(props: { view: JobQueueView; variant: Variant; options: Options; 
           const failed = view.jobs.flatMap((j, i) => (j?.state === "failed" && j.lane === lane ? [i] : []));
           const last = view.jobs.findLast((j) => j?.lane === lane && j.receivers !== undefined);
           return (
-            <li key={lane} className="grid gap-1 rounded border border-slate-200 p-2 sm:grid-cols-[12rem_1fr] dark:border-slate-800" data-testid="lane">
+            <li key={lane} className="grid gap-1 rounded border border-slate-200 p-2 @md:grid-cols-[12rem_1fr] dark:border-slate-800" data-testid="lane">
               <span className="font-mono text-xs">
                 {lane}
                 {last && (
@@ -345,12 +356,12 @@ function Lanes(props: { view: JobQueueView; variant: Variant; options: Options; 
   const jobsKey = variant === "reliable-list" ? "rlist:jobs" : `${variant}:jobs`;
   return (
     <ul className="space-y-1 text-sm" aria-label={t.lanesQueue}>
-      <li className="grid gap-1 rounded border border-slate-200 p-2 sm:grid-cols-[12rem_1fr] dark:border-slate-800" data-testid="lane">
+      <li className="grid gap-1 rounded border border-slate-200 p-2 @md:grid-cols-[12rem_1fr] dark:border-slate-800" data-testid="lane">
         <span className="font-mono text-xs">{jobsKey}</span>
         <Chips jobs={waiting(view, jobsKey)} />
       </li>
       {Array.from({ length: options.workers }, (_, k) => (
-        <li key={k} className="grid gap-1 rounded border border-slate-200 p-2 sm:grid-cols-[12rem_1fr] dark:border-slate-800">
+        <li key={k} className="grid gap-1 rounded border border-slate-200 p-2 @md:grid-cols-[12rem_1fr] dark:border-slate-800">
           <span className="font-mono text-xs">{variant === "reliable-list" ? `rlist:processing:w${k + 1}` : t.consumer(k + 1)}</span>
           {workerCell(k + 1)}
         </li>

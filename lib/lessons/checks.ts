@@ -1,7 +1,8 @@
 import type { Sender } from "@/lib/sandbox/acl-users";
 import type { Reply } from "@/lib/resp/reply";
 import type { Namespace } from "@/lib/sandbox/namespace";
-import type { Check } from "./schema";
+import type { Check, MethodRule } from "./schema";
+import { matches, type RanCommand } from "./history";
 
 /**
  * Exercises' declarative checks, evaluated against the learner's own
@@ -15,7 +16,11 @@ export type CheckProblem =
   | { kind: "notInteger"; key: string; got: string }
   | { kind: "range"; key: string; what: "value" | "ttl" | "card"; got: number; gte?: number; lte?: number; eq?: number }
   | { kind: "notEquals"; key: string; want: string; got: string }
-  | { kind: "members"; key: string; missing: string[] };
+  | { kind: "members"; key: string; missing: string[] }
+  /** A method rule (lib/lessons/history.ts) the commands since the last "not yet" do not meet: `got` matching commands. */
+  | { kind: "method"; rule: MethodRule; got: number }
+  /** A console tab of this lesson has a MULTI open: its queued writes have not happened yet. */
+  | { kind: "openTx"; queued: number };
 
 const CARD: Record<string, string> = { list: "LLEN", set: "SCARD", zset: "ZCARD", hash: "HLEN", stream: "XLEN", string: "STRLEN" };
 
@@ -72,3 +77,19 @@ async function shortValue(conn: Sender, key: Buffer): Promise<string> {
 
 const text = (r: Reply): string => (r.t === "status" || r.t === "bulk" ? r.v : r.t === "nil" ? "(nil)" : "");
 const num = (r: Reply): number => (r.t === "integer" ? Number(r.v) : NaN);
+
+/**
+ * The method rules against the commands run since the last "not yet"
+ * (lib/lessons/history.ts exerciseWindow): each rule that does not hold,
+ * with how many commands matched it.
+ */
+export function methodProblems(ran: RanCommand[], rules: MethodRule[]): CheckProblem[] {
+  const out: CheckProblem[] = [];
+  for (const rule of rules) {
+    const got = ran.filter((c) => matches(c, rule)).length;
+    const { gte = rule.never ? undefined : 1, lte, eq } = rule.count ?? {};
+    const ok = rule.never ? got === 0 : (gte === undefined || got >= gte) && (lte === undefined || got <= lte) && (eq === undefined || got === eq);
+    if (!ok) out.push({ kind: "method", rule, got });
+  }
+  return out;
+}

@@ -11,6 +11,8 @@ export const FENCE_META = {
     client: "client=<name> runs the block as another redis-cli (another console tab), e.g. to change a WATCHed key",
     scenario: "scenario=<pipeline|visitors|job-queue|connections> shows that live scenario instead of commands",
     title: 'title="…" a caption above the block',
+    holds:
+      'holds="<key> has <member> …; <key> lacks <member> …; <key> is <type>; <key> absent" what the step leaves in the keys: in a workshop\'s shared keys, where a classmate may have run it first, the step is checked by this instead of its replies',
     venn: 'venn="setA setB" draws a live Venn diagram of two of the learner\'s sets (an empty block)',
   },
   python: { norun: 'norun="why" shows the code without running it in the tests (the notes\' code, bugs included)' },

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import YAML from "yaml";
 import { LOCALES, type Locale } from "@/lib/i18n/locales";
-import { ExercisesFile, type Check, type FrontMatter } from "./schema";
+import { ExercisesFile, type Check, type FrontMatter, type MethodRule } from "./schema";
 import { LessonError, parseLesson, type Section } from "./parse";
 
 /**
@@ -14,8 +14,14 @@ export interface Exercise {
   id: string;
   title: string;
   prompt: string;
+  /** Shown after two misses, in this language. */
+  hint?: string;
   checks: Check[];
+  /** How it must be done (lib/lessons/history.ts), when the prompt says so. */
+  method: MethodRule[];
   solution: string[];
+  /** Wrong ways the tests try: each must be told "not yet". */
+  mistakes: string[][];
 }
 
 export interface Lesson {
@@ -44,6 +50,7 @@ export function loadLessons(dir = LESSONS_DIR): Map<string, Lesson> {
     .map((d) => d.name)
     .sort();
   for (const folder of folders) {
+    if (folder === "notes") continue; // the cheat-sheet the lessons are built from (the notes page), not a lesson
     const m = DIR_RE.exec(folder);
     if (!m) throw new LessonError(path.join("lessons", folder), undefined, "a lesson folder is named NN-slug, e.g. 01-basics");
     const [, nn, slug] = m;
@@ -80,7 +87,10 @@ export function loadLessons(dir = LESSONS_DIR): Map<string, Lesson> {
         summary: front.summary,
         shared: front.shared,
         sections,
-        exercises: front.exercises.map((e) => ({ ...e, checks: checks[e.id].checks, solution: checks[e.id].solution })),
+        exercises: front.exercises.map((e) => {
+          const x = checks[e.id];
+          return { ...e, checks: x.checks, method: x.method ?? [], solution: x.solution, mistakes: x.mistakes ?? [] };
+        }),
       });
     }
   }

@@ -7,6 +7,8 @@ import YAML from "yaml";
 import type { Code, Root, RootContent } from "mdast";
 import { FrontMatter } from "./schema";
 import { FenceMetaError, parseFenceMeta, type FenceLang } from "./fence-meta";
+import { type Hold, parseHolds } from "./holds";
+import { headingSlugger } from "./heading-id";
 
 /** One command of a runnable block and the reply redis-cli prints for it (null: not compared). */
 export interface RedisCommand {
@@ -25,7 +27,18 @@ export interface CodeTab {
 
 export type Section =
   | { kind: "prose"; html: string }
-  | { kind: "step"; id: string; title?: string; commands: RedisCommand[]; nocheck: boolean; client?: string; tabs: CodeTab[]; line: number }
+  | {
+      kind: "step";
+      id: string;
+      title?: string;
+      commands: RedisCommand[];
+      nocheck: boolean;
+      client?: string;
+      /** What the step leaves in the keys (holds=, lib/lessons/holds.ts): how it is checked in a workshop's shared keys. */
+      holds?: Hold[];
+      tabs: CodeTab[];
+      line: number;
+    }
   | { kind: "scenario"; id: string; scenario: Scenario; title?: string; line: number }
   | { kind: "venn"; id: string; keys: [string, string]; title?: string; line: number }
   | { kind: "code"; tab: CodeTab };
@@ -76,7 +89,10 @@ export function parseLesson(file: string, source: string): ParsedLesson {
     prose = [];
   };
   const ids = new Set<string>();
+  const headingId = headingSlugger();
   for (const node of tree.children) {
+    // Headings carry ids, so other pages (the notes page) can link to a section.
+    if (node.type === "heading") node.data = { ...node.data, hProperties: { id: headingId(node) } };
     if (node.type !== "code" || !node.lang || !(node.lang in LANGS)) {
       prose.push(node);
       continue;
@@ -111,6 +127,14 @@ export function parseLesson(file: string, source: string): ParsedLesson {
         sections.push({ kind: "scenario", id, scenario: meta.scenario as Scenario, title, line });
         continue;
       }
+      let holds: Hold[] | undefined;
+      if (meta.holds !== undefined) {
+        try {
+          holds = parseHolds(meta.holds === true ? "" : meta.holds);
+        } catch (e) {
+          throw new LessonError(file, line, (e as Error).message);
+        }
+      }
       sections.push({
         kind: "step",
         id,
@@ -118,6 +142,7 @@ export function parseLesson(file: string, source: string): ParsedLesson {
         commands: parseTranscript(file, line, node),
         nocheck: meta.nocheck === true,
         client: typeof meta.client === "string" ? meta.client : undefined,
+        ...(holds ? { holds } : {}),
         tabs: [],
         line,
       });

@@ -21,6 +21,7 @@ export const FrontMatter = z
               .describe("matches an exercise in exercises.yaml"),
             title: z.string().min(1).max(80).describe("short name of the exercise"),
             prompt: z.string().min(1).max(600).describe("what the learner should do, in this language"),
+            hint: z.string().min(1).max(400).optional().describe("shown after two misses: a nudge, not the answer"),
           })
           .strict(),
       )
@@ -47,12 +48,39 @@ export const Check = z
   .strict();
 export type Check = z.infer<typeof Check>;
 
+/**
+ * How the exercise must be done, checked on the commands the learner ran on
+ * the lesson page since their last "not yet" (lib/lessons/history.ts): at
+ * least one command (or `count`) matches, or with `never`, none does.
+ */
+export const MethodRule = z
+  .object({
+    commands: z
+      .array(z.string().regex(/^[A-Za-z]+$/))
+      .min(1)
+      .optional()
+      .describe("any of these command names (case-insensitive); omitted: any command"),
+    key: z.string().min(1).max(64).optional().describe("one of the command's arguments is this key, as the learner names it"),
+    flags: z.array(z.string().min(1)).optional().describe("arguments that must appear too, e.g. [NX]"),
+    argc: Num.optional().describe("the number of words in the command, its name included (SADD k a b c is 5)"),
+    inTransaction: z.boolean().optional().describe("queued in MULTI and run by its EXEC"),
+    count: Num.optional().describe("how many matching commands (default: at least one)"),
+    never: z.boolean().optional().describe("true: no command may match (the method the prompt rules out)"),
+  })
+  .strict();
+export type MethodRule = z.infer<typeof MethodRule>;
+
 export const ExercisesFile = z.record(
   z.string().regex(/^[a-z0-9-]+$/),
   z
     .object({
       checks: z.array(Check).min(1).describe("all must hold for the exercise to count as done"),
+      method: z.array(MethodRule).optional().describe("how it must be done, when the prompt says so (in a transaction, with INCR, in one command)"),
       solution: z.array(z.string().min(1)).min(1).describe("commands that solve it: the tests run them and expect every check to pass"),
+      mistakes: z
+        .array(z.array(z.string().min(1)).min(1))
+        .optional()
+        .describe("wrong ways that leave the right keys: the tests run each and expect a method check to say not yet"),
     })
     .strict(),
 );

@@ -1,5 +1,6 @@
 import type { Lesson } from "./load";
 import type { RedisCommand, Scenario } from "./parse";
+import type { Hold } from "./holds";
 import { highlight } from "./highlight";
 
 /** What a lesson page hands to the browser: plain data, code already highlighted. */
@@ -10,7 +11,7 @@ export interface ViewTab {
 }
 export type ViewSection =
   | { kind: "prose"; html: string }
-  | { kind: "step"; id: string; title?: string; commands: RedisCommand[]; nocheck: boolean; client?: string; tabs: ViewTab[] }
+  | { kind: "step"; id: string; title?: string; commands: RedisCommand[]; nocheck: boolean; client?: string; holds?: Hold[]; tabs: ViewTab[] }
   | { kind: "scenario"; id: string; scenario: Scenario; title?: string }
   | { kind: "venn"; id: string; keys: [string, string]; title?: string }
   | { kind: "code"; tab: ViewTab };
@@ -23,7 +24,10 @@ export interface LessonViewData {
   /** Runs in the workshop's shared keys when the learner is in a workshop. */
   shared: boolean;
   sections: ViewSection[];
-  exercises: Array<{ id: string; title: string; prompt: string }>;
+  /** Each with its hint (after two misses) and solution (offered after four). */
+  exercises: Array<{ id: string; title: string; prompt: string; hint?: string; solution: string[] }>;
+  /** "Lesson n of 6" and the neighbours (the page adds it: `lessonNav`). */
+  nav?: LessonNavData;
 }
 
 export async function toView(lesson: Lesson): Promise<LessonViewData> {
@@ -51,6 +55,7 @@ export async function toView(lesson: Lesson): Promise<LessonViewData> {
             commands: s.commands,
             nocheck: s.nocheck,
             client: s.client,
+            ...(s.holds ? { holds: s.holds } : {}),
             tabs: await Promise.all(s.tabs.map(tab)),
           };
       }
@@ -63,6 +68,23 @@ export async function toView(lesson: Lesson): Promise<LessonViewData> {
     summary: lesson.summary,
     shared: lesson.shared,
     sections,
-    exercises: lesson.exercises.map(({ id, title, prompt }) => ({ id, title, prompt })),
+    exercises: lesson.exercises.map(({ id, title, prompt, hint, solution }) => ({ id, title, prompt, ...(hint ? { hint } : {}), solution })),
   };
+}
+
+/** Where a lesson sits in its list: "Lesson n of total", and its neighbours for the previous/next links. */
+export interface LessonNavData {
+  /** 1-based place in the list. */
+  n: number;
+  total: number;
+  prev?: { slug: string; title: string };
+  next?: { slug: string; title: string };
+}
+
+/** The nav of `slug` in `list` (one locale's lessons in order), or null when it is not in the list. */
+export function lessonNav(list: ReadonlyArray<{ slug: string; title: string }>, slug: string): LessonNavData | null {
+  const i = list.findIndex((l) => l.slug === slug);
+  if (i < 0) return null;
+  const link = (l: { slug: string; title: string } | undefined) => (l ? { slug: l.slug, title: l.title } : undefined);
+  return { n: i + 1, total: list.length, prev: link(list[i - 1]), next: link(list[i + 1]) };
 }

@@ -185,7 +185,7 @@ async function transaction(ctx: RouteContext, cmd: CommandInfo, argv: Uint8Array
         };
       }
       // The queued writes all land now: their growth together must fit the namespace's quota
-      // (an EXEC with arguments runs nothing: Redis refuses it and leaves MULTI open).
+      // (an EXEC with arguments runs nothing: Redis 7.0 answers EXECABORT and ends the transaction).
       if (ctx.limits && argv.length === 1 && (tx.growth.keys > 0 || tx.growth.bytes > 0)) {
         const n = tx.count;
         const full = await ctx.limits.quotas.admit(ctx.conn, ctx.ns, tx.growth, {
@@ -199,8 +199,9 @@ async function transaction(ctx: RouteContext, cmd: CommandInfo, argv: Uint8Array
         }
       }
       const reply = await leaseSend(ctx, lease, argv);
-      // EXEC with extra arguments is refused and leaves MULTI open; otherwise (even EXECABORT)
-      // the transaction is over and every WATCH is gone: the connection is clean again.
+      // EXEC ends the transaction and every WATCH, whatever it answers — EXECABORT included, which is also
+      // Redis 7.0's answer to EXEC with arguments: the connection is clean again. (The playground's own
+      // refusal, lease:lost, has ended the lease already.)
       if (reply.t === "error" && !reply.v.startsWith("EXECABORT")) return { reply };
       leases.release(lease);
       if (reply.t !== "array") return { reply: unrewrite(cmd, reply, ctx.ns) };

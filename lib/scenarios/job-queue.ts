@@ -27,10 +27,11 @@ export const JobQueueOptions = z
       .enum(VARIANTS)
       .default("pubsub")
       .describe("pubsub (the notes), list (LPUSH/BRPOP), reliable-list (BLMOVE to a processing list), stream (consumer group)"),
-    jobs: z.number().int().min(1).max(200).default(100).describe("jobs the master dispatches"),
+    // The defaults finish in a few seconds (the lab's too: components/scenarios/job-queue.tsx); the notes' 2 s per job is an option away.
+    jobs: z.number().int().min(1).max(200).default(20).describe("jobs the master dispatches"),
     channels: z.number().int().min(1).max(10).default(5).describe("pub/sub only: CHANNEL_DISPATCH_1…N, picked at random per job as the notes do"),
     workers: z.number().int().min(0).max(10).default(5).describe("server-side workers; with pub/sub, worker i subscribes to CHANNEL_DISPATCH_i"),
-    workMs: z.number().int().min(0).max(5000).default(2000).describe("how long one job takes (the notes sleep 2 s)"),
+    workMs: z.number().int().min(0).max(5000).default(500).describe("how long one job takes (the notes sleep 2 s)"),
     intervalMs: z.number().int().min(0).max(2000).default(100).describe("pause between two dispatches (the notes: none)"),
     crashWorker: z.number().int().min(0).max(10).default(0).describe("worker that crashes in the middle of its first job; 0: none"),
   })

@@ -3,11 +3,12 @@ import { notFound } from "next/navigation";
 import { LOCALES } from "@/lib/i18n/locales";
 import { pageLocale } from "@/lib/i18n/server";
 import { getLesson, lessonList } from "@/lib/lessons/load";
-import { toView } from "@/lib/lessons/view";
+import { lessonNav, toView } from "@/lib/lessons/view";
 import { LessonView } from "@/components/lesson/lesson-view";
 
 type Params = Promise<{ locale: string; slug: string }>;
 
+// Only the lessons' own slugs: Next then hands any other one to app/[locale]/[...rest] (the translated 404).
 export const dynamicParams = false;
 export function generateStaticParams() {
   return LOCALES.flatMap((locale) => lessonList(locale).map((l) => ({ locale, slug: l.slug })));
@@ -21,7 +22,9 @@ export async function generateMetadata({ params }: { params: Params }): Promise<
 
 export default async function LessonPage({ params }: { params: Params }) {
   const { locale } = await pageLocale(params);
-  const lesson = getLesson(locale, (await params).slug);
+  const { slug } = await params;
+  const lesson = getLesson(locale, slug);
   if (!lesson) notFound();
-  return <LessonView lesson={await toView(lesson)} />;
+  const nav = lessonNav(lessonList(locale), slug) ?? undefined;
+  return <LessonView lesson={{ ...(await toView(lesson)), nav }} />;
 }
