@@ -7,7 +7,21 @@ import { chromiumPath } from "./chromium";
 
 const base = process.env.BASE_URL ?? "http://localhost:3000";
 const out = process.argv[2] ?? "screenshots";
-const pages = ["/", "/playground", "/lessons", "/lessons/message-queue", "/lessons/pipelines", "/lessons/page-counter"];
+const pages = [
+  "/",
+  "/playground",
+  "/lessons",
+  "/lessons/basics",
+  "/lessons/message-queue",
+  "/lessons/pipelines",
+  "/lessons/page-counter",
+  "/notes",
+  "/rooms/new",
+  "/nope",
+  "/zh/lessons",
+  "/zh/lessons/social-circles",
+  "/zh/notes",
+];
 const sizes = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
 
 const browser = await chromium.launch({ executablePath: chromiumPath(), args: ["--disable-background-networking", "--disable-component-update"] });
@@ -42,9 +56,9 @@ for (const scheme of ["light", "dark"] as const) {
       console.log(name);
       // On a phone a lesson's console is docked (components/lesson/dock.tsx): a step run, then the screen as
       // the learner sees it with the dock closed, then with the console and the keys open.
-      if (label === "phone" && p.startsWith("/lessons/")) {
+      if (label === "phone" && /^(\/zh)?\/lessons\//.test(p)) {
         await page
-          .getByRole("button", { name: /^Run (?!all steps)/ })
+          .getByRole("button", { name: /^(Run (?!all steps)|运行 )/ })
           .first()
           .click();
         await page.waitForTimeout(1500);
