@@ -11,23 +11,26 @@ import type { MethodRule } from "./schema";
  * lesson in the app's keys — `app:hist:{<session id>}:<slug>`, hash-tagged so
  * a cluster keeps it on one slot — newest first, at most {@link KEEP} entries,
  * gone {@link TTL_S} after the last command. Only the commands a method rule
- * of the lesson could look at are kept (lib/lessons/practice.ts decides). An
- * entry holds the command's name, its first {@link ARGS} arguments cut to
- * {@link ARG_BYTES} bytes (a check needs key names and flags, never values),
- * its word count, the console tab and how Redis answered: at most ~400 bytes.
- * A check leaves a marker, so that after a "not yet" the next check looks only
- * at what came after it.
+ * of the lesson could look at are kept, and of their arguments only those a
+ * rule names — its keys and flags (lib/lessons/practice.ts decides); values
+ * are never kept. An entry holds the command's name, those arguments, its
+ * word count, the console tab and how Redis answered: under 250 bytes,
+ * typically 80. A check leaves a marker, so that after a "not yet" the next
+ * check looks only at what came after it.
  *
  * Bounded per client address too, since sessions are free: each address's
  * lists are listed in `app:hist-addr:{<address>}` (a sorted set by last use);
- * past {@link LISTS_PER_ADDRESS} the oldest lists are deleted. So one address
- * holds at most 600 × 40 × ~400 B ≈ 9.6 MB of history, whatever it sends.
+ * past {@link LISTS_PER_ADDRESS} (a class of 300 behind one NAT, each in all
+ * six lessons) the least recently used lists are deleted — a learner whose
+ * list went is told "not yet" and does the exercise again. So one address
+ * holds at most 1,800 × 40 × 250 B ≈ 18 MB of history, typically a tenth.
  */
 const KEEP = 40;
 const TTL_S = 6 * 3600;
+/** Arguments kept per entry (the rule keys and flags among them). */
 const ARGS = 6;
 const ARG_BYTES = 48;
-export const LISTS_PER_ADDRESS = 600;
+export const LISTS_PER_ADDRESS = 1800;
 
 /**
  * How Redis answered: "ok" ran, "nil" ran and did nothing (a SET … NX that
@@ -58,9 +61,10 @@ const keyOf = (sessionId: string, lesson: string) => {
 const cut = (a: Uint8Array): string => Buffer.from(a.subarray(0, ARG_BYTES)).toString("utf8");
 
 function answerOf(name: string, reply: Reply): Answer {
+  // Whatever EXEC answers besides its replies (nil after a WATCH, EXECABORT, "without MULTI", a lost lease), no queue ran and none is left.
+  if (name === "exec") return reply.t === "array" ? "exec" : "abort";
   if (reply.t === "error") return "err";
   if (reply.t === "status" && reply.v === "QUEUED") return "q";
-  if (name === "exec") return reply.t === "array" ? "exec" : "abort";
   return reply.t === "nil" ? "nil" : "ok";
 }
 
@@ -81,13 +85,14 @@ async function push(app: RedisLink, sessionId: string, lesson: string, ip: strin
     app.send(["EXPIRE", owners, String(TTL_S)]),
   ]);
   if (added.t === "integer" && Number(added.v) === 1) {
-    // A new list for this address: past the cap, the address's oldest lists go.
-    const n = await app.send(["ZCARD", owners]);
-    const over = n.t === "integer" ? Number(n.v) - LISTS_PER_ADDRESS : 0;
-    if (over > 0) {
-      const popped = await app.send(["ZPOPMIN", owners, String(over)]);
-      const gone = popped.t === "array" ? popped.v.filter((_, i) => i % 2 === 0) : [];
-      for (const m of gone) {
+    // A new list for this address: past the cap, the least recently used go. Read, then removed by rank:
+    // requests at once remove the same ranks (never K² lists for K new ones); a list whose entry another
+    // request removed first is left to its TTL.
+    const cut = String(-(LISTS_PER_ADDRESS + 1));
+    const old = await app.send(["ZRANGE", owners, "0", cut]);
+    if (old.t === "array" && old.v.length > 0) {
+      await app.send(["ZREMRANGEBYRANK", owners, "0", cut]);
+      for (const m of old.v) {
         // Read back: only an exact `<session id>:<slug>` becomes a key to delete.
         const [sid, slug] = m.t === "bulk" ? m.v.split(":") : [];
         if (sid && slug && isSessionId(sid) && /^[a-z0-9-]{1,40}$/.test(slug)) await app.send(["UNLINK", keyOf(sid, slug)]);
@@ -104,12 +109,16 @@ export async function recordCommand(
   client: { id?: string; ip?: string },
   argv: Uint8Array[],
   reply: Reply,
+  /** Whether an argument is one a rule names (a key, a flag): only those are kept. */
+  named: (arg: Uint8Array) => boolean,
 ): Promise<void> {
   if (argv.length === 0) return;
-  const name = cut(argv[0]).toLowerCase();
+  const word = cut(argv[0]).toLowerCase();
+  const name = /^[a-z]{1,32}$/.test(word) ? word : "?"; // a command name is letters: anything else is kept as "?"
   const r = answerOf(name, reply);
   if (r === "err") return;
-  await push(app, sessionId, lesson, client.ip, { t: (client.id ?? "default").slice(0, 40), a: argv.slice(0, ARGS + 1).map(cut), n: argv.length, r });
+  const args = argv.slice(1).filter(named).slice(0, ARGS).map(cut);
+  await push(app, sessionId, lesson, client.ip, { t: (client.id ?? "default").slice(0, 40), a: [name, ...args], n: argv.length, r });
 }
 
 /** Marks a check of an exercise, and whether it passed: a failed one starts the next check's window. */

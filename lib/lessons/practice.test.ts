@@ -108,7 +108,7 @@ describe("the method window", () => {
     await rt.appConn.send(["LPUSH", key, "not json", JSON.stringify({ t: "x", a: [], n: 0, r: "ok" }), JSON.stringify({ c: "../x", ok: false })]);
     const h = await readHistory(rt.appConn, s.id, "basics");
     expect(h).toHaveLength(37); // the newest 40 entries, less the three that do not parse
-    expect(exerciseWindow(h, "me").at(-1)).toEqual({ name: "set", args: ["k119", "v"], argc: 3, inTransaction: false });
+    expect(exerciseWindow(h, "me").at(-1)).toEqual({ name: "set", args: [], argc: 3, inTransaction: false }); // no values kept
     // Another visitor's history is theirs alone.
     expect(await readHistory(rt.appConn, visitor().id, "basics")).toEqual([]);
   });
@@ -117,24 +117,55 @@ describe("the method window", () => {
     const s = visitor();
     for (const line of ["PING", "GET other", "HSET h f v", "SET lock:job me NX EX 9"]) await run(s, "basics", line);
     const h = await readHistory(rt.appConn, s.id, "basics");
-    expect(h.map((e) => ("a" in e ? e.a[0] : e.c))).toEqual(["SET"]);
+    expect(h.map((e) => ("a" in e ? e.a : e.c))).toEqual([["set", "lock:job", "NX"]]); // the rule's key and flag; not the value, not EX 9
   });
 
-  it(`keeps at most ${LISTS_PER_ADDRESS} lists per client address, the oldest going first`, async () => {
-    const ip = "203.0.113.77";
-    const sessions = Array.from({ length: LISTS_PER_ADDRESS + 2 }, visitor);
-    for (const s of sessions) await runLessonCommand(s, s, "SET lock:job x", { id: "t", ip }, "basics");
-    expect(await rt.appConn.send(["ZCARD", `app:hist-addr:{${ip}}`])).toEqual({ t: "integer", v: LISTS_PER_ADDRESS });
-    const exists = (s: Session) => rt.appConn.send(["EXISTS", `app:hist:{${s.id}}:basics`]);
-    expect(await exists(sessions[0])).toEqual({ t: "integer", v: 0 });
-    expect(await exists(sessions[1])).toEqual({ t: "integer", v: 0 });
-    expect(await exists(sessions[2])).toEqual({ t: "integer", v: 1 });
-    expect(await exists(sessions.at(-1)!)).toEqual({ t: "integer", v: 1 });
+  it("keeps an entry small whatever the command carries: no values, a name that is not letters kept as ?", async () => {
+    const s = visitor();
+    const junk = "\\x01".repeat(48);
+    await run(s, "basics", `DEL lock:job "${junk}" "${junk}" "${junk}" "${junk}" "${junk}"`, "t".repeat(40));
+    await run(s, "basics", `"${junk}" lock:job`, "t".repeat(40));
+    const raw = await rt.appConn.send(["LRANGE", `app:hist:{${s.id}}:basics`, "0", "-1"]);
+    const sizes = raw.t === "array" ? raw.v.map((e) => (e.t === "bulk" ? Buffer.byteLength(e.v) : 0)) : [];
+    expect(sizes.length).toBe(1); // the unknown command was refused by Redis: not kept
+    expect(Math.max(...sizes)).toBeLessThan(250);
+  });
+
+  it("forgets a queue that EXEC did not run (EXECABORT), so a later EXEC cannot count it", async () => {
+    const s = visitor();
+    for (const line of ["MULTI", "SET balance:alice 70", "SET balance:bob 30", "SET", "EXEC"]) await run(s, "pipelines", line);
+    for (const line of ["SET balance:alice 70", "SET balance:bob 30", "MULTI", "EXEC"]) await run(s, "pipelines", line);
+    expect(kinds(await check(s, "pipelines", "transfer"))).toEqual(["method", "method"]);
+  });
+
+  it(`keeps at most ${LISTS_PER_ADDRESS} lists per client address: the least recently used go, by rank, even when many arrive at once`, async () => {
+    const ip = "203.0.113.99";
+    const owners = `app:hist-addr:{${ip}}`;
+    const record = (s: Session, addr = ip) => runLessonCommand(s, s, "SET lock:job x", { id: "t", ip: addr }, "basics");
+    const exists = async (s: Session) => Number(((await rt.appConn.send(["EXISTS", `app:hist:{${s.id}}:basics`])) as { v: number }).v);
+    const oldest = [visitor(), visitor()];
+    for (const s of oldest) {
+      await record(s);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const filler = Array.from({ length: LISTS_PER_ADDRESS - 2 }, visitor);
+    for (let i = 0; i < filler.length; i += 200) await Promise.all(filler.slice(i, i + 200).map((s) => record(s)));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await rt.appConn.send(["ZCARD", owners])).toEqual({ t: "integer", v: LISTS_PER_ADDRESS });
+    // 50 new lists at the same moment: exactly the cap stays, and 50 go (not 50² as a count read by each would remove).
+    const burst = Array.from({ length: 50 }, visitor);
+    await Promise.all(burst.map((s) => record(s)));
+    expect(await rt.appConn.send(["ZCARD", owners])).toEqual({ t: "integer", v: LISTS_PER_ADDRESS });
+    expect(await exists(oldest[0])).toBe(0);
+    expect(await exists(oldest[1])).toBe(0);
+    const alive = await Promise.all([...oldest, ...filler].map(exists));
+    expect(alive.filter((n) => n === 1).length).toBe(LISTS_PER_ADDRESS - 50);
+    for (const s of burst) expect(await exists(s)).toBe(1);
     // Another address is not touched by this one's cap.
     const other = visitor();
-    await runLessonCommand(other, other, "SET lock:job x", { id: "t", ip: "203.0.113.78" }, "basics");
-    expect(await exists(other)).toEqual({ t: "integer", v: 1 });
-  });
+    await record(other, "203.0.113.98");
+    expect(await exists(other)).toBe(1);
+  }, 60_000);
 
   it("records nothing outside a lesson, or for a lesson that does not exist", async () => {
     const s = visitor();

@@ -19,15 +19,27 @@ import { leaseKeyOf } from "@/lib/console-tx";
  */
 export async function runLessonCommand(own: Session, scoped: Session, line: string, client: ExecClient, lesson: string | undefined): Promise<ExecResult> {
   const result = await execCommand(scoped, { command: line }, client);
-  const watched = lesson ? watchedBy(lesson) : null;
-  if (lesson && watched) {
+  const watch = lesson ? watchOf(lesson) : null;
+  // Long lines are not kept (a rule looks at names, keys and flags: a few hundred bytes at most), so a
+  // megabyte line is never split a second time; refused commands are dropped by recordCommand.
+  if (lesson && watch && line.length <= MAX_RECORDED_LINE) {
     const parsed = parseCommandLine(line, runtime().config.maxArgs);
-    if (parsed.ok && watched(parsed.argv)) await recordCommand(runtime().appConn, own.id, lesson, client, parsed.argv, result.reply);
+    if (parsed.ok && watch.test(parsed.argv)) await recordCommand(runtime().appConn, own.id, lesson, client, parsed.argv, result.reply, watch.named);
   }
   return result;
 }
 
-const watchers = new Map<string, ((argv: Uint8Array[]) => boolean) | null>();
+const MAX_RECORDED_LINE = 4096;
+
+interface Watch {
+  /** Whether a rule of the lesson could look at this command. */
+  test(argv: Uint8Array[]): boolean;
+  /** Whether an argument is a key or flag a rule names: only those are kept. */
+  named(arg: Uint8Array): boolean;
+}
+
+/** Per lesson, built once from lessons/ (only for lessons that exist: a slug never adds an entry by itself). */
+const watches = new Map<string, Watch | null>();
 
 /**
  * Which commands a lesson's method rules could look at: their command names,
@@ -35,17 +47,25 @@ const watchers = new Map<string, ((argv: Uint8Array[]) => boolean) | null>();
  * queued commands ran). Null for a lesson without method rules, or none: then
  * nothing is recorded.
  */
-function watchedBy(lesson: string): ((argv: Uint8Array[]) => boolean) | null {
-  if (watchers.has(lesson)) return watchers.get(lesson) ?? null;
-  const rules = getLesson("en", lesson)?.exercises.flatMap((e) => e.method) ?? [];
-  let test: ((argv: Uint8Array[]) => boolean) | null = null;
+function watchOf(lesson: string): Watch | null {
+  const known = watches.get(lesson);
+  if (known !== undefined) return known;
+  const found = getLesson("en", lesson);
+  if (!found) return null; // an unknown slug is not remembered
+  const rules = found.exercises.flatMap((e) => e.method);
+  let watch: Watch | null = null;
   if (rules.length > 0) {
     const names = new Set(["exec", "discard", ...rules.flatMap((r) => r.commands ?? []).map((c) => c.toLowerCase())]);
     const keys = rules.flatMap((r) => (r.key ? [Buffer.from(r.key)] : []));
-    test = (argv) => names.has(Buffer.from(argv[0]).toString("latin1").toLowerCase()) || argv.slice(1).some((a) => keys.some((k) => k.equals(a)));
+    const flags = new Set(rules.flatMap((r) => r.flags ?? []).map((f) => f.toUpperCase()));
+    const isKey = (a: Uint8Array) => keys.some((k) => k.equals(a));
+    watch = {
+      test: (argv) => names.has(Buffer.from(argv[0]).toString("latin1").toLowerCase()) || argv.slice(1).some(isKey),
+      named: (a) => isKey(a) || (a.length <= 16 && flags.has(Buffer.from(a).toString("latin1").toUpperCase())),
+    };
   }
-  watchers.set(lesson, test);
-  return test;
+  watches.set(lesson, watch);
+  return watch;
 }
 
 /**
