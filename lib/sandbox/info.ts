@@ -31,25 +31,28 @@ import type { Namespace } from "./namespace";
 /** Redis 7.0's sections, in its order; `default` is INFO without arguments (server.c genInfoSectionDict). */
 const DEFAULT_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "module_list", "errorstats", "cluster", "keyspace"];
 
-/** The real server's `# Server` fields a visitor sees: its build and clock, nothing that fingerprints one process or host. */
-export const SERVER_FIELDS = [
-  "redis_version",
-  "redis_mode",
-  "os",
-  "arch_bits",
-  "multiplexing_api",
-  "gcc_version",
-  "uptime_in_seconds",
-  "uptime_in_days",
-  "hz",
-  "configured_hz",
-  "lru_clock",
-] as const;
+/**
+ * The real server's `# Server` fields a visitor sees: its build, nothing that tells one process or host
+ * from another (`os` without the kernel's release: see serverLines). No uptime or LRU clock: they date
+ * the process's start, so they tell instances apart and show a restart (and when its data was lost).
+ */
+export const SERVER_FIELDS = ["redis_version", "redis_mode", "os", "arch_bits", "multiplexing_api", "gcc_version", "hz", "configured_hz"] as const;
 
 /** Fields no visitor ever sees: they tell one server process or host from another. */
-export const FORBIDDEN_FIELDS = ["process_id", "run_id", "tcp_port", "executable", "config_file", "server_time_usec", "redis_build_id"];
+export const FORBIDDEN_FIELDS = [
+  "process_id",
+  "run_id",
+  "tcp_port",
+  "executable",
+  "config_file",
+  "server_time_usec",
+  "redis_build_id",
+  "uptime_in_seconds",
+  "uptime_in_days",
+  "lru_clock",
+];
 
-/** How long the real server's INFO is reused (uptime and the LRU clock advance with the time since). */
+/** How long the real server's INFO is reused. */
 const FACTS_MS = 10_000;
 
 interface ServerFacts {
@@ -103,15 +106,14 @@ async function serverSection(conn: Sender): Promise<string[]> {
     };
     return [`redis_version:${field("version") ?? "unknown"}`, `redis_mode:${field("mode") ?? "standalone"}`];
   }
-  const elapsed = Math.max(0, Math.floor((Date.now() - facts.at) / 1000));
-  const uptime = Number(facts.server.find(([k]) => k === "uptime_in_seconds")?.[1] ?? 0) + elapsed;
-  return facts.server.map(([k, v]) => {
-    if (k === "uptime_in_seconds") return `${k}:${uptime}`;
-    if (k === "uptime_in_days") return `${k}:${Math.floor(uptime / 86400)}`;
-    if (k === "lru_clock") return `${k}:${(Number(v) + elapsed) & 0xffffff}`; // seconds, 24 bits (evict.c getLRUClock)
-    return `${k}:${v}`;
-  });
+  // "Linux 6.18.44-fc-v1272 x86_64": the system and the machine, not the kernel's release and build.
+  return facts.server.map(([k, v]) => (k === "os" ? `${k}:${osOf(v)}` : `${k}:${v}`));
 }
+
+export const osOf = (os: string): string => {
+  const words = os.split(" ");
+  return words.length >= 3 ? `${words[0]} ${words[words.length - 1]}` : words[0];
+};
 
 /** MEMORY USAGE with the default samples: cheap for any key (SAMPLES 0 would read every element). */
 const MEMORY_SAMPLED: Probe = { argv: (k) => ["MEMORY", "USAGE", k], missing: (r) => r.t === "nil" };

@@ -10,6 +10,7 @@ import { type Problem, problem, refusal } from "@/lib/problems";
 import { problemText } from "@/lib/i18n/problems";
 import { keySlot } from "@/lib/redis/slots";
 import { SandboxError } from "@/lib/errors";
+import { type KeyIndex, processKeyIndex } from "./key-index";
 
 /**
  * Runs one authorized command on the right connection (docs/architecture.md "Connections"): the shared
@@ -37,6 +38,8 @@ export interface Outcome {
 }
 
 const dec = new TextDecoder();
+/** Work units (≈ 0.1 µs of Redis time each: lib/sandbox/costs.ts) per key an emulated walk probes, app side included. */
+const WALK_UNITS_PER_KEY = 200;
 const err = (v: string): Reply => ({ t: "error", v });
 /** Redis's own error, with the playground's word on why after it (a transaction that ended, discarded at EXEC). */
 const errWith = (v: string, why: Problem): Reply => ({ t: "error", v: `${v}${problemText(why)}`, problem: why });
@@ -93,7 +96,35 @@ async function executeInOrder(ctx: RouteContext, argv: Uint8Array[]): Promise<Ou
         reply: refusal(problem("command:emulated-in-multi", { command: upper })),
       };
     }
-    return { reply: await emulate(ctx, p.emulation, p.argv), notice: ended };
+    // Walks of the namespace's keys (DBSIZE, INFO's memory and keyspace) are charged per key probed, after
+    // the walk, from the sender's work budget: a namespace of thousands of keys cannot be walked in a loop.
+    let probed = 0;
+    const index = ctx.index ?? processKeyIndex();
+    if (!index) throw new Error("emulated commands need the namespace's key index");
+    const walk: KeyIndex["walk"] = (conn, ns, probe, onPage, pattern) =>
+      index.walk(
+        conn,
+        ns,
+        probe,
+        (found) => {
+          probed += found.length;
+          return onPage(found);
+        },
+        pattern,
+      );
+    // The index itself for everything else (its methods bound to it, so its state stays its own).
+    const counted = new Proxy(index, {
+      get: (target, k) => {
+        if (k === "walk") return walk;
+        const v = Reflect.get(target, k, target);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    try {
+      return { reply: await emulate({ ...ctx, index: counted }, p.emulation, p.argv), notice: ended };
+    } finally {
+      if (probed > 0) ctx.spend?.(probed * WALK_UNITS_PER_KEY);
+    }
   }
   if (p.mode === "transaction") return transaction(ctx, p.cmd!, p.argv, lease, ended);
   if (p.charge?.cost) ctx.spend?.(p.charge.cost);
