@@ -71,7 +71,8 @@ export async function resetMyData(): Promise<ActionResult<number>> {
 /** How many keys "Reset my data" / "Start over" would delete: the learner's own sandbox (never a workshop's keys). */
 export async function countMyKeys(): Promise<ActionResult<number>> {
   return guard(async () => {
-    const r = await execCommand(await actionSession(), { command: "DBSIZE" }, { ...(await actionClient()), id: "count-keys" });
+    // A client id no console tab can have (tab ids match Tab: no spaces): a visitor's own MULTI on a tab is never touched.
+    const r = await execCommand(await actionSession(), { command: "DBSIZE" }, { ...(await actionClient()), id: "count keys" });
     return r.reply.t === "integer" ? Number(r.reply.v) : 0;
   });
 }
@@ -203,5 +204,11 @@ export async function myConsoleState(tab: unknown, lesson?: unknown): Promise<Ac
   if (!tabId.success) return fail(problem("request:invalid-tab"));
   const slug = lesson === undefined ? undefined : Slug.safeParse(lesson);
   if (slug && !slug.success) return fail(issueProblem(slug.error.issues[0]));
-  return guard(async () => txOfLease(runtime().leases.get(leaseKeyOf(await scopedSession(slug?.data), tabId.data))));
+  return guard(async () => {
+    const session = await scopedSession(slug?.data);
+    const rt = runtime();
+    await rt.appConn.ensureReady();
+    await checkRate(rt.appConn, rt.config.rate, session.id, (await actionClient()).ip); // as a command: a page cannot ask faster than it could type
+    return txOfLease(rt.leases.get(leaseKeyOf(session, tabId.data)));
+  });
 }

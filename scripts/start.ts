@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { spawnSync } from "node:child_process";
-import { appEnv, hasRedisServer, newPasswords, REDIS_MISSING, superviseRedisServer, type SupervisedRedis } from "@/lib/redis/embedded";
+import { appEnv, hasRedisServer, newPasswords, REDIS_MISSING, superviseRedisServer, type EmbeddedRedis, type SupervisedRedis } from "@/lib/redis/embedded";
 import { buildIsCurrent, writeBuildStamp } from "./build-stamp";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -44,10 +44,12 @@ async function main() {
     const passwords = { ...newPasswords(), ...JSON.parse(readOrCreate(path.join(dataDir, "redis-passwords.json"), () => JSON.stringify(newPasswords()))) };
     fs.writeFileSync(path.join(dataDir, "redis-passwords.json"), JSON.stringify(passwords), { mode: 0o600 });
     // Started again on the same port if it dies (lib/redis/embedded.ts superviseRedisServer): the app reconnects by itself.
-    redis = await superviseRedisServer({ dir: path.join(dataDir, "redis"), passwords, persist: true });
+    const runtimeFile = (r: EmbeddedRedis) =>
+      fs.writeFileSync(path.join(dataDir, "runtime.json"), JSON.stringify({ host: "127.0.0.1", port: r.port, pid: r.pid }), { mode: 0o600 });
+    redis = await superviseRedisServer({ dir: path.join(dataDir, "redis"), passwords, persist: true }, console.log, runtimeFile);
     const r = redis.current;
     Object.assign(process.env, appEnv(r));
-    fs.writeFileSync(path.join(dataDir, "runtime.json"), JSON.stringify({ host: "127.0.0.1", port: r.port, pid: r.pid }), { mode: 0o600 });
+    runtimeFile(r);
     console.log(
       `▸ Started an embedded redis-server on 127.0.0.1:${r.port} (data in ${path.relative(process.cwd(), path.join(dataDir, "redis")) || "."}; npm run redis-cli opens it)`,
     );

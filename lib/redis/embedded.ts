@@ -226,7 +226,11 @@ export interface SupervisedRedis {
  * each quick failure (up to 30 s); a server that dies 5 times within a minute
  * is left down, and `log` says so.
  */
-export async function superviseRedisServer(opts: StartOptions, log: (line: string) => void = console.log): Promise<SupervisedRedis> {
+export async function superviseRedisServer(
+  opts: StartOptions,
+  log: (line: string) => void = console.log,
+  onRestart: (r: EmbeddedRedis) => void = () => {},
+): Promise<SupervisedRedis> {
   let current = await startRedisServer(opts);
   const port = current.port;
   let stopping = false;
@@ -252,6 +256,7 @@ export async function superviseRedisServer(opts: StartOptions, log: (line: strin
           current = await startRedisServer({ ...opts, port, passwords: current.passwords });
           restarts++;
           log(`▸ The embedded redis-server is back on 127.0.0.1:${port} (pid ${current.pid}).`);
+          onRestart(current);
           watch(current);
         } catch (e) {
           log(`✖ The embedded redis-server did not start again: ${(e as Error).message}`);
