@@ -113,7 +113,8 @@ export function restoreAnchor(path: string): () => void {
   };
   place();
   const frame = requestAnimationFrame(place);
-  const timers = [100, 250, 500, 1000, 2000].map((ms) => setTimeout(place, ms));
+  // Until the page has come in (a cold server can take seconds to send it), then while it settles.
+  const timers = [100, 250, 500, 1000, 1500, 2000, 3000, 4000, 5000].map((ms) => setTimeout(place, ms));
   return () => {
     cancelAnimationFrame(frame);
     for (const t of timers) clearTimeout(t);
