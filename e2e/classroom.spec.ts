@@ -206,6 +206,7 @@ test("destructive buttons ask first: Start over and Run all steps (with keys to 
   expect(await teacher.evaluate(() => navigator.clipboard.readText())).toBe(teacher.url());
   expect(teacher.url()).toMatch(new RegExp(`/en/rooms/${code}/dashboard#.+`));
   const ann = await student(browser, code, "Ann");
+  await expect(ann).toHaveURL(new RegExp(`/en/rooms/${code}$`)); // joined (the join page navigates by itself): only then leave it
   await ann.goto("/en/lessons/social-circles");
   expect(await new ConsolePage(ann).run("SADD game:WOW user:ann")).toBe("(integer) 1");
   const reset = teacher.getByRole("button", { name: "Reset shared data" });
