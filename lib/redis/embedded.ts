@@ -213,6 +213,8 @@ export async function startRedisServer(opts: StartOptions): Promise<EmbeddedRedi
 export interface SupervisedRedis {
   readonly current: EmbeddedRedis;
   readonly restarts: number;
+  /** From now on an exit is not a crash (Ctrl-C reaches redis-server too, before the app gets to stop it). */
+  letGo(): void;
   stop(): Promise<void>;
 }
 
@@ -254,6 +256,7 @@ export async function superviseRedisServer(
         if (stopping) return;
         try {
           current = await startRedisServer({ ...opts, port, passwords: current.passwords });
+          if (stopping) return void current.stop(); // stopped while it was starting again: it goes too
           restarts++;
           log(`▸ The embedded redis-server is back on 127.0.0.1:${port} (pid ${current.pid}).`);
           onRestart(current);
@@ -271,6 +274,9 @@ export async function superviseRedisServer(
     },
     get restarts() {
       return restarts;
+    },
+    letGo: () => {
+      stopping = true;
     },
     stop: async () => {
       stopping = true;
