@@ -12,6 +12,7 @@ import { hasRedisServer, freePort } from "@/lib/redis/embedded";
 import { chromiumPath } from "./chromium";
 import { nginxPath } from "./topology";
 import { buildIsCurrent, writeBuildStamp } from "./build-stamp";
+import { TIMED_FILES } from "../vitest.config";
 
 const root = path.resolve(import.meta.dirname, "..");
 const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
@@ -83,6 +84,72 @@ function playwrightChromium(): boolean {
   return r.status === 0 && !!r.stdout && fs.existsSync(r.stdout);
 }
 
+/** "file › test name: first line of the error" for each failed vitest test. */
+function vitestFailures(file: string): string[] {
+  try {
+    const j = JSON.parse(fs.readFileSync(file, "utf8"));
+    const out: string[] = [];
+    for (const suite of j.testResults ?? []) {
+      const rel = path.relative(root, suite.name ?? "");
+      const failed = (suite.assertionResults ?? []).filter((a: any) => a.status === "failed");
+      for (const a of failed) out.push(`${rel} › ${a.fullName}: ${firstLine(a.failureMessages?.[0])}`);
+      if (failed.length === 0 && suite.status === "failed") out.push(`${rel}: ${firstLine(suite.message)}`);
+    }
+    return out;
+  } catch {
+    return [];
+  }
+}
+
+/** The same for Playwright's JSON report. */
+function playwrightFailures(file: string): string[] {
+  const out: string[] = [];
+  const walk = (suite: any, trail: string[]) => {
+    for (const spec of suite.specs ?? []) {
+      for (const t of spec.tests ?? []) {
+        if (t.status !== "unexpected") continue;
+        const err = t.results?.at(-1)?.error?.message;
+        out.push(`${spec.file}:${spec.line} › ${[...trail, spec.title].join(" › ")}: ${firstLine(err)}`);
+      }
+    }
+    for (const child of suite.suites ?? []) walk(child, suite.title && !suite.title.endsWith(".ts") ? [...trail, suite.title] : trail);
+  };
+  try {
+    for (const s of JSON.parse(fs.readFileSync(file, "utf8")).suites ?? []) walk(s, []);
+  } catch {}
+  return out;
+}
+
+function firstLine(text: unknown): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colours from error text
+  const plain = String(text ?? "").replace(/\x1b\[[0-9;]*m/g, "");
+  return (plain.split("\n").find((l) => l.trim()) ?? "").trim().slice(0, 300);
+}
+
+/**
+ * One vitest suite in two runs: every file but TIMED_FILES three at a time (most
+ * tests wait on Redis, not the CPU: one at a time left the two cores 60 % idle),
+ * then TIMED_FILES one at a time with nothing else running. Reports go to
+ * `${report}-{parallel,timed}.json`.
+ */
+function vitest(config: string[], report: string, runEnv: NodeJS.ProcessEnv): { passed: number; failed: number; ok: boolean } {
+  const total = { passed: 0, failed: 0, ok: true };
+  const runs: [string, string[]][] = [
+    ["parallel", ["--maxWorkers=3", ...TIMED_FILES.flatMap((f) => ["--exclude", f])]],
+    ["timed", ["--maxWorkers=1", "--passWithNoTests", ...TIMED_FILES]],
+  ];
+  for (const [name, args] of runs) {
+    const file = `${report}-${name}.json`;
+    const status = run(bin("vitest"), ["run", ...config, ...args, "--reporter=default", "--reporter=json", `--outputFile.json=${file}`], { env: runEnv });
+    const c = counts(file, (j) => ({ passed: j.numPassedTests, failed: j.numFailedTests + (j.numRuntimeErrorTestSuites ?? 0) }));
+    if (status !== 0 && c.failed === 0) c.failed = 1;
+    total.passed += c.passed;
+    total.failed += c.failed;
+    total.ok &&= status === 0;
+  }
+  return total;
+}
+
 function counts(file: string, pick: (j: any) => { passed: number; failed: number }) {
   try {
     return pick(JSON.parse(fs.readFileSync(file, "utf8")));
@@ -103,22 +170,12 @@ async function main() {
   if (run(bin("tsc"), ["--noEmit", "-p", "."]) !== 0) fail("Type errors: see above.");
 
   console.log("\n▸ Unit and integration tests (vitest, private redis-server)");
-  const vitestJson = path.join(out, "vitest.json");
-  const unitStatus = run(bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestJson}`]);
-  const unit = counts(vitestJson, (j) => ({ passed: j.numPassedTests, failed: j.numFailedTests + (j.numRuntimeErrorTestSuites ?? 0) }));
-  if (unitStatus !== 0 && unit.failed === 0) unit.failed = 1;
+  const vitestJson = path.join(out, "vitest");
+  const unit = vitest([], vitestJson, env);
 
   console.log("\n▸ The integration suite on a 3 + 3 Redis Cluster (vitest.cluster.config.ts)");
-  const clusterJson = path.join(out, "vitest-cluster.json");
-  const clusterStatus = run(
-    bin("vitest"),
-    ["run", "--config", "vitest.cluster.config.ts", "--reporter=default", "--reporter=json", `--outputFile.json=${clusterJson}`],
-    {
-      env: { ...env, PLAYGROUND_TEST_CLUSTER: "1" },
-    },
-  );
-  const onCluster = counts(clusterJson, (j) => ({ passed: j.numPassedTests, failed: j.numFailedTests + (j.numRuntimeErrorTestSuites ?? 0) }));
-  if (clusterStatus !== 0 && onCluster.failed === 0) onCluster.failed = 1;
+  const clusterJson = path.join(out, "vitest-cluster");
+  const onCluster = vitest(["--config", "vitest.cluster.config.ts"], clusterJson, { ...env, PLAYGROUND_TEST_CLUSTER: "1" });
 
   if (!buildIsCurrent(root)) {
     console.log("\n▸ Building the app for the browser tests");
@@ -140,10 +197,16 @@ async function main() {
   console.log(`\nunit/integration: ${unit.passed} passed, ${unit.failed} failed`);
   console.log(`on a Redis Cluster: ${onCluster.passed} passed, ${onCluster.failed} failed`);
   console.log(`end-to-end: ${e2e.passed} passed, ${e2e.failed} failed`);
+  const failures = [
+    ...["parallel", "timed"].flatMap((n) => vitestFailures(`${vitestJson}-${n}.json`)),
+    ...["parallel", "timed"].flatMap((n) => vitestFailures(`${clusterJson}-${n}.json`).map((f) => `[cluster] ${f}`)),
+    ...playwrightFailures(pwJson).map((f) => `[e2e] ${f}`),
+  ];
+  if (failures.length > 0) console.log(`\nFailed:\n${failures.map((f) => `  ✖ ${f}`).join("\n")}`);
   console.log(`(${Math.round((Date.now() - t0) / 1000)} s)`);
   console.log(`total: ${passed} passed, ${failed} failed`);
   fs.rmSync(out, { recursive: true, force: true });
-  process.exit(failed === 0 && unitStatus === 0 && clusterStatus === 0 && e2eStatus === 0 ? 0 : 1);
+  process.exit(failed === 0 && unit.ok && onCluster.ok && e2eStatus === 0 ? 0 : 1);
 }
 
 main().catch((e) => fail((e as Error).message));
