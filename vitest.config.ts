@@ -14,6 +14,9 @@ export const TIMED_FILES = [
   "lib/resp/big-reply.test.ts",
   "lib/http/stream-fanout.test.ts",
   "lib/redis/deadline.test.ts",
+  // A cluster of their own, a master SIGKILLed: the slowest command during failover under 2.5 s.
+  "lib/redis/cluster.test.ts",
+  "lib/cluster-app.test.ts",
 ];
 
 export default defineConfig({
