@@ -101,10 +101,7 @@ async function sharedRun(session: Session, tab: string, step: Step): Promise<str
  * Shared lessons whose steps still need the sandbox to themselves, each with why: the test checks
  * they do fail a second student (so an entry goes once its lesson is fixed).
  */
-const ORDER_DEPENDENT: Record<string, string> = {
-  "message-queue":
-    "its list and stream demos (demo:jobs, stream:demo) are one worker's queue: a second student finds the first one's jobs, and XGROUP CREATE / XADD 1-1 answer errors",
-};
+const ORDER_DEPENDENT: Record<string, string> = {};
 
 describe("shared lessons in a workshop's keys: whoever runs a step first, every student's step counts", () => {
   const shared = lessons.filter((l) => l.shared);
