@@ -36,7 +36,11 @@ const ESCAPES: Record<number, number> = { 0x6e: 0x0a, 0x72: 0x0d, 0x74: 0x09, 0x
  * million tiny arguments costs one scan, not half a million arrays.
  */
 export function parseCommandLine(line: string, maxArgs = Infinity): ParseResult {
-  const p = new TextEncoder().encode(line);
+  return parseCommandBytes(new TextEncoder().encode(line), maxArgs);
+}
+
+/** The same on bytes: an inline command as Redis reads it off the wire (processInlineBuffer runs sdssplitargs too). */
+export function parseCommandBytes(p: Uint8Array, maxArgs = Infinity): ParseResult {
   const argv: Uint8Array[] = [];
   let argc = 0;
   let i = 0;
@@ -60,10 +64,10 @@ export function parseCommandLine(line: string, maxArgs = Infinity): ParseResult 
           i++;
           if (keep) cur.push(ESCAPES[p[i]] ?? p[i]);
         } else if (c === 0x22) {
-          if (i + 1 < p.length && !SPACE.has(p[i + 1])) return closingQuoteError('"', tokenStart, line);
+          if (i + 1 < p.length && !SPACE.has(p[i + 1])) return closingQuoteError('"', tokenStart, p);
           done = true;
         } else if (i >= p.length) {
-          return unbalancedError('"', tokenStart, line);
+          return unbalancedError('"', tokenStart, p);
         } else {
           if (keep) cur.push(c);
         }
@@ -72,10 +76,10 @@ export function parseCommandLine(line: string, maxArgs = Infinity): ParseResult 
           i++;
           if (keep) cur.push(0x27);
         } else if (c === 0x27) {
-          if (i + 1 < p.length && !SPACE.has(p[i + 1])) return closingQuoteError("'", tokenStart, line);
+          if (i + 1 < p.length && !SPACE.has(p[i + 1])) return closingQuoteError("'", tokenStart, p);
           done = true;
         } else if (i >= p.length) {
-          return unbalancedError("'", tokenStart, line);
+          return unbalancedError("'", tokenStart, p);
         } else {
           if (keep) cur.push(c);
         }
@@ -95,22 +99,22 @@ export function parseCommandLine(line: string, maxArgs = Infinity): ParseResult 
   }
 }
 
-function charOffset(line: string, byteOffset: number): number {
-  return new TextDecoder().decode(new TextEncoder().encode(line).subarray(0, byteOffset)).length + 1;
+function charOffset(p: Uint8Array, byteOffset: number): number {
+  return new TextDecoder().decode(p.subarray(0, byteOffset)).length + 1;
 }
 
-function unbalancedError(q: string, byteOffset: number, line: string): ParseResult {
+function unbalancedError(q: string, byteOffset: number, p: Uint8Array): ParseResult {
   const kind = q === '"' ? "double" : "single";
   return {
     ok: false,
-    error: problem("line:unbalanced-quote", { quote: kind, column: charOffset(line, byteOffset) }),
+    error: problem("line:unbalanced-quote", { quote: kind, column: charOffset(p, byteOffset) }),
   };
 }
 
-function closingQuoteError(q: string, byteOffset: number, line: string): ParseResult {
+function closingQuoteError(q: string, byteOffset: number, p: Uint8Array): ParseResult {
   return {
     ok: false,
-    error: problem("line:quote-then-char", { quote: q === '"' ? "double" : "single", column: charOffset(line, byteOffset) }),
+    error: problem("line:quote-then-char", { quote: q === '"' ? "double" : "single", column: charOffset(p, byteOffset) }),
   };
 }
 
