@@ -4,6 +4,8 @@ const nextConfig = {
   reactStrictMode: true,
   experimental: {
     serverActions: { bodySizeLimit: "2mb" },
+    // app/global-not-found.tsx: an unknown URL's translated 404 in the server's HTML, not only after hydration.
+    globalNotFound: true,
   },
   async headers() {
     return [

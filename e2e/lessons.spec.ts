@@ -274,6 +274,59 @@ test.describe("page not found", () => {
     });
   }
 
+  // Not only after hydration: the server's HTML itself is the translated page inside the layout, so curl,
+  // crawlers and a browser without JavaScript see it too (not Next's empty error shell).
+  test("without JavaScript: the server's HTML is the translated page, inside the layout, with status 404", async ({ request, browser }) => {
+    for (const c of cases) {
+      const w = words[c.lang];
+      const res = await request.get(c.url);
+      expect(res.status(), c.url).toBe(404);
+      expect(new URL(res.url()).pathname, c.url).toBe(c.final);
+      const html = await res.text();
+      expect(html.includes("__next_error__"), `${c.url}: Next's empty error document`).toBe(false);
+      expect(html.match(/<html[^>]* lang="([^"]+)"/)?.[1], c.url).toBe(w.html);
+      expect(html.match(/<h1[^>]*>([^<]*)<\/h1>/)?.[1], c.url).toBe(w.title);
+      expect(html, c.url).toMatch(new RegExp(`<header[^>]*>\\s*<nav[^>]* aria-label="${w.nav}"`));
+      expect(html, c.url).toContain(`href="/${c.lang}/lessons"`);
+      expect(html, c.url).toMatch(/<link rel="stylesheet"/);
+    }
+    const ctx = await browser.newContext({ javaScriptEnabled: false, colorScheme: "dark" });
+    try {
+      const page = await ctx.newPage();
+      for (const c of [cases[1], cases[2]]) {
+        const w = words[c.lang];
+        const res = await page.goto(c.url);
+        expect(res?.status()).toBe(404);
+        await expect(page.getByRole("heading", { level: 1 })).toHaveText(w.title);
+        await expect(page.getByRole("banner").getByRole("navigation", { name: w.nav })).toBeVisible();
+        await expect(page.getByRole("banner").getByRole("link", { name: c.lang === "en" ? /中文/ : /English/ })).toHaveAttribute(
+          "href",
+          c.final.replace(/^\/(en|zh)/, c.lang === "en" ? "/zh" : "/en"),
+        );
+        expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe("rgb(11, 15, 20)");
+      }
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  test("the language switch on a 404 opens the same address in the other language, also a 404", async ({ page }) => {
+    // Nothing on the way answers 500 (a prefetch or client-side fetch of an unknown lesson slug did).
+    const failed: string[] = [];
+    page.on("response", (r) => r.status() >= 500 && failed.push(`${r.status()} ${r.url()}`));
+    await page.goto("/zh/lessons/nope");
+    const res = page.waitForResponse((r) => new URL(r.url()).pathname === "/en/lessons/nope" && r.request().resourceType() === "document");
+    await page
+      .getByRole("banner")
+      .getByRole("link", { name: /English/ })
+      .click();
+    expect((await res).status()).toBe(404);
+    await expect(page).toHaveURL(/\/en\/lessons\/nope$/);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Page not found");
+    await expect(page.locator("html")).toHaveAttribute("lang", "en");
+    expect(failed).toEqual([]);
+  });
+
   test("a visitor reading Chinese gets the Chinese page for an unprefixed unknown URL", async ({ browser }) => {
     const ctx = await browser.newContext({ locale: "zh-CN" });
     const page = await ctx.newPage();

@@ -154,6 +154,16 @@ test.describe("a lesson on a phone", () => {
       for (const [name, height] of await buttons.evaluateAll((els) => els.map((e) => [e.textContent ?? "", e.getBoundingClientRect().height] as const))) {
         expect(height, `"${name}" on ${path}`).toBeGreaterThanOrEqual(44);
       }
+      // Every tap target in the site's header (its links and the language switch) and in the lesson's
+      // header and previous/next navigation: 44 × 44 px or more.
+      const targets = page.locator('header a:visible, header button:visible, [data-testid="lesson-nav-bottom"] a:visible');
+      expect(await targets.count(), `tap targets on ${path}`).toBeGreaterThanOrEqual(path.includes("lessons") ? 7 : 5);
+      for (const [name, width, height] of await targets.evaluateAll((els) =>
+        els.map((e) => [e.textContent ?? "", e.getBoundingClientRect().width, e.getBoundingClientRect().height] as const),
+      )) {
+        expect(height, `the height of "${name}" on ${path}`).toBeGreaterThanOrEqual(44);
+        expect(width, `the width of "${name}" on ${path}`).toBeGreaterThanOrEqual(44);
+      }
     }
   });
 
