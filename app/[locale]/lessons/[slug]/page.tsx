@@ -8,7 +8,7 @@ import { LessonView } from "@/components/lesson/lesson-view";
 
 type Params = Promise<{ locale: string; slug: string }>;
 
-// Only the lessons' own slugs: Next then hands any other one to app/[locale]/[...rest] (the translated 404).
+// Only the lessons' own slugs: any other one is a URL no route takes, answered by app/global-not-found.tsx (the translated 404).
 export const dynamicParams = false;
 export function generateStaticParams() {
   return LOCALES.flatMap((locale) => lessonList(locale).map((l) => ({ locale, slug: l.slug })));
