@@ -1,8 +1,11 @@
 import net from "node:net";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { useOracleServer } from "@/test/oracle-server";
 import { encodeCommand, RespDecoder } from "@/lib/resp/decoder";
 import type { Reply } from "@/lib/resp/reply";
 import { encodeReply } from "./encode-reply";
+
+const oracle = useOracleServer();
 
 /**
  * Redis as the oracle: the raw bytes a real redis-server sends for each
@@ -21,7 +24,7 @@ class RawClient {
 
   async open(): Promise<void> {
     this.socket = await new Promise<net.Socket>((resolve, reject) => {
-      const s = net.connect(inject("scratchPort"), "127.0.0.1", () => resolve(s));
+      const s = net.connect(oracle.port, "127.0.0.1", () => resolve(s));
       s.once("error", reject);
     });
     this.socket.on("data", (d: Buffer) => {
@@ -99,7 +102,7 @@ describe("encodeReply writes back the bytes Redis sent (Redis as the oracle)", (
     for (const proto of [2, 3] as const) {
       const c = clients[proto];
       await c.open();
-      const auth = await c.send("HELLO", String(proto), "AUTH", "admin", inject("scratchPassword"));
+      const auth = await c.send("HELLO", String(proto), "AUTH", "admin", oracle.password);
       expect(auth.reply.t).toBe(proto === 3 ? "map" : "array");
     }
     for (const cmd of SETUP) await clients[2].send(...cmd);

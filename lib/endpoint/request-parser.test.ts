@@ -1,10 +1,13 @@
 import net from "node:net";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { useOracleServer } from "@/test/oracle-server";
 import { PROTO_INLINE_MAX_SIZE, RequestParser, string2ll } from "./request-parser";
 
+const oracle = useOracleServer();
+
 /**
- * The oracle is Redis: each byte string goes to a real redis-server (the
- * scratch server of test/redis-setup.ts) while a MONITOR connection records
+ * The oracle is Redis: each byte string goes to a real redis-server (one of
+ * this file's own, test/oracle-server.ts) while a MONITOR connection records
  * the commands Redis read from it, argument by argument. The parser must read
  * the same commands and end with the same protocol error, or none.
  */
@@ -28,7 +31,7 @@ function repr(a: Buffer): string {
 
 function connect(): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const s = net.connect(inject("scratchPort"), "127.0.0.1", () => resolve(s));
+    const s = net.connect(oracle.port, "127.0.0.1", () => resolve(s));
     s.once("error", reject);
   });
 }
@@ -74,7 +77,7 @@ async function authed(): Promise<net.Socket> {
       } else if (got.length >= 5) reject(new Error(`AUTH answered ${got}`));
     };
     s.on("data", onData);
-    s.write(`AUTH admin ${inject("scratchPassword")}\r\n`);
+    s.write(`AUTH admin ${oracle.password}\r\n`);
   });
   return s;
 }
@@ -103,6 +106,8 @@ async function redisReads(bytes: Buffer, auth: boolean): Promise<{ commands: str
   const m = await monitorLines();
   const from = m.lines.length;
   const client = auth ? await authed() : await connect();
+  // Only this client's lines (the marker and the monitor itself are other clients).
+  const tag = `127.0.0.1:${client.localPort}]`;
   const { data } = await exchange(client, bytes, 60);
   client.destroy();
   // A marker from another connection: once MONITOR shows it, it has shown everything before it.
@@ -113,9 +118,9 @@ async function redisReads(bytes: Buffer, auth: boolean): Promise<{ commands: str
   other.destroy();
   const commands = m.lines
     .slice(from)
-    .filter((l) => l.startsWith("+") && l.includes("] "))
+    .filter((l) => l.startsWith("+") && l.includes(`${tag} `))
     .map((l) => l.slice(l.indexOf("] ") + 2))
-    .filter((l) => !/^"auth"/i.test(l) && !l.endsWith(`"${marker}"`));
+    .filter((l) => !/^"auth"/i.test(l));
   const err = data
     .toString("latin1")
     .split("\r\n")
