@@ -85,18 +85,17 @@ async function push(app: RedisLink, sessionId: string, lesson: string, ip: strin
     app.send(["EXPIRE", owners, String(TTL_S)]),
   ]);
   if (added.t === "integer" && Number(added.v) === 1) {
-    // A new list for this address: past the cap, the least recently used go. Read, then removed by rank:
-    // requests at once remove the same ranks (never K² lists for K new ones); a list whose entry another
-    // request removed first is left to its TTL.
-    const cut = String(-(LISTS_PER_ADDRESS + 1));
-    const old = await app.send(["ZRANGE", owners, "0", cut]);
-    if (old.t === "array" && old.v.length > 0) {
-      await app.send(["ZREMRANGEBYRANK", owners, "0", cut]);
-      for (const m of old.v) {
-        // Read back: only an exact `<session id>:<slug>` becomes a key to delete.
-        const [sid, slug] = m.t === "bulk" ? m.v.split(":") : [];
-        if (sid && slug && isSessionId(sid) && /^[a-z0-9-]{1,40}$/.test(slug)) await app.send(["UNLINK", keyOf(sid, slug)]);
-      }
+    // A new list for this address: past the cap, it makes the least recently used one go. Each new list
+    // pops at most one, with ZPOPMIN, which hands every member to one caller only: K lists at once over
+    // the cap remove exactly K others (a ZRANGE read, then ZREMRANGEBYRANK, let two callers read the same
+    // member and orphan the list of another; the test saw one in 1,850).
+    const card = await app.send(["ZCARD", owners]);
+    if (card.t === "integer" && Number(card.v) > LISTS_PER_ADDRESS) {
+      const popped = await app.send(["ZPOPMIN", owners, "1"]);
+      const m = popped.t === "array" ? popped.v[0] : undefined;
+      // Read back: only an exact `<session id>:<slug>` becomes a key to delete.
+      const [sid, slug] = m?.t === "bulk" ? m.v.split(":") : [];
+      if (sid && slug && isSessionId(sid) && /^[a-z0-9-]{1,40}$/.test(slug)) await app.send(["UNLINK", keyOf(sid, slug)]);
     }
   }
 }

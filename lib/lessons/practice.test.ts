@@ -138,7 +138,7 @@ describe("the method window", () => {
     expect(kinds(await check(s, "pipelines", "transfer"))).toEqual(["method", "method"]);
   });
 
-  it(`keeps at most ${LISTS_PER_ADDRESS} lists per client address: the least recently used go, by rank, even when many arrive at once`, async () => {
+  it(`keeps at most ${LISTS_PER_ADDRESS} lists per client address: the least recently used go, one per new list, even when many arrive at once`, async () => {
     const ip = "203.0.113.99";
     const owners = `app:hist-addr:{${ip}}`;
     const record = (s: Session, addr = ip) => runLessonCommand(s, s, "SET lock:job x", { id: "t", ip: addr }, "basics");
