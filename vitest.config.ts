@@ -4,7 +4,7 @@ import path from "node:path";
 /**
  * Files whose tests time something against a bound (another visitor's PING
  * under 50 ms, a deadline between 1.9 and 2.6 s): `npm test` runs them alone,
- * after the rest, which it runs several files at a time (scripts/test.ts).
+ * after the rest, which it runs two files at a time (scripts/test.ts).
  * A plain `vitest run` keeps vitest's default of one file at a time here.
  */
 export const TIMED_FILES = [

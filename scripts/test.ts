@@ -127,7 +127,7 @@ function firstLine(text: unknown): string {
 }
 
 /**
- * One vitest suite in two runs: every file but TIMED_FILES three at a time (most
+ * One vitest suite in two runs: every file but TIMED_FILES two at a time (most
  * tests wait on Redis, not the CPU: one at a time left the two cores 60 % idle),
  * then TIMED_FILES one at a time with nothing else running. Reports go to
  * `${report}-{parallel,timed}.json`.
@@ -135,7 +135,7 @@ function firstLine(text: unknown): string {
 function vitest(config: string[], report: string, runEnv: NodeJS.ProcessEnv): { passed: number; failed: number; ok: boolean } {
   const total = { passed: 0, failed: 0, ok: true };
   const runs: [string, string[]][] = [
-    ["parallel", ["--maxWorkers=3", ...TIMED_FILES.flatMap((f) => ["--exclude", f])]],
+    ["parallel", ["--maxWorkers=2", ...TIMED_FILES.flatMap((f) => ["--exclude", f])]],
     ["timed", ["--maxWorkers=1", "--passWithNoTests", ...TIMED_FILES]],
   ];
   for (const [name, args] of runs) {

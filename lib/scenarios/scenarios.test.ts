@@ -112,12 +112,17 @@ describe("crash a worker mid-job: pub/sub and BRPOP lose the job, the reliable l
 describe("bounds and cancelling", () => {
   it("cancels when the signal fires, and gives back every connection and subscription", async () => {
     const { session } = fresh();
+    // Runs give their subscriptions back just after they end: start from none (CI once read 3 listeners here, then 1).
+    const idle = () => Object.values(rt.hub().counts()).every((n) => n === 0);
+    await until(idle, 5000, "the earlier runs' subscriptions to be given back");
     const before = rt.hub().counts();
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 300);
     const { end } = await run(session, "job-queue", { variant: "stream", jobs: 50, workers: 3, workMs: 1000, intervalMs: 0 }, ac.signal);
     expect(end.reason).toBe("cancelled");
     expect(scenarioRuns().stats()).toEqual({ runs: 0, connections: 0 });
+    // The last listener goes as its run's stream closes, just after the run's end.
+    await until(idle, 5000, "every subscription given back");
     expect(rt.hub().counts()).toEqual(before);
   });
 
