@@ -14,9 +14,12 @@ import { admitNewSession, cappedPageSessionCookie, pageSessionCookie, SESSION_CO
 import { startReaper } from "@/lib/reaper";
 import { localeRedirect } from "@/lib/i18n/locales";
 import { isRouted } from "@/lib/redis/routed";
+import { type RunningEndpoint, startEndpoint } from "@/lib/endpoint/server";
 
 export interface RunningServer {
   port: number;
+  /** The endpoint for learners' own Redis clients (lib/endpoint/server.ts), or null when PLAYGROUND_RESP_PORT=off. */
+  endpoint: RunningEndpoint | null;
   close(): Promise<void>;
 }
 
@@ -130,11 +133,21 @@ export async function startServer(opts: { port: number; host?: string; dev?: boo
     server.listen(opts.port, opts.host, () => resolve());
   });
   const port = (server.address() as import("node:net").AddressInfo).port;
+  let endpoint: RunningEndpoint | null;
+  try {
+    endpoint = await startEndpoint();
+  } catch (e) {
+    server.close();
+    // Not the web port's problem: say which setting to change.
+    throw new Error(`the Redis endpoint could not listen (${(e as Error).message}): set PLAYGROUND_RESP_PORT to a free port, or to off.`);
+  }
   return {
     port,
+    endpoint,
     close: () =>
       new Promise<void>((resolve) => {
         stopReaper();
+        void endpoint?.close();
         server.close(() => resolve());
         server.closeAllConnections();
         rt.close();

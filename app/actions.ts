@@ -22,6 +22,9 @@ import { sessionForLesson } from "@/lib/classroom/scope";
 import { knownItem } from "@/lib/classroom/catalog";
 import type { Session } from "@/lib/session";
 import { leaseKeyOf, type TxState, txOfLease } from "@/lib/console-tx";
+import { headers } from "next/headers";
+import { lastActivity } from "@/lib/endpoint/access";
+import { type EndpointAccess, endpointAccessFor } from "@/lib/endpoint/access-for";
 
 /** A server action's answer: the value, or the error as a code the page words in its language (lib/i18n/problems.ts). */
 export type ActionResult<T> = { ok: true; value: T } | { ok: false; unavailable: boolean; error: WireError };
@@ -210,5 +213,39 @@ export async function myConsoleState(tab: unknown, lesson?: unknown): Promise<Ac
     await rt.appConn.ensureReady();
     await checkRate(rt.appConn, rt.config.rate, session.id, (await actionClient()).ip); // as a command: a page cannot ask faster than it could type
     return txOfLease(rt.leases.get(leaseKeyOf(session, tabId.data)));
+  });
+}
+
+export type { EndpointAccess };
+
+const Locale = z.enum(["en", "zh"]);
+
+/** The endpoint's address and this session's password (recorded so the endpoint accepts it); null when the endpoint is off. `locale`: the language its errors are worded in. */
+export async function myEndpointAccess(locale: unknown, lesson?: unknown): Promise<ActionResult<EndpointAccess | null>> {
+  return endpointAccess(locale, lesson, false);
+}
+
+/** A new password for this session's own clients: the old one stops working, and clients signed in with it are disconnected. */
+export async function rotateMyEndpointPassword(locale: unknown, lesson?: unknown): Promise<ActionResult<EndpointAccess | null>> {
+  return endpointAccess(locale, lesson, true);
+}
+
+async function endpointAccess(locale: unknown, lesson: unknown, rotate: boolean): Promise<ActionResult<EndpointAccess | null>> {
+  const lang = Locale.safeParse(locale);
+  if (!lang.success) return fail(problem("request:invalid-locale"));
+  return guard(async () => {
+    const own = await actionSession();
+    const scoped = lesson === undefined ? own : await scopedSession(lesson, own);
+    return endpointAccessFor(own, lang.data, rotate, (await actionClient()).ip, (await headers()).get("host"), scoped);
+  });
+}
+
+/** When a client of the endpoint last ran a command where this page works (ms since the epoch), or null: the key inspector refreshes when it moves. */
+export async function myEndpointActivity(lesson?: unknown): Promise<ActionResult<number | null>> {
+  return guard(async () => {
+    const session = await scopedSession(lesson);
+    const rt = runtime();
+    await rt.appConn.ensureReady();
+    return lastActivity(rt.appConn, session.ns);
   });
 }

@@ -134,6 +134,44 @@ export const LIMITS = [
   { env: "PLAYGROUND_MAX_SCENARIO_RUNS", def: 200, doc: "scenarios running in this process, in all" },
   { env: "PLAYGROUND_SCENARIO_CONNECTIONS_PER_IP", def: 30, doc: "dedicated connections the workers of one address's running scenarios hold" },
   { env: "PLAYGROUND_MAX_SCENARIO_CONNECTIONS", def: 120, doc: "dedicated connections for the workers of running scenarios, in all" },
+  {
+    env: "PLAYGROUND_RESP_CONNECTIONS_PER_SESSION",
+    def: 16,
+    doc: "connections learners' own clients may hold open to the endpoint with one session's password (the job queue's master and five workers, a GUI and a redis-cli fit)",
+  },
+  {
+    env: "PLAYGROUND_RESP_CONNECTIONS_PER_IP",
+    def: 200,
+    doc: "connections to the endpoint one client address may hold open, signed in or not (a class of 30 behind one NAT, 6 each)",
+  },
+  { env: "PLAYGROUND_RESP_MAX_CONNECTIONS", def: 2000, doc: "connections to the endpoint in this process, in all" },
+  {
+    env: "PLAYGROUND_RESP_IDLE_SECONDS",
+    def: 300,
+    doc: "a connection to the endpoint that sends nothing this long is closed (subscribed connections are kept while they read)",
+  },
+  {
+    env: "PLAYGROUND_RESP_AUTH_SECONDS",
+    def: 10,
+    doc: "a new connection to the endpoint must sign in (AUTH or HELLO … AUTH) within this long, or it is closed",
+  },
+  {
+    env: "PLAYGROUND_RESP_OUTPUT_BYTES",
+    def: 16 * 1024 * 1024,
+    doc: "replies and messages one endpoint connection may have waiting for its client to read them; past it the connection is closed (a larger single reply is refused with an error)",
+  },
+  {
+    env: "PLAYGROUND_RESP_READ_AHEAD",
+    def: 256,
+    doc: "commands the endpoint reads ahead of their replies on one connection (pipelining); past it the endpoint stops reading from that client until replies go out",
+  },
+  {
+    env: "PLAYGROUND_RESP_NAMESPACE_CONNECTIONS",
+    def: 200,
+    doc: "Redis connections the endpoint keeps, one per namespace its clients are using, signed in as that namespace's ACL user (one command per command instead of the console's AUTH round trips); past it, namespaces run on the shared connection as the console's do",
+  },
+  { env: "PLAYGROUND_RESP_SUBSCRIPTIONS", def: 100, doc: "channels and patterns one endpoint connection may subscribe to" },
+  { env: "PLAYGROUND_RESP_WRONG_PASSWORDS_PER_IP_MINUTE", def: 20, doc: "wrong endpoint passwords one client address may try per minute" },
 ] as const;
 
 type LimitEnv = (typeof LIMITS)[number]["env"];
@@ -244,6 +282,58 @@ export function roomLimits(): {
     joinsPerIpMinute: limit("PLAYGROUND_JOINS_PER_IP_MINUTE"),
     joinMissesPerIpMinute: limit("PLAYGROUND_JOIN_MISSES_PER_IP_MINUTE"),
     progressPer10s: limit("PLAYGROUND_PROGRESS_PER_10_SECONDS"),
+  };
+}
+
+/** The endpoint for learners' own Redis clients (lib/endpoint/server.ts): where it listens, and its limits. */
+export interface EndpointConfig {
+  /** null: off (PLAYGROUND_RESP_PORT=off). 0: any free port. "auto": the first free port from 6380 on. */
+  port: number | "auto" | null;
+  bind: string;
+  /** The host name clients are told to connect to (PLAYGROUND_RESP_HOST), when the bind address is not it. */
+  publicHost?: string;
+  tls?: { certFile: string; keyFile: string };
+  perSession: number;
+  perIp: number;
+  max: number;
+  idleMs: number;
+  authMs: number;
+  outputBytes: number;
+  readAhead: number;
+  subscriptions: number;
+  wrongPasswordsPerMinute: number;
+  namespaceConnections: number;
+}
+
+export function endpointConfig(): EndpointConfig {
+  const raw = (process.env.PLAYGROUND_RESP_PORT ?? "").trim().toLowerCase();
+  let port: EndpointConfig["port"];
+  if (raw === "" || raw === "auto") port = "auto";
+  else if (raw === "off" || raw === "false" || raw === "no") port = null;
+  else {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 0 || n > 65535)
+      throw new Error(`PLAYGROUND_RESP_PORT must be a port number, 0 (any free port), auto or off (got "${raw}")`);
+    port = n;
+  }
+  const certFile = process.env.PLAYGROUND_RESP_TLS_CERT;
+  const keyFile = process.env.PLAYGROUND_RESP_TLS_KEY;
+  if (!!certFile !== !!keyFile) throw new Error("PLAYGROUND_RESP_TLS_CERT and PLAYGROUND_RESP_TLS_KEY go together: set both (PEM files) for TLS, or neither.");
+  return {
+    port,
+    bind: process.env.PLAYGROUND_RESP_BIND || "127.0.0.1",
+    publicHost: process.env.PLAYGROUND_RESP_HOST || undefined,
+    tls: certFile && keyFile ? { certFile, keyFile } : undefined,
+    perSession: limit("PLAYGROUND_RESP_CONNECTIONS_PER_SESSION"),
+    perIp: limit("PLAYGROUND_RESP_CONNECTIONS_PER_IP"),
+    max: limit("PLAYGROUND_RESP_MAX_CONNECTIONS"),
+    idleMs: limit("PLAYGROUND_RESP_IDLE_SECONDS") * 1000,
+    authMs: limit("PLAYGROUND_RESP_AUTH_SECONDS") * 1000,
+    outputBytes: limit("PLAYGROUND_RESP_OUTPUT_BYTES"),
+    readAhead: limit("PLAYGROUND_RESP_READ_AHEAD"),
+    subscriptions: limit("PLAYGROUND_RESP_SUBSCRIPTIONS"),
+    wrongPasswordsPerMinute: limit("PLAYGROUND_RESP_WRONG_PASSWORDS_PER_IP_MINUTE"),
+    namespaceConnections: limit("PLAYGROUND_RESP_NAMESPACE_CONNECTIONS"),
   };
 }
 

@@ -5,9 +5,10 @@ import { runtime } from "@/lib/runtime";
 import { deleteNamespace } from "@/lib/sandbox/sandbox";
 import { keyIndex } from "@/lib/sandbox/key-index";
 import { execute } from "@/lib/sandbox/route";
-import { truncateReply } from "@/lib/resp/truncate";
+import { type ReplyBudget, truncateReply } from "@/lib/resp/truncate";
 import { findDoc, GENERAL_HELP, helpText } from "@/lib/command-docs";
 import type { Session } from "@/lib/session";
+import type { Sender } from "@/lib/sandbox/acl-users";
 import type { RespConnection } from "@/lib/redis/resp-connection";
 import { SandboxError } from "@/lib/errors";
 import { checkRate } from "@/lib/rate-limit";
@@ -16,7 +17,8 @@ import { touchNamespace } from "@/lib/reaper";
 import { type Problem, problem, refusal } from "@/lib/problems";
 import { problemText } from "@/lib/i18n/problems";
 
-export type ExecInput = { command: string } | { argv: string[] };
+/** A line as typed, an argv of text (JSON API), or an argv of bytes (the endpoint for learners' own clients, lib/endpoint/). */
+export type ExecInput = { command: string } | { argv: string[] } | { bytes: Uint8Array[] };
 
 /** Who sent a command: the client's IP (rate limits) and its console tab (transactions). */
 export interface ExecClient {
@@ -25,6 +27,13 @@ export interface ExecClient {
   id?: string;
   /** Another namespace than the session's own, resolved by a feature's hook (lib/hooks.ts): "room" runs in the student's workshop namespace. */
   scope?: "own" | "room";
+  /**
+   * Whole replies, as Redis sent them, up to this cap (the endpoint's: a client
+   * must get every byte or an error), instead of replies cut for display.
+   */
+  wholeReplies?: ReplyBudget;
+  /** A Redis connection of the namespace's own to run on instead of the shared one (lib/endpoint/namespace-connections.ts), or null for the shared one. */
+  conn?: (ns: Session["ns"]) => Sender | null;
 }
 
 export interface ExecResult {
@@ -62,6 +71,9 @@ export async function execCommand(session: Session, input: ExecInput, client: Ex
     if (!parsed.ok) return done(invalidArguments(), 0, [parsed.error]);
     argv = parsed.argv;
     argc = parsed.argc;
+  } else if ("bytes" in input) {
+    argc = input.bytes.length;
+    argv = input.bytes;
   } else {
     argc = input.argv.length;
     argv = argc > maxArgs ? [] : input.argv.map(utf8); // counted before anything is encoded
@@ -83,7 +95,7 @@ export async function execCommand(session: Session, input: ExecInput, client: Ex
   if (name === "help") return done(await help(argv), 0);
 
   await Promise.all([rt.conn.ensureReady(), rt.appConn.ensureReady()]);
-  await checkRate(rt.appConn, rt.config.rate, session.id, client.ip);
+  await checkRate(rt.appConn, rt.config.rate, session.id, client.ip, { reserve: !!client.wholeReplies });
   if (client.scope && client.scope !== "own") {
     const resolve = rt.hooks.scopes.get(client.scope);
     if (!resolve) throw new SandboxError("bad_request", problem("request:unknown-scope", { scope: client.scope }));
@@ -103,7 +115,7 @@ async function run(rt: ReturnType<typeof runtime>, session: Session, argv: Uint8
   const table = await rt.commandTable();
   const ns = session.ns;
   const ctx = {
-    conn: rt.scoped(ns),
+    conn: client.conn?.(ns) ?? rt.scoped(ns),
     login: (c: RespConnection) => rt.login(c, ns),
     table,
     ns,
@@ -123,18 +135,20 @@ async function run(rt: ReturnType<typeof runtime>, session: Session, argv: Uint8
     },
     index: keyIndex(rt), // the namespace's key index: plan() adds what a write may create (lib/sandbox/key-index.ts)
     spend: (units: number) => rt.work.spend(session.id, client.ip, units),
+    sendOptions: client.wholeReplies ? { replyCap: client.wholeReplies } : undefined,
   };
   const t0 = performance.now();
   const outcome = await execute(ctx, argv);
   const ms = performance.now() - t0;
   rt.work.charge(session.id, client.ip, 10 + replyUnits(outcome.reply) + publishUnits(rt, ns, argv));
   for (const after of rt.hooks.afterExec) after(rt, session, argv, outcome.reply);
-  const { reply, truncated } = truncateReply(outcome.reply, rt.config.reply);
+  const { reply, truncated } = client.wholeReplies ? { reply: outcome.reply, truncated: false } : truncateReply(outcome.reply, rt.config.reply);
   const cut = truncated ? problem("notice:reply-cut", { items: rt.config.reply.items, bytes: rt.config.reply.bytes }) : undefined;
   return done(
     reply,
     ms,
     [outcome.notice, cut].filter((n): n is Problem => n !== undefined),
+    !client.wholeReplies,
   );
 }
 
@@ -148,8 +162,9 @@ function publishUnits(rt: ReturnType<typeof runtime>, ns: Session["ns"], argv: U
   return receivers === 0 ? 0 : Math.ceil(((1 + receivers) * (Math.min(argv[2].length, rt.config.maxMessageBytes) * 2 + 200)) / 16);
 }
 
-function done(reply: Reply, ms: number, notices: Problem[] = []): ExecResult {
-  const result: ExecResult = { reply, text: formatReply(reply).replace(/\r?\n$/, ""), ms: Math.round(ms * 1000) / 1000 };
+function done(reply: Reply, ms: number, notices: Problem[] = [], format = true): ExecResult {
+  // A client of the endpoint reads the reply itself: formatting a large one for nobody would cost its CPU.
+  const result: ExecResult = { reply, text: format ? formatReply(reply).replace(/\r?\n$/, "") : "", ms: Math.round(ms * 1000) / 1000 };
   if (notices.length > 0) {
     result.notice = notices.map((n) => problemText(n)).join(" ");
     result.notices = notices;

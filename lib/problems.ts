@@ -75,7 +75,7 @@ export type CostDetail =
 export type QuotaWhat = { command: string; queuedBefore?: number } | { queued: number };
 
 /** The rare actions limited per window (lib/rate-limit.ts limitWindow). */
-export type WindowWhat = "rooms" | "progress" | "room-admin" | "join-misses" | "sessions" | "inspector" | "venn";
+export type WindowWhat = "rooms" | "progress" | "room-admin" | "join-misses" | "sessions" | "inspector" | "venn" | "rotations";
 
 export interface ProblemParams {
   // A command line, before anything is read.
@@ -203,6 +203,7 @@ export interface ProblemParams {
   "request:worker-body": Record<string, never>;
   "request:invalid-line": Record<string, never>;
   "request:invalid-tab": Record<string, never>;
+  "request:invalid-locale": Record<string, never>;
   "request:unknown-exercise": Record<string, never>;
   "request:invalid-sets": Record<string, never>;
   "request:invalid-progress": Record<string, never>;
@@ -223,6 +224,15 @@ export interface ProblemParams {
   "server:too-large": Record<string, never>;
   "client:no-answer": Record<string, never>;
   "client:http": { status: number };
+  "endpoint:session-connections": { max: number };
+  "endpoint:address-connections": { max: number };
+  "endpoint:connections": { max: number };
+  "endpoint:wrong-passwords": { max: number; wait: number };
+  "endpoint:reply-too-large": { limit: number };
+  "endpoint:select": Record<string, never>;
+  "endpoint:off": Record<string, never>;
+  "endpoint:unsupported": { command: string };
+  "endpoint:subscriptions": { max: number };
 }
 
 export type ProblemCode = keyof ProblemParams;

@@ -68,7 +68,15 @@ async function main() {
         : `The server did not start: ${err.message}`,
     );
   }
-  console.log(`\n  Redis Playground is running at http://localhost:${server.port}\n`);
+  console.log(`\n  Redis Playground is running at http://localhost:${server.port}`);
+  const ep = server.endpoint;
+  if (ep) {
+    console.log(
+      `  Redis endpoint for your own clients: ${ep.tls ? "TLS " : ""}${ep.host}:${ep.port} (redis-cli -p ${ep.port}${ep.tls ? " --tls" : ""} --user default --pass <password from the "Connect your own client" panel>)\n`,
+    );
+  } else {
+    console.log("  Redis endpoint for your own clients: off (PLAYGROUND_RESP_PORT=off)\n");
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -31,6 +31,8 @@ export const ClientId = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, "X-Playground-
 
 export const SessionBody = z.object({}).strict().or(z.undefined());
 
+import { endpointAccessFor } from "@/lib/endpoint/access-for";
+
 export async function handleApi(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
   const url = req.url ?? "/";
   const path = url.split("?", 1)[0];
@@ -89,6 +91,21 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse): Prom
       const body = await readJson(req, true);
       const ip = clientIp(req.socket.remoteAddress, req.headers["x-forwarded-for"], runtime().config.trustProxy);
       await handleScenarios(res, path, session, body, ip, (status, b) => send(res, status, b));
+      return true;
+    }
+    if (path === "/api/v1/endpoint" || path === "/api/v1/endpoint/password") {
+      // Where learners' own Redis clients connect, and the session's password (README "Bring your own client").
+      const rotate = path.endsWith("/password");
+      if (req.method !== (rotate ? "POST" : "GET")) return (methodNotAllowed(res, rotate ? "POST" : "GET"), true);
+      const session = verifySession(runtime().config.sessionSecret, tokenFromHeaders(req.headers.authorization, req.headers.cookie));
+      if (!session) throw new SandboxError("unauthorized");
+      if (rotate) await readJson(req, true);
+      const lang = new URL(url, "http://x").searchParams.get("lang") ?? "en";
+      if (lang !== "en" && lang !== "zh") throw new SandboxError("bad_request", problem("request:invalid-locale"));
+      const ip = clientIp(req.socket.remoteAddress, req.headers["x-forwarded-for"], runtime().config.trustProxy);
+      const access = await endpointAccessFor(session, lang, rotate, ip, req.headers.host);
+      if (!access) throw new SandboxError("not_found", problem("endpoint:off"));
+      send(res, 200, access);
       return true;
     }
     if (path === "/api/v1/exec") {

@@ -171,6 +171,7 @@ const WINDOW_EN: Record<WindowWhat, string> = {
   sessions: "new sandboxes from your network",
   inspector: "key inspector refreshes",
   venn: "Venn diagram refreshes",
+  rotations: "new passwords for your own clients",
 };
 const WINDOW_ZH: Record<WindowWhat, string> = {
   rooms: "你所在网络开设的工作坊",
@@ -180,6 +181,7 @@ const WINDOW_ZH: Record<WindowWhat, string> = {
   sessions: "来自你所在网络的新沙箱",
   inspector: "键查看器的刷新",
   venn: "维恩图的刷新",
+  rotations: "为你自己的客户端换新密码",
 };
 const windowHintEn: Partial<Record<WindowWhat, string>> = {
   "join-misses": "Check the code on the screen. ",
@@ -345,6 +347,7 @@ const EN: ProblemTable = {
   "request:worker-body": () => 'Body must be {"worker": <1–10>}.',
   "request:invalid-line": () => "The command line is longer than 1 MiB.",
   "request:invalid-tab": () => "Invalid console tab id.",
+  "request:invalid-locale": () => "Invalid language: use en or zh.",
   "request:unknown-exercise": () => "Unknown lesson or exercise.",
   "request:invalid-sets": () => "Invalid set names.",
   "request:invalid-progress": () => "Invalid progress report.",
@@ -368,6 +371,20 @@ const EN: ProblemTable = {
   "server:too-large": () => "Request body too large.",
   "client:no-answer": () => "The app server did not answer.",
   "client:http": (p) => `The app server answered HTTP ${p.status}.`,
+  "endpoint:session-connections": (p) =>
+    `Your session already has ${p.max} clients connected to the playground's endpoint, its limit. Close one (QUIT, or stop its program) and connect again.`,
+  "endpoint:address-connections": (p) =>
+    `Your network already has ${p.max} connections open to the playground's endpoint, its limit for one address. Close some and connect again.`,
+  "endpoint:connections": (p) => `The playground's endpoint is serving ${p.max} connections, all it takes. Try again in a minute.`,
+  "endpoint:wrong-passwords": (p) =>
+    `Too many wrong passwords from your network (at most ${p.max} a minute). Try again in ${p.wait} s, with the password the playground's "Connect your own client" panel shows.`,
+  "endpoint:reply-too-large": (p) =>
+    `This reply is larger than the playground's endpoint sends to a client (${p.limit} bytes). Ask for less at a time: a range (LRANGE key 0 99), or SCAN/HSCAN/SSCAN/ZSCAN with COUNT.`,
+  "endpoint:off": () => "The Redis endpoint for your own clients is off on this server (PLAYGROUND_RESP_PORT=off).",
+  "endpoint:select": () => "The playground gives each visitor one database, number 0: SELECT 0 works, other numbers do not.",
+  "endpoint:unsupported": (p) =>
+    `${p.command} is not available on the playground's endpoint: it would reach beyond your own connection or sandbox on a shared Redis.`,
+  "endpoint:subscriptions": (p) => `One connection may hold at most ${p.max} channels and patterns on the playground's endpoint. Unsubscribe from some first.`,
 };
 
 const ZH: ProblemTable = {
@@ -507,6 +524,7 @@ const ZH: ProblemTable = {
   "request:worker-body": () => '请求体必须是 {"worker": <1–10>}。',
   "request:invalid-line": () => "这行命令超过了 1 MiB。",
   "request:invalid-tab": () => "控制台标签页的编号无效。",
+  "request:invalid-locale": () => "语言无效：请用 en 或 zh。",
   "request:unknown-exercise": () => "没有这节课或这个练习。",
   "request:invalid-sets": () => "集合的名字无效。",
   "request:invalid-progress": () => "进度报告无效。",
@@ -530,6 +548,17 @@ const ZH: ProblemTable = {
   "server:too-large": () => "请求体太大。",
   "client:no-answer": () => "应用服务器没有应答。",
   "client:http": (p) => `应用服务器返回了 HTTP ${p.status}。`,
+  "endpoint:session-connections": (p) => `你的会话已经有 ${p.max} 个客户端连接到练习场的端点，这是上限。请先关闭一个（QUIT，或停止它的程序）再连接。`,
+  "endpoint:address-connections": (p) => `你所在网络已经向练习场的端点打开了 ${p.max} 个连接，这是一个地址的上限。请关闭一些再连接。`,
+  "endpoint:connections": (p) => `练习场的端点正在服务 ${p.max} 个连接，已经满了。请一分钟后再试。`,
+  "endpoint:wrong-passwords": (p) =>
+    `你所在网络输错密码的次数太多（每分钟最多 ${p.max} 次）。请 ${p.wait} 秒后再试，并使用练习场“连接你自己的客户端”面板上显示的密码。`,
+  "endpoint:reply-too-large": (p) =>
+    `这个回复超过了练习场端点发给一个客户端的上限（${p.limit} 字节）。请一次少取一些：取一个范围（LRANGE key 0 99），或者用带 COUNT 的 SCAN/HSCAN/SSCAN/ZSCAN。`,
+  "endpoint:off": () => "这台服务器关闭了供你自己的客户端连接的 Redis 端点（PLAYGROUND_RESP_PORT=off）。",
+  "endpoint:select": () => "练习场给每位访客一个数据库，编号 0：SELECT 0 可以用，其他编号不行。",
+  "endpoint:unsupported": (p) => `练习场的端点不提供 ${p.command}：在共享的 Redis 上，它会越出你自己的连接或沙箱。`,
+  "endpoint:subscriptions": (p) => `在练习场的端点上，一个连接最多订阅 ${p.max} 个频道和模式。请先退订一些。`,
 };
 
 export const PROBLEMS: Record<Locale, ProblemTable> = { en: EN, zh: ZH };

@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import type { RedisLink, RespConnection } from "@/lib/redis/resp-connection";
+import type { RedisLink, RespConnection, SendOptions } from "@/lib/redis/resp-connection";
 import { isRouted } from "@/lib/redis/routed";
 import { keySlot } from "@/lib/redis/slots";
 import { type NodeAddr, redirectOf } from "@/lib/redis/cluster";
@@ -35,7 +35,7 @@ import type { Namespace } from "./namespace";
  * its connections; about 750 bytes of server memory per user.
  */
 export interface Sender {
-  send(argv: readonly (Uint8Array | string)[]): Promise<Reply>;
+  send(argv: readonly (Uint8Array | string)[], opts?: SendOptions): Promise<Reply>;
 }
 
 export interface Credentials {
@@ -108,10 +108,10 @@ export class NamespaceUsers {
 
   /** A sender that runs every command as the namespace's user on a shared, resting connection. */
   scoped(conn: RedisLink, ns: Namespace): Sender {
-    return { send: (argv) => this.sendAs(conn, ns, argv) };
+    return { send: (argv, opts) => this.sendAs(conn, ns, argv, opts) };
   }
 
-  private async sendAs(link: RedisLink, ns: Namespace, argv: readonly (Uint8Array | string)[]): Promise<Reply> {
+  private async sendAs(link: RedisLink, ns: Namespace, argv: readonly (Uint8Array | string)[], opts?: SendOptions): Promise<Reply> {
     const me = this.credentials(ns);
     const rest = this.rest();
     // On a cluster, the whole sandwich goes to the namespace's master (its hash tag is one slot);
@@ -126,7 +126,7 @@ export class NamespaceUsers {
       // to back, so no other command can run between the AUTH and this one.
       const auth = conn.send(["AUTH", me.username, me.password]);
       const asking = ask ? conn.send(["ASKING"]) : null;
-      const reply: Promise<Reply> = conn.send(argv);
+      const reply: Promise<Reply> = conn.send(argv, opts);
       const back = conn.send(["AUTH", rest.username, rest.password]);
       const [a, r, b] = await Promise.allSettled([auth, reply, back]);
       await asking?.catch(() => {});

@@ -3,7 +3,7 @@ import { emulate, plan, unrewrite, type SandboxContext } from "./sandbox";
 import { capTimeout } from "./blocking";
 import type { Lease, LeasePool } from "./leases";
 import type { CommandInfo } from "./command-table";
-import type { RespConnection } from "@/lib/redis/resp-connection";
+import type { RespConnection, SendOptions } from "@/lib/redis/resp-connection";
 import { addToTx, isBudgetRefusal, newTxTotals, type TxTotals } from "./costs";
 import { processState } from "@/lib/process-state";
 import { type Problem, problem, refusal } from "@/lib/problems";
@@ -29,6 +29,8 @@ export interface RouteContext extends SandboxContext {
   spend?: (units: number) => void;
   /** Authenticates a dedicated connection as the namespace's own ACL user, before its first command. */
   login(conn: RespConnection): Promise<void>;
+  /** How visitors' replies are read (lib/redis/resp-connection.ts SendOptions): the endpoint for learners' own clients asks for whole replies up to its output cap. */
+  sendOptions?: SendOptions;
 }
 
 export interface Outcome {
@@ -159,7 +161,7 @@ async function executeInOrder(ctx: RouteContext, argv: Uint8Array[]): Promise<Ou
     let clean = false;
     try {
       await ctx.login(conn);
-      const reply = await conn.send(run, { timeoutMs: waitMs + conn.timeoutMs });
+      const reply = await conn.send(run, { ...ctx.sendOptions, timeoutMs: waitMs + conn.timeoutMs });
       // The slot moved under it (a failover, a resharding): the map has learnt where; the visitor tries again, as in an outage.
       if (ctx.leases.redirected(reply)) throw new SandboxError("redis_unavailable");
       clean = true;
@@ -168,7 +170,7 @@ async function executeInOrder(ctx: RouteContext, argv: Uint8Array[]): Promise<Ou
       done(clean);
     }
   }
-  return { reply: unrewrite(p.cmd, await ctx.conn.send(run), ctx.ns), notice };
+  return { reply: unrewrite(p.cmd, await ctx.conn.send(run, ctx.sendOptions), ctx.ns), notice };
 }
 
 /**
@@ -178,7 +180,7 @@ async function executeInOrder(ctx: RouteContext, argv: Uint8Array[]): Promise<Ou
  * a node's address; their next command opens a lease on the new master.
  */
 async function leaseSend(ctx: RouteContext, lease: Lease, argv: readonly Uint8Array[] | string[]): Promise<Reply> {
-  const reply = await lease.conn.send(argv);
+  const reply = await lease.conn.send(argv, ctx.sendOptions);
   if (!ctx.leases.redirected(reply)) return reply;
   ctx.leases.end(lease, problem("lease:lost"));
   return refusal(ctx.leases.takeEnded(lease.key) ?? problem("lease:lost"));

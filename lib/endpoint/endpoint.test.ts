@@ -1,0 +1,431 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { RawClient, newVisitor, useEndpoint } from "@/test/endpoint";
+import { runtime } from "@/lib/runtime";
+import { endpointConfig } from "@/lib/config";
+import { RespConnection, parseRedisUrl } from "@/lib/redis/resp-connection";
+import { rotateCredentials } from "@/lib/endpoint/credentials";
+import { closeEndpointClients } from "@/lib/endpoint/registry";
+import { lastActivity } from "@/lib/endpoint/access";
+import { createRoom, joinRoom } from "@/lib/classroom/rooms";
+import { type RunningEndpoint, startEndpoint } from "./server";
+import type { Reply } from "@/lib/resp/reply";
+
+/**
+ * The endpoint for learners' own clients (README "Bring your own client"),
+ * spoken to as raw RESP: signing in, the connection-level commands, pub/sub,
+ * transactions per connection, and every limit, checked against what landed
+ * in Redis (the admin connection).
+ */
+let ep: RunningEndpoint;
+let admin: RespConnection;
+beforeAll(async () => {
+  // Rate and work limits lifted: these tests send far faster than a learner (limits.test.ts and work-budget.test.ts test those).
+  ep = await useEndpoint({
+    PLAYGROUND_MAX_BLOCK_SECONDS: "1",
+    PLAYGROUND_WORK_PER_SESSION: "1000000000",
+    PLAYGROUND_WORK_PER_IP: "1000000000",
+    PLAYGROUND_RATE_PER_SESSION: "1000000",
+    PLAYGROUND_RATE_PER_IP: "1000000",
+  });
+  admin = new RespConnection(parseRedisUrl(inject("redisUrl")), "endpoint-test-admin");
+  await admin.waitReady();
+});
+afterAll(async () => {
+  await ep?.close();
+  admin?.close();
+});
+
+const ok: Reply = { t: "status", v: "OK" };
+const bulk = (v: string): Reply => ({ t: "bulk", v });
+const int = (v: number): Reply => ({ t: "integer", v });
+
+async function signedIn(password?: string): Promise<{ c: RawClient; password: string; id: string }> {
+  const v = password ? { password, session: { id: "" } } : await newVisitor();
+  const c = await RawClient.connect(ep.port);
+  expect(await c.call("AUTH", v.password)).toEqual(ok);
+  return { c, password: v.password, id: v.session.id };
+}
+
+/** Another endpoint on this runtime with some limits of its own. */
+async function another(limits: Partial<ReturnType<typeof endpointConfig>>): Promise<RunningEndpoint> {
+  const e = await startEndpoint({ ...endpointConfig(), port: 0, ...limits });
+  if (!e) throw new Error("endpoint off");
+  return e;
+}
+
+describe("signing in", () => {
+  it("answers NOAUTH before AUTH (PING and HELLO excepted), then runs commands in the visitor's namespace", async () => {
+    const { session, password } = await newVisitor();
+    const c = await RawClient.connect(ep.port);
+    expect(await c.call("GET", "k")).toEqual({ t: "error", v: "NOAUTH Authentication required." });
+    expect(await c.call("PING")).toEqual({ t: "status", v: "PONG" });
+    expect(await c.call("HELLO", "3")).toMatchObject({
+      t: "error",
+      v: expect.stringMatching(/^NOAUTH HELLO must be called with the client already authenticated/),
+    });
+    expect(await c.call("AUTH", "wrong-password")).toEqual({ t: "error", v: "WRONGPASS invalid username-password pair or user is disabled." });
+    expect(await c.call("AUTH", "admin", password)).toEqual({ t: "error", v: "WRONGPASS invalid username-password pair or user is disabled." });
+    expect(await c.call("AUTH", "default", password)).toEqual(ok);
+    expect(await c.call("SET", "k", "v")).toEqual(ok);
+    expect(await c.call("GET", "k")).toEqual(bulk("v"));
+    expect(await c.call("KEYS", "*")).toEqual({ t: "array", v: [bulk("k")] });
+    // In Redis, under the session's namespace, and nowhere else.
+    expect(await admin.send(["GET", `${session.ns.prefix}k`])).toEqual(bulk("v"));
+    expect(await admin.send(["EXISTS", "k"])).toEqual(int(0));
+    c.close();
+  });
+
+  it("HELLO 3 AUTH signs in and switches to RESP3; HELLO 4 is NOPROTO; RESET signs out", async () => {
+    const { password } = await newVisitor();
+    const c = await RawClient.connect(ep.port);
+    expect(await c.call("HELLO", "4")).toEqual({ t: "error", v: "NOPROTO unsupported protocol version" });
+    const hello = await c.call("HELLO", "3", "AUTH", "default", password, "SETNAME", "mine");
+    expect(hello.t).toBe("map");
+    expect(c.bytes.toString("latin1")).toContain("%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n");
+    expect(await c.call("CLIENT", "GETNAME")).toEqual(bulk("mine"));
+    expect(await c.call("GET", "missing")).toEqual({ t: "nil" });
+    expect(c.bytes.toString("latin1").endsWith("_\r\n")).toBe(true); // RESP3's null
+    expect(await c.call("RESET")).toEqual({ t: "status", v: "RESET" });
+    expect(await c.call("GET", "k")).toEqual({ t: "error", v: "NOAUTH Authentication required." });
+    expect(await c.call("CLIENT", "GETNAME")).toEqual({ t: "error", v: "NOAUTH Authentication required." });
+    c.close();
+  });
+
+  it("the room user reaches the student's workshop keys, and only for a student", async () => {
+    const rt = runtime();
+    const { code } = await createRoom(rt.appConn, { title: "endpoint", lessons: ["message-queue"] });
+    const { session } = await joinRoom(rt.appConn, rt.config.sessionSecret, code, "ann");
+    const { endpointCredentials } = await import("./credentials");
+    const { password } = await endpointCredentials(rt.appConn, rt.config.sessionSecret, session.id, "en", 60_000);
+    const c = await RawClient.connect(ep.port);
+    expect(await c.call("AUTH", "room", password)).toEqual(ok);
+    expect(await c.call("SET", "shared", "1")).toEqual(ok);
+    expect(await admin.send(["GET", `room:{${code}}:shared`])).toEqual(bulk("1"));
+    expect(await admin.send(["EXISTS", `${session.ns.prefix}shared`])).toEqual(int(0));
+    const loner = await newVisitor();
+    const d = await RawClient.connect(ep.port);
+    expect(await d.call("AUTH", "room", loner.password)).toMatchObject({ t: "error", v: expect.stringMatching(/^ERR This session has not joined a workshop/) });
+    c.close();
+    d.close();
+  });
+
+  it("a new password replaces the old one: the old one is refused, and clients signed in with it are closed", async () => {
+    const rt = runtime();
+    const { session, password } = await newVisitor();
+    const c = await RawClient.connect(ep.port);
+    expect(await c.call("AUTH", password)).toEqual(ok);
+    const fresh = await rotateCredentials(rt.appConn, rt.config.sessionSecret, session.id, "en", 60_000);
+    expect(fresh.password).not.toBe(password);
+    expect(closeEndpointClients(session.id)).toBe(1);
+    expect(await c.waitClosed()).toBe(true);
+    const d = await RawClient.connect(ep.port);
+    expect(await d.call("AUTH", password)).toEqual({ t: "error", v: "WRONGPASS invalid username-password pair or user is disabled." });
+    expect(await d.call("AUTH", fresh.password)).toEqual(ok);
+    d.close();
+  });
+
+  it("words the playground's refusals in the language the panel was shown in", async () => {
+    const { password } = await newVisitor("zh");
+    const { c } = await signedIn(password);
+    expect(await c.call("SELECT", "1")).toEqual({ t: "error", v: "ERR 练习场给每位访客一个数据库，编号 0：SELECT 0 可以用，其他编号不行。" });
+    const evalReply = await c.call("EVAL", "return 1", "0");
+    expect(evalReply.t).toBe("error");
+    expect((evalReply as { v: string }).v).toMatch(/[\u4e00-\u9fff]/);
+    c.close();
+  });
+});
+
+describe("the protocol", () => {
+  it("pipelines: replies come in order, inline commands work, a request split anywhere reads the same", async () => {
+    const { c } = await signedIn();
+    const frames = ["SET a 1", "INCR a", "GET a", "DEL a", "GET a"].map((l) => l.split(" "));
+    const wire = Buffer.concat(frames.map((f) => Buffer.from(`*${f.length}\r\n${f.map((a) => `$${a.length}\r\n${a}\r\n`).join("")}`)));
+    c.write(wire);
+    const want = [ok, int(2), bulk("2"), int(1), { t: "nil" }];
+    for (const w of want) expect(await c.next()).toEqual(w);
+    // The same bytes in 1–7 byte pieces.
+    for (let at = 0; at < wire.length; ) {
+      const n = 1 + Math.floor(Math.random() * 7);
+      c.write(wire.subarray(at, at + n));
+      at += n;
+      await new Promise((r) => setImmediate(r));
+    }
+    for (const w of want) expect(await c.next()).toEqual(w);
+    c.write('SET "in line" "a b"\r\nGET "in line"\r\nPING\n');
+    expect(await c.next()).toEqual(ok);
+    expect(await c.next()).toEqual(bulk("a b"));
+    expect(await c.next()).toEqual({ t: "status", v: "PONG" });
+    c.close();
+  });
+
+  it("refuses a malformed request with Redis's protocol error and closes the connection", async () => {
+    const cases: Array<[string, string]> = [
+      ["*1\r\n$-5\r\n", "ERR Protocol error: invalid bulk length"],
+      ["*x\r\n", "ERR Protocol error: invalid multibulk length"],
+      ["*1\r\n$abc\r\n", "ERR Protocol error: invalid bulk length"],
+      ['GET "unbalanced\r\n', "ERR Protocol error: unbalanced quotes in request"],
+    ];
+    for (const [bytes, error] of cases) {
+      const { c } = await signedIn();
+      c.write(bytes);
+      expect(await c.next(), JSON.stringify(bytes)).toEqual({ t: "error", v: error });
+      expect(await c.waitClosed()).toBe(true);
+    }
+  });
+
+  it("caps requests from their length headers: Redis's caps before signing in, the console's after", async () => {
+    const before = await RawClient.connect(ep.port);
+    before.write("*11\r\n");
+    expect(await before.next()).toEqual({ t: "error", v: "ERR Protocol error: unauthenticated multibulk length" });
+    expect(await before.waitClosed()).toBe(true);
+    const bulkBefore = await RawClient.connect(ep.port);
+    bulkBefore.write("*2\r\n$4\r\nAUTH\r\n$16385\r\n");
+    expect(await bulkBefore.next()).toEqual({ t: "error", v: "ERR Protocol error: unauthenticated bulk length" });
+    expect(await bulkBefore.waitClosed()).toBe(true);
+    const cfg = runtime().config;
+    const { c } = await signedIn();
+    c.write(`*${cfg.maxArgs + 1}\r\n`);
+    expect(await c.next()).toMatchObject({ t: "error", v: expect.stringMatching(/ERR/) });
+    expect(await c.waitClosed()).toBe(true);
+    const { c: d } = await signedIn();
+    d.write(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${cfg.maxArgBytes + 1}\r\n`);
+    expect(await d.next()).toMatchObject({ t: "error", v: expect.stringMatching(/ERR/) });
+    expect(await d.waitClosed()).toBe(true);
+  });
+});
+
+describe("connection-level commands, per connection", () => {
+  it("CLIENT ID/SETNAME/GETNAME/INFO/LIST, SELECT 0, ECHO, QUIT", async () => {
+    const { c, password } = await signedIn();
+    const { c: twin } = await signedIn(password);
+    const stranger = await signedIn();
+    const id = await c.call("CLIENT", "ID");
+    expect(id.t).toBe("integer");
+    expect(await c.call("CLIENT", "SETNAME", "has space")).toEqual({
+      t: "error",
+      v: "ERR Client names cannot contain spaces, newlines or special characters.",
+    });
+    expect(await c.call("CLIENT", "SETNAME", "worker-1")).toEqual(ok);
+    expect(await c.call("CLIENT", "GETNAME")).toEqual(bulk("worker-1"));
+    expect(await twin.call("CLIENT", "GETNAME")).toEqual({ t: "nil" });
+    expect(await c.call("CLIENT", "SETINFO", "lib-name", "redis-py")).toEqual(ok);
+    const info = await c.call("CLIENT", "INFO");
+    expect((info as { v: string }).v).toMatch(new RegExp(`^id=${(id as { v: number }).v} .*name=worker-1 .*db=0 .*lib-name=redis-py`));
+    // CLIENT LIST: this session's connections, nobody else's.
+    const list = (await c.call("CLIENT", "LIST")) as { v: string };
+    expect(list.v.trim().split("\n")).toHaveLength(2);
+    expect(list.v).not.toContain(`id=${((await stranger.c.call("CLIENT", "ID")) as { v: number }).v} `);
+    expect(await c.call("CLIENT", "KILL", "ID", "1")).toMatchObject({ t: "error", v: expect.stringMatching(/^ERR CLIENT KILL is not available/) });
+    expect(await c.call("SELECT", "0")).toEqual(ok);
+    expect(await c.call("ECHO", "hi")).toEqual(bulk("hi"));
+    expect(await c.call("QUIT")).toEqual(ok);
+    expect(await c.waitClosed()).toBe(true);
+    twin.close();
+    stranger.c.close();
+  });
+});
+
+describe("transactions and blocking commands, per connection", () => {
+  it("MULTI/EXEC on one connection; WATCH fails when another connection changes the key; a closed connection gives its lease back", async () => {
+    const { c, password } = await signedIn();
+    const { c: other } = await signedIn(password);
+    expect(await c.call("SET", "n", "1")).toEqual(ok);
+    expect(await c.call("WATCH", "n")).toEqual(ok);
+    expect(await other.call("SET", "n", "5")).toEqual(ok);
+    expect(await c.call("MULTI")).toEqual(ok);
+    expect(await c.call("INCR", "n")).toEqual({ t: "status", v: "QUEUED" });
+    // The other connection is not in this MULTI.
+    expect(await other.call("GET", "n")).toEqual(bulk("5"));
+    expect(await c.call("EXEC")).toEqual({ t: "nil" });
+    expect(await c.call("MULTI")).toEqual(ok);
+    expect(await c.call("INCR", "n")).toEqual({ t: "status", v: "QUEUED" });
+    expect(await c.call("EXEC")).toEqual({ t: "array", v: [int(6)] });
+    const leases = runtime().leases;
+    expect(await other.call("MULTI")).toEqual(ok);
+    const held = leases.stats().leases;
+    other.close();
+    await expect.poll(() => leases.stats().leases, { timeout: 3000 }).toBe(held - 1);
+    c.close();
+  });
+
+  it("BLPOP waits for another connection's push; its timeout is capped", async () => {
+    const { c, password } = await signedIn();
+    const { c: pusher } = await signedIn(password);
+    c.send("BLPOP", "jobs", "0");
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await pusher.call("RPUSH", "jobs", "j1")).toEqual(int(1));
+    expect(await c.next()).toEqual({ t: "array", v: [bulk("jobs"), bulk("j1")] });
+    const t0 = Date.now();
+    expect(await c.call("BLPOP", "none", "0")).toEqual({ t: "nil" });
+    expect(Date.now() - t0).toBeLessThan(3000); // PLAYGROUND_MAX_BLOCK_SECONDS=1 here
+    c.close();
+    pusher.close();
+  });
+});
+
+describe("pub/sub, through the hub", () => {
+  it("RESP2: subscribed mode, messages from another connection, patterns, unsubscribe; another visitor's channel of the same name is apart", async () => {
+    const { c, password } = await signedIn();
+    const { c: pub } = await signedIn(password);
+    const { c: stranger } = await signedIn();
+    expect(await c.call("SUBSCRIBE", "news", "jobs")).toEqual({ t: "array", v: [bulk("subscribe"), bulk("news"), int(1)] });
+    expect(await c.next()).toEqual({ t: "array", v: [bulk("subscribe"), bulk("jobs"), int(2)] });
+    expect(await c.call("GET", "x")).toEqual({
+      t: "error",
+      v: "ERR Can't execute 'GET': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+    });
+    expect(await c.call("PING")).toEqual({ t: "array", v: [bulk("pong"), bulk("")] });
+    expect(await stranger.call("PUBLISH", "news", "not for you")).toEqual(int(0));
+    expect(await pub.call("PUBLISH", "news", "hello")).toEqual(int(1));
+    expect(await c.next()).toEqual({ t: "array", v: [bulk("message"), bulk("news"), bulk("hello")] });
+    expect(await c.call("PSUBSCRIBE", "n*")).toEqual({ t: "array", v: [bulk("psubscribe"), bulk("n*"), int(3)] });
+    expect(await pub.call("PUBLISH", "news", "two")).toEqual(int(2));
+    const got = [await c.next(), await c.next()];
+    expect(got).toContainEqual({ t: "array", v: [bulk("message"), bulk("news"), bulk("two")] });
+    expect(got).toContainEqual({ t: "array", v: [bulk("pmessage"), bulk("n*"), bulk("news"), bulk("two")] });
+    // Bare UNSUBSCRIBE: one confirmation per channel, the count going down.
+    const gone = [await c.call("UNSUBSCRIBE"), await c.next()];
+    expect(gone.map((r) => (r as { v: Reply[] }).v[2])).toEqual([int(2), int(1)]);
+    expect(gone.map((r) => (r as { v: Reply[] }).v[1]).sort((a, b) => ((a as { v: string }).v < (b as { v: string }).v ? -1 : 1))).toEqual([
+      bulk("jobs"),
+      bulk("news"),
+    ]);
+    expect(await c.call("PUNSUBSCRIBE", "n*")).toEqual({ t: "array", v: [bulk("punsubscribe"), bulk("n*"), int(0)] });
+    expect(await c.call("SET", "after", "1")).toEqual(ok);
+    for (const x of [c, pub, stranger]) x.close();
+  });
+
+  it("RESP3: subscriptions and messages are pushes, and other commands still run", async () => {
+    const { password } = await newVisitor();
+    const c = await RawClient.connect(ep.port);
+    expect((await c.call("HELLO", "3", "AUTH", "default", password)).t).toBe("map");
+    const { c: pub } = await signedIn(password);
+    expect(await c.call("SUBSCRIBE", "ch")).toEqual({ t: "push", v: [bulk("subscribe"), bulk("ch"), int(1)] });
+    expect(await c.call("SET", "k", "v")).toEqual(ok);
+    await pub.call("PUBLISH", "ch", "m");
+    expect(await c.next()).toEqual({ t: "push", v: [bulk("message"), bulk("ch"), bulk("m")] });
+    c.close();
+    pub.close();
+  });
+});
+
+describe("limits", () => {
+  it("connections per session, per address and in all, each refused with its number", async () => {
+    const e = await another({ perSession: 2, perIp: 1000, max: 1000 });
+    const { password } = await newVisitor();
+    const conns: RawClient[] = [];
+    for (let i = 0; i < 2; i++) {
+      const c = await RawClient.connect(e.port);
+      expect(await c.call("AUTH", password)).toEqual(ok);
+      conns.push(c);
+    }
+    const third = await RawClient.connect(e.port);
+    expect(await third.call("AUTH", password)).toMatchObject({ t: "error", v: expect.stringContaining("already has 2 clients connected") });
+    conns.pop()!.close();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await third.call("AUTH", password)).toEqual(ok);
+    for (const c of [...conns, third]) c.close();
+    await e.close();
+
+    const { addressCount } = await import("./registry");
+    await new Promise((r) => setTimeout(r, 100));
+    const perIp = addressCount("127.0.0.1") + 2;
+    const f = await another({ perIp });
+    const open = [await RawClient.connect(f.port), await RawClient.connect(f.port)];
+    const over = await RawClient.connect(f.port);
+    expect(await over.next()).toMatchObject({ t: "error", v: expect.stringContaining(`already has ${perIp} connections open`) });
+    expect(await over.waitClosed()).toBe(true);
+    for (const c of open) c.close();
+    await f.close();
+  });
+
+  it("closes a connection that does not sign in in time, and an idle one", async () => {
+    const e = await another({ authMs: 300, idleMs: 600 });
+    const lazy = await RawClient.connect(e.port);
+    expect(await lazy.waitClosed(3000)).toBe(true);
+    const { password } = await newVisitor();
+    const idle = await RawClient.connect(e.port);
+    expect(await idle.call("AUTH", password)).toEqual(ok);
+    expect(await idle.waitClosed(3000)).toBe(true);
+    await e.close();
+  });
+
+  it("refuses a reply larger than the output cap with an error, and closes a subscriber that does not read", async () => {
+    const e = await another({ outputBytes: 64 * 1024 });
+    const { password } = await newVisitor();
+    const c = await RawClient.connect(e.port);
+    expect(await c.call("AUTH", password)).toEqual(ok);
+    expect(await c.call("SET", "big", "x".repeat(100_000))).toEqual(ok);
+    expect(await c.call("GET", "big")).toMatchObject({ t: "error", v: expect.stringContaining("larger than the playground's endpoint sends") });
+    expect(await c.call("STRLEN", "big")).toEqual(int(100_000));
+    // A subscriber that stops reading: messages pile up past the cap, and the connection goes.
+    const sub = await RawClient.connect(e.port);
+    expect(await sub.call("AUTH", password)).toEqual(ok);
+    expect((await sub.call("SUBSCRIBE", "flood")).t).toBe("array");
+    sub.socket.pause();
+    const payload = "y".repeat(30_000);
+    for (let i = 0; i < 400 && !sub.closed; i++) {
+      await c.call("PUBLISH", "flood", payload);
+    }
+    sub.socket.resume();
+    expect(await sub.waitClosed(5000)).toBe(true);
+    c.close();
+    await e.close();
+  });
+
+  it("caps wrong passwords per address, even before the right one", async () => {
+    const e = await another({ wrongPasswordsPerMinute: 3 });
+    const rt = runtime();
+    await rt.appConn.send(["DEL", "app:rl:w:resp-auth:127.0.0.1"]);
+    const { password } = await newVisitor();
+    const c = await RawClient.connect(e.port);
+    for (let i = 0; i < 3; i++) expect(await c.call("AUTH", `guess-${i}-xxxxxxxx`)).toMatchObject({ v: expect.stringMatching(/^WRONGPASS/) });
+    expect(await c.call("AUTH", "guess-4-xxxxxxxx")).toMatchObject({ v: expect.stringContaining("Too many wrong passwords") });
+    expect(await c.call("AUTH", password)).toMatchObject({ v: expect.stringContaining("Too many wrong passwords") });
+    await rt.appConn.send(["DEL", "app:rl:w:resp-auth:127.0.0.1"]);
+    expect(await c.call("AUTH", password)).toEqual(ok);
+    c.close();
+    await e.close();
+  });
+
+  it("stops reading and executing for a client that does not read its replies, then serves them all in order", async () => {
+    const e = await another({ outputBytes: 4 * 1024 * 1024 });
+    const { password } = await newVisitor();
+    const c = await RawClient.connect(e.port);
+    expect(await c.call("AUTH", password)).toEqual(ok);
+    expect(await c.call("SET", "v", "z".repeat(64 * 1024))).toEqual(ok);
+    const calls = async () => {
+      const r = await admin.send(["INFO", "commandstats"]);
+      const m = /cmdstat_getrange:calls=(\d+)/.exec(r.t === "bulk" || r.t === "verbatim" ? r.v : "");
+      return m ? Number(m[1]) : 0;
+    };
+    const before = await calls();
+    c.socket.pause(); // reads nothing from now on
+    // 1,000 GETRANGEs of 64 KiB each (64 MiB of replies): the endpoint must push back instead of running them all.
+    const one = Buffer.from("*4\r\n$8\r\nGETRANGE\r\n$1\r\nv\r\n$1\r\n0\r\n$2\r\n-1\r\n");
+    c.socket.write(Buffer.concat(Array.from({ length: 1000 }, () => one)));
+    await new Promise((r) => setTimeout(r, 1500));
+    const ran = (await calls()) - before;
+    expect(ran).toBeGreaterThan(0);
+    expect(ran).toBeLessThan(300); // about 1 MiB of waiting replies, plus what the sockets hold
+    expect(c.closed).toBe(false); // paused, not dropped: the replies wait their turn
+    c.socket.resume();
+    for (let got = 0; got < 1000; got++) {
+      const r = await c.next(10_000);
+      expect(r.t).toBe("bulk");
+    }
+    c.close();
+    await e.close();
+  }, 60_000);
+});
+
+describe("the page", () => {
+  it("notes each command's time where the key inspector polls it", async () => {
+    const { session, password } = await newVisitor();
+    const { c } = await signedIn(password);
+    const t0 = Date.now();
+    expect(await c.call("SET", "seen", "1")).toEqual(ok);
+    await expect.poll(async () => (await lastActivity(runtime().appConn, session.ns)) ?? 0, { timeout: 2000 }).toBeGreaterThanOrEqual(t0);
+    c.close();
+  });
+});

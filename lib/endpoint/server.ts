@@ -1,0 +1,905 @@
+import fs from "node:fs";
+import net from "node:net";
+import tls from "node:tls";
+import { execCommand } from "@/lib/exec";
+import { runtime, type Runtime } from "@/lib/runtime";
+import { type EndpointConfig, endpointConfig } from "@/lib/config";
+import { isSandboxError, SandboxError } from "@/lib/errors";
+import { type Problem, problem } from "@/lib/problems";
+import { problemText } from "@/lib/i18n/problems";
+import type { Locale } from "@/lib/i18n/locales";
+import { addressGroup, hit, secondsLeft, windowKey } from "@/lib/rate-limit";
+import { sessionNamespace, type Session } from "@/lib/session";
+import type { Reply } from "@/lib/resp/reply";
+import type { HubListener, HubMessage } from "@/lib/streaming/subscriber-hub";
+import { nameRefusal, patternRefusal } from "@/lib/sandbox/glob";
+import { processState } from "@/lib/process-state";
+import { RequestParser, PROTO_INLINE_MAX_SIZE } from "./request-parser";
+import { encodeReply } from "./encode-reply";
+import { toResp3, toResp3Exec } from "./resp3";
+import { lookupPassword, OWN_USERS, renew, ROOM_USER } from "./credentials";
+import { markActivity, setEndpointListening } from "./access";
+import { NamespaceConnections } from "./namespace-connections";
+import { addressCount, connectionCount, register, type Registered, sessionConnections, sessionCount, signIn as registerSession, unregister } from "./registry";
+
+/**
+ * The endpoint learners' own Redis clients connect to (README "Bring your own
+ * client"): redis-cli, redis-py, ioredis, Redis Insight. It speaks RESP2 and
+ * RESP3, inline commands and pipelining, and every command takes the
+ * console's path (lib/exec.ts execCommand: policy, rewriting, per-visitor
+ * wall, quotas, budgets, rate limits) as the bytes the client sent; the
+ * request parser splits a byte stream exactly as Redis 7.0 would
+ * (request-parser.ts), so no byte sequence can make the sandbox and Redis
+ * disagree about what a command is.
+ *
+ * One TCP connection is one client: its own MULTI/WATCH lease
+ * (`resp-<id>` console tab), its own subscriptions (through the process's
+ * subscriber hub), its name and protocol. What clients send on connect is
+ * answered here, per connection: AUTH, HELLO, CLIENT SETNAME/GETNAME/ID/
+ * INFO/LIST/SETINFO/NO-EVICT/NO-TOUCH, SELECT 0, PING, ECHO, QUIT, RESET.
+ *
+ * Bounded everywhere (lib/config.ts PLAYGROUND_RESP_*): connections per
+ * session, per address and in all; a deadline to sign in; an idle timeout;
+ * requests within the console's argument caps (refused from their header);
+ * at most `readAhead` commands or one command's bytes read ahead of their
+ * replies, after which the socket is paused (TCP pushes back on the
+ * client); replies waiting for a slow reader paused too, and past
+ * `outputBytes` the connection is closed; wrong passwords per address.
+ */
+
+export interface RunningEndpoint {
+  host: string;
+  port: number;
+  tls: boolean;
+  close(): Promise<void>;
+}
+
+const enc = (s: string) => Buffer.from(s, "latin1");
+const CRLF = "\r\n";
+/** Waiting replies past which the endpoint stops reading and executing for a connection (until they drain). */
+const HIGH_WATER = 1024 * 1024;
+/** How often a signed-in connection checks that its password still stands (a rotation elsewhere). */
+const RECHECK_MS = 5000;
+/** Retries of a command refused for a moment (rate limits, the work budget): the client sees a slower reply, not an error. */
+const RETRIES = 5;
+
+const state = () =>
+  processState("endpoint.server", () => ({
+    nextId: 1,
+    version: null as string | null,
+    direct: new WeakMap<Runtime, NamespaceConnections>(),
+    pools: new Set<NamespaceConnections>(),
+  }));
+
+/** The runtime's connections per namespace (one per runtime: tests make new ones). */
+function directOf(rt: Runtime, max: number): NamespaceConnections {
+  const st = state();
+  let d = st.direct.get(rt);
+  if (!d) {
+    d = new NamespaceConnections(rt, max);
+    st.direct.set(rt, d);
+    st.pools.add(d);
+  }
+  return d;
+}
+
+export async function startEndpoint(cfg: EndpointConfig = endpointConfig()): Promise<RunningEndpoint | null> {
+  if (cfg.port === null) return null;
+  const onSocket = (socket: net.Socket) => accept(socket, cfg);
+  let server: net.Server;
+  if (cfg.tls) {
+    server = tls.createServer({ cert: fs.readFileSync(cfg.tls.certFile), key: fs.readFileSync(cfg.tls.keyFile), handshakeTimeout: cfg.authMs }, onSocket);
+    // A failed handshake is the client's problem; it must not take the server down.
+    server.on("tlsClientError", () => {});
+  } else {
+    server = net.createServer(onSocket);
+  }
+  server.maxConnections = cfg.max + 64; // past the cap the endpoint still answers why (accept), then the kernel refuses
+  const ports = cfg.port === "auto" ? [...Array.from({ length: 20 }, (_, i) => 6380 + i), 0] : [cfg.port];
+  let port = -1;
+  for (const p of ports) {
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(p, cfg.bind, () => {
+          server.off("error", reject);
+          resolve();
+        });
+      });
+      port = (server.address() as net.AddressInfo).port;
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EADDRINUSE" || p === ports[ports.length - 1]) throw e;
+    }
+  }
+  server.on("error", (e) => console.error(`[endpoint] ${e.message}`));
+  setEndpointListening({ bind: cfg.bind, port, tls: !!cfg.tls, publicHost: cfg.publicHost });
+  const open = new Set<net.Socket>();
+  server.on("connection", (s: net.Socket) => {
+    open.add(s);
+    s.on("close", () => open.delete(s));
+  });
+  return {
+    host: cfg.bind,
+    port,
+    tls: !!cfg.tls,
+    close: () =>
+      new Promise<void>((resolve) => {
+        setEndpointListening(null);
+        for (const d of state().pools) d.close();
+        state().pools.clear();
+        server.close(() => resolve());
+        for (const s of open) s.destroy();
+      }),
+  };
+}
+
+function accept(socket: net.Socket, cfg: EndpointConfig): void {
+  const rt = runtime();
+  const ip = addressGroup(socket.remoteAddress ?? "unknown");
+  socket.setNoDelay(true);
+  socket.setKeepAlive(true, 60_000);
+  socket.on("error", () => {}); // a reset by the peer is a close like any other
+  // Over a cap: say which, in Redis's error form, then close (as Redis does at maxclients).
+  const over: Problem | null =
+    connectionCount() >= cfg.max
+      ? problem("endpoint:connections", { max: cfg.max })
+      : addressCount(ip) >= cfg.perIp
+        ? problem("endpoint:address-connections", { max: cfg.perIp })
+        : null;
+  if (over) {
+    socket.end(`-ERR ${problemText(over)}${CRLF}`);
+    setTimeout(() => socket.destroy(), 1000).unref();
+    return;
+  }
+  new Client(rt, socket, ip, cfg);
+}
+
+interface SignedIn {
+  session: Session;
+  user: string;
+  scope: "own" | "room";
+  locale: Locale;
+  password: Buffer;
+  checkedAt: number;
+}
+
+type Kind = "channel" | "pattern";
+
+class Client implements Registered {
+  readonly id: number;
+  sessionId: string | null = null;
+  private proto: 2 | 3 = 2;
+  private name: Buffer | null = null;
+  private lib = { name: "", ver: "" };
+  private auth: SignedIn | null = null;
+  private readonly parser: RequestParser;
+  private queue: Buffer[][] = [];
+  private queuedBytes = 0;
+  /** A protocol error: replied after the commands before it, then the connection closes. */
+  private fatal: string | null = null;
+  private busy = false;
+  private closed = false;
+  private quitting = false;
+  private readonly createdAt = Date.now();
+  private lastCommand = { at: Date.now(), name: "NULL" };
+  private authTimer: NodeJS.Timeout | null;
+  /** This connection's subscriptions, by the name the client gave (latin1), with the name Redis knows (prefixed). */
+  private subs: Record<Kind, Map<string, Buffer>> = { channel: new Map(), pattern: new Map() };
+  /** Messages that arrived while a (P)SUBSCRIBE's confirmations were not written yet: Redis sends those first. */
+  private held: Buffer[] | null = null;
+  private readonly listener: HubListener;
+  /** The argv of each command queued in an open MULTI (RESP3 clients' EXEC reply is converted per command). */
+  private queued: Buffer[][] | null = null;
+
+  constructor(
+    private readonly rt: Runtime,
+    private readonly socket: net.Socket,
+    readonly ip: string,
+    private readonly cfg: EndpointConfig,
+  ) {
+    const st = state();
+    this.id = st.nextId++;
+    this.parser = new RequestParser({
+      maxArgs: rt.config.maxArgs,
+      maxArgBytes: rt.config.maxArgBytes,
+      maxCommandBytes: rt.config.maxCommandBytes,
+      maxInlineBytes: PROTO_INLINE_MAX_SIZE,
+    });
+    register(this);
+    this.listener = { onMessage: (m) => this.deliver(m) };
+    this.authTimer = setTimeout(() => this.kill(), cfg.authMs);
+    this.authTimer.unref();
+    socket.setTimeout(cfg.idleMs, () => {
+      // A subscribed connection waits for messages; everything else that says nothing for this long goes.
+      if (this.subscriptions() === 0 || this.socket.writableLength > 0) this.kill();
+    });
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("drain", () => this.pump());
+    socket.on("close", () => this.cleanup());
+    socket.on("end", () => {
+      // The client closed its side: finish what it sent (redis-cli < file does this), then close.
+      this.quitting = true;
+      this.pump();
+    });
+  }
+
+  kill(): void {
+    if (!this.socket.destroyed) this.socket.destroy();
+    this.cleanup();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed || this.fatal !== null) return;
+    const { commands, error } = this.parser.push(chunk);
+    for (const c of commands) {
+      this.queue.push(c);
+      for (const a of c) this.queuedBytes += a.length;
+    }
+    if (error !== undefined) {
+      this.fatal = error;
+      this.socket.pause();
+    }
+    this.pump();
+  }
+
+  /** Runs queued commands one after another, replies in order; pauses reading while too much waits. */
+  private pump(): void {
+    if (this.busy || this.closed) return;
+    this.busy = true;
+    void this.drainQueue().finally(() => {
+      this.busy = false;
+      if (this.closed) return;
+      if (this.queue.length === 0 && this.fatal !== null) {
+        this.write(`-${this.fatal}${CRLF}`, true);
+        this.end();
+        return;
+      }
+      if (this.queue.length === 0 && this.quitting) {
+        this.end();
+        return;
+      }
+      const full = this.queue.length >= this.cfg.readAhead || this.queuedBytes >= this.rt.config.maxCommandBytes;
+      const slow = this.socket.writableLength > HIGH_WATER;
+      if (full || slow || this.fatal !== null) this.socket.pause();
+      else this.socket.resume();
+      if (this.queue.length > 0 && !slow) this.pump();
+    });
+  }
+
+  private async drainQueue(): Promise<void> {
+    while (this.queue.length > 0 && !this.closed) {
+      if (this.socket.writableLength > HIGH_WATER) {
+        this.socket.pause();
+        return; // "drain" pumps again
+      }
+      const argv = this.queue.shift()!;
+      for (const a of argv) this.queuedBytes -= a.length;
+      this.lastCommand = { at: Date.now(), name: argv[0].toString("latin1").toLowerCase().slice(0, 40) };
+      let out: Buffer | string | null;
+      try {
+        out = await this.handle(argv);
+      } catch (e) {
+        out = this.errorLine(e);
+      }
+      if (out !== null) this.write(out);
+      if (this.quitting && this.closed) return;
+    }
+  }
+
+  private write(data: Buffer | string, force = false): void {
+    if (this.closed || this.socket.destroyed) return;
+    if (!force && this.socket.writableLength > this.cfg.outputBytes) {
+      // The client does not read what it asked for: Redis's client-output-buffer-limit, in one number.
+      this.kill();
+      return;
+    }
+    this.socket.write(data);
+  }
+
+  private end(): void {
+    if (this.closed) return;
+    this.socket.end();
+    this.cleanup();
+  }
+
+  private cleanup(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.authTimer) clearTimeout(this.authTimer);
+    this.queue = [];
+    unregister(this);
+    this.dropState();
+  }
+
+  /** What RESET and a close give back: subscriptions, the MULTI/WATCH lease. */
+  private dropState(): void {
+    if (this.subscriptions() > 0) {
+      this.subs = { channel: new Map(), pattern: new Map() };
+      void this.rt
+        .hub()
+        .remove(this.listener)
+        .catch(() => {});
+    }
+    this.held = null;
+    this.queued = null;
+    if (this.auth) {
+      const key = this.clientKey(this.auth.session);
+      const lease = this.rt.leases.get(key);
+      if (lease) {
+        this.rt.leases.end(lease, problem("lease:lost"));
+        this.rt.leases.takeEnded(key);
+      }
+    }
+  }
+
+  private clientKey(session: Session): string {
+    // As lib/exec.ts builds it: `<session>/<client id>/<namespace>`.
+    return `${session.id}/resp-${this.id}/${session.ns.prefix}`;
+  }
+
+  subscriptions(): number {
+    return this.subs.channel.size + this.subs.pattern.size;
+  }
+
+  private locale(): Locale {
+    return this.auth?.locale ?? "en";
+  }
+
+  private refuse(p: Problem): string {
+    return `-ERR ${problemText(p, this.locale())}${CRLF}`;
+  }
+
+  private errorLine(e: unknown): string {
+    if (isSandboxError(e)) return this.refuse(e.problem);
+    console.error("[endpoint]", e);
+    return this.refuse(problem("server:internal"));
+  }
+
+  private reply(r: Reply): Buffer {
+    return encodeReply(r, this.proto);
+  }
+
+  // ── commands ────────────────────────────────────────────────────────────
+
+  private async handle(argv: Buffer[]): Promise<Buffer | string | null> {
+    const name = argv[0].toString("latin1").toLowerCase();
+    if (!this.auth) {
+      switch (name) {
+        case "auth":
+          return this.authCommand(argv);
+        case "hello":
+          return this.hello(argv);
+        case "ping":
+          return this.ping(argv);
+        case "quit":
+          return this.quit();
+        case "reset":
+          return this.reset();
+        default:
+          return `-NOAUTH Authentication required.${CRLF}`;
+      }
+    }
+    if (this.subscriptions() > 0 && this.proto === 2 && !SUBSCRIBED_OK.has(name)) {
+      return `-ERR Can't execute '${argv[0]
+        .toString("latin1")
+        .replace(/[\r\n]/g, " ")
+        .slice(0, 128)}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context${CRLF}`;
+    }
+    switch (name) {
+      case "auth":
+        return this.authCommand(argv);
+      case "hello":
+        return this.hello(argv);
+      case "ping":
+        return this.ping(argv);
+      case "echo":
+        return argv.length === 2 ? bulkOf(argv[1]) : arity("echo");
+      case "quit":
+        return this.quit();
+      case "reset":
+        return this.reset();
+      case "select":
+        return this.select(argv);
+      case "client":
+        return this.client(argv);
+      case "subscribe":
+        return this.subscribe("channel", argv);
+      case "psubscribe":
+        return this.subscribe("pattern", argv);
+      case "unsubscribe":
+        return this.unsubscribe("channel", argv);
+      case "punsubscribe":
+        return this.unsubscribe("pattern", argv);
+      case "ssubscribe":
+      case "sunsubscribe":
+        return this.refuse(problem("endpoint:unsupported", { command: name.toUpperCase() }));
+    }
+    return this.run(argv, name);
+  }
+
+  /** Everything else: the console's path, as the client's bytes. */
+  private async run(argv: Buffer[], name: string): Promise<Buffer | string> {
+    const auth = this.auth!;
+    await this.recheck(auth);
+    if (this.closed) return "";
+    let lastError: unknown;
+    for (let attempt = 0; attempt <= RETRIES; attempt++) {
+      try {
+        const result = await execCommand(
+          auth.session,
+          { bytes: argv },
+          {
+            ip: this.ip,
+            id: `resp-${this.id}`,
+            scope: auth.scope,
+            wholeReplies: { items: 1_000_000, bytes: this.cfg.outputBytes },
+            conn: (ns) => directOf(this.rt, this.cfg.namespaceConnections).sender(ns),
+          },
+        );
+        markActivity(this.rt.appConn, this.nsOf(auth));
+        return this.replyFor(argv, name, result.reply);
+      } catch (e) {
+        lastError = e;
+        // A rate limit or the work budget: wait as told (up to a second) and try again; the client sees a slower reply.
+        if (!(e instanceof SandboxError) || e.kind !== "rate_limited" || attempt === RETRIES || this.closed) break;
+        await sleep(Math.min(1000, Math.max(50, (e.retryAfterSeconds ?? 1) * 1000)));
+      }
+    }
+    return this.errorLine(lastError);
+  }
+
+  private nsOf(auth: SignedIn) {
+    return auth.scope === "own" ? auth.session.ns : (this.roomNs ?? auth.session.ns);
+  }
+  private roomNs: Session["ns"] | null = null;
+
+  private replyFor(argv: Buffer[], name: string, reply: Reply): Buffer {
+    if (hasCut(reply)) return enc(this.refuse(problem("endpoint:reply-too-large", { limit: this.cfg.outputBytes })));
+    // MULTI's queued commands, for a RESP3 client's EXEC: each reply in it takes its command's RESP3 shape.
+    const queued = this.queued;
+    if (name === "multi" && reply.t === "status") this.queued = [];
+    else if (this.queued && reply.t === "status" && reply.v === "QUEUED") this.queued.push(argv);
+    else if (name === "exec" || name === "discard") this.queued = name === "discard" && reply.t === "error" ? this.queued : null;
+    let out = this.localized(reply);
+    // Redis answered the app in RESP2: a RESP3 client gets the maps, sets, doubles and pairs Redis would have sent it (resp3.ts).
+    if (this.proto === 3) out = name === "exec" && queued ? toResp3Exec(queued, out) : toResp3(argv, out);
+    return this.reply(out);
+  }
+
+  /** A playground refusal in the language the learner's panel was shown in (Redis's own errors stay as Redis words them). */
+  private localized(reply: Reply): Reply {
+    if (reply.t !== "error" || !reply.problem || this.locale() === "en") return reply;
+    const en = problemText(reply.problem, "en");
+    if (!reply.v.endsWith(en)) return reply;
+    return { t: "error", v: reply.v.slice(0, reply.v.length - en.length) + problemText(reply.problem, this.locale()) };
+  }
+
+  /** Every few seconds, that the password this connection signed in with still stands (rotated: the connection goes). */
+  private async recheck(auth: SignedIn): Promise<void> {
+    if (Date.now() - auth.checkedAt < RECHECK_MS) return;
+    auth.checkedAt = Date.now();
+    const still = await lookupPassword(this.rt.appConn, auth.password).catch(() => undefined);
+    if (still === null || (still && still.sessionId !== auth.session.id)) this.kill();
+  }
+
+  private async authCommand(argv: Buffer[]): Promise<Buffer | string> {
+    if (argv.length !== 2 && argv.length !== 3) return arity("auth");
+    const user = argv.length === 3 ? argv[1] : enc("default");
+    const err = await this.signIn(user, argv[argv.length - 1]);
+    return err ?? `+OK${CRLF}`;
+  }
+
+  /** Signs in; returns the error line to send, or null. */
+  private async signIn(user: Buffer, password: Buffer): Promise<string | null> {
+    const app = this.rt.appConn;
+    await app.ensureReady();
+    // Wrong passwords per address, counted across instances (app:rl:w:…): checked before the password is even looked up.
+    const counter = windowKey(`resp-auth:${this.ip}`);
+    const max = this.cfg.wrongPasswordsPerMinute;
+    const seen = await app.send(["GET", counter]);
+    if (seen.t === "bulk" && Number(seen.v) >= max) {
+      return this.refuse(problem("endpoint:wrong-passwords", { max, wait: await secondsLeft(app, counter, 60) }));
+    }
+    const who = user.toString("latin1");
+    const known = (OWN_USERS as readonly string[]).includes(who) || who === ROOM_USER;
+    const found = known ? await lookupPassword(app, password) : null;
+    if (!found) {
+      const n = await hit(app, counter, 60_000);
+      if (n > max) return this.refuse(problem("endpoint:wrong-passwords", { max, wait: await secondsLeft(app, counter, 60) }));
+      return `-WRONGPASS invalid username-password pair or user is disabled.${CRLF}`;
+    }
+    const own: Session = { id: found.sessionId, ns: sessionNamespace(found.sessionId) };
+    let scope: SignedIn["scope"] = "own";
+    this.roomNs = null;
+    if (who === ROOM_USER) {
+      const resolve = this.rt.hooks.scopes.get("room");
+      if (!resolve) return this.refuse(problem("request:unknown-scope", { scope: "room" }));
+      try {
+        this.roomNs = (await resolve(this.rt, own)).ns;
+      } catch (e) {
+        return this.errorLine(e);
+      }
+      scope = "room";
+    }
+    if (this.sessionId !== found.sessionId && sessionCount(found.sessionId) >= this.cfg.perSession) {
+      return this.refuse(problem("endpoint:session-connections", { max: this.cfg.perSession }));
+    }
+    if (this.auth && this.auth.session.id !== own.id) this.dropState(); // another sandbox: nothing of the old one carries over
+    this.auth = { session: own, user: who, scope, locale: found.locale, password: Buffer.from(password), checkedAt: Date.now() };
+    this.parser.authenticated = true;
+    registerSession(this, own.id);
+    if (this.authTimer) {
+      clearTimeout(this.authTimer);
+      this.authTimer = null;
+    }
+    renew(app, password, own.id, this.rt.config.namespaceIdleMs);
+    return null;
+  }
+
+  private async hello(argv: Buffer[]): Promise<Buffer | string> {
+    let proto: 2 | 3 = this.proto;
+    if (argv.length >= 2) {
+      const v = argv[1].toString("latin1");
+      if (!/^-?\d{1,19}$/.test(v)) return `-ERR Protocol version is not an integer or out of range${CRLF}`;
+      const n = Number(v);
+      if (n !== 2 && n !== 3) return `-NOPROTO unsupported protocol version${CRLF}`;
+      proto = n;
+    }
+    let auth: [Buffer, Buffer] | null = null;
+    let setname: Buffer | null = null;
+    for (let i = 2; i < argv.length; i++) {
+      const opt = argv[i].toString("latin1").toLowerCase();
+      const more = argv.length - 1 - i;
+      if (opt === "auth" && more >= 2) {
+        auth = [argv[i + 1], argv[i + 2]];
+        i += 2;
+      } else if (opt === "setname" && more >= 1) {
+        setname = argv[i + 1];
+        i += 1;
+      } else {
+        return `-ERR Syntax error in HELLO option '${argv[i]
+          .toString("latin1")
+          .replace(/[\r\n]/g, " ")
+          .slice(0, 128)}'${CRLF}`;
+      }
+    }
+    if (!this.auth && !auth) {
+      return `-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time${CRLF}`;
+    }
+    if (auth) {
+      const err = await this.signIn(auth[0], auth[1]);
+      if (err) return err;
+    }
+    if (setname) {
+      if (!validName(setname)) return `-ERR Client names cannot contain spaces, newlines or special characters.${CRLF}`;
+      this.name = setname.length ? setname : null;
+    }
+    this.proto = proto;
+    const version = await this.serverVersion();
+    return this.reply({
+      t: "map",
+      v: [
+        bulkText("server"),
+        bulkText("redis"),
+        bulkText("version"),
+        bulkText(version),
+        bulkText("proto"),
+        { t: "integer", v: proto },
+        bulkText("id"),
+        { t: "integer", v: this.id },
+        bulkText("mode"),
+        bulkText("standalone"),
+        bulkText("role"),
+        bulkText("master"),
+        bulkText("modules"),
+        { t: "array", v: [] },
+      ],
+    });
+  }
+
+  /** The real server's version, as HELLO tells it (asked once, as the visitor's user). */
+  private async serverVersion(): Promise<string> {
+    const st = state();
+    if (st.version) return st.version;
+    try {
+      const session = this.auth!.session;
+      const r = await this.rt.scoped(session.ns).send(["HELLO"]);
+      const v = r.t === "array" || r.t === "map" ? r.v : [];
+      const i = v.findIndex((x) => x.t === "bulk" && x.v === "version");
+      const found = v[i + 1];
+      if (i >= 0 && found?.t === "bulk") st.version = found.v;
+    } catch {}
+    return st.version ?? "7.0.0";
+  }
+
+  private ping(argv: Buffer[]): Buffer | string {
+    if (argv.length > 2) return arity("ping");
+    if (this.subscriptions() > 0 && this.proto === 2) {
+      return this.reply({ t: "array", v: [bulkText("pong"), argv.length === 2 ? bulkFrom(argv[1]) : bulkText("")] });
+    }
+    return argv.length === 2 ? bulkOf(argv[1]) : `+PONG${CRLF}`;
+  }
+
+  private quit(): string {
+    this.quitting = true;
+    this.queue = []; // nothing after QUIT runs
+    this.queuedBytes = 0;
+    this.socket.pause();
+    return `+OK${CRLF}`;
+  }
+
+  private reset(): string {
+    this.dropState();
+    this.auth = null;
+    this.roomNs = null;
+    this.parser.authenticated = false;
+    registerSession(this, null);
+    this.proto = 2;
+    this.name = null;
+    return `+RESET${CRLF}`;
+  }
+
+  private select(argv: Buffer[]): string {
+    if (argv.length !== 2) return arity("select");
+    const v = argv[1].toString("latin1");
+    if (!/^[+-]?\d{1,19}$/.test(v)) return `-ERR value is not an integer or out of range${CRLF}`;
+    return Number(v) === 0 ? `+OK${CRLF}` : this.refuse(problem("endpoint:select"));
+  }
+
+  private client(argv: Buffer[]): Buffer | string {
+    if (argv.length < 2) return arity("client");
+    const sub = argv[1].toString("latin1").toLowerCase();
+    const n = argv.length;
+    switch (sub) {
+      case "id":
+        return n === 2 ? `:${this.id}${CRLF}` : arity("client|id");
+      case "getname":
+        return n === 2 ? (this.name ? bulkOf(this.name) : this.reply({ t: "nil" })) : arity("client|getname");
+      case "setname":
+        if (n !== 3) return arity("client|setname");
+        if (!validName(argv[2])) return `-ERR Client names cannot contain spaces, newlines or special characters.${CRLF}`;
+        this.name = argv[2].length ? argv[2] : null;
+        return `+OK${CRLF}`;
+      case "setinfo": {
+        if (n !== 4) return arity("client|setinfo");
+        const attr = argv[2].toString("latin1").toLowerCase();
+        if (attr !== "lib-name" && attr !== "lib-ver") return `-ERR Unrecognized option '${argv[2].toString("latin1").slice(0, 64)}'${CRLF}`;
+        if (!validName(argv[3]) || argv[3].length > 128) return `-ERR ${attr} cannot contain spaces, newlines or special characters.${CRLF}`;
+        this.lib[attr === "lib-name" ? "name" : "ver"] = argv[3].toString("latin1");
+        return `+OK${CRLF}`;
+      }
+      case "info":
+        return n === 2 ? this.reply({ t: "verbatim", format: "txt", v: `${this.infoLine()}\n` }) : arity("client|info");
+      case "list": {
+        // Only this session's own connections to the endpoint: nobody else's are anyone's business.
+        let mine = sessionConnections(this.auth!.session.id).filter((c): c is Client => c instanceof Client);
+        // Redis 7.0's filters: TYPE <type> or ID <id> [<id> …]; anything else is a syntax error.
+        if (n > 2) {
+          const opt = argv[2].toString("latin1").toLowerCase();
+          if (opt === "type" && n === 4) {
+            const type = argv[3].toString("latin1").toLowerCase();
+            if (!["normal", "master", "replica", "slave", "pubsub"].includes(type)) {
+              return `-ERR Unknown client type '${argv[3]
+                .toString("latin1")
+                .replace(/[\r\n]/g, " ")
+                .slice(0, 64)}'${CRLF}`;
+            }
+            mine = mine.filter((c) => (type === "pubsub" ? c.subscriptions() > 0 : type === "normal" ? c.subscriptions() === 0 : false));
+          } else if (opt === "id" && n >= 4) {
+            const ids = argv.slice(3).map((a) => a.toString("latin1"));
+            if (ids.some((id) => !/^[1-9]\d{0,18}$/.test(id))) return `-ERR Invalid client ID${CRLF}`;
+            mine = mine.filter((c) => ids.includes(String(c.id)));
+          } else {
+            return `-ERR syntax error${CRLF}`;
+          }
+        }
+        const lines = mine.map((c) => `${c.infoLine()}\n`).join("");
+        return this.reply({ t: "verbatim", format: "txt", v: lines });
+      }
+      case "no-evict":
+      case "no-touch": {
+        if (n !== 3) return arity(`client|${sub}`);
+        const v = argv[2].toString("latin1").toLowerCase();
+        return v === "on" || v === "off" ? `+OK${CRLF}` : `-ERR syntax error${CRLF}`;
+      }
+      case "help":
+        return this.reply({
+          t: "array",
+          v: [
+            "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "GETNAME",
+            "    Return the name of the current connection.",
+            "ID",
+            "    Return the ID of the current connection.",
+            "INFO",
+            "    Return information about the current client connection.",
+            "LIST",
+            "    Return information about your own client connections to the playground.",
+            "SETNAME <name>",
+            "    Assign the name <name> to the current connection.",
+            "SETINFO <LIB-NAME|LIB-VER> <value>",
+            "    Set client meta attr.",
+            "NO-EVICT (ON|OFF)",
+            "    Accepted; the playground's limits apply either way.",
+            "HELP",
+            "    Print this help.",
+          ].map((v) => ({ t: "status", v })),
+        });
+      default:
+        return this.refuse(problem("endpoint:unsupported", { command: `CLIENT ${sub.toUpperCase().slice(0, 40)}` }));
+    }
+  }
+
+  /** One line of CLIENT LIST / CLIENT INFO, with the fields Redis 7.0 gives (addresses as the endpoint sees them). */
+  infoLine(): string {
+    const now = Date.now();
+    const laddr = `${this.socket.localAddress ?? ""}:${this.socket.localPort ?? ""}`;
+    const addr = `${this.socket.remoteAddress ?? ""}:${this.socket.remotePort ?? ""}`;
+    const multi = this.queued ? this.queued.length : -1;
+    const flags = `${this.subscriptions() > 0 ? "P" : ""}${this.queued ? "x" : ""}` || "N";
+    return [
+      `id=${this.id}`,
+      `addr=${addr}`,
+      `laddr=${laddr}`,
+      `fd=${this.id}`,
+      `name=${this.name ? this.name.toString("latin1") : ""}`,
+      `age=${Math.floor((now - this.createdAt) / 1000)}`,
+      `idle=${Math.floor((now - this.lastCommand.at) / 1000)}`,
+      `flags=${flags}`,
+      "db=0",
+      `sub=${this.subs.channel.size}`,
+      `psub=${this.subs.pattern.size}`,
+      "ssub=0",
+      `multi=${multi}`,
+      `qbuf=${this.parser.heldBytes}`,
+      "qbuf-free=0",
+      "argv-mem=0",
+      "multi-mem=0",
+      "rbs=0",
+      "rbp=0",
+      "obl=0",
+      "oll=0",
+      `omem=${this.socket.writableLength}`,
+      "tot-mem=0",
+      "events=r",
+      `cmd=${this.lastCommand.name}`,
+      `user=${this.auth?.user ?? "default"}`,
+      "redir=-1",
+      `resp=${this.proto}`,
+      `lib-name=${this.lib.name}`,
+      `lib-ver=${this.lib.ver}`,
+    ].join(" ");
+  }
+
+  // ── pub/sub ─────────────────────────────────────────────────────────────
+
+  private async subscribe(kind: Kind, argv: Buffer[]): Promise<Buffer | string | null> {
+    if (argv.length < 2) return arity(kind === "channel" ? "subscribe" : "psubscribe");
+    const auth = this.auth!;
+    const ns = this.nsOf(auth);
+    const names = argv.slice(1);
+    const what = kind === "channel" ? "SUBSCRIBE" : "PSUBSCRIBE";
+    const refused =
+      names.map((n, i) => (kind === "channel" ? nameRefusal(n, i + 1, true) : patternRefusal(n, what))).find(Boolean) ??
+      (this.subscriptions() + names.filter((n) => !this.subs[kind].has(n.toString("latin1"))).length > this.cfg.subscriptions
+        ? problem("endpoint:subscriptions", { max: this.cfg.subscriptions })
+        : null);
+    if (refused) return this.refuse(refused);
+    const hub = this.rt.hub();
+    const fresh: Buffer[] = [];
+    for (const n of names) {
+      const key = n.toString("latin1");
+      if (this.subs[kind].has(key) || fresh.some((f) => f.equals(n))) continue;
+      fresh.push(n);
+    }
+    const full = fresh.map((n) => Buffer.from(kind === "channel" ? ns.add(n) : ns.pattern(n)));
+    if (kind === "pattern") {
+      const over = hub.patternRefusal(ns.prefix, full);
+      if (over) return this.refuse(over);
+    }
+    // Messages that arrive before the confirmations are written wait behind them, as on Redis.
+    this.held ??= [];
+    try {
+      if (full.length) await hub.add(this.listener, kind, full, kind === "pattern" ? ns.prefix : undefined);
+    } catch (e) {
+      this.flushHeld();
+      return this.errorLine(e);
+    }
+    this.socket.setTimeout(0); // a subscriber waits for messages as long as it likes
+    const type = kind === "channel" ? "subscribe" : "psubscribe";
+    // One confirmation per name, each with the count so far, as Redis counts them.
+    const out: Buffer[] = names.map((n) => {
+      const key = n.toString("latin1");
+      if (!this.subs[kind].has(key)) this.subs[kind].set(key, full[fresh.findIndex((f) => f.equals(n))]);
+      return this.push([bulkText(type), bulkFrom(n), { t: "integer", v: this.subscriptions() }]);
+    });
+    this.write(Buffer.concat(out));
+    this.flushHeld();
+    return null;
+  }
+
+  private async unsubscribe(kind: Kind, argv: Buffer[]): Promise<Buffer | null> {
+    const type = kind === "channel" ? "unsubscribe" : "punsubscribe";
+    const names = argv.length > 1 ? argv.slice(1) : [...this.subs[kind].keys()].map((k) => Buffer.from(k, "latin1"));
+    if (names.length === 0) {
+      return this.push([bulkText(type), { t: "nil" }, { t: "integer", v: this.subscriptions() }]);
+    }
+    const out: Buffer[] = [];
+    const gone: Buffer[] = [];
+    for (const n of names) {
+      const key = n.toString("latin1");
+      const full = this.subs[kind].get(key);
+      if (full) {
+        this.subs[kind].delete(key);
+        gone.push(full);
+      }
+      out.push(this.push([bulkText(type), bulkFrom(n), { t: "integer", v: this.subscriptions() }]));
+    }
+    if (gone.length) {
+      await this.rt
+        .hub()
+        .remove(this.listener, kind, gone)
+        .catch(() => {});
+    }
+    if (this.subscriptions() === 0) this.socket.setTimeout(this.cfg.idleMs);
+    return Buffer.concat(out);
+  }
+
+  /** A pub/sub frame: an array in RESP2, a push in RESP3. */
+  private push(items: Reply[]): Buffer {
+    return encodeReply({ t: this.proto === 3 ? "push" : "array", v: items }, this.proto);
+  }
+
+  private deliver(m: HubMessage): void {
+    if (this.closed || !this.auth) return;
+    const ns = this.nsOf(this.auth);
+    const strip = (b: Buffer) => (ns.owns(b) ? b.subarray(ns.bytes.length) : b);
+    const frame =
+      m.kind === "message"
+        ? this.push([bulkText("message"), bulkFrom(strip(m.channel)), bulkFrom(m.payload)])
+        : this.push([bulkText("pmessage"), bulkFrom(strip(m.pattern!)), bulkFrom(strip(m.channel)), bulkFrom(m.payload)]);
+    if (this.held) {
+      this.held.push(frame);
+      if (this.held.length > 10_000) this.kill();
+      return;
+    }
+    this.write(frame);
+  }
+
+  private flushHeld(): void {
+    const held = this.held;
+    this.held = null;
+    if (held?.length) this.write(Buffer.concat(held));
+  }
+}
+
+const SUBSCRIBED_OK = new Set(["subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe", "ping", "quit", "reset"]);
+
+const arity = (name: string) => `-ERR wrong number of arguments for '${name}' command${CRLF}`;
+
+function bulkOf(b: Buffer): Buffer {
+  return Buffer.concat([enc(`$${b.length}${CRLF}`), b, enc(CRLF)]);
+}
+
+const bulkText = (v: string): Reply => ({ t: "bulk", v });
+
+function bulkFrom(b: Uint8Array): Reply {
+  // Bytes that are not UTF-8 travel as base64 in the Reply model (lib/resp/reply.ts); encodeReply decodes them back.
+  return { t: "bulk", v: Buffer.from(b).toString("base64"), b64: true };
+}
+
+/** Redis's rule for client names and library attributes: printable ASCII without spaces (33…126). */
+function validName(b: Buffer): boolean {
+  for (const c of b) if (c < 33 || c > 126) return false;
+  return true;
+}
+
+/** A reply the decoder cut (past the endpoint's cap): a client must get all of it or an error. */
+function hasCut(r: Reply): boolean {
+  if ("more" in r && r.more) return true;
+  if (r.t === "array" || r.t === "set" || r.t === "map" || r.t === "push") return r.v.some(hasCut);
+  return false;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
