@@ -32,6 +32,7 @@ import { sseFanout, type SseResult } from "./sse";
 import { bigReply, type BigReplyResult } from "./big-reply";
 import { benchNamespaceCost } from "./namespace-cost";
 import { aclCost, formatAclCost } from "./acl-cost";
+import { endpointBench, formatEndpointBench } from "./endpoint";
 
 const root = path.resolve(import.meta.dirname, "..");
 const num = (name: string, fallback: number) => {
@@ -231,6 +232,10 @@ async function main(): Promise<void> {
   if (process.env.BENCH_ACL !== "0") {
     console.log("\n▸ Per-visitor ACL users against one shared user, in this process (bench/acl-cost.ts)…");
     for (const line of formatAclCost(await aclCost())) console.log(line);
+  }
+  if (process.env.BENCH_ENDPOINT !== "0") {
+    console.log("\n▸ The Redis endpoint against Redis itself: redis-benchmark -t set,get -c 50, -P 1 and -P 16 (bench/endpoint.ts)…");
+    for (const line of formatEndpointBench(await endpointBench())) console.log(line);
   }
   process.exitCode = leftover.length ? 1 : 0;
 }

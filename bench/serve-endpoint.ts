@@ -25,7 +25,20 @@ const ep = await startEndpoint({ ...endpointConfig(), port: Number(process.env.P
 if (!ep) throw new Error("PLAYGROUND_RESP_PORT=off");
 const { session } = issueSession(rt.config.sessionSecret);
 const { password } = await endpointCredentials(rt.appConn, rt.config.sessionSecret, session.id, "en", 3_600_000);
-console.log(JSON.stringify({ endpointPort: ep.port, redisPort: redis.port, redisPassword: redis.passwords.admin, password, session: session.id }));
+// A second visitor, for trying one visitor's client against another's keys.
+const other = issueSession(rt.config.sessionSecret).session;
+const otherPassword = (await endpointCredentials(rt.appConn, rt.config.sessionSecret, other.id, "en", 3_600_000)).password;
+console.log(
+  JSON.stringify({
+    endpointPort: ep.port,
+    redisPort: redis.port,
+    redisPassword: redis.passwords.admin,
+    password,
+    session: session.id,
+    otherPassword,
+    otherSession: other.id,
+  }),
+);
 process.send?.({ ready: true, endpointPort: ep.port, redisPort: redis.port, redisPassword: redis.passwords.admin, password });
 
 let stopping = false;

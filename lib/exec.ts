@@ -142,6 +142,7 @@ async function run(rt: ReturnType<typeof runtime>, session: Session, argv: Uint8
   const ms = performance.now() - t0;
   rt.work.charge(session.id, client.ip, 10 + replyUnits(outcome.reply) + publishUnits(rt, ns, argv));
   for (const after of rt.hooks.afterExec) after(rt, session, argv, outcome.reply);
+  outcome.reply = countListeners(rt, ns, argv, outcome.reply);
   const { reply, truncated } = client.wholeReplies ? { reply: outcome.reply, truncated: false } : truncateReply(outcome.reply, rt.config.reply);
   const cut = truncated ? problem("notice:reply-cut", { items: rt.config.reply.items, bytes: rt.config.reply.bytes }) : undefined;
   return done(
@@ -150,6 +151,33 @@ async function run(rt: ReturnType<typeof runtime>, session: Session, argv: Uint8
     [outcome.notice, cut].filter((n): n is Problem => n !== undefined),
     !client.wholeReplies,
   );
+}
+
+/**
+ * PUBLISH and PUBSUB NUMSUB as Redis would answer had every listener of this
+ * process's hub (a console stream, an endpoint client) subscribed itself:
+ * Redis counts the hub's one subscription per channel or pattern. Other app
+ * instances' hubs still count one each (README "Bring your own client").
+ */
+function countListeners(rt: ReturnType<typeof runtime>, ns: Session["ns"], argv: Uint8Array[], reply: Reply): Reply {
+  const hub = rt.openHub();
+  if (!hub || reply.t === "error") return reply;
+  const name = dec.decode(argv[0]).toLowerCase();
+  if (name === "publish" && argv.length === 3 && reply.t === "integer") {
+    const f = hub.fanout(Buffer.from(ns.add(argv[1])), ns.prefix);
+    return { t: "integer", v: Math.max(0, Number(reply.v) - f.subscriptions + f.listeners) };
+  }
+  if (name === "pubsub" && argv.length >= 2 && dec.decode(argv[1]).toLowerCase() === "numsub" && reply.t === "array") {
+    return {
+      ...reply,
+      v: reply.v.map((r, i) => {
+        if (i % 2 === 0 || r.t !== "integer" || !argv[2 + (i >> 1)]) return r;
+        const f = hub.fanout(Buffer.from(ns.add(argv[2 + (i >> 1)])), ns.prefix);
+        return { t: "integer", v: Math.max(0, Number(r.v) - (f.channelListeners > 0 ? 1 : 0) + f.channelListeners) };
+      }),
+    };
+  }
+  return reply;
 }
 
 /** A PUBLISH's share of this process's live streams: each receiving stream writes the message (as formatted, cut to PLAYGROUND_MAX_MESSAGE_BYTES). */

@@ -212,7 +212,7 @@ class Client implements Registered {
     this.authTimer.unref();
     socket.setTimeout(cfg.idleMs, () => {
       // A subscribed connection waits for messages; everything else that says nothing for this long goes.
-      if (this.subscriptions() === 0 || this.socket.writableLength > 0) this.kill();
+      if (this.subscriptions() === 0 || this.waiting() > 0) this.kill();
     });
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("drain", () => this.pump());
@@ -251,7 +251,7 @@ class Client implements Registered {
       this.busy = false;
       if (this.closed) return;
       if (this.queue.length === 0 && this.fatal !== null) {
-        this.write(`-${this.fatal}${CRLF}`, true);
+        this.write(Buffer.from(`-${this.fatal}${CRLF}`, "latin1"), true); // the parser's words quote the client's bytes
         this.end();
         return;
       }
@@ -260,7 +260,7 @@ class Client implements Registered {
         return;
       }
       const full = this.queue.length >= this.cfg.readAhead || this.queuedBytes >= this.rt.config.maxCommandBytes;
-      const slow = this.socket.writableLength > HIGH_WATER;
+      const slow = this.waiting() > HIGH_WATER;
       if (full || slow || this.fatal !== null) this.socket.pause();
       else this.socket.resume();
       if (this.queue.length > 0 && !slow) this.pump();
@@ -269,7 +269,7 @@ class Client implements Registered {
 
   private async drainQueue(): Promise<void> {
     while (this.queue.length > 0 && !this.closed) {
-      if (this.socket.writableLength > HIGH_WATER) {
+      if (this.waiting() > HIGH_WATER) {
         this.socket.pause();
         return; // "drain" pumps again
       }
@@ -287,18 +287,38 @@ class Client implements Registered {
     }
   }
 
+  /** Replies written in this turn of the event loop go out in one write (a pipeline's sixteen replies: one syscall). */
+  private out: (Buffer | string)[] = [];
+  private outBytes = 0;
+
+  /** Reply bytes not yet taken by the client: queued here and in the socket. */
+  private waiting(): number {
+    return this.socket.writableLength + this.outBytes;
+  }
+
   private write(data: Buffer | string, force = false): void {
     if (this.closed || this.socket.destroyed) return;
-    if (!force && this.socket.writableLength > this.cfg.outputBytes) {
+    if (!force && this.waiting() > this.cfg.outputBytes) {
       // The client does not read what it asked for: Redis's client-output-buffer-limit, in one number.
       this.kill();
       return;
     }
-    this.socket.write(data);
+    if (this.out.length === 0) setImmediate(() => this.flush());
+    this.out.push(data);
+    this.outBytes += typeof data === "string" ? Buffer.byteLength(data) : data.length;
+  }
+
+  private flush(): void {
+    const parts = this.out;
+    this.out = [];
+    this.outBytes = 0;
+    if (parts.length === 0 || this.socket.destroyed) return;
+    this.socket.write(parts.length === 1 ? parts[0] : Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p) : p))));
   }
 
   private end(): void {
     if (this.closed) return;
+    this.flush();
     this.socket.end();
     this.cleanup();
   }
@@ -381,10 +401,14 @@ class Client implements Registered {
       }
     }
     if (this.subscriptions() > 0 && this.proto === 2 && !SUBSCRIBED_OK.has(name)) {
-      return `-ERR Can't execute '${argv[0]
-        .toString("latin1")
-        .replace(/[\r\n]/g, " ")
-        .slice(0, 128)}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context${CRLF}`;
+      // Redis quotes the name's bytes as they came (CR and LF as spaces).
+      return Buffer.from(
+        `-ERR Can't execute '${argv[0]
+          .toString("latin1")
+          .replace(/[\r\n]/g, " ")
+          .slice(0, 128)}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context${CRLF}`,
+        "latin1",
+      );
     }
     switch (name) {
       case "auth":
@@ -760,7 +784,7 @@ class Client implements Registered {
       "rbp=0",
       "obl=0",
       "oll=0",
-      `omem=${this.socket.writableLength}`,
+      `omem=${this.waiting()}`,
       "tot-mem=0",
       "events=r",
       `cmd=${this.lastCommand.name}`,

@@ -5,6 +5,7 @@ import { costLimits } from "@/lib/config";
 import { caps, globWeight } from "@/lib/sandbox/glob";
 import { type Problem, problem } from "@/lib/problems";
 import type { ClusterMap } from "@/lib/redis/cluster";
+import { stringMatch } from "./stringmatch";
 
 /** What matching one message's channel (as long as a name may be) against `pattern` costs, in lib/sandbox/costs.ts units. */
 function patternCost(pattern: Buffer): number {
@@ -218,6 +219,33 @@ export class SubscriberHub {
     let n = this.refs.channel.get(channel.toString("latin1"))?.size ?? 0;
     for (const [key, w] of this.patternWeight) if (w.group === group) n += this.refs.pattern.get(key)?.size ?? 0;
     return n;
+  }
+
+  /**
+   * What Redis's count of a PUBLISH on `channel` leaves out in this process:
+   * the hub holds one Redis subscription per channel or pattern however many
+   * listeners (console streams, endpoint clients) share it, and Redis counts
+   * that one. `subscriptions`: the hub's that receive the message (the channel,
+   * and each of its namespace's (`group`'s) patterns that matches it, as Redis
+   * matches: stringmatch.ts); `listeners`: the listeners behind them.
+   */
+  fanout(channel: Buffer, group: string): { subscriptions: number; listeners: number; channelListeners: number } {
+    let subscriptions = 0;
+    let listeners = 0;
+    const direct = this.refs.channel.get(channel.toString("latin1"));
+    if (direct?.size) {
+      subscriptions++;
+      listeners += direct.size;
+    }
+    const channelListeners = listeners;
+    for (const [key, w] of this.patternWeight) {
+      if (w.group !== group) continue;
+      const set = this.refs.pattern.get(key);
+      if (!set?.size || !stringMatch(Buffer.from(key, "latin1"), channel)) continue;
+      subscriptions++;
+      listeners += set.size;
+    }
+    return { subscriptions, listeners, channelListeners };
   }
 
   /** Subscribes a listener; patterns count against their namespace's (`group`'s) matching budget. */
