@@ -5,6 +5,7 @@ import { inspectMyKeys } from "@/app/actions";
 import type { KeyInfo } from "@/lib/lessons/inspect";
 import { useLocale, useT } from "../i18n";
 import { useTrailing } from "./use-trailing";
+import { useEndpointActivity } from "../use-endpoint-activity";
 
 /**
  * The learner's keys beside the lesson: type, TTL counting down live, and a
@@ -44,6 +45,9 @@ export function KeyInspector({ version, lesson, live }: { version: number; lesso
   useEffect(() => {
     void refresh();
   }, [settled, refresh]);
+
+  // Commands from the learner's own Redis client (redis-cli, a program, a GUI) show within a second.
+  useEndpointActivity(lesson, () => void refresh());
 
   // Shared keys change under classmates' hands too.
   useEffect(() => {

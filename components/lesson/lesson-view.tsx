@@ -12,6 +12,7 @@ import type { LessonViewData, ViewSection } from "@/lib/lessons/view";
 import type { HoldProblem } from "@/lib/lessons/holds";
 import { useT } from "../i18n";
 import { KeyInspector } from "./key-inspector";
+import { EndpointPanel } from "../endpoint-panel";
 import { Exercises } from "./exercises";
 import { LessonNav } from "./lesson-nav";
 import { CodeTabs } from "./code-tabs";
@@ -240,7 +241,12 @@ export function LessonView({ lesson }: { lesson: LessonViewData }) {
             last={last}
             tx={tx.multi}
             console={<Console handle={consoleRef} onCommand={bump} onTx={setTx} onLast={setLast} lesson={lesson.slug} embedded />}
-            keys={<KeyInspector version={version} lesson={lesson.slug} live={shared} />}
+            keys={
+              <div className="space-y-4">
+                <KeyInspector version={version} lesson={lesson.slug} live={shared} />
+                <EndpointPanel lesson={lesson.slug} />
+              </div>
+            }
           />
         </div>
       </ConsoleTxProvider>
