@@ -188,6 +188,7 @@ class Client implements Registered {
   private subs: Record<Kind, Map<string, Buffer>> = { channel: new Map(), pattern: new Map() };
   /** Messages that arrived while a (P)SUBSCRIBE's confirmations were not written yet: Redis sends those first. */
   private held: Buffer[] | null = null;
+  private heldBytes = 0;
   private readonly listener: HubListener;
   /** The argv of each command queued in an open MULTI (RESP3 clients' EXEC reply is converted per command). */
   private queued: Buffer[][] | null = null;
@@ -342,6 +343,7 @@ class Client implements Registered {
         .catch(() => {});
     }
     this.held = null;
+    this.heldBytes = 0;
     this.queued = null;
     if (this.auth) {
       const key = this.clientKey(this.auth.session);
@@ -884,8 +886,10 @@ class Client implements Registered {
         ? this.push([bulkText("message"), bulkFrom(strip(m.channel)), bulkFrom(m.payload)])
         : this.push([bulkText("pmessage"), bulkFrom(strip(m.pattern!)), bulkFrom(strip(m.channel)), bulkFrom(m.payload)]);
     if (this.held) {
+      // Held for the few milliseconds a SUBSCRIBE waits for Redis; as bounded as what waits in the socket.
       this.held.push(frame);
-      if (this.held.length > 10_000) this.kill();
+      this.heldBytes += frame.length;
+      if (this.heldBytes + this.waiting() > this.cfg.outputBytes) this.kill();
       return;
     }
     this.write(frame);
@@ -894,6 +898,7 @@ class Client implements Registered {
   private flushHeld(): void {
     const held = this.held;
     this.held = null;
+    this.heldBytes = 0;
     if (held?.length) this.write(Buffer.concat(held));
   }
 }
