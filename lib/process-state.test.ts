@@ -13,6 +13,8 @@ const ALLOWED: Record<string, string> = {
   "lib/lessons/load.ts: let cache": "the lessons read from lessons/, the same files for both copies",
   "lib/lessons/practice.ts: const watches":
     "which commands each lesson's method rules look at, derived from lessons/ for lessons that exist: the same in both copies",
+  "lib/endpoint/resp3.ts: const BY_COMMAND": "a fixed table of reply converters by command name, filled once at load, never changed",
+  "lib/endpoint/resp3.ts: const BY_SUBCOMMAND": "a fixed table of reply converters by subcommand, filled once at load, never changed",
   "lib/sandbox/costs.ts: let cached": "the budgets read from the environment, re-read when it changes",
   "lib/sandbox/glob.ts: let cached": "the name and pattern caps read from the environment, re-read when it changes",
 };
