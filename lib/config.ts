@@ -170,6 +170,11 @@ export const LIMITS = [
     def: 200,
     doc: "Redis connections the endpoint keeps, one per namespace its clients are using, signed in as that namespace's ACL user (one command per command instead of the console's AUTH round trips); past it, namespaces run on the shared connection as the console's do",
   },
+  {
+    env: "PLAYGROUND_RESP_TOTAL_OUTPUT_BYTES",
+    def: 256 * 1024 * 1024,
+    doc: "replies and messages all endpoint connections of this process together may have waiting for their clients; past it the connections with the most waiting are closed first",
+  },
   { env: "PLAYGROUND_RESP_SUBSCRIPTIONS", def: 100, doc: "channels and patterns one endpoint connection may subscribe to" },
   { env: "PLAYGROUND_RESP_WRONG_PASSWORDS_PER_IP_MINUTE", def: 20, doc: "wrong endpoint passwords one client address may try per minute" },
 ] as const;
@@ -303,6 +308,7 @@ export interface EndpointConfig {
   subscriptions: number;
   wrongPasswordsPerMinute: number;
   namespaceConnections: number;
+  totalOutputBytes: number;
 }
 
 export function endpointConfig(): EndpointConfig {
@@ -334,6 +340,7 @@ export function endpointConfig(): EndpointConfig {
     subscriptions: limit("PLAYGROUND_RESP_SUBSCRIPTIONS"),
     wrongPasswordsPerMinute: limit("PLAYGROUND_RESP_WRONG_PASSWORDS_PER_IP_MINUTE"),
     namespaceConnections: limit("PLAYGROUND_RESP_NAMESPACE_CONNECTIONS"),
+    totalOutputBytes: limit("PLAYGROUND_RESP_TOTAL_OUTPUT_BYTES"),
   };
 }
 

@@ -180,14 +180,14 @@ function countListeners(rt: ReturnType<typeof runtime>, ns: Session["ns"], argv:
   return reply;
 }
 
-/** A PUBLISH's share of this process's live streams: each receiving stream writes the message (as formatted, cut to PLAYGROUND_MAX_MESSAGE_BYTES). */
+/** A PUBLISH's share of this process's live streams and endpoint clients: each receiver writes the message (a stream as formatted, cut to PLAYGROUND_MAX_MESSAGE_BYTES; an endpoint client all of it). */
 function publishUnits(rt: ReturnType<typeof runtime>, ns: Session["ns"], argv: Uint8Array[]): number {
   const hub = rt.openHub();
   if (!hub || argv.length !== 3) return 0;
   const name = dec.decode(argv[0]).toLowerCase();
   if (name !== "publish" && name !== "spublish") return 0;
-  const receivers = hub.receivers(Buffer.from(ns.add(argv[1])), ns.prefix);
-  return receivers === 0 ? 0 : Math.ceil(((1 + receivers) * (Math.min(argv[2].length, rt.config.maxMessageBytes) * 2 + 200)) / 16);
+  const { receivers, bytes } = hub.deliveryBytes(Buffer.from(ns.add(argv[1])), ns.prefix, argv[2].length, rt.config.maxMessageBytes);
+  return receivers === 0 ? 0 : Math.ceil((2 * (bytes + Math.min(argv[2].length, rt.config.maxMessageBytes)) + 200 * (1 + receivers)) / 16);
 }
 
 function done(reply: Reply, ms: number, notices: Problem[] = [], format = true): ExecResult {

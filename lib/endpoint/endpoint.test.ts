@@ -373,21 +373,6 @@ describe("limits", () => {
     await e.close();
   });
 
-  it("caps wrong passwords per address, even before the right one", async () => {
-    const e = await another({ wrongPasswordsPerMinute: 3 });
-    const rt = runtime();
-    await rt.appConn.send(["DEL", "app:rl:w:resp-auth:127.0.0.1"]);
-    const { password } = await newVisitor();
-    const c = await RawClient.connect(e.port);
-    for (let i = 0; i < 3; i++) expect(await c.call("AUTH", `guess-${i}-xxxxxxxx`)).toMatchObject({ v: expect.stringMatching(/^WRONGPASS/) });
-    expect(await c.call("AUTH", "guess-4-xxxxxxxx")).toMatchObject({ v: expect.stringContaining("Too many wrong passwords") });
-    expect(await c.call("AUTH", password)).toMatchObject({ v: expect.stringContaining("Too many wrong passwords") });
-    await rt.appConn.send(["DEL", "app:rl:w:resp-auth:127.0.0.1"]);
-    expect(await c.call("AUTH", password)).toEqual(ok);
-    c.close();
-    await e.close();
-  });
-
   it("stops reading and executing for a client that does not read its replies, then serves them all in order", async () => {
     const e = await another({ outputBytes: 4 * 1024 * 1024 });
     const { password } = await newVisitor();
@@ -417,6 +402,107 @@ describe("limits", () => {
     c.close();
     await e.close();
   }, 60_000);
+});
+
+describe("found by the hostile review", () => {
+  it("a workshop transaction's lease is given back when its connection closes, and when the connection signs in elsewhere", async () => {
+    const rt = runtime();
+    const { code } = await createRoom(rt.appConn, { title: "leases", lessons: ["message-queue"] });
+    const { session } = await joinRoom(rt.appConn, rt.config.sessionSecret, code, "bo");
+    const { endpointCredentials } = await import("./credentials");
+    const { password } = await endpointCredentials(rt.appConn, rt.config.sessionSecret, session.id, "en", 60_000);
+    const leases = rt.leases;
+    const before = leases.stats().leases;
+    for (let i = 0; i < 3; i++) {
+      const c = await RawClient.connect(ep.port);
+      expect(await c.call("AUTH", "room", password)).toEqual(ok);
+      expect(await c.call("MULTI")).toEqual(ok);
+      expect(await c.call("SET", "k", "v")).toEqual({ t: "status", v: "QUEUED" });
+      c.close();
+    }
+    await expect.poll(() => leases.stats().leases, { timeout: 3000 }).toBe(before);
+    const c = await RawClient.connect(ep.port);
+    expect(await c.call("AUTH", "room", password)).toEqual(ok);
+    expect(await c.call("MULTI")).toEqual(ok);
+    expect(await c.call("AUTH", "default", password)).toEqual(ok); // the same session, its own sandbox: the room's MULTI ends
+    await expect.poll(() => leases.stats().leases, { timeout: 3000 }).toBe(before);
+    expect(await c.call("EXEC")).toMatchObject({ t: "error", v: expect.stringMatching(/^ERR EXEC without MULTI/) });
+    c.close();
+  });
+
+  it("AUTH pipelined in one packet with a command over the unauthenticated caps runs both, as Redis does", async () => {
+    const { password } = await newVisitor();
+    const c = await RawClient.connect(ep.port);
+    const big = "x".repeat(20_000);
+    const many = Array.from({ length: 12 }, (_, i) => `k${i}`);
+    const frame = (argv: string[]) => `*${argv.length}\r\n${argv.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("")}`;
+    c.write(frame(["AUTH", password]) + frame(["SET", "big", big]) + frame(["DEL", ...many]) + frame(["STRLEN", "big"]));
+    expect(await c.next()).toEqual(ok);
+    expect(await c.next()).toEqual(ok);
+    expect(await c.next()).toEqual(int(0));
+    expect(await c.next()).toEqual(int(20_000));
+    c.close();
+  });
+
+  it("RESET signs out and the deadline to sign in holds again", async () => {
+    const e = await another({ authMs: 400 });
+    const { password } = await newVisitor();
+    const c = await RawClient.connect(e.port);
+    expect(await c.call("AUTH", password)).toEqual(ok);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(c.closed).toBe(false);
+    expect(await c.call("RESET")).toEqual({ t: "status", v: "RESET" });
+    expect(await c.waitClosed(3000)).toBe(true);
+    await e.close();
+  });
+
+  it("past the wrong-password cap a wrong password closes the connection, and the right one still signs in", async () => {
+    const e = await another({ wrongPasswordsPerMinute: 2 });
+    const rt = runtime();
+    await rt.appConn.send(["DEL", "app:rl:w:resp-auth:127.0.0.1"]);
+    const { password } = await newVisitor();
+    const c = await RawClient.connect(e.port);
+    for (let i = 0; i < 2; i++) expect(await c.call("AUTH", `guess-${i}-xxxxxxxx`)).toMatchObject({ v: expect.stringMatching(/^WRONGPASS/) });
+    expect(await c.call("AUTH", "guess-3-xxxxxxxx")).toMatchObject({ v: expect.stringContaining("Too many wrong passwords") });
+    expect(await c.waitClosed()).toBe(true);
+    const d = await RawClient.connect(e.port);
+    expect(await d.call("AUTH", password)).toEqual(ok);
+    d.close();
+    await rt.appConn.send(["DEL", "app:rl:w:resp-auth:127.0.0.1"]);
+    await e.close();
+  });
+
+  it("closes subscribers that do not read once all connections together hold too much unread", async () => {
+    const e = await another({ totalOutputBytes: 2 * 1024 * 1024 });
+    const { password } = await newVisitor();
+    const subs: RawClient[] = [];
+    for (let i = 0; i < 2; i++) {
+      const s = await RawClient.connect(e.port);
+      expect(await s.call("AUTH", password)).toEqual(ok);
+      expect((await s.call("SUBSCRIBE", "flood")).t).toBe("array");
+      s.socket.pause();
+      subs.push(s);
+    }
+    const pub = await RawClient.connect(e.port);
+    expect(await pub.call("AUTH", password)).toEqual(ok);
+    const payload = "y".repeat(100_000);
+    // 10 MB each: the kernel's socket buffers take the first few megabytes, the endpoint holds the rest, and its watch acts.
+    for (let i = 0; i < 100; i++) await pub.call("PUBLISH", "flood", payload);
+    // Closed by the endpoint: a paused socket learns it once it reads again.
+    await new Promise((r) => setTimeout(r, 1500));
+    for (const s of subs) s.socket.resume();
+    await expect.poll(() => subs.every((s) => s.closed), { timeout: 5000 }).toBe(true);
+    expect(await pub.call("PING")).toEqual({ t: "status", v: "PONG" }); // the publisher reads its replies: it stays
+    pub.close();
+    await e.close();
+  });
+
+  it("SELECT reads its index as Redis does: 0, not 00, +0 or -0", async () => {
+    const { c } = await signedIn();
+    expect(await c.call("SELECT", "0")).toEqual(ok);
+    for (const v of ["00", "+0", "-0", " 0"]) expect(await c.call("SELECT", v), v).toEqual({ t: "error", v: "ERR value is not an integer or out of range" });
+    c.close();
+  });
 });
 
 describe("the page", () => {

@@ -13,6 +13,8 @@ export interface Registered {
   sessionId: string | null;
   /** Closes it at once (its password was rotated, the server is stopping). */
   kill(): void;
+  /** Reply and message bytes waiting for the client to read them. */
+  pending(): number;
 }
 
 interface Registry {
@@ -22,6 +24,11 @@ interface Registry {
 }
 
 const registry = () => processState("endpoint.registry", (): Registry => ({ all: new Map(), byIp: new Map(), bySession: new Map() }));
+
+/** Every connection of this process (the output watch walks them once a second). */
+export function allConnections(): Registered[] {
+  return [...registry().all.values()];
+}
 
 export function connectionCount(): number {
   return registry().all.size;

@@ -14,13 +14,23 @@ import type { Reply } from "@/lib/resp/reply";
 import type { HubListener, HubMessage } from "@/lib/streaming/subscriber-hub";
 import { nameRefusal, patternRefusal } from "@/lib/sandbox/glob";
 import { processState } from "@/lib/process-state";
-import { RequestParser, PROTO_INLINE_MAX_SIZE } from "./request-parser";
+import { RequestParser, PROTO_INLINE_MAX_SIZE, string2ll } from "./request-parser";
 import { encodeReply } from "./encode-reply";
 import { toResp3, toResp3Exec } from "./resp3";
 import { lookupPassword, OWN_USERS, renew, ROOM_USER } from "./credentials";
 import { markActivity, setEndpointListening } from "./access";
 import { NamespaceConnections } from "./namespace-connections";
-import { addressCount, connectionCount, register, type Registered, sessionConnections, sessionCount, signIn as registerSession, unregister } from "./registry";
+import {
+  addressCount,
+  allConnections,
+  connectionCount,
+  register,
+  type Registered,
+  sessionConnections,
+  sessionCount,
+  signIn as registerSession,
+  unregister,
+} from "./registry";
 
 /**
  * The endpoint learners' own Redis clients connect to (README "Bring your own
@@ -55,6 +65,7 @@ export interface RunningEndpoint {
 }
 
 const enc = (s: string) => Buffer.from(s, "latin1");
+const EMPTY = Buffer.alloc(0);
 const CRLF = "\r\n";
 /** Waiting replies past which the endpoint stops reading and executing for a connection (until they drain). */
 const HIGH_WATER = 1024 * 1024;
@@ -113,6 +124,8 @@ export async function startEndpoint(cfg: EndpointConfig = endpointConfig()): Pro
     }
   }
   server.on("error", (e) => console.error(`[endpoint] ${e.message}`));
+  const watch = setInterval(() => watchOutput(cfg), 1000);
+  watch.unref();
   setEndpointListening({ bind: cfg.bind, port, tls: !!cfg.tls, publicHost: cfg.publicHost });
   const open = new Set<net.Socket>();
   server.on("connection", (s: net.Socket) => {
@@ -126,12 +139,44 @@ export async function startEndpoint(cfg: EndpointConfig = endpointConfig()): Pro
     close: () =>
       new Promise<void>((resolve) => {
         setEndpointListening(null);
+        clearInterval(watch);
         for (const d of state().pools) d.close();
         state().pools.clear();
         server.close(() => resolve());
         for (const s of open) s.destroy();
       }),
   };
+}
+
+/** A client this far behind for this long is closed, as Redis's soft client-output-buffer-limit for pub/sub (8 MB for 60 s) does. */
+const BEHIND_MS = 60_000;
+
+/**
+ * Once a second: a connection whose client has left a quarter of the output
+ * cap unread for a minute goes (a subscriber that stopped reading, however
+ * slowly its backlog grows); and while all connections together hold more
+ * than PLAYGROUND_RESP_TOTAL_OUTPUT_BYTES unread, those holding the most go
+ * first. The per-connection cap alone would let 200 connections per address
+ * hold 16 MiB each.
+ */
+function watchOutput(cfg: EndpointConfig): void {
+  const now = Date.now();
+  const soft = cfg.outputBytes / 4;
+  let total = 0;
+  const all = allConnections().filter((c): c is Client => c instanceof Client);
+  for (const c of all) {
+    const waiting = c.pending();
+    total += waiting;
+    if (waiting <= soft) c.behindSince = null;
+    else if (c.behindSince === null) c.behindSince = now;
+    else if (now - c.behindSince > BEHIND_MS) c.kill();
+  }
+  if (total <= cfg.totalOutputBytes) return;
+  for (const c of all.sort((a, b) => b.pending() - a.pending())) {
+    if (total <= cfg.totalOutputBytes) break;
+    total -= c.pending();
+    c.kill();
+  }
 }
 
 function accept(socket: net.Socket, cfg: EndpointConfig): void {
@@ -157,6 +202,8 @@ function accept(socket: net.Socket, cfg: EndpointConfig): void {
 
 interface SignedIn {
   session: Session;
+  /** Where its commands run: the session's namespace, or (user room) its workshop's. */
+  ns: Session["ns"];
   user: string;
   scope: "own" | "room";
   locale: Locale;
@@ -208,7 +255,7 @@ class Client implements Registered {
       maxInlineBytes: PROTO_INLINE_MAX_SIZE,
     });
     register(this);
-    this.listener = { onMessage: (m) => this.deliver(m) };
+    this.listener = { onMessage: (m) => this.deliver(m), whole: true };
     this.authTimer = setTimeout(() => this.kill(), cfg.authMs);
     this.authTimer.unref();
     socket.setTimeout(cfg.idleMs, () => {
@@ -232,7 +279,17 @@ class Client implements Registered {
 
   private onData(chunk: Buffer): void {
     if (this.closed || this.fatal !== null) return;
-    const { commands, error } = this.parser.push(chunk);
+    this.read(chunk);
+    this.pump();
+  }
+
+  /**
+   * Parses what is held (and `chunk`): everything once signed in; before, one
+   * command at a time, as Redis does, so that a pipeline's AUTH lifts the
+   * unauthenticated caps for the commands behind it.
+   */
+  private read(chunk: Buffer): void {
+    const { commands, error } = this.parser.push(chunk, this.auth ? Number.POSITIVE_INFINITY : 1);
     for (const c of commands) {
       this.queue.push(c);
       for (const a of c) this.queuedBytes += a.length;
@@ -241,7 +298,6 @@ class Client implements Registered {
       this.fatal = error;
       this.socket.pause();
     }
-    this.pump();
   }
 
   /** Runs queued commands one after another, replies in order; pauses reading while too much waits. */
@@ -260,7 +316,11 @@ class Client implements Registered {
         this.end();
         return;
       }
-      const full = this.queue.length >= this.cfg.readAhead || this.queuedBytes >= this.rt.config.maxCommandBytes;
+      // Before sign-in the parser holds what is not read yet: as bounded as the queue.
+      const full =
+        this.queue.length >= this.cfg.readAhead ||
+        this.queuedBytes >= this.rt.config.maxCommandBytes ||
+        this.parser.heldBytes >= this.rt.config.maxCommandBytes + PROTO_INLINE_MAX_SIZE;
       const slow = this.waiting() > HIGH_WATER;
       if (full || slow || this.fatal !== null) this.socket.pause();
       else this.socket.resume();
@@ -285,12 +345,21 @@ class Client implements Registered {
       }
       if (out !== null) this.write(out);
       if (this.quitting && this.closed) return;
+      // The next command held by the parser, now that this one has run (signed in or not).
+      if (this.queue.length === 0 && this.parser.heldBytes > 0 && this.fatal === null && !this.quitting) this.read(EMPTY);
     }
   }
 
   /** Replies written in this turn of the event loop go out in one write (a pipeline's sixteen replies: one syscall). */
   private out: (Buffer | string)[] = [];
   private outBytes = 0;
+
+  pending(): number {
+    return this.waiting();
+  }
+
+  /** Since when more than a quarter of the output cap has been waiting without falling below it (the output watch). */
+  behindSince: number | null = null;
 
   /** Reply bytes not yet taken by the client: queued here and in the socket. */
   private waiting(): number {
@@ -346,7 +415,7 @@ class Client implements Registered {
     this.heldBytes = 0;
     this.queued = null;
     if (this.auth) {
-      const key = this.clientKey(this.auth.session);
+      const key = this.clientKey(this.auth);
       const lease = this.rt.leases.get(key);
       if (lease) {
         this.rt.leases.end(lease, problem("lease:lost"));
@@ -355,9 +424,9 @@ class Client implements Registered {
     }
   }
 
-  private clientKey(session: Session): string {
-    // As lib/exec.ts builds it: `<session>/<client id>/<namespace>`.
-    return `${session.id}/resp-${this.id}/${session.ns.prefix}`;
+  private clientKey(auth: SignedIn): string {
+    // As lib/exec.ts builds it: `<session>/<client id>/<namespace the commands ran in>` (a workshop's, as user room).
+    return `${auth.session.id}/resp-${this.id}/${this.nsOf(auth).prefix}`;
   }
 
   subscriptions(): number {
@@ -476,9 +545,8 @@ class Client implements Registered {
   }
 
   private nsOf(auth: SignedIn) {
-    return auth.scope === "own" ? auth.session.ns : (this.roomNs ?? auth.session.ns);
+    return auth.ns;
   }
-  private roomNs: Session["ns"] | null = null;
 
   private replyFor(argv: Buffer[], name: string, reply: Reply): Buffer {
     if (hasCut(reply)) return enc(this.refuse(problem("endpoint:reply-too-large", { limit: this.cfg.outputBytes })));
@@ -520,29 +588,31 @@ class Client implements Registered {
   private async signIn(user: Buffer, password: Buffer): Promise<string | null> {
     const app = this.rt.appConn;
     await app.ensureReady();
-    // Wrong passwords per address, counted across instances (app:rl:w:…): checked before the password is even looked up.
-    const counter = windowKey(`resp-auth:${this.ip}`);
-    const max = this.cfg.wrongPasswordsPerMinute;
-    const seen = await app.send(["GET", counter]);
-    if (seen.t === "bulk" && Number(seen.v) >= max) {
-      return this.refuse(problem("endpoint:wrong-passwords", { max, wait: await secondsLeft(app, counter, 60) }));
-    }
     const who = user.toString("latin1");
     const known = (OWN_USERS as readonly string[]).includes(who) || who === ROOM_USER;
     const found = known ? await lookupPassword(app, password) : null;
     if (!found) {
+      // Wrong passwords per address, counted across instances and decided on INCR's reply (never a read before
+      // it: concurrent tries each see their own count). A right password always signs in, so one student
+      // guessing behind a school's NAT does not lock the class out; past the cap a wrong one closes the connection.
+      const counter = windowKey(`resp-auth:${this.ip}`);
+      const max = this.cfg.wrongPasswordsPerMinute;
       const n = await hit(app, counter, 60_000);
-      if (n > max) return this.refuse(problem("endpoint:wrong-passwords", { max, wait: await secondsLeft(app, counter, 60) }));
+      if (n > max) {
+        const line = this.refuse(problem("endpoint:wrong-passwords", { max, wait: await secondsLeft(app, counter, 60) }));
+        this.closeAfter(line);
+        return line;
+      }
       return `-WRONGPASS invalid username-password pair or user is disabled.${CRLF}`;
     }
     const own: Session = { id: found.sessionId, ns: sessionNamespace(found.sessionId) };
     let scope: SignedIn["scope"] = "own";
-    this.roomNs = null;
+    let ns = own.ns;
     if (who === ROOM_USER) {
       const resolve = this.rt.hooks.scopes.get("room");
       if (!resolve) return this.refuse(problem("request:unknown-scope", { scope: "room" }));
       try {
-        this.roomNs = (await resolve(this.rt, own)).ns;
+        ns = (await resolve(this.rt, own)).ns;
       } catch (e) {
         return this.errorLine(e);
       }
@@ -551,8 +621,9 @@ class Client implements Registered {
     if (this.sessionId !== found.sessionId && sessionCount(found.sessionId) >= this.cfg.perSession) {
       return this.refuse(problem("endpoint:session-connections", { max: this.cfg.perSession }));
     }
-    if (this.auth && this.auth.session.id !== own.id) this.dropState(); // another sandbox: nothing of the old one carries over
-    this.auth = { session: own, user: who, scope, locale: found.locale, password: Buffer.from(password), checkedAt: Date.now() };
+    // Another sandbox or scope: nothing of the old one carries over (its MULTI, its subscriptions).
+    if (this.auth && (this.auth.session.id !== own.id || this.auth.ns.prefix !== ns.prefix)) this.dropState();
+    this.auth = { session: own, ns, user: who, scope, locale: found.locale, password: Buffer.from(password), checkedAt: Date.now() };
     this.parser.authenticated = true;
     registerSession(this, own.id);
     if (this.authTimer) {
@@ -647,6 +718,14 @@ class Client implements Registered {
     return argv.length === 2 ? bulkOf(argv[1]) : `+PONG${CRLF}`;
   }
 
+  /** After this reply, the connection closes (nothing queued behind it runs). */
+  private closeAfter(_line: string): void {
+    this.quitting = true;
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.socket.pause();
+  }
+
   private quit(): string {
     this.quitting = true;
     this.queue = []; // nothing after QUIT runs
@@ -658,19 +737,23 @@ class Client implements Registered {
   private reset(): string {
     this.dropState();
     this.auth = null;
-    this.roomNs = null;
     this.parser.authenticated = false;
     registerSession(this, null);
     this.proto = 2;
     this.name = null;
+    // Signed out: the deadline to sign in again holds as for a new connection.
+    if (this.authTimer) clearTimeout(this.authTimer);
+    this.authTimer = setTimeout(() => this.kill(), this.cfg.authMs);
+    this.authTimer.unref();
     return `+RESET${CRLF}`;
   }
 
   private select(argv: Buffer[]): string {
     if (argv.length !== 2) return arity("select");
-    const v = argv[1].toString("latin1");
-    if (!/^[+-]?\d{1,19}$/.test(v)) return `-ERR value is not an integer or out of range${CRLF}`;
-    return Number(v) === 0 ? `+OK${CRLF}` : this.refuse(problem("endpoint:select"));
+    // Redis reads the index with string2ll: "0" only, not "00", "+0" or "-0".
+    const n = string2ll(argv[1], 0, argv[1].length);
+    if (n === null || n > 2 ** 31 - 1 || n < -(2 ** 31)) return `-ERR value is not an integer or out of range${CRLF}`;
+    return n === 0 ? `+OK${CRLF}` : this.refuse(problem("endpoint:select"));
   }
 
   private client(argv: Buffer[]): Buffer | string {
@@ -829,6 +912,8 @@ class Client implements Registered {
     try {
       if (full.length) await hub.add(this.listener, kind, full, kind === "pattern" ? ns.prefix : undefined);
     } catch (e) {
+      // The hub may have recorded the listener before Redis failed to answer: give those back.
+      if (full.length) void hub.remove(this.listener, kind, full).catch(() => {});
       this.flushHeld();
       return this.errorLine(e);
     }
@@ -879,17 +964,17 @@ class Client implements Registered {
 
   private deliver(m: HubMessage): void {
     if (this.closed || !this.auth) return;
-    const ns = this.nsOf(this.auth);
-    const strip = (b: Buffer) => (ns.owns(b) ? b.subarray(ns.bytes.length) : b);
-    const frame =
-      m.kind === "message"
-        ? this.push([bulkText("message"), bulkFrom(strip(m.channel)), bulkFrom(m.payload)])
-        : this.push([bulkText("pmessage"), bulkFrom(strip(m.pattern!)), bulkFrom(strip(m.channel)), bulkFrom(m.payload)]);
+    const frame = messageFrame(m, this.proto, this.nsOf(this.auth));
     if (this.held) {
       // Held for the few milliseconds a SUBSCRIBE waits for Redis; as bounded as what waits in the socket.
       this.held.push(frame);
       this.heldBytes += frame.length;
       if (this.heldBytes + this.waiting() > this.cfg.outputBytes) this.kill();
+      return;
+    }
+    // A subscriber that does not read: Redis's pubsub output limit, in one number.
+    if (this.waiting() + frame.length > this.cfg.outputBytes) {
+      this.kill();
       return;
     }
     this.write(frame);
@@ -901,6 +986,28 @@ class Client implements Registered {
     this.heldBytes = 0;
     if (held?.length) this.write(Buffer.concat(held));
   }
+}
+
+/** Each message's frame per protocol and namespace, built once however many of its clients receive it. */
+const frames = () => processState("endpoint.frames", () => new WeakMap<HubMessage, Map<string, Buffer>>());
+
+/** A message as Redis sends it to a subscriber: `message`/`pmessage` with the names un-prefixed, an array (RESP2) or a push (RESP3), straight from the bytes. */
+function messageFrame(m: HubMessage, proto: 2 | 3, ns: Session["ns"]): Buffer {
+  let byKey = frames().get(m);
+  if (!byKey) frames().set(m, (byKey = new Map()));
+  const key = `${proto}${ns.prefix}`;
+  const hit = byKey.get(key);
+  if (hit) return hit;
+  const strip = (b: Buffer) => (ns.owns(b) ? b.subarray(ns.bytes.length) : b);
+  const bulk = (b: Buffer): Buffer[] => [enc(`$${b.length}${CRLF}`), b, enc(CRLF)];
+  const head = proto === 3 ? ">" : "*";
+  const parts =
+    m.kind === "message"
+      ? [enc(`${head}3${CRLF}$7${CRLF}message${CRLF}`), ...bulk(strip(m.channel)), ...bulk(m.payload)]
+      : [enc(`${head}4${CRLF}$8${CRLF}pmessage${CRLF}`), ...bulk(strip(m.pattern!)), ...bulk(strip(m.channel)), ...bulk(m.payload)];
+  const frame = Buffer.concat(parts);
+  byKey.set(key, frame);
+  return frame;
 }
 
 const SUBSCRIBED_OK = new Set(["subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe", "ping", "quit", "reset"]);

@@ -29,6 +29,8 @@ export interface HubMessage {
 
 export interface HubListener {
   onMessage(m: HubMessage): void;
+  /** Receives whole messages (a client of the endpoint), not ones cut for display (a console stream): what a PUBLISH costs counts them whole. */
+  whole?: boolean;
   onGap?(): void;
   onResumed?(): void;
 }
@@ -246,6 +248,28 @@ export class SubscriberHub {
       listeners += set.size;
     }
     return { subscriptions, listeners, channelListeners };
+  }
+
+  /**
+   * The bytes a PUBLISH of `payload` bytes on `channel` makes this process
+   * write, listener by listener (each pattern that matches counts once for
+   * each of its listeners, as Redis delivers): a console stream shows at most
+   * `displayCap` bytes of it, a client of the endpoint gets all of it.
+   */
+  deliveryBytes(channel: Buffer, group: string, payload: number, displayCap: number): { receivers: number; bytes: number } {
+    let receivers = 0;
+    let bytes = 0;
+    const add = (set: Set<HubListener> | undefined) => {
+      for (const l of set ?? []) {
+        receivers++;
+        bytes += l.whole ? payload : Math.min(payload, displayCap);
+      }
+    };
+    add(this.refs.channel.get(channel.toString("latin1")));
+    for (const [key, w] of this.patternWeight) {
+      if (w.group === group && stringMatch(Buffer.from(key, "latin1"), channel)) add(this.refs.pattern.get(key));
+    }
+    return { receivers, bytes };
   }
 
   /** Subscribes a listener; patterns count against their namespace's (`group`'s) matching budget. */
