@@ -497,6 +497,40 @@ describe("found by the hostile review", () => {
     await e.close();
   });
 
+  it("keeps answering after more than 1 MiB of replies in one go (the socket may take it all, and no drain comes)", async () => {
+    const { c } = await signedIn();
+    for (const k of ["big1", "big2", "big3"]) expect(await c.call("SET", k, "b".repeat(500_000))).toEqual(ok);
+    const r = await c.call("MGET", "big1", "big2", "big3");
+    expect(r.t === "array" && r.v.length).toBe(3);
+    expect(await c.call("PING")).toEqual({ t: "status", v: "PONG" });
+    // And a pipeline of many small replies past the same mark.
+    c.write("PING\r\n".repeat(300_000));
+    for (let i = 0; i < 300_000; i++) await c.next();
+    expect(await c.call("ECHO", "still here")).toEqual(bulk("still here"));
+    c.close();
+  }, 60_000);
+
+  it("a subscriber signed in with a password that was taken back is closed too", async () => {
+    const { password } = await newVisitor();
+    const { c } = await signedIn(password);
+    expect((await c.call("SUBSCRIBE", "c1")).t).toBe("array");
+    const { passwordKey } = await import("./credentials");
+    await runtime().appConn.send(["DEL", passwordKey(password)]);
+    expect(await c.waitClosed(10_000)).toBe(true);
+  }, 15_000);
+
+  it("counts the commands it answers itself (PING, ECHO, CLIENT …) against the session's rate limit", async () => {
+    const { session, password } = await newVisitor();
+    const { c } = await signedIn(password);
+    c.write("PING\r\n".repeat(150));
+    for (let i = 0; i < 150; i++) await c.next();
+    const keys = await admin.send(["KEYS", `app:rl:s:{${session.id}}:*`]);
+    const counts = keys.t === "array" ? await Promise.all(keys.v.map((k) => admin.send(["GET", (k as { v: string }).v]))) : [];
+    const total = counts.reduce((n, r) => n + (r.t === "bulk" ? Number(r.v) : 0), 0);
+    expect(total).toBeGreaterThanOrEqual(150);
+    c.close();
+  });
+
   it("SELECT reads its index as Redis does: 0, not 00, +0 or -0", async () => {
     const { c } = await signedIn();
     expect(await c.call("SELECT", "0")).toEqual(ok);

@@ -108,18 +108,26 @@ describe("MEMORY USAGE answers what a plain Redis answers for the same key and v
     const mismatches: string[] = [];
     for (const [what, make] of values) {
       for (const key of keyNames) {
-        for (const argv of make(key)) {
-          expect((await run(session, argv)).reply.t).not.toBe("error");
-          await send(argv);
+        // A hash table's size depends on whether its server was forking (a BGSAVE stops dicts from growing) while
+        // it was filled: a key that differs is made again on both, up to three times, before it counts.
+        let found: string[] = [];
+        for (let attempt = 0; attempt < 3; attempt++) {
+          found = [];
+          for (const argv of make(key)) {
+            expect((await run(session, argv)).reply.t).not.toBe("error");
+            await send(argv);
+          }
+          for (const extra of [[], ["SAMPLES", "0"], ["SAMPLES", "3"]]) {
+            const mine = (await run(session, ["MEMORY", "USAGE", key, ...extra])).text;
+            const theirs = await send(["MEMORY", "USAGE", key, ...extra]);
+            if (mine !== `(integer) ${theirs.t === "integer" ? theirs.v : "?"}`)
+              found.push(`${what}, ${key.length}-byte key ${extra.join(" ")}: ${mine} vs ${JSON.stringify(theirs)}`);
+          }
+          await run(session, ["DEL", key]);
+          await send(["DEL", key]);
+          if (found.length === 0) break;
         }
-        for (const extra of [[], ["SAMPLES", "0"], ["SAMPLES", "3"]]) {
-          const mine = (await run(session, ["MEMORY", "USAGE", key, ...extra])).text;
-          const theirs = await send(["MEMORY", "USAGE", key, ...extra]);
-          if (mine !== `(integer) ${theirs.t === "integer" ? theirs.v : "?"}`)
-            mismatches.push(`${what}, ${key.length}-byte key ${extra.join(" ")}: ${mine} vs ${JSON.stringify(theirs)}`);
-        }
-        await run(session, ["DEL", key]);
-        await send(["DEL", key]);
+        mismatches.push(...found);
       }
     }
     expect(mismatches).toEqual([]);
