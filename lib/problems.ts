@@ -233,6 +233,10 @@ export interface ProblemParams {
   "endpoint:off": Record<string, never>;
   "endpoint:unsupported": { command: string };
   "endpoint:subscriptions": { max: number };
+  // Connection commands answered per console tab (lib/sandbox/connection-commands.ts).
+  "command:hello-resp3": Record<string, never>;
+  "command:hello-auth": Record<string, never>;
+  "command:client-name-long": { bytes: number; limit: number };
 }
 
 export type ProblemCode = keyof ProblemParams;

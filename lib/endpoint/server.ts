@@ -515,6 +515,10 @@ class Client implements Registered {
         return this.select(argv);
       case "client":
         return this.client(argv);
+      case "acl":
+        // Who this connection signed in as (default, sandbox or room); other ACL subcommands take the console's path.
+        if (argv.length === 2 && argv[1].toString("latin1").toLowerCase() === "whoami") return bulkOf(enc(this.auth.user));
+        break;
       case "subscribe":
         return this.subscribe("channel", argv);
       case "psubscribe":

@@ -166,4 +166,7 @@ export const SAMPLES: { [K in keyof ProblemParams]: ProblemParams[K] } = {
   "endpoint:unsupported": { command: "CLIENT KILL" },
   "endpoint:subscriptions": { max: 100 },
   "endpoint:off": {},
+  "command:hello-resp3": {},
+  "command:hello-auth": {},
+  "command:client-name-long": { bytes: 123456, limit: 1024 },
 };

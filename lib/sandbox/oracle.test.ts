@@ -301,6 +301,14 @@ const EMULATED_NAMES: Record<string, string[]> = {
   randomkey: ["randomkey"],
   info: ["info"],
   help: ["help"],
+  // Per console tab (connection-commands.ts).
+  client: ["client|id", "client|info", "client|getname", "client|setname"],
+  hello: ["hello"],
+  role: ["role"],
+  lastsave: ["lastsave"],
+  wait: ["wait"],
+  "acl-whoami": ["acl|whoami"],
+  "help-text": ["script|help", "function|help"],
 };
 
 async function judge(v: Variant, p: Plan | { kind: "threw"; error: string }): Promise<{ execute: boolean }> {

@@ -1,6 +1,7 @@
 import type { CommandInfo } from "./command-table";
 import { readXread } from "./xread-args";
 import { isKeyword } from "./args";
+import type { ConnectionEmulation } from "./connection-commands";
 import { type DeniedName, type Problem, problem } from "@/lib/problems";
 
 /**
@@ -17,9 +18,9 @@ export type Decision = { action: "allow"; mode?: RunMode } | { action: "emulate"
 /** How an allowed command runs: on the shared connection, or on a leased one. */
 export type RunMode = "transaction" | "blocking";
 
-export type Emulation = "flushdb" | "dbsize" | "keys" | "scan" | "randomkey" | "info" | "help";
+export type Emulation = "flushdb" | "dbsize" | "keys" | "scan" | "randomkey" | "info" | "help" | ConnectionEmulation;
 
-const EMULATED: Record<string, Emulation> = {
+export const EMULATED: Readonly<Record<string, Emulation>> = {
   flushdb: "flushdb",
   flushall: "flushdb",
   dbsize: "dbsize",
@@ -27,6 +28,22 @@ const EMULATED: Record<string, Emulation> = {
   scan: "scan",
   randomkey: "randomkey",
   info: "info",
+  // Per console tab, never on the shared connection (connection-commands.ts).
+  "client|id": "client",
+  "client|info": "client",
+  "client|getname": "client",
+  "client|setname": "client",
+  hello: "hello",
+  // The real ones: ROLE lists a replicated deployment's replicas' addresses, LASTSAVE dates the server's start, WAIT blocks the
+  // connection it runs on; the visitors' ACL users may run none of the three.
+  role: "role",
+  lastsave: "lastsave",
+  wait: "wait",
+  // The real one names the namespace's ACL user.
+  "acl|whoami": "acl-whoami",
+  // Static text, which the visitors' ACL users (no scripting) may not ask the server for.
+  "script|help": "help-text",
+  "function|help": "help-text",
 };
 
 const words = (s: string) => s.trim().split(/\s+/);
@@ -68,6 +85,10 @@ export const RUN: ReadonlySet<string> = new Set([
   // server-wide but harmless
   ...words("ping echo time lolwut"),
   ...words("command command|docs command|info command|count command|list command|getkeys command|getkeysandflags command|help"),
+  // ACL CAT lists categories and their commands; GENPASS draws from the server's random source (read exactly as Redis reads it)
+  ...words("acl|cat acl|genpass"),
+  // the help text of containers whose other subcommands are refused or emulated
+  ...words("acl|help client|help cluster|help config|help latency|help module|help slowlog|help"),
   // transactions, on the console tab's own connection
   ...words("multi exec discard watch unwatch"),
   // blocking, on a borrowed connection with the timeout capped
@@ -80,13 +101,11 @@ const BLOCKING = new Set(words("blpop brpop blmove brpoplpush blmpop bzpopmin bz
 /** Named denials: each has its own reason (lib/i18n/problems.ts). */
 const DENIED = new Set<DeniedName>([
   "auth",
-  "hello",
   "reset",
   "select",
   "move",
   "swapdb",
   "migrate",
-  "wait",
   "quit",
   "restore",
   "restore-asking",
@@ -103,7 +122,7 @@ const isDenied = (name: string): name is DeniedName => DENIED.has(name as Denied
 export function decide(cmd: CommandInfo, argv: readonly Uint8Array[]): Decision {
   const name = cmd.name;
   const upper = name.replace("|", " ").toUpperCase();
-  if (EMULATED[name]) return { action: "emulate", emulation: EMULATED[name] };
+  if (Object.hasOwn(EMULATED, name)) return { action: "emulate", emulation: EMULATED[name] };
   if (isDenied(name)) return { action: "deny", reason: problem("command:denied", { name }) };
   if (!RUN.has(name)) return { action: "deny", reason: reasonFor(cmd, upper) };
   if (name === "copy" && argv.slice(3).some((a) => isKeyword(a, "db"))) {

@@ -12,6 +12,7 @@ import { checkCosts, type Charge, type TxTotals } from "./costs";
 import { namesRefusal, patternRefusal } from "./glob";
 import { EXISTS, keyIndex, processKeyIndex, scanKeyspace, type IndexHost, type KeyIndex } from "./key-index";
 import { info } from "./info";
+import { connectionCommand, isConnectionEmulation } from "./connection-commands";
 import { processState } from "@/lib/process-state";
 import { type Problem, problem, refusal } from "@/lib/problems";
 
@@ -48,8 +49,10 @@ export interface SandboxContext {
   tx?: TxTotals;
   /** The namespace's key index (key-index.ts): plan() adds the names a write may create; absent in tests that only check rewriting. */
   index?: KeyIndex;
-  /** The console tab (one redis-cli) the command comes from: its own MULTI, followed by the index. */
+  /** The console tab (one redis-cli) the command comes from: its own MULTI, followed by the index, its client id and name (connection-commands.ts). */
   clientKey?: string;
+  /** PLAYGROUND_MAX_BLOCK_SECONDS (route.ts): the emulated WAIT waits at most this long too. */
+  blockCapSeconds?: number;
 }
 
 export type Plan =
@@ -84,7 +87,13 @@ export async function plan(ctx: SandboxContext, argv: Uint8Array[]): Promise<Pla
   }
   const decision = decide(cmd, argv);
   if (decision.action === "deny") return refuse(decision.reason);
-  if (decision.action === "emulate") return { kind: "emulate", emulation: decision.emulation, argv };
+  if (decision.action === "emulate") {
+    // Redis checks the arity before anything else; the older emulations word it themselves.
+    if (isConnectionEmulation(decision.emulation) && !(cmd.arity > 0 ? argv.length === cmd.arity : argv.length >= -cmd.arity)) {
+      return redisError(arityError(cmd.name));
+    }
+    return { kind: "emulate", emulation: decision.emulation, argv };
+  }
 
   const isSort = cmd.name === "sort" || cmd.name === "sort_ro";
   const found = isSort ? sortKeyPositions(argv, cmd.name.toUpperCase()) : keyPositions(cmd, argv);
@@ -289,6 +298,7 @@ export async function emulate(ctx: SandboxContext, emulation: Emulation, argv: U
   const { conn, ns } = ctx;
   const upper = dec.decode(argv[0]).toUpperCase();
   if (emulation === "help") return refusal(problem("command:console-help", { command: upper }));
+  if (isConnectionEmulation(emulation)) return connectionCommand(ctx, emulation, argv);
   const index = ctx.index ?? processKeyIndex();
   if (!index) throw new Error("emulated commands need the namespace's key index (SandboxContext.index)");
   switch (emulation) {
