@@ -106,7 +106,7 @@ const OUTSIDE_KEYS = ["fuzz-outside:str", "fuzz-outside:list", "fuzz-outside:has
 /** The victim's keys (victimLines below), by name. */
 const VICTIM_KEY_NAMES = ["v:str", "v:ttl", "v:hash", "v:list", "v:set", "v:zset", "v:stream", "v:hll", "v:geo", "v:bits"];
 /** Other test files' keys outside any namespace; they may appear while the fuzz runs. */
-const OTHER_TEST_FIXTURES = [/^iso-outside:/];
+const OTHER_TEST_FIXTURES = [/^iso-outside:/, /^escape-outside$/, /^app:escape-check$/, /^app:room:ESCAPE(:names)?$/];
 
 let raw: RespConnection;
 let table: CommandTable;
