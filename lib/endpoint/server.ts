@@ -20,6 +20,7 @@ import { toResp3, toResp3Exec } from "./resp3";
 import { lookupPassword, OWN_USERS, renew, ROOM_USER } from "./credentials";
 import { markActivity, setEndpointListening } from "./access";
 import { NamespaceConnections } from "./namespace-connections";
+import { clientInfoLine } from "@/lib/sandbox/connection-commands";
 import {
   addressCount,
   allConnections,
@@ -472,22 +473,8 @@ class Client implements Registered {
       const limited = await this.meter();
       if (limited) return limited;
     }
-    if (!this.auth) {
-      switch (name) {
-        case "auth":
-          return this.authCommand(argv);
-        case "hello":
-          return this.hello(argv);
-        case "ping":
-          return this.ping(argv);
-        case "quit":
-          return this.quit();
-        case "reset":
-          return this.reset();
-        default:
-          return `-NOAUTH Authentication required.${CRLF}`;
-      }
-    }
+    // Before sign-in only these answer, as with a password on Redis.
+    if (!this.auth && !BEFORE_AUTH.has(name)) return `-NOAUTH Authentication required.${CRLF}`;
     if (this.subscriptions() > 0 && this.proto === 2 && !SUBSCRIBED_OK.has(name)) {
       // Redis quotes the name's bytes as they came (CR and LF as spaces).
       return Buffer.from(
@@ -517,7 +504,7 @@ class Client implements Registered {
         return this.client(argv);
       case "acl":
         // Who this connection signed in as (default, sandbox or room); other ACL subcommands take the console's path.
-        if (argv.length === 2 && argv[1].toString("latin1").toLowerCase() === "whoami") return bulkOf(enc(this.auth.user));
+        if (argv.length === 2 && argv[1].toString("latin1").toLowerCase() === "whoami") return bulkOf(enc(this.auth!.user));
         break;
       case "subscribe":
         return this.subscribe("channel", argv);
@@ -888,42 +875,25 @@ class Client implements Registered {
   /** One line of CLIENT LIST / CLIENT INFO, with the fields Redis 7.0 gives (addresses as the endpoint sees them). */
   infoLine(): string {
     const now = Date.now();
-    const laddr = `${this.socket.localAddress ?? ""}:${this.socket.localPort ?? ""}`;
-    const addr = `${this.socket.remoteAddress ?? ""}:${this.socket.remotePort ?? ""}`;
-    const multi = this.queued ? this.queued.length : -1;
-    const flags = `${this.subscriptions() > 0 ? "P" : ""}${this.queued ? "x" : ""}` || "N";
-    return [
-      `id=${this.id}`,
-      `addr=${addr}`,
-      `laddr=${laddr}`,
-      `fd=${this.id}`,
-      `name=${this.name ? this.name.toString("latin1") : ""}`,
-      `age=${Math.floor((now - this.createdAt) / 1000)}`,
-      `idle=${Math.floor((now - this.lastCommand.at) / 1000)}`,
-      `flags=${flags}`,
-      "db=0",
-      `sub=${this.subs.channel.size}`,
-      `psub=${this.subs.pattern.size}`,
-      "ssub=0",
-      `multi=${multi}`,
-      `qbuf=${this.parser.heldBytes}`,
-      "qbuf-free=0",
-      "argv-mem=0",
-      "multi-mem=0",
-      "rbs=0",
-      "rbp=0",
-      "obl=0",
-      "oll=0",
-      `omem=${this.waiting()}`,
-      "tot-mem=0",
-      "events=r",
-      `cmd=${this.lastCommand.name}`,
-      `user=${this.auth?.user ?? "default"}`,
-      "redir=-1",
-      `resp=${this.proto}`,
-      `lib-name=${this.lib.name}`,
-      `lib-ver=${this.lib.ver}`,
-    ].join(" ");
+    return clientInfoLine({
+      id: this.id,
+      addr: `${this.socket.remoteAddress ?? ""}:${this.socket.remotePort ?? ""}`,
+      laddr: `${this.socket.localAddress ?? ""}:${this.socket.localPort ?? ""}`,
+      fd: this.id,
+      name: this.name ? this.name.toString("latin1") : "",
+      age: Math.floor((now - this.createdAt) / 1000),
+      idle: Math.floor((now - this.lastCommand.at) / 1000),
+      flags: `${this.subscriptions() > 0 ? "P" : ""}${this.queued ? "x" : ""}` || "N",
+      sub: this.subs.channel.size,
+      psub: this.subs.pattern.size,
+      multi: this.queued ? this.queued.length : -1,
+      qbuf: this.parser.heldBytes,
+      omem: this.waiting(),
+      cmd: this.lastCommand.name,
+      user: this.auth?.user ?? "default",
+      resp: this.proto,
+      lib: this.lib,
+    });
   }
 
   // ── pub/sub ─────────────────────────────────────────────────────────────
@@ -1072,6 +1042,8 @@ const LOCAL = new Set([
   "ssubscribe",
   "sunsubscribe",
 ]);
+
+const BEFORE_AUTH = new Set(["auth", "hello", "ping", "quit", "reset"]);
 
 const SUBSCRIBED_OK = new Set(["subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe", "ping", "quit", "reset"]);
 

@@ -148,30 +148,44 @@ function setName(tab: Tab, name: Uint8Array): Reply | null {
   return null;
 }
 
-/**
- * One line of CLIENT INFO, with Redis 7.0's fields in its order. The tab is
- * no socket of its own: no addresses ("?") and fd -1, as Redis shows a client
- * without one; the buffers' sizes are the shared connection's business, 0.
- * The command asking is this one, so idle is 0, as in Redis.
- */
-function infoLine(tab: Tab): string {
-  const name = tab.name ? dec.decode(tab.name) : "";
-  const age = Math.max(0, Math.floor((Date.now() - tab.createdAt) / 1000));
+/** What a CLIENT INFO / CLIENT LIST line says of one client (the rest are Redis 7.0's fields at 0). */
+export interface ClientFacts {
+  id: number;
+  addr: string;
+  laddr: string;
+  fd: number;
+  name: string;
+  age: number;
+  idle: number;
+  flags: string;
+  sub: number;
+  psub: number;
+  multi: number;
+  qbuf: number;
+  omem: number;
+  cmd: string;
+  user: string;
+  resp: 2 | 3;
+  lib?: { name: string; ver: string };
+}
+
+/** One line of CLIENT INFO / CLIENT LIST, with Redis 7.0's fields in its order (the console's tabs and the endpoint's connections). */
+export function clientInfoLine(f: ClientFacts): string {
   return [
-    `id=${tab.id}`,
-    "addr=?",
-    "laddr=?",
-    "fd=-1",
-    `name=${name}`,
-    `age=${age}`,
-    "idle=0",
-    "flags=N",
+    `id=${f.id}`,
+    `addr=${f.addr}`,
+    `laddr=${f.laddr}`,
+    `fd=${f.fd}`,
+    `name=${f.name}`,
+    `age=${f.age}`,
+    `idle=${f.idle}`,
+    `flags=${f.flags}`,
     "db=0",
-    "sub=0",
-    "psub=0",
+    `sub=${f.sub}`,
+    `psub=${f.psub}`,
     "ssub=0",
-    "multi=-1",
-    "qbuf=0",
+    `multi=${f.multi}`,
+    `qbuf=${f.qbuf}`,
     "qbuf-free=0",
     "argv-mem=0",
     "multi-mem=0",
@@ -179,14 +193,42 @@ function infoLine(tab: Tab): string {
     "rbp=0",
     "obl=0",
     "oll=0",
-    "omem=0",
+    `omem=${f.omem}`,
     "tot-mem=0",
     "events=r",
-    "cmd=client|info",
-    "user=default",
+    `cmd=${f.cmd}`,
+    `user=${f.user}`,
     "redir=-1",
-    "resp=2",
+    `resp=${f.resp}`,
+    ...(f.lib ? [`lib-name=${f.lib.name}`, `lib-ver=${f.lib.ver}`] : []),
   ].join(" ");
+}
+
+/**
+ * A tab's CLIENT INFO. The tab is no socket of its own: no addresses ("?")
+ * and fd -1, as Redis shows a client without one; the buffers' sizes are the
+ * shared connection's business, 0. The command asking is this one, so idle
+ * is 0, as in Redis.
+ */
+function infoLine(tab: Tab): string {
+  return clientInfoLine({
+    id: tab.id,
+    addr: "?",
+    laddr: "?",
+    fd: -1,
+    name: tab.name ? dec.decode(tab.name) : "",
+    age: Math.max(0, Math.floor((Date.now() - tab.createdAt) / 1000)),
+    idle: 0,
+    flags: "N",
+    sub: 0,
+    psub: 0,
+    multi: -1,
+    qbuf: 0,
+    omem: 0,
+    cmd: "client|info",
+    user: "default",
+    resp: 2,
+  });
 }
 
 /**
