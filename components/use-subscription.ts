@@ -10,16 +10,17 @@ import { useT } from "./i18n";
 export type StreamEvent = { type: "reply"; reply: Reply } | { type: "note" | "error"; text: string; problem?: Problem };
 
 const dec = new TextDecoder();
-const SUB = new Set(["SUBSCRIBE", "PSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE"]);
+const SUB = new Set(["SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE"]);
 
 /**
- * Subscribed mode for the console: SUBSCRIBE/PSUBSCRIBE open a live stream
- * (GET /api/v1/stream, Server-Sent Events), UNSUBSCRIBE/PUNSUBSCRIBE and
- * Ctrl+C leave it. The browser's EventSource reconnects by itself.
+ * Subscribed mode for the console: SUBSCRIBE/PSUBSCRIBE/SSUBSCRIBE open a
+ * live stream (GET /api/v1/stream, Server-Sent Events), the UNSUBSCRIBEs
+ * and Ctrl+C leave it. The browser's EventSource reconnects by itself.
  */
 export function useSubscription(onEvent: (e: StreamEvent) => void, lesson?: string) {
   const [channels, setChannels] = useState<string[]>([]);
   const [patterns, setPatterns] = useState<string[]>([]);
+  const [shards, setShards] = useState<string[]>([]);
   const source = useRef<EventSource | null>(null);
   const t = useT().console;
   const words = useRef(t);
@@ -28,13 +29,14 @@ export function useSubscription(onEvent: (e: StreamEvent) => void, lesson?: stri
   emit.current = onEvent;
 
   const open = useCallback(
-    (chs: string[], pats: string[]) => {
+    (chs: string[], pats: string[], shs: string[]) => {
       source.current?.close();
       source.current = null;
-      if (chs.length + pats.length === 0) return;
+      if (chs.length + pats.length + shs.length === 0) return;
       const q = new URLSearchParams();
       for (const c of chs) q.append("channel", c);
       for (const p of pats) q.append("pattern", p);
+      for (const c of shs) q.append("shard", c);
       if (lesson) q.set("lesson", lesson);
       const es = new EventSource(`/api/v1/stream?${q}`);
       source.current = es;
@@ -51,6 +53,7 @@ export function useSubscription(onEvent: (e: StreamEvent) => void, lesson?: stri
         source.current = null;
         setChannels([]);
         setPatterns([]);
+        setShards([]);
       });
       es.addEventListener("gap", () => emit.current({ type: "error", text: words.current.gap }));
       es.addEventListener("resumed", () => emit.current({ type: "note", text: words.current.resumed }));
@@ -73,28 +76,34 @@ export function useSubscription(onEvent: (e: StreamEvent) => void, lesson?: stri
     const word = cmd.toUpperCase();
     let chs = channels;
     let pats = patterns;
-    if (word === "SUBSCRIBE" || word === "PSUBSCRIBE") {
+    let shs = shards;
+    if (word === "SUBSCRIBE" || word === "PSUBSCRIBE" || word === "SSUBSCRIBE") {
       if (args.length === 0) return emit.current({ type: "error", text: `(error) ERR wrong number of arguments for '${cmd.toLowerCase()}' command` });
       if (word === "SUBSCRIBE") chs = [...new Set([...chs, ...args])];
-      else pats = [...new Set([...pats, ...args])];
+      else if (word === "PSUBSCRIBE") pats = [...new Set([...pats, ...args])];
+      else shs = [...new Set([...shs, ...args])];
       emit.current({ type: "note", text: "Reading messages... (press Ctrl-C to quit)" });
     } else if (word === "UNSUBSCRIBE") {
       chs = args.length ? chs.filter((c) => !args.includes(c)) : [];
-    } else {
+    } else if (word === "PUNSUBSCRIBE") {
       pats = args.length ? pats.filter((p) => !args.includes(p)) : [];
+    } else {
+      shs = args.length ? shs.filter((c) => !args.includes(c)) : [];
     }
     setChannels(chs);
     setPatterns(pats);
-    open(chs, pats);
-    if (chs.length + pats.length === 0) emit.current({ type: "note", text: words.current.left });
+    setShards(shs);
+    open(chs, pats, shs);
+    if (chs.length + pats.length + shs.length === 0) emit.current({ type: "note", text: words.current.left });
   };
 
   const stop = () => {
     setChannels([]);
     setPatterns([]);
-    open([], []);
+    setShards([]);
+    open([], [], []);
     emit.current({ type: "note", text: words.current.left });
   };
 
-  return { active: channels.length + patterns.length > 0, names: [...channels, ...patterns], handles, run, stop };
+  return { active: channels.length + patterns.length + shards.length > 0, names: [...channels, ...patterns, ...shards], handles, run, stop };
 }

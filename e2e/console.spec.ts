@@ -198,7 +198,7 @@ test.describe("transactions", () => {
 });
 
 test.describe("pub/sub", () => {
-  test("SUBSCRIBE in one tab receives what another tab PUBLISHes, and not another visitor's", async ({ context, browser }) => {
+  test("SUBSCRIBE (and SSUBSCRIBE) in one tab receives what another tab PUBLISHes (SPUBLISHes), and not another visitor's", async ({ context, browser }) => {
     const listener = new ConsolePage(await context.newPage());
     const publisher = new ConsolePage(await context.newPage());
     const stranger = new ConsolePage(await (await browser.newContext()).newPage());
@@ -218,6 +218,17 @@ test.describe("pub/sub", () => {
     await expect(listener.page.getByRole("status")).toHaveCount(0);
     await expect.poll(() => publisher.run("PUBLISH news again")).toBe("(integer) 0");
     await expect(messages).toHaveCount(2);
+    // Sharded pub/sub: SSUBSCRIBE hears SPUBLISH, and a classic PUBLISH does not reach it.
+    await listener.prompt.fill("SSUBSCRIBE jobs");
+    await listener.prompt.press("Enter");
+    await expect(messages.nth(2)).toHaveText('1) "ssubscribe"\n2) "jobs"\n3) (integer) 1');
+    await expect.poll(() => publisher.run("SPUBLISH jobs job-1")).toBe("(integer) 1");
+    await expect(messages.nth(3)).toHaveText('1) "smessage"\n2) "jobs"\n3) "job-1"');
+    expect(await publisher.run("PUBLISH jobs classic")).toBe("(integer) 0");
+    expect(await stranger.run("SPUBLISH jobs from-a-stranger")).toBe("(integer) 0");
+    await listener.prompt.press("Control+c");
+    await expect.poll(() => publisher.run("SPUBLISH jobs again")).toBe("(integer) 0");
+    await expect(messages).toHaveCount(4);
   });
 });
 

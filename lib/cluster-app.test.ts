@@ -115,6 +115,29 @@ describe("the app on a Redis Cluster", () => {
     }
   });
 
+  it("subscribes shard channels (SSUBSCRIBE) on their namespace's master: SPUBLISH counts each listener and the message arrives", async () => {
+    const visitors = Array.from({ length: 6 }, visitor);
+    const got: string[] = [];
+    const listener = { onMessage: (m: { kind: string; payload: Buffer }) => got.push(`${m.kind} ${m.payload.toString()}`) };
+    const second = { onMessage: () => {} };
+    const hub = rt.hub();
+    for (const v of visitors) await hub.add(listener, "shard", [Buffer.from(`${v.ns.prefix}jobs`)]);
+    await hub.add(second, "shard", [Buffer.from(`${visitors[0].ns.prefix}jobs`)]);
+    try {
+      for (const [i, v] of visitors.entries()) expect(await run(v, `SPUBLISH jobs job-${i}`)).toBe(`(integer) ${i === 0 ? 2 : 1}`);
+      // A classic PUBLISH does not reach shard subscribers.
+      expect(await run(visitors[1], "PUBLISH jobs classic")).toBe("(integer) 0");
+      await until(() => got.length === visitors.length, 3000, "every message");
+      expect(got.sort()).toEqual(visitors.map((_, i) => `smessage job-${i}`).sort());
+      expect(await run(visitors[0], "PUBSUB SHARDNUMSUB jobs")).toBe('1) "jobs"\n2) (integer) 2');
+      expect(await run(visitors[1], "PUBSUB SHARDCHANNELS")).toBe('1) "jobs"');
+    } finally {
+      await hub.remove(listener);
+      await hub.remove(second);
+    }
+    expect(await run(visitors[0], "PUBSUB SHARDNUMSUB jobs")).toBe('1) "jobs"\n2) (integer) 0');
+  });
+
   it("ends a transaction whose slot is resharded away as lost (never a raw MOVED or ASK), and the next one runs on the new master", async () => {
     const v = visitor();
     const slot = keySlot(v.ns.prefix);

@@ -154,7 +154,7 @@ async function run(rt: ReturnType<typeof runtime>, session: Session, argv: Uint8
 }
 
 /**
- * PUBLISH and PUBSUB NUMSUB as Redis would answer had every listener of this
+ * PUBLISH, SPUBLISH and PUBSUB NUMSUB/SHARDNUMSUB as Redis would answer had every listener of this
  * process's hub (a console stream, an endpoint client) subscribed itself:
  * Redis counts the hub's one subscription per channel or pattern. Other app
  * instances' hubs still count one each (README "Bring your own client").
@@ -163,16 +163,17 @@ function countListeners(rt: ReturnType<typeof runtime>, ns: Session["ns"], argv:
   const hub = rt.openHub();
   if (!hub || reply.t === "error") return reply;
   const name = dec.decode(argv[0]).toLowerCase();
-  if (name === "publish" && argv.length === 3 && reply.t === "integer") {
-    const f = hub.fanout(Buffer.from(ns.add(argv[1])), ns.prefix);
+  if ((name === "publish" || name === "spublish") && argv.length === 3 && reply.t === "integer") {
+    const f = hub.fanout(Buffer.from(ns.add(argv[1])), ns.prefix, name === "spublish");
     return { t: "integer", v: Math.max(0, Number(reply.v) - f.subscriptions + f.listeners) };
   }
-  if (name === "pubsub" && argv.length >= 2 && dec.decode(argv[1]).toLowerCase() === "numsub" && reply.t === "array") {
+  const sub = name === "pubsub" && argv.length >= 2 ? dec.decode(argv[1]).toLowerCase() : "";
+  if ((sub === "numsub" || sub === "shardnumsub") && reply.t === "array") {
     return {
       ...reply,
       v: reply.v.map((r, i) => {
         if (i % 2 === 0 || r.t !== "integer" || !argv[2 + (i >> 1)]) return r;
-        const f = hub.fanout(Buffer.from(ns.add(argv[2 + (i >> 1)])), ns.prefix);
+        const f = hub.fanout(Buffer.from(ns.add(argv[2 + (i >> 1)])), ns.prefix, sub === "shardnumsub");
         return { t: "integer", v: Math.max(0, Number(r.v) - (f.channelListeners > 0 ? 1 : 0) + f.channelListeners) };
       }),
     };
@@ -186,7 +187,7 @@ function publishUnits(rt: ReturnType<typeof runtime>, ns: Session["ns"], argv: U
   if (!hub || argv.length !== 3) return 0;
   const name = dec.decode(argv[0]).toLowerCase();
   if (name !== "publish" && name !== "spublish") return 0;
-  const { receivers, bytes } = hub.deliveryBytes(Buffer.from(ns.add(argv[1])), ns.prefix, argv[2].length, rt.config.maxMessageBytes);
+  const { receivers, bytes } = hub.deliveryBytes(Buffer.from(ns.add(argv[1])), ns.prefix, argv[2].length, rt.config.maxMessageBytes, name === "spublish");
   return receivers === 0 ? 0 : Math.ceil((2 * (bytes + Math.min(argv[2].length, rt.config.maxMessageBytes)) + 200 * (1 + receivers)) / 16);
 }
 

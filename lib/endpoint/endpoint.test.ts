@@ -9,6 +9,12 @@ import { lastActivity } from "@/lib/endpoint/access";
 import { createRoom, joinRoom } from "@/lib/classroom/rooms";
 import { type RunningEndpoint, startEndpoint } from "./server";
 import type { Reply } from "@/lib/resp/reply";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { type EmbeddedRedis, startRedisServer } from "@/lib/redis/embedded";
+
+const byText = (a: Reply, b: Reply) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1);
 
 /**
  * The endpoint for learners' own clients (README "Bring your own client"),
@@ -273,7 +279,7 @@ describe("pub/sub, through the hub", () => {
     expect(await c.next()).toEqual({ t: "array", v: [bulk("subscribe"), bulk("jobs"), int(2)] });
     expect(await c.call("GET", "x")).toEqual({
       t: "error",
-      v: "ERR Can't execute 'GET': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+      v: "ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
     });
     expect(await c.call("PING")).toEqual({ t: "array", v: [bulk("pong"), bulk("")] });
     expect(await stranger.call("PUBLISH", "news", "not for you")).toEqual(int(0));
@@ -307,6 +313,117 @@ describe("pub/sub, through the hub", () => {
     expect(await c.next()).toEqual({ t: "push", v: [bulk("message"), bulk("ch"), bulk("m")] });
     c.close();
     pub.close();
+  });
+});
+
+describe("against a plain Redis (the oracle)", () => {
+  let plain: EmbeddedRedis;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pg-endpoint-shard-"));
+  beforeAll(async () => {
+    plain = await startRedisServer({ dir });
+  });
+  afterAll(async () => {
+    await plain?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /**
+   * The same script on the endpoint and on a plain redis-server, reply by
+   * reply: SSUBSCRIBE's count is of shard channels only (SUBSCRIBE's of
+   * channels and patterns), the connection stays subscribed while any is
+   * left, SPUBLISH reaches shard subscribers only and PUBLISH none of them.
+   */
+  it.each([2, 3])("RESP%i: SSUBSCRIBE, SPUBLISH, PUBSUB SHARDNUMSUB and SUNSUBSCRIBE answer as Redis answers", async (proto) => {
+    const script = async (sub: RawClient, pub: RawClient): Promise<Reply[]> => {
+      const out: Reply[] = [];
+      const call = async (c: RawClient, ...argv: string[]) => out.push(await c.call(...argv));
+      const more = async (c: RawClient, n: number) => {
+        for (let i = 0; i < n; i++) out.push(await c.next());
+      };
+      await call(sub, "SUBSCRIBE", "a", "b");
+      await more(sub, 1);
+      await call(sub, "SSUBSCRIBE", "x", "y", "x");
+      await more(sub, 2);
+      await call(sub, "PSUBSCRIBE", "p*");
+      if (proto === 2) await call(sub, "GET", "k");
+      await call(pub, "SPUBLISH", "x", "hello");
+      await more(sub, 1);
+      await call(pub, "PUBLISH", "x", "not to shard subscribers");
+      await call(pub, "SPUBLISH", "a", "not to channel subscribers");
+      await call(pub, "PUBSUB", "SHARDNUMSUB", "x", "y", "a", "zz");
+      await call(pub, "PUBSUB", "NUMSUB", "a", "x");
+      const channels = await pub.call("PUBSUB", "SHARDCHANNELS");
+      out.push(channels.t === "array" ? { ...channels, v: [...channels.v].sort(byText) } : channels); // in the server's dict order
+      await call(pub, "PUBLISH", "a", "to a");
+      await more(sub, 1);
+      await call(sub, "SUNSUBSCRIBE", "x");
+      await call(sub, "UNSUBSCRIBE", "b");
+      await call(sub, "UNSUBSCRIBE"); // one left: a bare one's order is the server's dict order
+      await call(sub, "PUNSUBSCRIBE");
+      if (proto === 2) await call(sub, "GET", "k"); // y is left: still subscribed
+      await call(sub, "SUNSUBSCRIBE");
+      await call(sub, "SUNSUBSCRIBE"); // none left: nil and 0
+      await call(sub, "GET", "k");
+      await call(pub, "PUBSUB", "SHARDNUMSUB", "x", "y");
+      return out;
+    };
+    const open = async (port: number, user: string, password: string) => {
+      const c = await RawClient.connect(port);
+      const hello = await c.call("HELLO", String(proto), "AUTH", user, password);
+      expect(hello.t, JSON.stringify(hello)).not.toBe("error");
+      return c;
+    };
+    const { password } = await newVisitor();
+    const mine = [await open(ep.port, "default", password), await open(ep.port, "default", password)];
+    const theirs = [await open(plain.port, "admin", plain.passwords.admin), await open(plain.port, "admin", plain.passwords.admin)];
+    try {
+      const expected = await script(theirs[0], theirs[1]);
+      expect(await script(mine[0], mine[1])).toEqual(expected);
+    } finally {
+      for (const c of [...mine, ...theirs]) c.close();
+    }
+  });
+
+  it("before signing in, an unknown command, subcommand or a wrong number of arguments is told before NOAUTH, as Redis tells it", async () => {
+    const lines: string[][] = [
+      ["NOSUCH", "x"],
+      ["GET"],
+      ["GET", "k"],
+      ["CLIENT", "nosuch"],
+      ["CLIENT"],
+      ["CLIENT", "INFO"],
+      ["SET", "k"],
+      ["SET", "k", "v"],
+      ["ge\0t", "k"],
+    ];
+    const mine = await RawClient.connect(ep.port);
+    const theirs = await RawClient.connect(plain.port);
+    try {
+      for (const argv of lines) expect(await mine.call(...argv), argv.join(" ")).toEqual(await theirs.call(...argv));
+    } finally {
+      mine.close();
+      theirs.close();
+    }
+  });
+
+  it("a shard channel is the visitor's own: another visitor's SPUBLISH on the same name reaches nobody; a console SPUBLISH counts each endpoint client", async () => {
+    const { c: one, password } = await signedIn();
+    const { c: two } = await signedIn(password);
+    const { c: stranger } = await signedIn();
+    expect(await one.call("SSUBSCRIBE", "jobs")).toEqual({ t: "array", v: [bulk("ssubscribe"), bulk("jobs"), int(1)] });
+    expect(await two.call("SSUBSCRIBE", "jobs")).toEqual({ t: "array", v: [bulk("ssubscribe"), bulk("jobs"), int(1)] });
+    expect(await stranger.call("SPUBLISH", "jobs", "not for you")).toEqual(int(0));
+    expect(await stranger.call("PUBSUB", "SHARDNUMSUB", "jobs")).toEqual({ t: "array", v: [bulk("jobs"), int(0)] });
+    const { c: pub } = await signedIn(password);
+    expect(await pub.call("SPUBLISH", "jobs", "one")).toEqual(int(2));
+    expect(await pub.call("PUBSUB", "SHARDNUMSUB", "jobs")).toEqual({ t: "array", v: [bulk("jobs"), int(2)] });
+    for (const c of [one, two]) expect(await c.next()).toEqual({ t: "array", v: [bulk("smessage"), bulk("jobs"), bulk("one")] });
+    // Nothing else arrived: the stranger's message went nowhere.
+    expect(await one.call("PING")).toEqual({ t: "array", v: [bulk("pong"), bulk("")] });
+    // The stranger's channel of the same name is a different Redis channel: nothing of this visitor's is under it.
+    const channels = await admin.send(["PUBSUB", "SHARDCHANNELS", "*jobs"]);
+    expect(channels.t === "array" && channels.v.length).toBe(1);
+    for (const c of [one, two, stranger, pub]) c.close();
   });
 });
 

@@ -11,7 +11,7 @@ import type { Locale } from "@/lib/i18n/locales";
 import { addressGroup, checkRate, hit, secondsLeft, windowKey } from "@/lib/rate-limit";
 import { sessionNamespace, type Session } from "@/lib/session";
 import type { Reply } from "@/lib/resp/reply";
-import type { HubListener, HubMessage } from "@/lib/streaming/subscriber-hub";
+import type { HubListener, HubMessage, Kind } from "@/lib/streaming/subscriber-hub";
 import { nameRefusal, patternRefusal } from "@/lib/sandbox/glob";
 import { processState } from "@/lib/process-state";
 import { RequestParser, PROTO_INLINE_MAX_SIZE, string2ll } from "./request-parser";
@@ -21,6 +21,7 @@ import { lookupPassword, OWN_USERS, renew, ROOM_USER } from "./credentials";
 import { markActivity, setEndpointListening } from "./access";
 import { NamespaceConnections } from "./namespace-connections";
 import { clientInfoLine } from "@/lib/sandbox/connection-commands";
+import { arityError, hasNul, redisWord, unknownCommandError, unknownSubcommandError } from "@/lib/sandbox/args";
 import {
   addressCount,
   allConnections,
@@ -213,8 +214,6 @@ interface SignedIn {
   checkedAt: number;
 }
 
-type Kind = "channel" | "pattern";
-
 class Client implements Registered {
   readonly id: number;
   sessionId: string | null = null;
@@ -235,7 +234,7 @@ class Client implements Registered {
   private lastCommand = { at: Date.now(), name: "NULL" };
   private authTimer: NodeJS.Timeout | null;
   /** This connection's subscriptions, by the name the client gave (latin1), with the name Redis knows (prefixed). */
-  private subs: Record<Kind, Map<string, Buffer>> = { channel: new Map(), pattern: new Map() };
+  private subs: Record<Kind, Map<string, Buffer>> = { channel: new Map(), pattern: new Map(), shard: new Map() };
   /** Messages that arrived while a (P)SUBSCRIBE's confirmations were not written yet: Redis sends those first. */
   private held: Buffer[] | null = null;
   private heldBytes = 0;
@@ -416,7 +415,7 @@ class Client implements Registered {
   /** What RESET and a close give back: subscriptions, the MULTI/WATCH lease. */
   private dropState(): void {
     if (this.subscriptions() > 0) {
-      this.subs = { channel: new Map(), pattern: new Map() };
+      this.subs = { channel: new Map(), pattern: new Map(), shard: new Map() };
       void this.rt
         .hub()
         .remove(this.listener)
@@ -440,8 +439,14 @@ class Client implements Registered {
     return `${auth.session.id}/resp-${this.id}/${this.nsOf(auth).prefix}`;
   }
 
+  /** Every subscription: the connection is in subscribed mode while there is one. */
   subscriptions(): number {
-    return this.subs.channel.size + this.subs.pattern.size;
+    return this.subs.channel.size + this.subs.pattern.size + this.subs.shard.size;
+  }
+
+  /** The count a (un)subscribe confirmation carries: Redis counts shard channels apart from channels and patterns. */
+  private countFor(kind: Kind): number {
+    return kind === "shard" ? this.subs.shard.size : this.subs.channel.size + this.subs.pattern.size;
   }
 
   private locale(): Locale {
@@ -473,17 +478,16 @@ class Client implements Registered {
       const limited = await this.meter();
       if (limited) return limited;
     }
-    // Before sign-in only these answer, as with a password on Redis.
-    if (!this.auth && !BEFORE_AUTH.has(name)) return `-NOAUTH Authentication required.${CRLF}`;
+    // Before sign-in only these answer, as with a password on Redis; and, as there, an unknown command or a wrong
+    // number of arguments is told first (server.c processCommand looks the command up before it checks anything).
+    if (!this.auth && !BEFORE_AUTH.has(name)) {
+      const found = await this.lookup(argv);
+      return "error" in found ? found.error : `-NOAUTH Authentication required.${CRLF}`;
+    }
     if (this.subscriptions() > 0 && this.proto === 2 && !SUBSCRIBED_OK.has(name)) {
-      // Redis quotes the name's bytes as they came (CR and LF as spaces).
-      return Buffer.from(
-        `-ERR Can't execute '${argv[0]
-          .toString("latin1")
-          .replace(/[\r\n]/g, " ")
-          .slice(0, 128)}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context${CRLF}`,
-        "latin1",
-      );
+      const found = await this.lookup(argv);
+      if ("error" in found) return found.error;
+      return `-ERR Can't execute '${found.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context${CRLF}`;
     }
     switch (name) {
       case "auth":
@@ -515,10 +519,32 @@ class Client implements Registered {
       case "punsubscribe":
         return this.unsubscribe("pattern", argv);
       case "ssubscribe":
+        return this.subscribe("shard", argv);
       case "sunsubscribe":
-        return this.refuse(problem("endpoint:unsupported", { command: name.toUpperCase() }));
+        return this.unsubscribe("shard", argv);
     }
     return this.run(argv, name);
+  }
+
+  /**
+   * What Redis tells before it runs anything (server.c processCommand): a
+   * command or subcommand it does not know, or a wrong number of arguments,
+   * in its words; otherwise the command's full name (`client|info`), which
+   * its other refusals quote. A name with a NUL byte is one Redis does not find.
+   */
+  private async lookup(argv: Buffer[]): Promise<{ error: string } | { name: string }> {
+    const line = (text: string) => ({ error: `-${text}${CRLF}` });
+    const table = await this.rt.commandTable();
+    const top = hasNul(argv[0]) ? undefined : table.get(redisWord(argv[0]));
+    if (!top) return line(unknownCommandError(argv));
+    let cmd = top;
+    if (top.subcommands.size > 0 && argv.length >= 2) {
+      const sub = hasNul(argv[1]) ? undefined : top.subcommands.get(redisWord(argv[1]));
+      if (!sub) return line(unknownSubcommandError(argv));
+      cmd = sub;
+    }
+    if (cmd.arity > 0 ? argv.length !== cmd.arity : argv.length < -cmd.arity) return line(arityError(cmd.name));
+    return { name: cmd.name };
   }
 
   /** Counts one locally answered command; waits out a rate limit as run() does; returns the error line if it will not pass. */
@@ -886,6 +912,7 @@ class Client implements Registered {
       flags: `${this.subscriptions() > 0 ? "P" : ""}${this.queued ? "x" : ""}` || "N",
       sub: this.subs.channel.size,
       psub: this.subs.pattern.size,
+      ssub: this.subs.shard.size,
       multi: this.queued ? this.queued.length : -1,
       qbuf: this.parser.heldBytes,
       omem: this.waiting(),
@@ -899,13 +926,13 @@ class Client implements Registered {
   // ── pub/sub ─────────────────────────────────────────────────────────────
 
   private async subscribe(kind: Kind, argv: Buffer[]): Promise<Buffer | string | null> {
-    if (argv.length < 2) return arity(kind === "channel" ? "subscribe" : "psubscribe");
+    const type = KIND_WORDS[kind].subscribe;
+    if (argv.length < 2) return arity(type);
     const auth = this.auth!;
     const ns = this.nsOf(auth);
     const names = argv.slice(1);
-    const what = kind === "channel" ? "SUBSCRIBE" : "PSUBSCRIBE";
     const refused =
-      names.map((n, i) => (kind === "channel" ? nameRefusal(n, i + 1, true) : patternRefusal(n, what))).find(Boolean) ??
+      names.map((n, i) => (kind === "pattern" ? patternRefusal(n, "PSUBSCRIBE") : nameRefusal(n, i + 1, true))).find(Boolean) ??
       (this.subscriptions() + names.filter((n) => !this.subs[kind].has(n.toString("latin1"))).length > this.cfg.subscriptions
         ? problem("endpoint:subscriptions", { max: this.cfg.subscriptions })
         : null);
@@ -917,7 +944,7 @@ class Client implements Registered {
       if (this.subs[kind].has(key) || fresh.some((f) => f.equals(n))) continue;
       fresh.push(n);
     }
-    const full = fresh.map((n) => Buffer.from(kind === "channel" ? ns.add(n) : ns.pattern(n)));
+    const full = fresh.map((n) => Buffer.from(kind === "pattern" ? ns.pattern(n) : ns.add(n)));
     if (kind === "pattern") {
       const over = hub.patternRefusal(ns.prefix, full);
       if (over) return this.refuse(over);
@@ -933,12 +960,11 @@ class Client implements Registered {
       return this.errorLine(e);
     }
     this.socket.setTimeout(0); // a subscriber waits for messages as long as it likes
-    const type = kind === "channel" ? "subscribe" : "psubscribe";
-    // One confirmation per name, each with the count so far, as Redis counts them.
+    // One confirmation per name, each with the count so far, as Redis counts them (shard channels apart).
     const out: Buffer[] = names.map((n) => {
       const key = n.toString("latin1");
       if (!this.subs[kind].has(key)) this.subs[kind].set(key, full[fresh.findIndex((f) => f.equals(n))]);
-      return this.push([bulkText(type), bulkFrom(n), { t: "integer", v: this.subscriptions() }]);
+      return this.push([bulkText(type), bulkFrom(n), { t: "integer", v: this.countFor(kind) }]);
     });
     this.write(Buffer.concat(out));
     this.flushHeld();
@@ -946,10 +972,10 @@ class Client implements Registered {
   }
 
   private async unsubscribe(kind: Kind, argv: Buffer[]): Promise<Buffer | null> {
-    const type = kind === "channel" ? "unsubscribe" : "punsubscribe";
+    const type = KIND_WORDS[kind].unsubscribe;
     const names = argv.length > 1 ? argv.slice(1) : [...this.subs[kind].keys()].map((k) => Buffer.from(k, "latin1"));
     if (names.length === 0) {
-      return this.push([bulkText(type), { t: "nil" }, { t: "integer", v: this.subscriptions() }]);
+      return this.push([bulkText(type), { t: "nil" }, { t: "integer", v: this.countFor(kind) }]);
     }
     const out: Buffer[] = [];
     const gone: Buffer[] = [];
@@ -960,7 +986,7 @@ class Client implements Registered {
         this.subs[kind].delete(key);
         gone.push(full);
       }
-      out.push(this.push([bulkText(type), bulkFrom(n), { t: "integer", v: this.subscriptions() }]));
+      out.push(this.push([bulkText(type), bulkFrom(n), { t: "integer", v: this.countFor(kind) }]));
     }
     if (gone.length) {
       await this.rt
@@ -1006,7 +1032,7 @@ class Client implements Registered {
 /** Each message's frame per protocol and namespace, built once however many of its clients receive it. */
 const frames = () => processState("endpoint.frames", () => new WeakMap<HubMessage, Map<string, Buffer>>());
 
-/** A message as Redis sends it to a subscriber: `message`/`pmessage` with the names un-prefixed, an array (RESP2) or a push (RESP3), straight from the bytes. */
+/** A message as Redis sends it to a subscriber: `message`/`pmessage`/`smessage` with the names un-prefixed, an array (RESP2) or a push (RESP3), straight from the bytes. */
 function messageFrame(m: HubMessage, proto: 2 | 3, ns: Session["ns"]): Buffer {
   let byKey = frames().get(m);
   if (!byKey) frames().set(m, (byKey = new Map()));
@@ -1017,8 +1043,8 @@ function messageFrame(m: HubMessage, proto: 2 | 3, ns: Session["ns"]): Buffer {
   const bulk = (b: Buffer): Buffer[] => [enc(`$${b.length}${CRLF}`), b, enc(CRLF)];
   const head = proto === 3 ? ">" : "*";
   const parts =
-    m.kind === "message"
-      ? [enc(`${head}3${CRLF}$7${CRLF}message${CRLF}`), ...bulk(strip(m.channel)), ...bulk(m.payload)]
+    m.kind !== "pmessage"
+      ? [enc(`${head}3${CRLF}$${m.kind.length}${CRLF}${m.kind}${CRLF}`), ...bulk(strip(m.channel)), ...bulk(m.payload)]
       : [enc(`${head}4${CRLF}$8${CRLF}pmessage${CRLF}`), ...bulk(strip(m.pattern!)), ...bulk(strip(m.channel)), ...bulk(m.payload)];
   const frame = Buffer.concat(parts);
   byKey.set(key, frame);
@@ -1042,6 +1068,13 @@ const LOCAL = new Set([
   "ssubscribe",
   "sunsubscribe",
 ]);
+
+/** The words of each kind's confirmations (and its commands' names). */
+const KIND_WORDS: Record<Kind, { subscribe: string; unsubscribe: string }> = {
+  channel: { subscribe: "subscribe", unsubscribe: "unsubscribe" },
+  pattern: { subscribe: "psubscribe", unsubscribe: "punsubscribe" },
+  shard: { subscribe: "ssubscribe", unsubscribe: "sunsubscribe" },
+};
 
 const BEFORE_AUTH = new Set(["auth", "hello", "ping", "quit", "reset"]);
 

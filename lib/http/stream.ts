@@ -16,7 +16,7 @@ import { processState } from "@/lib/process-state";
 import { issueProblem, refusal } from "@/lib/problems";
 
 /**
- * GET /api/v1/stream?channels=a,b&patterns=p* — the session's pub/sub
+ * GET /api/v1/stream?channels=a,b&patterns=p*&shards=s — the session's pub/sub
  * messages as Server-Sent Events (docs/architecture.md "Streaming"), un-prefixed, each with the
  * text redis-cli would print. The channels are reference-counted in the
  * process's one subscriber hub and released when the client goes away.
@@ -24,10 +24,14 @@ import { issueProblem, refusal } from "@/lib/problems";
 // Lengths in bytes are checked once the stream is open, so the console can show why (glob.ts's caps).
 const Name = z.string().min(1, "stream:empty-name").max(4096, "stream:long-name");
 const Query = z
-  .object({ channels: z.array(Name).max(50, "stream:too-many"), patterns: z.array(Name).max(50, "stream:too-many") })
-  .refine((q) => q.channels.length + q.patterns.length > 0, "stream:none");
+  .object({
+    channels: z.array(Name).max(50, "stream:too-many"),
+    patterns: z.array(Name).max(50, "stream:too-many"),
+    shards: z.array(Name).max(50, "stream:too-many"),
+  })
+  .refine((q) => q.channels.length + q.patterns.length + q.shards.length > 0, "stream:none");
 
-export function parseStreamQuery(url: URL): { channels: string[]; patterns: string[] } {
+export function parseStreamQuery(url: URL): { channels: string[]; patterns: string[]; shards: string[] } {
   // channels=a,b (README "JSON API v1"), or channel=a&channel=b for names that contain a comma.
   const list = (plural: string, single: string) => [
     ...url.searchParams
@@ -36,7 +40,7 @@ export function parseStreamQuery(url: URL): { channels: string[]; patterns: stri
       .filter((v) => v !== ""),
     ...url.searchParams.getAll(single),
   ];
-  const parsed = Query.safeParse({ channels: list("channels", "channel"), patterns: list("patterns", "pattern") });
+  const parsed = Query.safeParse({ channels: list("channels", "channel"), patterns: list("patterns", "pattern"), shards: list("shards", "shard") });
   if (!parsed.success) throw new SandboxError("bad_request", issueProblem(parsed.error.issues[0]));
   return parsed.data;
 }
@@ -81,9 +85,9 @@ export async function handleStream(req: IncomingMessage, res: ServerResponse, se
         const kept = m.payload.length > cap ? new Uint8Array(m.payload.subarray(0, cap)) : new Uint8Array(m.payload);
         const payload: Reply = m.payload.length > cap ? { ...(bulk(kept) as Extract<Reply, { t: "bulk" }>), more: m.payload.length - cap } : bulk(kept);
         const whole: Reply =
-          m.kind === "message"
-            ? { t: "array", v: [{ t: "bulk", v: "message" }, strip(m.channel), payload] }
-            : { t: "array", v: [{ t: "bulk", v: "pmessage" }, strip(m.pattern!), strip(m.channel), payload] };
+          m.kind === "pmessage"
+            ? { t: "array", v: [{ t: "bulk", v: "pmessage" }, strip(m.pattern!), strip(m.channel), payload] }
+            : { t: "array", v: [{ t: "bulk", v: m.kind }, strip(m.channel), payload] };
         const { reply } = truncateReply(whole, { items: 4, bytes: rt.config.maxMessageBytes });
         frame = sseFrame("message", { reply, text: formatReply(reply).replace(/\n$/, "") });
         byNs.set(ns.prefix, frame);
@@ -116,8 +120,10 @@ export async function handleStream(req: IncomingMessage, res: ServerResponse, se
   // namespace's patterns together within the per-command budget for every message published into it.
   const channels = q.channels.map((c) => Buffer.from(ns.add(enc(c))));
   const patterns = q.patterns.map((p) => Buffer.from(ns.pattern(enc(p))));
+  const shards = q.shards.map((c) => Buffer.from(ns.add(enc(c))));
   const refused =
     q.channels.map((c, i) => nameRefusal(enc(c), i + 1, true)).find(Boolean) ??
+    q.shards.map((c, i) => nameRefusal(enc(c), i + 1, true)).find(Boolean) ??
     q.patterns.map((p) => patternRefusal(enc(p), "PSUBSCRIBE")).find(Boolean) ??
     hub.patternRefusal(ns.prefix, patterns);
   if (refused) {
@@ -129,11 +135,12 @@ export async function handleStream(req: IncomingMessage, res: ServerResponse, se
   try {
     if (channels.length) await hub.add(listener, "channel", channels);
     if (patterns.length) await hub.add(listener, "pattern", patterns, ns.prefix);
+    if (shards.length) await hub.add(listener, "shard", shards);
   } catch {
     send("error", { message: "Redis is unavailable right now; retrying." });
   }
   if (closed) return cleanup();
-  // The confirmations redis-cli prints after SUBSCRIBE / PSUBSCRIBE.
+  // The confirmations redis-cli prints after SUBSCRIBE / PSUBSCRIBE / SSUBSCRIBE (Redis counts shard channels apart).
   let count = 0;
   for (const c of q.channels)
     sendReply("subscribe", {
@@ -151,6 +158,16 @@ export async function handleStream(req: IncomingMessage, res: ServerResponse, se
         { t: "bulk", v: "psubscribe" },
         { t: "bulk", v: p },
         { t: "integer", v: ++count },
+      ],
+    });
+  let shardCount = 0;
+  for (const c of q.shards)
+    sendReply("subscribe", {
+      t: "array",
+      v: [
+        { t: "bulk", v: "ssubscribe" },
+        { t: "bulk", v: c },
+        { t: "integer", v: ++shardCount },
       ],
     });
 }

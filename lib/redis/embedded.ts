@@ -48,7 +48,8 @@ export const APP_ACL = "resetkeys ~app:* resetchannels &app:* +@all -@admin -@da
  * channel rules name literally, so the hub may listen to any channel — and do
  * nothing else (no keys, no writes). Wall 1 scopes every pattern it is given.
  */
-export const HUB_ACL = "resetkeys resetchannels &* -@all +subscribe +psubscribe +unsubscribe +punsubscribe +ping +info +client|setname";
+export const HUB_ACL =
+  "resetkeys resetchannels &* -@all +subscribe +psubscribe +ssubscribe +unsubscribe +punsubscribe +sunsubscribe +ping +info +client|setname";
 
 /**
  * The warden creates and deletes the per-namespace users, and nothing else. It

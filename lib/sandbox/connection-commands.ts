@@ -160,6 +160,7 @@ export interface ClientFacts {
   flags: string;
   sub: number;
   psub: number;
+  ssub?: number;
   multi: number;
   qbuf: number;
   omem: number;
@@ -183,7 +184,7 @@ export function clientInfoLine(f: ClientFacts): string {
     "db=0",
     `sub=${f.sub}`,
     `psub=${f.psub}`,
-    "ssub=0",
+    `ssub=${f.ssub ?? 0}`,
     `multi=${f.multi}`,
     `qbuf=${f.qbuf}`,
     "qbuf-free=0",

@@ -33,10 +33,12 @@ it("resubscribes by itself after redis-server is killed and restarted on the sam
   const channel = Buffer.from("pg:{restart-test-01}:news");
   await hub.add(listener, "channel", [channel]);
   await hub.add(listener, "pattern", [Buffer.from("pg:{restart-test-01}:n*")]);
+  await hub.add(listener, "shard", [channel]);
   let pub = new RespConnection(parseRedisUrl(redis.urls.admin), "restart-pub");
   await pub.waitReady();
   expect(await pub.send(["PUBLISH", channel, "before"])).toEqual({ t: "integer", v: 2 }); // the channel and the pattern
-  await until(() => got.length === 2, 10_000);
+  expect(await pub.send(["SPUBLISH", channel, "sharded"])).toEqual({ t: "integer", v: 1 });
+  await until(() => got.length === 3, 10_000);
 
   process.kill(redis.pid, "SIGKILL");
   await until(() => heard.includes("gap"), 10_000);
@@ -58,11 +60,13 @@ it("resubscribes by itself after redis-server is killed and restarted on the sam
     ],
   });
   expect(await pub.send(["PUBLISH", channel, "after"])).toEqual({ t: "integer", v: 2 });
-  await until(() => got.length === 4, 10_000);
-  expect(got).toEqual(["before", "before", "after", "after"]);
-  expect(hub.counts()).toEqual({ channels: 1, patterns: 1, listeners: 1 });
+  // The shard channel too (ioredis SSUBSCRIBEs it again).
+  expect(await pub.send(["SPUBLISH", channel, "sharded after"])).toEqual({ t: "integer", v: 1 });
+  await until(() => got.length === 6, 10_000);
+  expect(got).toEqual(["before", "before", "sharded", "after", "after", "sharded after"]);
+  expect(hub.counts()).toEqual({ channels: 1, patterns: 1, shards: 1, listeners: 1 });
   await hub.remove(listener);
-  expect(hub.counts()).toEqual({ channels: 0, patterns: 0, listeners: 0 });
+  expect(hub.counts()).toEqual({ channels: 0, patterns: 0, shards: 0, listeners: 0 });
   pub.close();
   hub.close();
 }, 30_000);

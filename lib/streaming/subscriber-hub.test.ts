@@ -41,6 +41,30 @@ describe("GET /api/v1/stream and the subscriber hub", () => {
     s.close();
   });
 
+  it("SSUBSCRIBE: shard channels (?shards=) hear SPUBLISH only, with Redis's counts, and not another session's", async () => {
+    const a = issueSession(rt.config.sessionSecret);
+    const b = issueSession(rt.config.sessionSecret);
+    const s = openStream(a.token, "channels=news&shards=jobs,news");
+    await s.ready;
+    await until(() => s.events.filter((e) => e.event === "subscribe").length === 3);
+    expect(s.events.filter((e) => e.event === "subscribe").map((e) => e.data.text)).toEqual([
+      '1) "subscribe"\n2) "news"\n3) (integer) 1',
+      '1) "ssubscribe"\n2) "jobs"\n3) (integer) 1',
+      '1) "ssubscribe"\n2) "news"\n3) (integer) 2',
+    ]);
+    expect((await execCommand(a.session, { command: "SPUBLISH jobs 7" })).text).toBe("(integer) 1");
+    expect((await execCommand(b.session, { command: "SPUBLISH jobs from-b" })).text).toBe("(integer) 0");
+    expect((await execCommand(a.session, { command: "PUBLISH jobs classic" })).text).toBe("(integer) 0");
+    expect((await execCommand(a.session, { command: "PUBLISH news classic" })).text).toBe("(integer) 1");
+    expect((await execCommand(a.session, { command: "SPUBLISH news sharded" })).text).toBe("(integer) 1");
+    expect((await execCommand(a.session, { command: "PUBSUB SHARDNUMSUB jobs news" })).text).toBe('1) "jobs"\n2) (integer) 1\n3) "news"\n4) (integer) 1');
+    await until(() => s.events.filter((e) => e.event === "message").length >= 3);
+    const texts = s.events.filter((e) => e.event === "message").map((e) => e.data.text);
+    expect(texts.sort()).toEqual(['1) "message"\n2) "news"\n3) "classic"', '1) "smessage"\n2) "jobs"\n3) "7"', '1) "smessage"\n2) "news"\n3) "sharded"']);
+    s.close();
+    await until(async () => (await execCommand(a.session, { command: "PUBSUB SHARDNUMSUB jobs" })).text === '1) "jobs"\n2) (integer) 0');
+  });
+
   it("reference-counts channels across streams and releases them when clients go away", async () => {
     const a = issueSession(rt.config.sessionSecret);
     await until(() => rt.hub().counts().channels === 0 && rt.hub().counts().patterns === 0); // the last test's stream is gone

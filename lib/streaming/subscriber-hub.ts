@@ -21,7 +21,7 @@ function patternCost(pattern: Buffer): number {
  * whatever was published in between is lost.
  */
 export interface HubMessage {
-  kind: "message" | "pmessage";
+  kind: "message" | "pmessage" | "smessage";
   pattern?: Buffer;
   channel: Buffer;
   payload: Buffer;
@@ -35,7 +35,8 @@ export interface HubListener {
   onResumed?(): void;
 }
 
-type Kind = "channel" | "pattern";
+/** A classic channel (SUBSCRIBE), a pattern (PSUBSCRIBE) or a shard channel (SSUBSCRIBE: only SPUBLISH reaches it). */
+export type Kind = "channel" | "pattern" | "shard";
 
 /** One subscriber connection: to the one Redis, or to one master of a cluster. */
 interface HubNode {
@@ -47,9 +48,9 @@ interface HubNode {
 
 export class SubscriberHub {
   private nodes = new Map<string, HubNode>();
-  /** Where each live channel or pattern is subscribed (`channel:<name>`, `pattern:<name>` → node key). */
+  /** Where each live channel or pattern is subscribed (`channel:<name>`, `pattern:<name>`, `shard:<name>` → node key). */
   private placed = new Map<string, string>();
-  private refs: Record<Kind, Map<string, Set<HubListener>>> = { channel: new Map(), pattern: new Map() };
+  private refs: Record<Kind, Map<string, Set<HubListener>>> = { channel: new Map(), pattern: new Map(), shard: new Map() };
   private listeners = new Set<HubListener>();
   /** Live patterns' matching weight per namespace (patternCost), and each pattern's namespace and weight. */
   private weights = new Map<string, number>();
@@ -130,6 +131,9 @@ export class SubscriberHub {
     redis.on("pmessageBuffer", (pattern: Buffer, channel: Buffer, payload: Buffer) =>
       this.fan("pattern", buf(pattern).toString("latin1"), { kind: "pmessage", pattern: buf(pattern), channel: buf(channel), payload: buf(payload) }),
     );
+    redis.on("smessageBuffer", (channel: Buffer, payload: Buffer) =>
+      this.fan("shard", buf(channel).toString("latin1"), { kind: "smessage", channel: buf(channel), payload: buf(payload) }),
+    );
     return node;
   }
 
@@ -173,11 +177,14 @@ export class SubscriberHub {
 
   private subscribe(node: HubNode, kind: Kind, names: Buffer[]): Promise<unknown> {
     if (kind === "channel") return node.redis.subscribe(...names);
+    // One SSUBSCRIBE per name: on a cluster, names of several slots in one call are CROSSSLOT (ioredis resubscribes them one by one too).
+    if (kind === "shard") return Promise.all(names.map((n) => node.redis.ssubscribe(n)));
     return (node.redis.psubscribe as unknown as (...p: Buffer[]) => Promise<unknown>).apply(node.redis, names);
   }
 
   private unsubscribe(node: HubNode, kind: Kind, names: Buffer[]): Promise<unknown> {
     if (kind === "channel") return node.redis.unsubscribe(...names);
+    if (kind === "shard") return Promise.all(names.map((n) => node.redis.sunsubscribe(n)));
     return (node.redis.punsubscribe as unknown as (...p: Buffer[]) => Promise<unknown>).apply(node.redis, names);
   }
 
@@ -230,16 +237,18 @@ export class SubscriberHub {
    * that one. `subscriptions`: the hub's that receive the message (the channel,
    * and each of its namespace's (`group`'s) patterns that matches it, as Redis
    * matches: stringmatch.ts); `listeners`: the listeners behind them.
+   * `shard`: an SPUBLISH, which reaches the shard channel's listeners only.
    */
-  fanout(channel: Buffer, group: string): { subscriptions: number; listeners: number; channelListeners: number } {
+  fanout(channel: Buffer, group: string, shard = false): { subscriptions: number; listeners: number; channelListeners: number } {
     let subscriptions = 0;
     let listeners = 0;
-    const direct = this.refs.channel.get(channel.toString("latin1"));
+    const direct = this.refs[shard ? "shard" : "channel"].get(channel.toString("latin1"));
     if (direct?.size) {
       subscriptions++;
       listeners += direct.size;
     }
     const channelListeners = listeners;
+    if (shard) return { subscriptions, listeners, channelListeners };
     for (const [key, w] of this.patternWeight) {
       if (w.group !== group) continue;
       const set = this.refs.pattern.get(key);
@@ -251,12 +260,13 @@ export class SubscriberHub {
   }
 
   /**
-   * The bytes a PUBLISH of `payload` bytes on `channel` makes this process
-   * write, listener by listener (each pattern that matches counts once for
-   * each of its listeners, as Redis delivers): a console stream shows at most
-   * `displayCap` bytes of it, a client of the endpoint gets all of it.
+   * The bytes a PUBLISH (or, `shard`, an SPUBLISH) of `payload` bytes on
+   * `channel` makes this process write, listener by listener (each pattern
+   * that matches counts once for each of its listeners, as Redis delivers): a
+   * console stream shows at most `displayCap` bytes of it, a client of the
+   * endpoint gets all of it.
    */
-  deliveryBytes(channel: Buffer, group: string, payload: number, displayCap: number): { receivers: number; bytes: number } {
+  deliveryBytes(channel: Buffer, group: string, payload: number, displayCap: number, shard = false): { receivers: number; bytes: number } {
     let receivers = 0;
     let bytes = 0;
     const add = (set: Set<HubListener> | undefined) => {
@@ -265,7 +275,8 @@ export class SubscriberHub {
         bytes += l.whole ? payload : Math.min(payload, displayCap);
       }
     };
-    add(this.refs.channel.get(channel.toString("latin1")));
+    add(this.refs[shard ? "shard" : "channel"].get(channel.toString("latin1")));
+    if (shard) return { receivers, bytes };
     for (const [key, w] of this.patternWeight) {
       if (w.group === group && stringMatch(Buffer.from(key, "latin1"), channel)) add(this.refs.pattern.get(key));
     }
@@ -310,7 +321,7 @@ export class SubscriberHub {
 
   /** Drops a listener from some (or all, when `names` is omitted) of its subscriptions. */
   async remove(listener: HubListener, kind?: Kind, names?: Buffer[]): Promise<void> {
-    const kinds: Kind[] = kind ? [kind] : ["channel", "pattern"];
+    const kinds: Kind[] = kind ? [kind] : ["channel", "pattern", "shard"];
     for (const k of kinds) {
       const gone: Buffer[] = [];
       const keys = names ? names.map((n) => n.toString("latin1")) : [...this.refs[k].keys()];
@@ -348,8 +359,8 @@ export class SubscriberHub {
   }
 
   /** Reference counts, for tests and the benchmark. */
-  counts(): { channels: number; patterns: number; listeners: number } {
-    return { channels: this.refs.channel.size, patterns: this.refs.pattern.size, listeners: this.listeners.size };
+  counts(): { channels: number; patterns: number; shards: number; listeners: number } {
+    return { channels: this.refs.channel.size, patterns: this.refs.pattern.size, shards: this.refs.shard.size, listeners: this.listeners.size };
   }
 
   /** Every node's subscriber connection is up (a cluster's: those it has opened). */
