@@ -23,6 +23,9 @@ export async function useEndpoint(env: Record<string, string> = {}): Promise<Run
     PLAYGROUND_RESP_PORT: "0",
     ...env,
   });
+  // On the cluster suite the URLs name its first node: the runtime routes by slot.
+  if (inject("cluster")) process.env.REDIS_CLUSTER = "1";
+  else delete process.env.REDIS_CLUSTER;
   resetRuntime();
   const rt = runtime();
   await Promise.all([rt.conn.waitReady(), rt.appConn.waitReady()]);

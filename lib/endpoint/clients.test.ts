@@ -2,11 +2,12 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Redis, type RedisOptions } from "ioredis";
+import { type Cluster, Redis, type RedisOptions } from "ioredis";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { RawClient, newVisitor, useEndpoint } from "@/test/endpoint";
 import { useOracleServer } from "@/test/oracle-server";
+import { adminRedis, keysEverywhere } from "@/test/admin";
 import { fixedJobQueue, lessonBlocks, replaceExactly } from "@/test/lesson-python";
 import { until } from "@/test/until";
 import type { Session } from "@/lib/session";
@@ -25,7 +26,7 @@ import type { RunningEndpoint } from "./server";
 
 const oracle = useOracleServer();
 let ep: RunningEndpoint;
-let admin: Redis;
+let admin: Redis | Cluster;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pg-clients-"));
 
 beforeAll(async () => {
@@ -38,8 +39,7 @@ beforeAll(async () => {
     // The wrong-password counter is per address in the shared app Redis: other endpoint test files' wrong passwords count too.
     PLAYGROUND_RESP_WRONG_PASSWORDS_PER_IP_MINUTE: "100000",
   });
-  admin = new Redis(inject("redisUrl"), { lazyConnect: true });
-  await admin.connect();
+  admin = await adminRedis();
 });
 afterAll(async () => {
   admin?.disconnect();
@@ -77,7 +77,7 @@ function run(cmd: string, args: string[], opts: { input?: string | Buffer; env?:
 /** The visitor's keys as the admin sees them, prefix taken off, sorted. */
 async function keysOf(session: Session): Promise<string[]> {
   const prefix = session.ns.prefix;
-  const keys = await admin.keys(`${prefix}*`);
+  const keys = await keysEverywhere(admin, `${prefix}*`);
   return keys.map((k) => k.slice(prefix.length)).sort();
 }
 
@@ -596,7 +596,7 @@ out(res)
     expect(res.id).toBeGreaterThan(0);
     expect(res.client_info).toMatchObject({ id: res.id, name: "py-worker", db: 0, resp: "2", user: "default" });
     expect(res.info.redis_version).toMatch(/^7\.\d+\.\d+$/);
-    expect(res.info.redis_mode).toBe("standalone");
+    expect(res.info.redis_mode).toBe(inject("cluster") ? "cluster" : "standalone"); // the server's, as it is
     expect(await keysOf(session)).toEqual(["i:a", "i:b"]);
   });
 });

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RawClient, newVisitor, useEndpoint } from "@/test/endpoint";
+import { type AdminConnection, adminConnection } from "@/test/admin";
 import { runtime } from "@/lib/runtime";
 import { endpointConfig } from "@/lib/config";
-import { RespConnection, parseRedisUrl } from "@/lib/redis/resp-connection";
 import { rotateCredentials } from "@/lib/endpoint/credentials";
 import { closeEndpointClients } from "@/lib/endpoint/registry";
 import { lastActivity } from "@/lib/endpoint/access";
@@ -23,7 +23,7 @@ const byText = (a: Reply, b: Reply) => (JSON.stringify(a) < JSON.stringify(b) ? 
  * in Redis (the admin connection).
  */
 let ep: RunningEndpoint;
-let admin: RespConnection;
+let admin: AdminConnection;
 beforeAll(async () => {
   // Rate and work limits lifted: these tests send far faster than a learner (limits.test.ts and work-budget.test.ts test those).
   ep = await useEndpoint({
@@ -33,8 +33,7 @@ beforeAll(async () => {
     PLAYGROUND_RATE_PER_SESSION: "1000000",
     PLAYGROUND_RATE_PER_IP: "1000000",
   });
-  admin = new RespConnection(parseRedisUrl(inject("redisUrl")), "endpoint-test-admin");
-  await admin.waitReady();
+  admin = await adminConnection("endpoint-test-admin");
 });
 afterAll(async () => {
   await ep?.close();
@@ -407,9 +406,12 @@ describe("against a plain Redis (the oracle)", () => {
   });
 
   it("a shard channel is the visitor's own: another visitor's SPUBLISH on the same name reaches nobody; a console SPUBLISH counts each endpoint client", async () => {
-    const { c: one, password } = await signedIn();
+    const mine = await newVisitor();
+    const theirs = await newVisitor();
+    const password = mine.password;
+    const { c: one } = await signedIn(password);
     const { c: two } = await signedIn(password);
-    const { c: stranger } = await signedIn();
+    const { c: stranger } = await signedIn(theirs.password);
     expect(await one.call("SSUBSCRIBE", "jobs")).toEqual({ t: "array", v: [bulk("ssubscribe"), bulk("jobs"), int(1)] });
     expect(await two.call("SSUBSCRIBE", "jobs")).toEqual({ t: "array", v: [bulk("ssubscribe"), bulk("jobs"), int(1)] });
     expect(await stranger.call("SPUBLISH", "jobs", "not for you")).toEqual(int(0));
@@ -420,9 +422,14 @@ describe("against a plain Redis (the oracle)", () => {
     for (const c of [one, two]) expect(await c.next()).toEqual({ t: "array", v: [bulk("smessage"), bulk("jobs"), bulk("one")] });
     // Nothing else arrived: the stranger's message went nowhere.
     expect(await one.call("PING")).toEqual({ t: "array", v: [bulk("pong"), bulk("")] });
-    // The stranger's channel of the same name is a different Redis channel: nothing of this visitor's is under it.
-    const channels = await admin.send(["PUBSUB", "SHARDCHANNELS", "*jobs"]);
-    expect(channels.t === "array" && channels.v.length).toBe(1);
+    // In Redis: the hub's one subscription on this visitor's channel, none on the stranger's of the same name.
+    for (const [who, n] of [
+      [mine, 1],
+      [theirs, 0],
+    ] as const) {
+      const channel = `${who.session.ns.prefix}jobs`;
+      expect(await admin.send(["PUBSUB", "SHARDNUMSUB", channel])).toEqual({ t: "array", v: [bulk(channel), int(n)] });
+    }
     for (const c of [one, two, stranger, pub]) c.close();
   });
 });
@@ -493,12 +500,12 @@ describe("limits", () => {
 
   it("stops reading and executing for a client that does not read its replies, then serves them all in order", async () => {
     const e = await another({ outputBytes: 4 * 1024 * 1024 });
-    const { password } = await newVisitor();
+    const { session, password } = await newVisitor();
     const c = await RawClient.connect(e.port);
     expect(await c.call("AUTH", password)).toEqual(ok);
     expect(await c.call("SET", "v", "z".repeat(64 * 1024))).toEqual(ok);
     const calls = async () => {
-      const r = await admin.send(["INFO", "commandstats"]);
+      const r = await admin.send(["INFO", "commandstats"], session.ns.prefix); // on a cluster: the namespace's master
       const m = /cmdstat_getrange:calls=(\d+)/.exec(r.t === "bulk" || r.t === "verbatim" ? r.v : "");
       return m ? Number(m[1]) : 0;
     };

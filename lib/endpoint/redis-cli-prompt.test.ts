@@ -2,9 +2,10 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { Cluster, Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RawClient, newVisitor, useEndpoint } from "@/test/endpoint";
+import { adminRedis } from "@/test/admin";
 import type { RunningEndpoint } from "./server";
 
 /**
@@ -16,7 +17,7 @@ import type { RunningEndpoint } from "./server";
  */
 
 let ep: RunningEndpoint;
-let admin: Redis;
+let admin: Redis | Cluster;
 const home = fs.mkdtempSync(path.join(os.tmpdir(), "pg-cli-prompt-"));
 
 beforeAll(async () => {
@@ -24,8 +25,7 @@ beforeAll(async () => {
     // The wrong-password counter is per address in the shared app Redis: other endpoint test files' wrong passwords count too.
     PLAYGROUND_RESP_WRONG_PASSWORDS_PER_IP_MINUTE: "100000",
   });
-  admin = new Redis(inject("redisUrl"), { lazyConnect: true });
-  await admin.connect();
+  admin = await adminRedis();
 });
 afterAll(async () => {
   admin?.disconnect();
