@@ -384,7 +384,7 @@ const EN: ProblemTable = {
   "endpoint:select": () => "The playground gives each visitor one database, number 0: SELECT 0 works, other numbers do not.",
   "endpoint:unsupported": (p) =>
     `${p.command} is not available on the playground's endpoint: it would reach beyond your own connection or sandbox on a shared Redis.`,
-  "endpoint:subscriptions": (p) => `One connection may hold at most ${p.max} channels and patterns on the playground's endpoint. Unsubscribe from some first.`,
+  "endpoint:subscriptions": (p) => `One connection may hold at most ${p.max} channels, patterns and shard channels on the playground's endpoint. Unsubscribe from some first.`,
   "command:hello-resp3": () =>
     "HELLO 3 would switch to RESP3, and the console speaks RESP2, as redis-cli does by default. For RESP3, connect a client of your own to the playground's Redis endpoint (redis-cli -3).",
   "command:hello-auth": () => "HELLO … AUTH would sign in as another user; the playground signs you in for you. Leave out AUTH.",
@@ -562,7 +562,7 @@ const ZH: ProblemTable = {
   "endpoint:off": () => "这台服务器关闭了供你自己的客户端连接的 Redis 端点（PLAYGROUND_RESP_PORT=off）。",
   "endpoint:select": () => "练习场给每位访客一个数据库，编号 0：SELECT 0 可以用，其他编号不行。",
   "endpoint:unsupported": (p) => `练习场的端点不提供 ${p.command}：在共享的 Redis 上，它会越出你自己的连接或沙箱。`,
-  "endpoint:subscriptions": (p) => `在练习场的端点上，一个连接最多订阅 ${p.max} 个频道和模式。请先退订一些。`,
+  "endpoint:subscriptions": (p) => `在练习场的端点上，一个连接最多订阅 ${p.max} 个频道、模式和分片频道。请先退订一些。`,
   "command:hello-resp3": () =>
     "HELLO 3 会切换到 RESP3，而控制台和 redis-cli 默认一样使用 RESP2。想用 RESP3，请把你自己的客户端连到练习场的 Redis 端点（redis-cli -3）。",
   "command:hello-auth": () => "HELLO … AUTH 会以另一个用户登录；练习场已经替你登录好了。请去掉 AUTH。",
