@@ -232,6 +232,7 @@ export interface ProblemParams {
   "endpoint:select": Record<string, never>;
   "endpoint:off": Record<string, never>;
   "endpoint:unsupported": { command: string };
+  "endpoint:subscribe-in-multi": { command: string };
   "endpoint:subscriptions": { max: number };
   // Connection commands answered per console tab (lib/sandbox/connection-commands.ts).
   "command:hello-resp3": Record<string, never>;

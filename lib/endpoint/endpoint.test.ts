@@ -405,6 +405,79 @@ describe("against a plain Redis (the oracle)", () => {
     }
   });
 
+  it.each([2, 3])(
+    "RESP%i: inside MULTI the commands the endpoint answers itself are QUEUED and answer in EXEC's reply, in place, as Redis does",
+    async (proto) => {
+      const script = async (c: RawClient): Promise<Reply[]> => {
+        const out: Reply[] = [];
+        for (const argv of [
+          ["MULTI"],
+          ["SET", "tx:k", "v"],
+          ["PING"],
+          ["ECHO", "e"],
+          ["CLIENT", "SETNAME", "in-tx"],
+          ["CLIENT", "GETNAME"],
+          ["SELECT", "0"],
+          ["INCR", `tx:n${proto}`],
+          ["HELLO", String(5 - proto)], // the protocol switches in the middle of EXEC's reply
+          ["HGETALL", "tx:none"],
+          ["EXEC"],
+          ["CLIENT", "GETNAME"],
+          // Refused as it is queued (ECHO takes one argument): the transaction is discarded.
+          ["MULTI"],
+          ["SET", "tx:k", "w"],
+          ["ECHO"],
+          ["EXEC"],
+          ["GET", "tx:k"],
+          // RESET inside MULTI acts at once: signed out.
+          ["MULTI"],
+          ["RESET"],
+          ["GET", "tx:k"],
+        ]) {
+          out.push(await c.call(...argv));
+        }
+        // HELLO's map differs only in the server's own fields (id, version): its type and proto are compared.
+        return out.map((r) =>
+          r.t === "array" && r.v.some((x) => x.t === "map" || (x.t === "array" && x.v.length === 14))
+            ? { ...r, v: r.v.map((x) => (x.t === "map" || (x.t === "array" && x.v.length === 14) ? { t: x.t, v: [] } : x)) }
+            : r,
+        );
+      };
+      const { password } = await newVisitor();
+      const mine = await RawClient.connect(ep.port);
+      const theirs = await RawClient.connect(plain.port);
+      try {
+        expect((await mine.call("HELLO", String(proto), "AUTH", "default", password)).t).not.toBe("error");
+        expect((await theirs.call("HELLO", String(proto), "AUTH", "admin", plain.passwords.admin)).t).not.toBe("error");
+        const expected = await script(theirs);
+        expect(await script(mine)).toEqual(expected);
+      } finally {
+        mine.close();
+        theirs.close();
+      }
+    },
+  );
+
+  it("AUTH inside MULTI signs in at EXEC; SUBSCRIBE inside MULTI is refused and the transaction discarded", async () => {
+    const a = await newVisitor();
+    const b = await newVisitor();
+    const { c } = await signedIn(a.password);
+    expect(await c.call("MULTI")).toEqual(ok);
+    expect(await c.call("AUTH", b.password)).toEqual({ t: "status", v: "QUEUED" });
+    expect(await c.call("SET", "who", "a")).toEqual({ t: "status", v: "QUEUED" });
+    expect(await c.call("EXEC")).toEqual({ t: "array", v: [ok, ok] });
+    // The SET was queued in a's transaction; what comes after runs as b.
+    expect(await admin.send(["GET", `${a.session.ns.prefix}who`])).toEqual(bulk("a"));
+    expect(await c.call("SET", "who", "b")).toEqual(ok);
+    expect(await admin.send(["GET", `${b.session.ns.prefix}who`])).toEqual(bulk("b"));
+    expect(await c.call("MULTI")).toEqual(ok);
+    const refused = await c.call("SUBSCRIBE", "ch");
+    expect(refused.t === "error" && refused.v).toMatch(/SUBSCRIBE inside MULTI/);
+    expect(await c.call("EXEC")).toEqual({ t: "error", v: "EXECABORT Transaction discarded because of previous errors." });
+    expect(await c.call("PING")).toEqual({ t: "status", v: "PONG" });
+    c.close();
+  });
+
   it("a shard channel is the visitor's own: another visitor's SPUBLISH on the same name reaches nobody; a console SPUBLISH counts each endpoint client", async () => {
     const mine = await newVisitor();
     const theirs = await newVisitor();
@@ -549,9 +622,15 @@ describe("found by the hostile review", () => {
     const c = await RawClient.connect(ep.port);
     expect(await c.call("AUTH", "room", password)).toEqual(ok);
     expect(await c.call("MULTI")).toEqual(ok);
-    expect(await c.call("AUTH", "default", password)).toEqual(ok); // the same session, its own sandbox: the room's MULTI ends
+    // Inside MULTI, AUTH is queued (as on Redis) and signs in at EXEC: the same session, its own sandbox.
+    expect(await c.call("AUTH", "default", password)).toEqual({ t: "status", v: "QUEUED" });
+    expect(await c.call("EXEC")).toEqual({ t: "array", v: [ok] });
     await expect.poll(() => leases.stats().leases, { timeout: 3000 }).toBe(before);
-    expect(await c.call("EXEC")).toMatchObject({ t: "error", v: expect.stringMatching(/^ERR EXEC without MULTI/) });
+    // A WATCH in the room, then signing in elsewhere: the room's lease ends.
+    expect(await c.call("AUTH", "room", password)).toEqual(ok);
+    expect(await c.call("WATCH", "k")).toEqual(ok);
+    expect(await c.call("AUTH", "default", password)).toEqual(ok);
+    await expect.poll(() => leases.stats().leases, { timeout: 3000 }).toBe(before);
     c.close();
   });
 

@@ -241,6 +241,13 @@ class Client implements Registered {
   private readonly listener: HubListener;
   /** The argv of each command queued in an open MULTI (RESP3 clients' EXEC reply is converted per command). */
   private queued: Buffer[][] | null = null;
+  /**
+   * Commands the endpoint answers itself (AUTH, PING, CLIENT …) sent inside an open MULTI: Redis queues them and
+   * runs them at EXEC, their replies among the others' (`at`: the position of each reply in EXEC's).
+   */
+  private txLocal: { at: number; argv: Buffer[] }[] = [];
+  /** A command inside the open MULTI was refused as it was queued: EXEC answers EXECABORT, as Redis does. */
+  private txDirty = false;
 
   constructor(
     private readonly rt: Runtime,
@@ -424,6 +431,8 @@ class Client implements Registered {
     this.held = null;
     this.heldBytes = 0;
     this.queued = null;
+    this.txLocal = [];
+    this.txDirty = false;
     if (this.auth) {
       const key = this.clientKey(this.auth);
       const lease = this.rt.leases.get(key);
@@ -469,12 +478,12 @@ class Client implements Registered {
 
   // ── commands ────────────────────────────────────────────────────────────
 
-  private async handle(argv: Buffer[]): Promise<Buffer | string | null> {
+  private async handle(argv: Buffer[], atExec = false): Promise<Buffer | string | null> {
     const name = argv[0].toString("latin1").toLowerCase();
     // What the endpoint answers itself (PING, ECHO, CLIENT, AUTH, …) counts against the same rate limits and work
     // budget as a command sent on (lib/exec.ts counts those): one connection's pipelined PINGs took 93 % of the
     // process at 890,000 a second. Before sign-in, per address (and per address as a "session" of its own).
-    if (LOCAL.has(name) || !this.auth) {
+    if ((LOCAL.has(name) || !this.auth) && !atExec) {
       const limited = await this.meter();
       if (limited) return limited;
     }
@@ -488,6 +497,11 @@ class Client implements Registered {
       const found = await this.lookup(argv);
       if ("error" in found) return found.error;
       return `-ERR Can't execute '${found.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context${CRLF}`;
+    }
+    if (this.queued && !atExec) {
+      // Inside MULTI, as Redis: RESET and QUIT act at once, the others the endpoint answers wait for EXEC.
+      if (LOCAL.has(name) && name !== "reset" && name !== "quit") return this.queueLocal(argv, name);
+      if (name === "exec" && this.txDirty) return this.execAbort();
     }
     switch (name) {
       case "auth":
@@ -547,6 +561,61 @@ class Client implements Registered {
     return { name: cmd.name };
   }
 
+  /** A command the endpoint answers itself, sent inside MULTI: checked as Redis checks it when queuing, then QUEUED. */
+  private async queueLocal(argv: Buffer[], name: string): Promise<string> {
+    const found = await this.lookup(argv);
+    if ("error" in found) {
+      this.txDirty = true;
+      return found.error;
+    }
+    if (name.endsWith("subscribe")) {
+      // Redis would subscribe at EXEC and put the connection in subscribed mode with the transaction's reply.
+      this.txDirty = true;
+      return this.refuse(problem("endpoint:subscribe-in-multi", { command: name.toUpperCase() }));
+    }
+    this.txLocal.push({ at: (this.queued?.length ?? 0) + this.txLocal.length, argv });
+    return `+QUEUED${CRLF}`;
+  }
+
+  /** EXEC after a command was refused as it was queued: the transaction is discarded (on its lease too). */
+  private async execAbort(): Promise<string> {
+    await this.run([enc("DISCARD")], "discard");
+    this.queued = null;
+    this.txLocal = [];
+    this.txDirty = false;
+    return `-EXECABORT Transaction discarded because of previous errors.${CRLF}`;
+  }
+
+  /**
+   * EXEC's reply with the endpoint's own commands run in their places, in
+   * order (a HELLO 3 among them makes the replies after it RESP3, as on
+   * Redis). A WATCH that failed (nil) or an error: none of them runs.
+   */
+  private async execWithLocal(argv: Buffer[], reply: Reply): Promise<Buffer | string> {
+    const local = this.txLocal;
+    const queued = this.queued ?? [];
+    this.txLocal = [];
+    this.txDirty = false;
+    if (reply.t !== "array" || hasCut(reply) || reply.v.length !== queued.length) return this.replyFor(argv, "exec", reply);
+    this.queued = null;
+    const items = this.localized(reply) as Extract<Reply, { t: "array" }>;
+    const total = items.v.length + local.length;
+    const parts: Buffer[] = [enc(`*${total}${CRLF}`)];
+    let next = 0;
+    let l = 0;
+    for (let at = 0; at < total; at++) {
+      if (l < local.length && local[l].at === at) {
+        const out = await this.handle(local[l++].argv, true);
+        parts.push(out === null ? enc(`+OK${CRLF}`) : typeof out === "string" ? enc(out) : out);
+      } else {
+        const item = items.v[next];
+        const cmd = queued[next++];
+        parts.push(this.reply(this.proto === 3 ? toResp3(cmd, item) : item));
+      }
+    }
+    return Buffer.concat(parts);
+  }
+
   /** Counts one locally answered command; waits out a rate limit as run() does; returns the error line if it will not pass. */
   private async meter(): Promise<string | null> {
     const sessionId = this.auth?.session.id ?? `resp-anon-${this.ip}`;
@@ -586,6 +655,11 @@ class Client implements Registered {
           },
         );
         markActivity(this.rt.appConn, this.nsOf(auth));
+        if (name === "exec" && this.txLocal.length > 0) return this.execWithLocal(argv, result.reply);
+        if (name === "multi" || name === "exec" || name === "discard") {
+          this.txLocal = [];
+          this.txDirty = false;
+        }
         return this.replyFor(argv, name, result.reply);
       } catch (e) {
         lastError = e;

@@ -164,6 +164,7 @@ export const SAMPLES: { [K in keyof ProblemParams]: ProblemParams[K] } = {
   "endpoint:reply-too-large": { limit: 16777216 },
   "endpoint:select": {},
   "endpoint:unsupported": { command: "CLIENT KILL" },
+  "endpoint:subscribe-in-multi": { command: "SUBSCRIBE" },
   "endpoint:subscriptions": { max: 100 },
   "endpoint:off": {},
   "command:hello-resp3": {},

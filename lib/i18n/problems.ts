@@ -382,9 +382,12 @@ const EN: ProblemTable = {
     `This reply is larger than the playground's endpoint sends to a client (${p.limit} bytes). Ask for less at a time: a range (LRANGE key 0 99), or SCAN/HSCAN/SSCAN/ZSCAN with COUNT.`,
   "endpoint:off": () => "The Redis endpoint for your own clients is off on this server (PLAYGROUND_RESP_PORT=off).",
   "endpoint:select": () => "The playground gives each visitor one database, number 0: SELECT 0 works, other numbers do not.",
+  "endpoint:subscribe-in-multi": (p) =>
+    `The playground's endpoint does not run ${p.command} inside MULTI: subscribe outside the transaction. This transaction is discarded; EXEC answers EXECABORT.`,
   "endpoint:unsupported": (p) =>
     `${p.command} is not available on the playground's endpoint: it would reach beyond your own connection or sandbox on a shared Redis.`,
-  "endpoint:subscriptions": (p) => `One connection may hold at most ${p.max} channels, patterns and shard channels on the playground's endpoint. Unsubscribe from some first.`,
+  "endpoint:subscriptions": (p) =>
+    `One connection may hold at most ${p.max} channels, patterns and shard channels on the playground's endpoint. Unsubscribe from some first.`,
   "command:hello-resp3": () =>
     "HELLO 3 would switch to RESP3, and the console speaks RESP2, as redis-cli does by default. For RESP3, connect a client of your own to the playground's Redis endpoint (redis-cli -3).",
   "command:hello-auth": () => "HELLO … AUTH would sign in as another user; the playground signs you in for you. Leave out AUTH.",
@@ -562,6 +565,7 @@ const ZH: ProblemTable = {
   "endpoint:off": () => "这台服务器关闭了供你自己的客户端连接的 Redis 端点（PLAYGROUND_RESP_PORT=off）。",
   "endpoint:select": () => "练习场给每位访客一个数据库，编号 0：SELECT 0 可以用，其他编号不行。",
   "endpoint:unsupported": (p) => `练习场的端点不提供 ${p.command}：在共享的 Redis 上，它会越出你自己的连接或沙箱。`,
+  "endpoint:subscribe-in-multi": (p) => `练习场的端点不在 MULTI 里执行 ${p.command}：请在事务之外订阅。这个事务已作废，EXEC 会回复 EXECABORT。`,
   "endpoint:subscriptions": (p) => `在练习场的端点上，一个连接最多订阅 ${p.max} 个频道、模式和分片频道。请先退订一些。`,
   "command:hello-resp3": () =>
     "HELLO 3 会切换到 RESP3，而控制台和 redis-cli 默认一样使用 RESP2。想用 RESP3，请把你自己的客户端连到练习场的 Redis 端点（redis-cli -3）。",
