@@ -42,6 +42,7 @@ export default mergeConfig(
         "lib/endpoint/request-parser.test.ts",
         "lib/endpoint/encode-reply.test.ts",
         "lib/endpoint/resp3.test.ts",
+        "lib/endpoint/slow-redis.test.ts",
         // Points the runtime at single-node URLs of its own.
         "lib/http/api.test.ts",
         // Per-process budgets and a big reply, timed against another visitor's PING on one server: six

@@ -484,7 +484,8 @@ class Client implements Registered {
     // budget as a command sent on (lib/exec.ts counts those): one connection's pipelined PINGs took 93 % of the
     // process at 890,000 a second. Before sign-in, per address (and per address as a "session" of its own).
     if ((LOCAL.has(name) || !this.auth) && !atExec) {
-      const limited = await this.meter();
+      // A (un)subscribe is one hub command per name: each counts (a review's floods of 100-name SSUBSCRIBEs slowed others 150×).
+      const limited = await this.meter(name.endsWith("subscribe") ? Math.max(1, argv.length - 1) : 1);
       if (limited) return limited;
     }
     // Before sign-in only these answer, as with a password on Redis; and, as there, an unknown command or a wrong
@@ -617,14 +618,14 @@ class Client implements Registered {
   }
 
   /** Counts one locally answered command; waits out a rate limit as run() does; returns the error line if it will not pass. */
-  private async meter(): Promise<string | null> {
+  private async meter(names = 1): Promise<string | null> {
     const sessionId = this.auth?.session.id ?? `resp-anon-${this.ip}`;
     let lastError: unknown;
     for (let attempt = 0; attempt <= RETRIES; attempt++) {
       try {
         await this.rt.appConn.ensureReady();
         await checkRate(this.rt.appConn, this.rt.config.rate, sessionId, this.ip, { reserve: true });
-        this.rt.work.spend(sessionId, this.ip, 10);
+        this.rt.work.spend(sessionId, this.ip, 10 * names);
         return null;
       } catch (e) {
         lastError = e;
@@ -1005,19 +1006,20 @@ class Client implements Registered {
     const auth = this.auth!;
     const ns = this.nsOf(auth);
     const names = argv.slice(1);
-    const refused =
-      names.map((n, i) => (kind === "pattern" ? patternRefusal(n, "PSUBSCRIBE") : nameRefusal(n, i + 1, true))).find(Boolean) ??
-      (this.subscriptions() + names.filter((n) => !this.subs[kind].has(n.toString("latin1"))).length > this.cfg.subscriptions
-        ? problem("endpoint:subscriptions", { max: this.cfg.subscriptions })
-        : null);
-    if (refused) return this.refuse(refused);
-    const hub = this.rt.hub();
+    // The names new to this connection, each once (a name given twice is one subscription, as in Redis).
     const fresh: Buffer[] = [];
+    const seen = new Set<string>();
     for (const n of names) {
       const key = n.toString("latin1");
-      if (this.subs[kind].has(key) || fresh.some((f) => f.equals(n))) continue;
+      if (this.subs[kind].has(key) || seen.has(key)) continue;
+      seen.add(key);
       fresh.push(n);
     }
+    const refused =
+      names.map((n, i) => (kind === "pattern" ? patternRefusal(n, "PSUBSCRIBE") : nameRefusal(n, i + 1, true))).find(Boolean) ??
+      (this.subscriptions() + fresh.length > this.cfg.subscriptions ? problem("endpoint:subscriptions", { max: this.cfg.subscriptions }) : null);
+    if (refused) return this.refuse(refused);
+    const hub = this.rt.hub();
     const full = fresh.map((n) => Buffer.from(kind === "pattern" ? ns.pattern(n) : ns.add(n)));
     if (kind === "pattern") {
       const over = hub.patternRefusal(ns.prefix, full);
@@ -1025,6 +1027,7 @@ class Client implements Registered {
     }
     // Messages that arrive before the confirmations are written wait behind them, as on Redis.
     this.held ??= [];
+    if (this.closed) return null;
     try {
       if (full.length) await hub.add(this.listener, kind, full, kind === "pattern" ? ns.prefix : undefined);
     } catch (e) {
@@ -1032,6 +1035,11 @@ class Client implements Registered {
       if (full.length) void hub.remove(this.listener, kind, full).catch(() => {});
       this.flushHeld();
       return this.errorLine(e);
+    }
+    if (this.closed) {
+      // Closed while Redis answered: the cleanup found nothing recorded yet, so these go back here (a review leaked 200 per close).
+      if (full.length) void hub.remove(this.listener, kind, full).catch(() => {});
+      return null;
     }
     this.socket.setTimeout(0); // a subscriber waits for messages as long as it likes
     // One confirmation per name, each with the count so far, as Redis counts them (shard channels apart).

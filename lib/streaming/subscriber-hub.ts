@@ -6,6 +6,7 @@ import { caps, globWeight } from "@/lib/sandbox/glob";
 import { type Problem, problem } from "@/lib/problems";
 import type { ClusterMap } from "@/lib/redis/cluster";
 import { stringMatch } from "./stringmatch";
+import { keySlot } from "@/lib/redis/slots";
 
 /** What matching one message's channel (as long as a name may be) against `pattern` costs, in lib/sandbox/costs.ts units. */
 function patternCost(pattern: Buffer): number {
@@ -13,12 +14,18 @@ function patternCost(pattern: Buffer): number {
 }
 
 /**
- * One Redis subscriber connection per app process (docs/architecture.md "Streaming"): channels and
- * patterns are reference-counted and fanned out to every listener (an SSE
- * stream). Never one Redis connection per browser tab. ioredis resubscribes
- * by itself after a reconnect; listeners hear "gap" when the connection drops
- * and "resumed" when it is back, because pub/sub delivers at most once and
- * whatever was published in between is lost.
+ * One Redis subscriber connection per app process (docs/architecture.md "Streaming"), and one more for
+ * shard channels: channels, patterns and shard channels are reference-counted and fanned out to every
+ * listener (an SSE stream, an endpoint client). Never one Redis connection per browser tab. After a
+ * reconnect the hub subscribes again from its own reference counts, as the names' bytes; listeners hear
+ * "gap" when the connection drops and "resumed" when it is back, because pub/sub delivers at most once
+ * and whatever was published in between is lost.
+ *
+ * Shard channels have a connection of their own because Redis counts them apart: an SUNSUBSCRIBE that
+ * leaves no shard channel answers 0, and ioredis, seeing a 0, leaves subscribed mode and drops every
+ * later message on that connection, channels' and patterns' too (a hostile review cut every visitor's
+ * delivery with one SSUBSCRIBE and SUNSUBSCRIBE). Nor is ioredis's own resubscription used: it keeps
+ * names as UTF-8 strings, so a name that is not UTF-8 came back under other bytes.
  */
 export interface HubMessage {
   kind: "message" | "pmessage" | "smessage";
@@ -38,9 +45,10 @@ export interface HubListener {
 /** A classic channel (SUBSCRIBE), a pattern (PSUBSCRIBE) or a shard channel (SSUBSCRIBE: only SPUBLISH reaches it). */
 export type Kind = "channel" | "pattern" | "shard";
 
-/** One subscriber connection: to the one Redis, or to one master of a cluster. */
+/** One subscriber connection: to the one Redis, or to one master of a cluster; for shard channels (`shard`) or the others. */
 interface HubNode {
   key: string;
+  shard: boolean;
   redis: Redis;
   wasReady: boolean;
   everReady: boolean;
@@ -52,6 +60,8 @@ export class SubscriberHub {
   private placed = new Map<string, string>();
   private refs: Record<Kind, Map<string, Set<HubListener>>> = { channel: new Map(), pattern: new Map(), shard: new Map() };
   private listeners = new Set<HubListener>();
+  /** Listeners told "gap" and not yet "resumed": each hears one of each however many connections its names are on. */
+  private gapped = new Set<HubListener>();
   /** Live patterns' matching weight per namespace (patternCost), and each pattern's namespace and weight. */
   private weights = new Map<string, number>();
   private patternWeight = new Map<string, { group: string; weight: number }>();
@@ -72,19 +82,19 @@ export class SubscriberHub {
   ) {
     this.timeoutMs = target.connection?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (cluster) cluster.on("changed", this.onMapChanged);
-    else this.node(target);
+    else this.node(target, false);
   }
 
   /** The node a channel or pattern belongs on. */
-  private nodeFor(name: Buffer): HubNode {
-    if (!this.cluster) return this.node(this.target);
+  private nodeFor(name: Buffer, kind: Kind): HubNode {
+    if (!this.cluster) return this.node(this.target, kind === "shard");
     const addr = this.cluster.nodeForKey(name);
     if (!addr) throw new SandboxError("redis_unavailable");
-    return this.node(addr);
+    return this.node(addr, kind === "shard");
   }
 
-  private node(addr: { host: string; port: number }): HubNode {
-    const key = `${addr.host}:${addr.port}`;
+  private node(addr: { host: string; port: number }, shard: boolean): HubNode {
+    const key = `${addr.host}:${addr.port}${shard ? "/shard" : ""}`;
     const existing = this.nodes.get(key);
     if (existing) return existing;
     const redis = new Redis({
@@ -92,8 +102,8 @@ export class SubscriberHub {
       port: addr.port,
       username: this.target.username,
       password: this.target.password,
-      connectionName: "playground-hub",
-      autoResubscribe: true,
+      connectionName: shard ? "playground-hub-shard" : "playground-hub",
+      autoResubscribe: false, // the hub subscribes again itself, from its reference counts, as bytes
       maxRetriesPerRequest: null,
       retryStrategy: (times) => Math.min(times * 100, 2000),
       lazyConnect: false,
@@ -107,7 +117,7 @@ export class SubscriberHub {
       socketTimeout: this.timeoutMs,
       connectTimeout: Math.max(this.timeoutMs, 10_000),
     });
-    const node: HubNode = { key, redis, wasReady: false, everReady: false };
+    const node: HubNode = { key, shard, redis, wasReady: false, everReady: false };
     this.nodes.set(key, node);
     redis.on("error", () => {
       /* reconnects by itself; listeners hear "gap" */
@@ -115,13 +125,25 @@ export class SubscriberHub {
     redis.on("close", () => {
       if (!node.wasReady) return;
       node.wasReady = false;
-      for (const l of this.listenersOn(key)) l.onGap?.();
+      for (const l of this.listenersOn(key)) {
+        if (this.gapped.has(l)) continue;
+        this.gapped.add(l);
+        l.onGap?.();
+      }
       this.cluster?.refreshSoon(); // a master may have failed: its replica's promotion moves these subscriptions
     });
     redis.on("ready", () => {
       const resumed = node.everReady && !node.wasReady;
       node.wasReady = node.everReady = true;
-      if (resumed) for (const l of this.listenersOn(key)) l.onResumed?.();
+      if (!resumed) return;
+      this.resubscribe(node);
+      const down = new Set([...this.nodes.values()].filter((n) => !n.wasReady).map((n) => n.key));
+      const stillDown = down.size ? this.listenersOn(...down) : new Set<HubListener>();
+      for (const l of this.listenersOn(key)) {
+        if (!this.gapped.has(l) || stillDown.has(l)) continue;
+        this.gapped.delete(l);
+        l.onResumed?.();
+      }
     });
     // ioredis hands some of these over as strings (the pattern of a pmessage): make them all bytes.
     const buf = (x: Buffer | string) => (Buffer.isBuffer(x) ? x : Buffer.from(x));
@@ -137,12 +159,22 @@ export class SubscriberHub {
     return node;
   }
 
-  /** Listeners with at least one subscription on the node `key` (a single Redis: all of them). */
-  private listenersOn(key: string): Set<HubListener> {
-    if (!this.cluster) return this.listeners;
+  /** After a reconnect: every channel, pattern or shard channel placed on this node, subscribed again as its bytes. */
+  private resubscribe(node: HubNode): void {
+    const byKind = new Map<Kind, Buffer[]>();
+    for (const [where, at] of this.placed) {
+      if (at !== node.key) continue;
+      const [kind, ...rest] = where.split(":");
+      byKind.set(kind as Kind, [...(byKind.get(kind as Kind) ?? []), Buffer.from(rest.join(":"), "latin1")]);
+    }
+    for (const [kind, names] of byKind) void this.subscribe(node, kind, names).catch(() => {});
+  }
+
+  /** Listeners with at least one subscription on one of the connections `keys`. */
+  private listenersOn(...keys: string[]): Set<HubListener> {
     const out = new Set<HubListener>();
     for (const [where, at] of this.placed) {
-      if (at !== key) continue;
+      if (!keys.includes(at)) continue;
       const [kind, ...rest] = where.split(":");
       for (const l of this.refs[kind as Kind].get(rest.join(":")) ?? []) out.add(l);
     }
@@ -157,8 +189,9 @@ export class SubscriberHub {
       const [kind, ...rest] = where.split(":");
       const name = Buffer.from(rest.join(":"), "latin1");
       const addr = this.cluster.nodeForKey(name);
-      if (!addr || `${addr.host}:${addr.port}` === at) continue;
-      moves.push({ kind: kind as Kind, name, from: at, to: this.node(addr) });
+      const to = addr && this.node(addr, kind === "shard");
+      if (!to || to.key === at) continue;
+      moves.push({ kind: kind as Kind, name, from: at, to });
     }
     for (const m of moves) {
       this.placed.set(`${m.kind}:${m.name.toString("latin1")}`, m.to.key);
@@ -169,7 +202,7 @@ export class SubscriberHub {
     }
     const serving = new Set(this.cluster.masters().map((a) => `${a.host}:${a.port}`));
     for (const [key, node] of this.nodes) {
-      if (serving.has(key) || [...this.placed.values()].includes(key)) continue;
+      if (serving.has(key.replace(/\/shard$/, "")) || [...this.placed.values()].includes(key)) continue;
       node.redis.disconnect();
       this.nodes.delete(key);
     }
@@ -177,14 +210,14 @@ export class SubscriberHub {
 
   private subscribe(node: HubNode, kind: Kind, names: Buffer[]): Promise<unknown> {
     if (kind === "channel") return node.redis.subscribe(...names);
-    // One SSUBSCRIBE per name: on a cluster, names of several slots in one call are CROSSSLOT (ioredis resubscribes them one by one too).
-    if (kind === "shard") return Promise.all(names.map((n) => node.redis.ssubscribe(n)));
+    // One SSUBSCRIBE per slot: on a cluster, names of several slots in one call are CROSSSLOT (a namespace's are all in its slot).
+    if (kind === "shard") return Promise.all([...bySlot(names)].map((group) => node.redis.ssubscribe(...group)));
     return (node.redis.psubscribe as unknown as (...p: Buffer[]) => Promise<unknown>).apply(node.redis, names);
   }
 
   private unsubscribe(node: HubNode, kind: Kind, names: Buffer[]): Promise<unknown> {
     if (kind === "channel") return node.redis.unsubscribe(...names);
-    if (kind === "shard") return Promise.all(names.map((n) => node.redis.sunsubscribe(n)));
+    if (kind === "shard") return Promise.all([...bySlot(names)].map((group) => node.redis.sunsubscribe(...group)));
     return (node.redis.punsubscribe as unknown as (...p: Buffer[]) => Promise<unknown>).apply(node.redis, names);
   }
 
@@ -290,7 +323,7 @@ export class SubscriberHub {
       if (refusal) throw new SandboxError("bad_request", refusal);
     }
     // Every name's node first: a slot with no master (a failover under way) refuses the whole call before anything is recorded.
-    const nodes = names.map((n) => (this.refs[kind].has(n.toString("latin1")) ? null : this.nodeFor(n)));
+    const nodes = names.map((n) => (this.refs[kind].has(n.toString("latin1")) ? null : this.nodeFor(n, kind)));
     this.listeners.add(listener);
     const fresh: Buffer[] = [];
     for (const n of names) {
@@ -312,7 +345,7 @@ export class SubscriberHub {
     // Each on its node (one, on a single Redis). On a timeout the subscription still goes through once Redis answers (ioredis keeps it queued).
     const byNode = new Map<HubNode, Buffer[]>();
     for (const n of fresh) {
-      const node = nodes[names.indexOf(n)] ?? this.nodeFor(n);
+      const node = nodes[names.indexOf(n)] ?? this.nodeFor(n, kind);
       this.placed.set(`${kind}:${n.toString("latin1")}`, node.key);
       byNode.set(node, [...(byNode.get(node) ?? []), n]);
     }
@@ -355,7 +388,10 @@ export class SubscriberHub {
         );
       }
     }
-    if (!names && !kind) this.listeners.delete(listener);
+    if (!names && !kind) {
+      this.listeners.delete(listener);
+      this.gapped.delete(listener);
+    }
   }
 
   /** Reference counts, for tests and the benchmark. */
@@ -395,4 +431,14 @@ export class SubscriberHub {
       }
     }
   }
+}
+
+/** Names grouped by their hash slot (one group per slot, in first-seen order). */
+function bySlot(names: Buffer[]): Buffer[][] {
+  const groups = new Map<number, Buffer[]>();
+  for (const n of names) {
+    const slot = keySlot(n);
+    groups.set(slot, [...(groups.get(slot) ?? []), n]);
+  }
+  return [...groups.values()];
 }
