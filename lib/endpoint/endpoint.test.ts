@@ -386,6 +386,10 @@ describe("against a plain Redis (the oracle)", () => {
   it("before signing in, an unknown command, subcommand or a wrong number of arguments is told before NOAUTH, as Redis tells it", async () => {
     const lines: string[][] = [
       ["NOSUCH", "x"],
+      ["HELLO", "3"],
+      ["AUTH", "a", "b", "c"],
+      ["RESET", "x"],
+      ["AUTH"],
       ["GET"],
       ["GET", "k"],
       ["CLIENT", "nosuch"],

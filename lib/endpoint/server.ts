@@ -345,7 +345,7 @@ class Client implements Registered {
       }
       const argv = this.queue.shift()!;
       for (const a of argv) this.queuedBytes -= a.length;
-      this.lastCommand = { at: Date.now(), name: argv[0].toString("latin1").toLowerCase().slice(0, 40) };
+      this.lastCommand = { at: Date.now(), name: fullName(argv) };
       let out: Buffer | string | null;
       try {
         out = await this.handle(argv);
@@ -516,7 +516,7 @@ class Client implements Registered {
       case "quit":
         return this.quit();
       case "reset":
-        return this.reset();
+        return argv.length === 1 ? this.reset() : arity("reset");
       case "select":
         return this.select(argv);
       case "client":
@@ -711,7 +711,8 @@ class Client implements Registered {
   }
 
   private async authCommand(argv: Buffer[]): Promise<Buffer | string> {
-    if (argv.length !== 2 && argv.length !== 3) return arity("auth");
+    if (argv.length < 2) return arity("auth");
+    if (argv.length > 3) return `-ERR syntax error${CRLF}`; // as Redis 7.0 answers AUTH with too many arguments
     const user = argv.length === 3 ? argv[1] : enc("default");
     const err = await this.signIn(user, argv[argv.length - 1]);
     return err ?? `+OK${CRLF}`;
@@ -795,7 +796,7 @@ class Client implements Registered {
       }
     }
     if (!this.auth && !auth) {
-      return `-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time${CRLF}`;
+      return `-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time${CRLF}`;
     }
     if (auth) {
       const err = await this.signIn(auth[0], auth[1]);
@@ -1161,6 +1162,31 @@ const KIND_WORDS: Record<Kind, { subscribe: string; unsubscribe: string }> = {
 const BEFORE_AUTH = new Set(["auth", "hello", "ping", "quit", "reset"]);
 
 const SUBSCRIBED_OK = new Set(["subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe", "ping", "quit", "reset"]);
+
+/** Redis 7.0's commands with subcommands: CLIENT INFO's `cmd=` names those as `client|info`. */
+const CONTAINERS = new Set([
+  "acl",
+  "client",
+  "cluster",
+  "command",
+  "config",
+  "function",
+  "latency",
+  "memory",
+  "module",
+  "object",
+  "pubsub",
+  "script",
+  "slowlog",
+  "xinfo",
+  "xgroup",
+]);
+
+/** A command's name as CLIENT INFO/LIST show it (`cmd=`): lower case, `container|sub`. */
+function fullName(argv: Buffer[]): string {
+  const name = argv[0].toString("latin1").toLowerCase().slice(0, 40);
+  return CONTAINERS.has(name) && argv.length > 1 ? `${name}|${argv[1].toString("latin1").toLowerCase().slice(0, 40)}` : name;
+}
 
 const arity = (name: string) => `-ERR wrong number of arguments for '${name}' command${CRLF}`;
 

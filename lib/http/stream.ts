@@ -140,34 +140,23 @@ export async function handleStream(req: IncomingMessage, res: ServerResponse, se
     send("error", { message: "Redis is unavailable right now; retrying." });
   }
   if (closed) return cleanup();
-  // The confirmations redis-cli prints after SUBSCRIBE / PSUBSCRIBE / SSUBSCRIBE (Redis counts shard channels apart).
-  let count = 0;
-  for (const c of q.channels)
-    sendReply("subscribe", {
-      t: "array",
-      v: [
-        { t: "bulk", v: "subscribe" },
-        { t: "bulk", v: c },
-        { t: "integer", v: ++count },
-      ],
-    });
-  for (const p of q.patterns)
-    sendReply("subscribe", {
-      t: "array",
-      v: [
-        { t: "bulk", v: "psubscribe" },
-        { t: "bulk", v: p },
-        { t: "integer", v: ++count },
-      ],
-    });
-  let shardCount = 0;
-  for (const c of q.shards)
-    sendReply("subscribe", {
-      t: "array",
-      v: [
-        { t: "bulk", v: "ssubscribe" },
-        { t: "bulk", v: c },
-        { t: "integer", v: ++shardCount },
-      ],
-    });
+  // The confirmations redis-cli prints after SUBSCRIBE / PSUBSCRIBE / SSUBSCRIBE, each with the count so far as Redis
+  // counts (a name given twice counts once; shard channels apart from channels and patterns).
+  const confirm = (type: string, names: string[], seen: Set<string>) => {
+    for (const n of names) {
+      seen.add(`${type}:${n}`);
+      sendReply("subscribe", {
+        t: "array",
+        v: [
+          { t: "bulk", v: type },
+          { t: "bulk", v: n },
+          { t: "integer", v: seen.size },
+        ],
+      });
+    }
+  };
+  const classic = new Set<string>();
+  confirm("subscribe", q.channels, classic);
+  confirm("psubscribe", q.patterns, classic);
+  confirm("ssubscribe", q.shards, new Set());
 }
