@@ -482,6 +482,24 @@ describe("against a plain Redis (the oracle)", () => {
     c.close();
   });
 
+  it("the commands queued inside MULTI, the endpoint's own among them, keep to the console's cap on one transaction", async () => {
+    const before = process.env.PLAYGROUND_MAX_QUEUED_COMMANDS;
+    process.env.PLAYGROUND_MAX_QUEUED_COMMANDS = "5";
+    try {
+      const { c } = await signedIn();
+      expect(await c.call("MULTI")).toEqual(ok);
+      expect(await c.call("SET", "q", "1")).toEqual({ t: "status", v: "QUEUED" });
+      for (let i = 0; i < 4; i++) expect(await c.call("PING")).toEqual({ t: "status", v: "QUEUED" });
+      const refused = await c.call("PING");
+      expect(refused.t === "error" && refused.v).toMatch(/5/);
+      expect(await c.call("EXEC")).toEqual({ t: "error", v: "EXECABORT Transaction discarded because of previous errors." });
+      c.close();
+    } finally {
+      if (before === undefined) delete process.env.PLAYGROUND_MAX_QUEUED_COMMANDS;
+      else process.env.PLAYGROUND_MAX_QUEUED_COMMANDS = before;
+    }
+  });
+
   it("a shard channel is the visitor's own: another visitor's SPUBLISH on the same name reaches nobody; a console SPUBLISH counts each endpoint client", async () => {
     const mine = await newVisitor();
     const theirs = await newVisitor();

@@ -3,7 +3,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { execCommand } from "@/lib/exec";
 import { runtime, type Runtime } from "@/lib/runtime";
-import { type EndpointConfig, endpointConfig } from "@/lib/config";
+import { costLimits, type EndpointConfig, endpointConfig } from "@/lib/config";
 import { isSandboxError, SandboxError } from "@/lib/errors";
 import { type Problem, problem } from "@/lib/problems";
 import { problemText } from "@/lib/i18n/problems";
@@ -574,7 +574,21 @@ class Client implements Registered {
       this.txDirty = true;
       return this.refuse(problem("endpoint:subscribe-in-multi", { command: name.toUpperCase() }));
     }
-    this.txLocal.push({ at: (this.queued?.length ?? 0) + this.txLocal.length, argv });
+    // The console's caps on one transaction hold for these too (PLAYGROUND_MAX_QUEUED_COMMANDS, _BYTES).
+    const { maxQueued, maxQueuedBytes } = costLimits();
+    const count = (this.queued?.length ?? 0) + this.txLocal.length;
+    const bytes = this.txLocal.reduce((n, q) => n + q.argv.reduce((m, a) => m + a.length, 0), 0) + argv.reduce((m, a) => m + a.length, 0);
+    const over =
+      count + 1 > maxQueued
+        ? problem("tx:queued-count", { count })
+        : bytes > maxQueuedBytes
+          ? problem("tx:queued-bytes", { command: name.toUpperCase(), bytes, limit: maxQueuedBytes })
+          : null;
+    if (over) {
+      this.txDirty = true;
+      return this.refuse(over);
+    }
+    this.txLocal.push({ at: count, argv });
     return `+QUEUED${CRLF}`;
   }
 
