@@ -385,6 +385,11 @@ describe("WAIT: no replica ever acknowledges, and the wait is capped", () => {
     const t1 = performance.now();
     expect(await text(s, "WAIT 2 9223372036854775807")).toBe("(integer) 0");
     expect(performance.now() - t1).toBeLessThan(2000);
+    // The console says so, as it does for a capped BLPOP; a wait as long as asked, or none, says nothing.
+    expect((await execCommand(s, { command: "WAIT 1 0" })).notices?.map((n) => n.code)).toEqual(["notice:timeout-capped"]);
+    expect((await execCommand(s, { command: "WAIT 1 5000" })).notice).toMatch(/WAIT.*5000/);
+    expect((await execCommand(s, { command: "WAIT 1 10" })).notice).toBeUndefined();
+    expect((await execCommand(s, { command: "WAIT 0 0" })).notice).toBeUndefined();
   });
 
   it("reads its arguments as Redis 7.0 does: the same errors for the same bytes", async () => {

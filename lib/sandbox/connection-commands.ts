@@ -1,7 +1,7 @@
 import type { Reply } from "@/lib/resp/reply";
 import { array, bulk, integer, nil, status, utf8 } from "@/lib/resp/reply";
 import { processState } from "@/lib/process-state";
-import { problem, refusal } from "@/lib/problems";
+import { type Problem, problem, refusal } from "@/lib/problems";
 import type { Sender } from "./acl-users";
 import { redisWord } from "./args";
 import type { Namespace } from "./namespace";
@@ -322,6 +322,20 @@ async function wait(ctx: ConnectionContext, argv: Uint8Array[]): Promise<Reply> 
   const ms = timeout === 0n || timeout > BigInt(capMs) ? capMs : Number(timeout);
   await new Promise((r) => setTimeout(r, ms));
   return integer(0);
+}
+
+/**
+ * The console's notice for a WAIT whose timeout the cap shortened (forever
+ * included), as a capped blocking command gets one; none when WAIT answers at
+ * once or waits as long as asked.
+ */
+export function waitNotice(argv: Uint8Array[], capSeconds: number): Problem | undefined {
+  if (argv.length !== 3) return undefined;
+  const replicas = strictInteger(argv[1]);
+  const timeout = strictInteger(argv[2]);
+  if (replicas === null || replicas <= 0n || timeout === null || timeout < 0n) return undefined;
+  if (timeout !== 0n && timeout <= BigInt(capSeconds * 1000)) return undefined;
+  return problem("notice:timeout-capped", { command: "WAIT", asked: Number(timeout), unit: "ms", cap: capSeconds });
 }
 
 /** string2ll over the whole argument (getLongLongFromObject): no sign but '-', no leading zero, no NUL, within 64 bits. */

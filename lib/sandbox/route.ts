@@ -1,5 +1,6 @@
 import { array, type Reply } from "@/lib/resp/reply";
 import { emulate, plan, unrewrite, type SandboxContext } from "./sandbox";
+import { waitNotice } from "./connection-commands";
 import { capTimeout } from "./blocking";
 import type { Lease, LeasePool } from "./leases";
 import type { CommandInfo } from "./command-table";
@@ -123,7 +124,9 @@ async function executeInOrder(ctx: RouteContext, argv: Uint8Array[]): Promise<Ou
       },
     });
     try {
-      return { reply: await emulate({ ...ctx, index: counted }, p.emulation, p.argv), notice: ended };
+      const reply = await emulate({ ...ctx, index: counted }, p.emulation, p.argv);
+      const capped = p.emulation === "wait" && reply.t === "integer" ? waitNotice(p.argv, ctx.blockCapSeconds) : undefined;
+      return { reply, notice: capped ?? ended };
     } finally {
       if (probed > 0) ctx.spend?.(probed * WALK_UNITS_PER_KEY);
     }
