@@ -344,7 +344,10 @@ describe("against a plain Redis (the oracle)", () => {
       await call(sub, "SSUBSCRIBE", "x", "y", "x");
       await more(sub, 2);
       await call(sub, "PSUBSCRIBE", "p*");
-      if (proto === 2) await call(sub, "GET", "k");
+      if (proto === 2) {
+        await call(sub, "GET", "k");
+        await call(sub, "EXEC"); // refused as the end of a transaction: EXECABORT
+      }
       await call(pub, "SPUBLISH", "x", "hello");
       await more(sub, 1);
       await call(pub, "PUBLISH", "x", "not to shard subscribers");
@@ -386,6 +389,8 @@ describe("against a plain Redis (the oracle)", () => {
   it("before signing in, an unknown command, subcommand or a wrong number of arguments is told before NOAUTH, as Redis tells it", async () => {
     const lines: string[][] = [
       ["NOSUCH", "x"],
+      ["EXEC"],
+      ["EXEC", "x"],
       ["HELLO", "3"],
       ["AUTH", "a", "b", "c"],
       ["RESET", "x"],
@@ -433,10 +438,23 @@ describe("against a plain Redis (the oracle)", () => {
           ["ECHO"],
           ["EXEC"],
           ["GET", "tx:k"],
+          // A nested MULTI is an error that leaves the open transaction as it was, queued and refused commands alike.
+          ["MULTI"],
+          ["PING"],
+          ["MULTI"],
+          ["EXEC"],
+          ["MULTI"],
+          ["ECHO"],
+          ["SET", "tx:dirty", "ran"],
+          ["MULTI"],
+          ["EXEC"],
+          ["GET", "tx:dirty"],
           // RESET inside MULTI acts at once: signed out.
           ["MULTI"],
           ["RESET"],
           ["GET", "tx:k"],
+          ["EXEC"],
+          ["EXEC", "x"],
         ]) {
           out.push(await c.call(...argv));
         }
@@ -498,6 +516,47 @@ describe("against a plain Redis (the oracle)", () => {
       if (before === undefined) delete process.env.PLAYGROUND_MAX_QUEUED_COMMANDS;
       else process.env.PLAYGROUND_MAX_QUEUED_COMMANDS = before;
     }
+  });
+
+  it("ACL WHOAMI inside MULTI is queued and answers in EXEC; a client gone while a queued AUTH runs holds no connection slot", async () => {
+    const { password } = await newVisitor();
+    const { c } = await signedIn(password);
+    expect(await c.call("MULTI")).toEqual(ok);
+    expect(await c.call("ACL", "WHOAMI")).toEqual({ t: "status", v: "QUEUED" });
+    expect(await c.call("PING")).toEqual({ t: "status", v: "QUEUED" });
+    expect(await c.call("EXEC")).toEqual({ t: "array", v: [bulk("default"), { t: "status", v: "PONG" }] });
+    // Three clients that close while their EXEC of 300 AUTHs runs: none may stay registered to the session.
+    for (let i = 0; i < 3; i++) {
+      const g = await RawClient.connect(ep.port);
+      g.write(`AUTH ${password}\r\nMULTI\r\n${`AUTH ${password}\r\n`.repeat(300)}EXEC\r\n`);
+      await new Promise((r) => setTimeout(r, 30));
+      g.socket.resetAndDestroy();
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    const list = await c.call("CLIENT", "LIST");
+    expect(list.t === "bulk" && list.v.trim().split("\n").length).toBe(1);
+    c.close();
+  });
+
+  it("past the wrong-password cap inside MULTI, EXEC stops at the refusal: the right password queued after it never signs in", async () => {
+    const e = await another({ wrongPasswordsPerMinute: 1 });
+    const { password } = await newVisitor();
+    const c = await RawClient.connect(e.port);
+    expect(await c.call("AUTH", password)).toEqual(ok);
+    c.write(`MULTI\r\n${"AUTH pg-wrong\r\n".repeat(40)}AUTH ${password}\r\nCLIENT ID\r\nEXEC\r\n`);
+    const replies: Reply[] = [];
+    while (!c.closed) {
+      try {
+        replies.push(await c.next(3000));
+      } catch {
+        break;
+      }
+    }
+    expect(await c.waitClosed(3000)).toBe(true);
+    const last = replies[replies.length - 1];
+    expect(last.t === "error" && last.v).toMatch(/wrong passwords/i);
+    expect(replies.some((r) => r.t === "array")).toBe(false);
+    await e.close();
   });
 
   it("a shard channel is the visitor's own: another visitor's SPUBLISH on the same name reaches nobody; a console SPUBLISH counts each endpoint client", async () => {

@@ -492,16 +492,19 @@ class Client implements Registered {
     // number of arguments is told first (server.c processCommand looks the command up before it checks anything).
     if (!this.auth && !BEFORE_AUTH.has(name)) {
       const found = await this.lookup(argv);
-      return "error" in found ? found.error : `-NOAUTH Authentication required.${CRLF}`;
+      return rejected(name, "error" in found ? found.error : `-NOAUTH Authentication required.${CRLF}`);
     }
     if (this.subscriptions() > 0 && this.proto === 2 && !SUBSCRIBED_OK.has(name)) {
       const found = await this.lookup(argv);
-      if ("error" in found) return found.error;
-      return `-ERR Can't execute '${found.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context${CRLF}`;
+      if ("error" in found) return rejected(name, found.error);
+      return rejected(
+        name,
+        `-ERR Can't execute '${found.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context${CRLF}`,
+      );
     }
     if (this.queued && !atExec) {
       // Inside MULTI, as Redis: RESET and QUIT act at once, the others the endpoint answers wait for EXEC.
-      if (LOCAL.has(name) && name !== "reset" && name !== "quit") return this.queueLocal(argv, name);
+      if ((LOCAL.has(name) || isWhoami(argv)) && name !== "reset" && name !== "quit") return this.queueLocal(argv, name);
       if (name === "exec" && this.txDirty) return this.execAbort();
     }
     switch (name) {
@@ -523,7 +526,7 @@ class Client implements Registered {
         return this.client(argv);
       case "acl":
         // Who this connection signed in as (default, sandbox or room); other ACL subcommands take the console's path.
-        if (argv.length === 2 && argv[1].toString("latin1").toLowerCase() === "whoami") return bulkOf(enc(this.auth!.user));
+        if (isWhoami(argv)) return bulkOf(enc(this.auth!.user));
         break;
       case "subscribe":
         return this.subscribe("channel", argv);
@@ -619,8 +622,12 @@ class Client implements Registered {
     let next = 0;
     let l = 0;
     for (let at = 0; at < total; at++) {
+      if (this.closed) return ""; // gone while a queued AUTH waited on Redis: nothing more runs
       if (l < local.length && local[l].at === at) {
         const out = await this.handle(local[l++].argv, true);
+        // Closing after a refusal (the wrong-password cap): that refusal is the last thing the client reads, and
+        // nothing queued after it runs (a review kept guessing past the cap inside one EXEC).
+        if (this.quitting) return out ?? "";
         parts.push(out === null ? enc(`+OK${CRLF}`) : typeof out === "string" ? enc(out) : out);
       } else {
         const item = items.v[next];
@@ -671,7 +678,8 @@ class Client implements Registered {
         );
         markActivity(this.rt.appConn, this.nsOf(auth));
         if (name === "exec" && this.txLocal.length > 0) return this.execWithLocal(argv, result.reply);
-        if (name === "multi" || name === "exec" || name === "discard") {
+        // A new transaction, or the end of one: a nested MULTI's error or a DISCARD without MULTI leaves the open one as it is.
+        if (name === "exec" || ((name === "multi" || name === "discard") && result.reply.t === "status")) {
           this.txLocal = [];
           this.txDirty = false;
         }
@@ -766,6 +774,8 @@ class Client implements Registered {
       }
       scope = "room";
     }
+    // Closed while Redis answered: registering it now would hold one of the session's slots for good (a review's ghosts).
+    if (this.closed) return null;
     if (this.sessionId !== found.sessionId && sessionCount(found.sessionId) >= this.cfg.perSession) {
       return this.refuse(problem("endpoint:session-connections", { max: this.cfg.perSession }));
     }
@@ -1176,6 +1186,16 @@ const KIND_WORDS: Record<Kind, { subscribe: string; unsubscribe: string }> = {
 const BEFORE_AUTH = new Set(["auth", "hello", "ping", "quit", "reset"]);
 
 const SUBSCRIBED_OK = new Set(["subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe", "ping", "quit", "reset"]);
+
+/** A refusal before running, as Redis words it (server.c rejectCommand): an EXEC's says the transaction is discarded. */
+function rejected(name: string, line: string): string {
+  if (name !== "exec") return line;
+  const why = line.slice(1).replace(/^ERR /, "");
+  return `-EXECABORT Transaction discarded because of: ${why}`;
+}
+
+const isWhoami = (argv: Buffer[]) =>
+  argv.length === 2 && argv[0].toString("latin1").toLowerCase() === "acl" && argv[1].toString("latin1").toLowerCase() === "whoami";
 
 /** Redis 7.0's commands with subcommands: CLIENT INFO's `cmd=` names those as `client|info`. */
 const CONTAINERS = new Set([
