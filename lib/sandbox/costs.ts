@@ -215,6 +215,8 @@ export async function checkCosts(
       refine,
       address: ctx.address,
       measured: (ms) => ctx.charge?.(ms * 10_000),
+      names: x.created().map((i) => argv[i]),
+      admitted: (g) => (admitted = g), // what a transaction's EXEC counts again
     });
     if (refusal) return { refuse: refusal };
   }
