@@ -86,6 +86,8 @@ const latin1 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLeng
 
 /** Names a namespace's entry remembers as counted, at most (beyond: not remembered, every write counted as a new key). */
 const COUNTED_NAMES = 4096;
+/** Bytes of remembered names in all of a process's entries, at most (10,000 namespaces of 4,096 long names would be gigabytes). */
+const COUNTED_BYTES = 32 * 1024 * 1024;
 
 /** What a command may add to a namespace, an upper bound: keys it may create, and memory (as MEMORY USAGE counts it). */
 export interface Growth {
@@ -117,6 +119,8 @@ interface QuotaEntry {
    * filled the key quota, and every write after waited for a new measurement (the endpoint's SET fell to 4,200/s).
    */
   counted?: Set<string>;
+  /** The bytes of `counted`'s names (COUNTED_BYTES bounds them all together). */
+  countedBytes?: number;
 }
 
 /**
@@ -136,6 +140,8 @@ interface QuotaEntry {
  */
 export class QuotaKeeper {
   private cache = new Map<string, QuotaEntry>();
+  /** The bytes of every entry's remembered names. */
+  private countedBytes = 0;
 
   constructor(
     private readonly opts: { maxKeys: number; maxBytes: number; staleMs: number },
@@ -226,8 +232,14 @@ export class QuotaKeeper {
       // otherwise (which names it left out is unknown) or the entry was replaced meanwhile: every remembered name
       // must be one `usage.keys` counts.
       if (now === entry && names && now.counted && g.keys === fresh.size) {
-        for (const n of fresh) now.counted.add(n);
-        if (now.counted.size > COUNTED_NAMES) now.counted = undefined;
+        let bytes = 0;
+        for (const n of fresh) bytes += n.length;
+        if (now.counted.size + fresh.size > COUNTED_NAMES || this.countedBytes + bytes > COUNTED_BYTES) this.remember(now, undefined);
+        else {
+          for (const n of fresh) now.counted.add(n);
+          now.countedBytes = (now.countedBytes ?? 0) + bytes;
+          this.countedBytes += bytes;
+        }
       }
     }
     return null;
@@ -235,8 +247,8 @@ export class QuotaKeeper {
 
   /** Every key of the namespace was just deleted (FLUSHDB, reset): it uses nothing, here and for its addresses. */
   emptied(ns: Namespace): void {
-    this.cache.delete(ns.prefix);
-    this.cache.set(ns.prefix, { usage: { keys: 0, bytes: 0 }, at: Date.now(), exact: true, freed: false, counted: new Set() });
+    this.drop(ns.prefix);
+    this.cache.set(ns.prefix, { usage: { keys: 0, bytes: 0 }, at: Date.now(), exact: true, freed: false, counted: new Set(), countedBytes: 0 });
     this.addresses?.emptied(ns);
   }
 
@@ -263,7 +275,28 @@ export class QuotaKeeper {
   }
 
   forget(ns: Namespace): void {
-    this.cache.delete(ns.prefix);
+    this.drop(ns.prefix);
+  }
+
+  /** Removes a namespace's entry, giving back its remembered names' bytes. */
+  private drop(prefix: string): void {
+    const old = this.cache.get(prefix);
+    if (old) this.remember(old, undefined);
+    this.cache.delete(prefix);
+  }
+
+  /** Sets an entry's remembered names (none past the process's budget), keeping the bytes' total. */
+  private remember(entry: QuotaEntry, names: Set<string> | undefined): void {
+    this.countedBytes -= entry.countedBytes ?? 0;
+    entry.counted = undefined;
+    entry.countedBytes = 0;
+    if (!names) return;
+    let bytes = 0;
+    for (const n of names) bytes += n.length;
+    if (this.countedBytes + bytes > COUNTED_BYTES) return;
+    entry.counted = names;
+    entry.countedBytes = bytes;
+    this.countedBytes += bytes;
   }
 
   private measuring = new Map<string, Promise<QuotaEntry>>();
@@ -281,10 +314,11 @@ export class QuotaKeeper {
   private async measureNow(conn: Sender, ns: Namespace): Promise<QuotaEntry> {
     const counted = new Set<string>();
     const usage = await measureNamespace(conn, ns, undefined, counted);
-    const entry: QuotaEntry = { usage, at: Date.now(), exact: true, freed: false, counted: counted.size <= COUNTED_NAMES ? counted : undefined };
-    this.cache.delete(ns.prefix); // re-inserted last: the oldest entry is the one dropped
+    const entry: QuotaEntry = { usage, at: Date.now(), exact: true, freed: false };
+    this.drop(ns.prefix); // re-inserted last: the oldest entry is the one dropped
+    this.remember(entry, counted.size <= COUNTED_NAMES ? counted : undefined);
     this.cache.set(ns.prefix, entry);
-    if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value!);
+    if (this.cache.size > 10_000) this.drop(this.cache.keys().next().value!);
     return entry;
   }
 
