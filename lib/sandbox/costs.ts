@@ -76,6 +76,12 @@ export interface TxTotals {
   adds: Map<string, number>;
   /** Why the transaction will be discarded at EXEC, when a budget refused one of its commands. */
   reason?: Problem;
+  /**
+   * A command that may delete or rename keys (DEL, RENAME, …) is queued: a key that exists now may not when a
+   * later queued write runs, so those writes' keys are not lowered by what exists now (a review queued
+   * `RENAME a eN; SET a v` pairs and took a 200-key quota to 3,001 keys).
+   */
+  mayRemove?: boolean;
 }
 
 export function newTxTotals(): TxTotals {
@@ -151,7 +157,14 @@ export async function checkCosts(
       return { refuse: problem("tx:queued-bytes", { command: upper, bytes: tx.bytes + bytes, limit: budgets.maxQueuedBytes }) };
     }
   }
-  if (!grows && cmd.flags.has("write")) ctx.quotas?.freed(ctx.ns); // DEL, SPOP, EXPIRE …: the next refusal measures again
+  // DEL, SPOP, EXPIRE, RENAME …: the next refusal measures again, and the keys' names no longer count as counted.
+  if (!grows && cmd.flags.has("write")) {
+    ctx.quotas?.freed(
+      ctx.ns,
+      positions.map((i) => argv[i]),
+    );
+    if (tx) tx.mayRemove = true;
+  }
   const replies = REPLY_RULES[cmd.name] ?? (tx && positions.length > 0 && returnsData(cmd, argv) ? keysRead : undefined);
   if (!rule && !grows && !replies) {
     return { charge: { cost: 0, replyBytes: 0, growth: NO_GROWTH, bytes, adds: [] } };
@@ -206,7 +219,8 @@ export async function checkCosts(
     const refine = async (): Promise<Growth> => {
       const [exist, encoding] = await Promise.all([x.existing(x.created()), est.converts ? x.encoding(est.converts.key) : Promise.resolve(null)]);
       const small = encoding === "intset" || encoding === "listpack" || encoding === "ziplist";
-      return (admitted = { keys: Math.max(0, growth.keys - exist), bytes: growth.bytes - (est.converts && !small ? est.converts.bytes : 0) });
+      const keys = tx?.mayRemove ? growth.keys : Math.max(0, growth.keys - exist);
+      return (admitted = { keys, bytes: growth.bytes - (est.converts && !small ? est.converts.bytes : 0) });
     };
     const refusal = await ctx.quotas.admit(ctx.conn, ctx.ns, growth, {
       what,

@@ -88,6 +88,8 @@ const latin1 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLeng
 const COUNTED_NAMES = 4096;
 /** Bytes of remembered names in all of a process's entries, at most (10,000 namespaces of 4,096 long names would be gigabytes). */
 const COUNTED_BYTES = 32 * 1024 * 1024;
+/** What one remembered name holds of the heap: its characters and about 64 bytes of string and set entry (measured: 11 per character for 4-byte names). */
+const nameCost = (name: string) => name.length + 64;
 
 /** What a command may add to a namespace, an upper bound: keys it may create, and memory (as MEMORY USAGE counts it). */
 export interface Growth {
@@ -198,7 +200,9 @@ export class QuotaKeeper {
     // Names the estimate counts already add no key (QuotaEntry.counted); the others, one each.
     const fresh = new Set<string>();
     let known = 0;
-    const names = opts.names && growth.keys === opts.names.length ? opts.names.map(latin1) : null;
+    // Not for a command queued in MULTI (commit: false): it runs at EXEC, after the names may have been deleted
+    // and measured away; the command's own refine() decides there, as before.
+    const names = opts.commit !== false && opts.names && growth.keys === opts.names.length ? opts.names.map(latin1) : null;
     if (names && entry.counted) for (const n of names) entry.counted.has(n) ? known++ : fresh.add(n);
     let g: Growth = known > 0 ? { keys: Math.max(0, growth.keys - known), bytes: growth.bytes } : growth;
     if (!fits(entry.usage, g)) {
@@ -233,7 +237,7 @@ export class QuotaKeeper {
       // must be one `usage.keys` counts.
       if (now === entry && names && now.counted && g.keys === fresh.size) {
         let bytes = 0;
-        for (const n of fresh) bytes += n.length;
+        for (const n of fresh) bytes += nameCost(n);
         if (now.counted.size + fresh.size > COUNTED_NAMES || this.countedBytes + bytes > COUNTED_BYTES) this.remember(now, undefined);
         else {
           for (const n of fresh) now.counted.add(n);
@@ -253,9 +257,19 @@ export class QuotaKeeper {
   }
 
   /** A command that may delete or shrink keys ran: the next refusal measures again. */
-  freed(ns: Namespace): void {
+  freed(ns: Namespace, names: readonly Uint8Array[] = []): void {
     const entry = this.cache.get(ns.prefix);
-    if (entry) entry.freed = true;
+    if (!entry) return;
+    entry.freed = true;
+    // Its key names are no longer trusted as counted: a RENAME moves a key's one count to another name (a review
+    // kept `SET a` / `RENAME a bN` going to 400 keys of a 200-key quota while `a` stayed remembered).
+    if (!entry.counted) return;
+    for (const n of names) {
+      const key = latin1(n);
+      if (!entry.counted.delete(key)) continue;
+      entry.countedBytes = (entry.countedBytes ?? 0) - nameCost(key);
+      this.countedBytes -= nameCost(key);
+    }
   }
 
   /**
@@ -292,7 +306,7 @@ export class QuotaKeeper {
     entry.countedBytes = 0;
     if (!names) return;
     let bytes = 0;
-    for (const n of names) bytes += n.length;
+    for (const n of names) bytes += nameCost(n);
     if (this.countedBytes + bytes > COUNTED_BYTES) return;
     entry.counted = names;
     entry.countedBytes = bytes;

@@ -193,4 +193,34 @@ describe("a namespace stays within its quota, whatever creates the bytes", () =>
     expect((await run(s, "SET one-more v")).text).toMatch(FULL);
     expect((await usage(s)).keys).toBe(200);
   });
+
+  it("found by a review: RENAME moves a key's one count away from its name, in MULTI or not, and the quota holds", async () => {
+    // SET a, RENAME a bN, over and over: `a` stayed remembered as counted while each bN took its count (400 of 200).
+    const s = newSession();
+    const pairs = await loop(s, 500, (i) => (i % 2 === 0 ? "SET a v" : `RENAME a b${i}`));
+    expect(pairs.ran).toBeLessThan(500); // refused once full (then each RENAME finds no `a`)
+    expect((await usage(s)).keys).toBeLessThanOrEqual(200);
+    // The same inside MULTI: a SET queued after a RENAME of its key is not lowered by the key existing now (3,001 of 200).
+    const t = newSession();
+    await run(t, "SET a v");
+    for (let round = 0; round < 3; round++) {
+      expect((await run(t, "MULTI", "tx")).text).toBe("OK");
+      for (let i = 0; i < 100; i++) {
+        await run(t, `RENAME a e${round}-${i}`, "tx");
+        await run(t, "SET a v", "tx");
+      }
+      await run(t, "EXEC", "tx");
+    }
+    expect((await usage(t)).keys).toBeLessThanOrEqual(200);
+    // A queued write is not lowered by the names counted now: another tab's FLUSHDB and 200 new keys come before EXEC.
+    const u = newSession();
+    const names = Array.from({ length: 100 }, (_, j) => `k${j}`);
+    for (let i = 0; i < 2; i++) await argv(u, ["MSET", ...names.slice(i * 50, i * 50 + 50).flatMap((n) => [n, "v"])]);
+    expect((await run(u, "MULTI", "tx")).text).toBe("OK");
+    for (let i = 0; i < 2; i++) expect((await argv(u, ["MSET", ...names.slice(i * 50, i * 50 + 50).flatMap((n) => [n, "v"])], "tx")).text).toBe("QUEUED");
+    await run(u, "FLUSHDB", "tab2");
+    for (let i = 0; i < 4; i++) await argv(u, ["MSET", ...Array.from({ length: 50 }, (_, j) => [`o${i * 50 + j}`, "v"]).flat()], "tab2");
+    expect((await run(u, "EXEC", "tx")).text).toMatch(/^\(error\) EXECABORT/);
+    expect((await usage(u)).keys).toBe(200);
+  });
 });
